@@ -1,0 +1,75 @@
+"""copro_feeds: aggregate partner blogs into one combined feed, with excerpts and attribution.
+
+>>> import copro_feeds
+>>> config = copro_feeds.load_config("feeds.toml")          # doctest: +SKIP
+>>> with copro_feeds.make_aggregator(config) as aggregator:  # doctest: +SKIP
+...     report = aggregator.run_once()
+...     entries = aggregator.entries(limit=20)
+"""
+
+__version__ = "0.1.0"
+
+from copro_feeds.config import (  # noqa: E402 (config reads __version__)
+    Config,
+    FetchConfig,
+    OutputConfig,
+    SiteConfig,
+    SourceConfig,
+    StorageConfig,
+    load_config,
+)
+from copro_feeds.core import Aggregator, discover_feeds, make_aggregator  # noqa: E402
+from copro_feeds.exceptions import (  # noqa: E402
+    BlockedURLError,
+    ConfigError,
+    CoproFeedsError,
+    DeadlineExceededError,
+    FeedError,
+    FetchError,
+    GoneError,
+    HTTPStatusError,
+    ParseError,
+    PublishError,
+    ResponseTooLargeError,
+    StoreError,
+)
+from copro_feeds.types import (  # noqa: E402
+    Attribution,
+    Entry,
+    Outcome,
+    RunReport,
+    SourceResult,
+    SourceStatus,
+)
+
+__all__ = [
+    "Aggregator",
+    "Attribution",
+    "BlockedURLError",
+    "Config",
+    "ConfigError",
+    "CoproFeedsError",
+    "DeadlineExceededError",
+    "Entry",
+    "FeedError",
+    "FetchConfig",
+    "FetchError",
+    "GoneError",
+    "HTTPStatusError",
+    "Outcome",
+    "OutputConfig",
+    "ParseError",
+    "PublishError",
+    "ResponseTooLargeError",
+    "RunReport",
+    "SiteConfig",
+    "SourceConfig",
+    "SourceResult",
+    "SourceStatus",
+    "StorageConfig",
+    "StoreError",
+    "__version__",
+    "discover_feeds",
+    "load_config",
+    "make_aggregator",
+]

@@ -1,0 +1,54 @@
+"""Pure deduplication: one entry per partner id, one published entry per canonical link.
+
+Within one feed, an id seen twice keeps its first occurrence. Across partners, entries
+that share a canonical link are one post (cross-posted or reposted): the earliest
+published wins, ties broken by source key then id, so the choice never depends on the
+order entries arrive in. Every copy stays in the store; only the selection is deduplicated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from copro_feeds.types import Entry
+
+
+def unique_by_id(entries: Iterable[Entry]) -> list[Entry]:
+    """Entries with repeated ids removed, keeping the first of each."""
+    seen: set[str] = set()
+    unique: list[Entry] = []
+    for entry in entries:
+        if entry.id not in seen:
+            seen.add(entry.id)
+            unique.append(entry)
+    return unique
+
+
+def duplicate_key(entry: Entry) -> tuple[str, ...]:
+    """What makes two entries the same post: the canonical link, else (source, id)."""
+    return ("link", entry.link) if entry.link else ("id", entry.source_key, entry.id)
+
+
+def _priority(entry: Entry) -> tuple[object, ...]:
+    return (entry.published, entry.source_key, entry.id)
+
+
+def merge_duplicates(entries: Iterable[Entry]) -> dict[tuple[str, ...], list[Entry]]:
+    """Group entries by :func:`duplicate_key`; each group's winner first."""
+    groups: dict[tuple[str, ...], list[Entry]] = {}
+    for entry in entries:
+        groups.setdefault(duplicate_key(entry), []).append(entry)
+    for group in groups.values():
+        group.sort(key=_priority)
+    return groups
+
+
+def newest_first(entries: Iterable[Entry]) -> list[Entry]:
+    """Entries sorted newest published first (ties: source key, then id)."""
+    return sorted(entries, key=lambda e: (-e.published.timestamp(), e.source_key, e.id))
+
+
+def select_for_publishing(entries: Iterable[Entry], limit: int) -> list[Entry]:
+    """The newest ``limit`` posts, one entry per post, newest first."""
+    winners = [group[0] for group in merge_duplicates(entries).values()]
+    return newest_first(winners)[:limit]

@@ -1,0 +1,137 @@
+"""Pure: :class:`RawEntry` → :class:`Entry` (ids, UTC dates, canonical links, safe HTML, excerpts)."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from copro_feeds._text import (
+    collapse_whitespace,
+    html_to_text,
+    make_excerpt,
+    sanitise_html,
+    truncate_words,
+    xml_safe,
+)
+from copro_feeds._types import RawEntry
+from copro_feeds.types import Attribution, Entry
+
+FUTURE_TOLERANCE = timedelta(days=1)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_UNTITLED = "Untitled post"
+_TITLE_FROM_EXCERPT_WORDS = 10
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NormaliseSettings:
+    """What normalising one source's entries needs to know."""
+
+    attribution: Attribution
+    base_url: str
+    tags: tuple[str, ...]
+    excerpt_words: int
+    max_entry_bytes: int
+    fallback_author: str | None = None
+
+
+def canonical_link(url: str | None, base: str) -> str | None:
+    """An absolute http(s) URL without fragment or ``utm_*`` parameters, else None.
+
+    ``javascript:``, ``data:`` and other schemes give None; scheme and host are lower-cased.
+    """
+    if not url:
+        return None
+    try:
+        parts = urlsplit(urljoin(base, xml_safe(url).strip()))
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in _DEFAULT_PORTS or not host:
+        return None
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None and port != _DEFAULT_PORTS[parts.scheme]:
+        netloc += f":{port}"
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(key, value) for key, value in pairs if not key.lower().startswith("utm_")]
+    query = urlencode(kept) if len(kept) < len(pairs) else parts.query
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", query, ""))
+
+
+def entry_id(raw: RawEntry, link: str | None) -> str:
+    """The partner's identifier: guid, else canonical link, else a hash of title and date."""
+    guid = collapse_whitespace(xml_safe(raw.guid or ""))
+    if guid and not _is_unsafe_url(guid):
+        return guid
+    if link:
+        return link
+    date = raw.published or raw.updated
+    basis = f"{raw.title or ''}\n{date.isoformat() if date else ''}\n{raw.content or ''}"
+    return "sha256:" + hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def normalise_entry(raw: RawEntry, settings: NormaliseSettings, now: datetime) -> Entry:
+    """Turn one parsed entry into an :class:`Entry`.
+
+    Missing dates become ``now`` (the store keeps the first-seen time across runs);
+    dates more than a day in the future are clamped to ``now``.
+    """
+    link = canonical_link(raw.link, settings.base_url)
+    if link is None and raw.guid_is_link:
+        link = canonical_link(raw.guid, settings.base_url)
+    content_html = sanitise_html(_content_html(raw, settings.max_entry_bytes))
+    excerpt = make_excerpt(content_html, settings.excerpt_words)
+    published = _clamp(raw.published or raw.updated, now)
+    updated = max(_clamp(raw.updated or raw.published, now), published)
+    authors = raw.authors or ((settings.fallback_author,) if settings.fallback_author else ())
+    return Entry(
+        id=entry_id(raw, link),
+        attribution=settings.attribution,
+        title=_title(raw, excerpt),
+        link=link,
+        authors=tuple(collapse_whitespace(xml_safe(a)) for a in authors if a.strip()),
+        published=published,
+        updated=updated,
+        content_html=content_html,
+        excerpt=excerpt,
+        categories=merge_categories(raw.categories, settings.tags),
+    )
+
+
+def merge_categories(*groups: tuple[str, ...]) -> tuple[str, ...]:
+    """Categories in order of first appearance, without case-insensitive repeats."""
+    seen: set[str] = set()
+    merged: list[str] = []
+    for group in groups:
+        for category in group:
+            cleaned = collapse_whitespace(xml_safe(category))
+            if cleaned and cleaned.casefold() not in seen:
+                seen.add(cleaned.casefold())
+                merged.append(cleaned)
+    return tuple(merged)
+
+
+def _content_html(raw: RawEntry, max_bytes: int) -> str:
+    content = (raw.content or "")[:max_bytes]
+    return content if raw.content_is_html else f"<p>{html.escape(content)}</p>"
+
+
+def _title(raw: RawEntry, excerpt: str) -> str:
+    title = raw.title or ""
+    text = html_to_text(title) if raw.title_is_html else collapse_whitespace(xml_safe(title))
+    if text:
+        return text
+    return truncate_words(excerpt, _TITLE_FROM_EXCERPT_WORDS) if excerpt else _UNTITLED
+
+
+def _clamp(moment: datetime | None, now: datetime) -> datetime:
+    if moment is None or moment > now + FUTURE_TOLERANCE:
+        return now
+    return moment
+
+
+def _is_unsafe_url(value: str) -> bool:
+    scheme = value.split(":", 1)[0].strip().lower() if ":" in value else ""
+    return scheme in ("javascript", "data", "vbscript", "file")

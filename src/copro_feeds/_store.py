@@ -1,0 +1,331 @@
+"""The SQLite store (the only module using sqlite3): entries and per-source state.
+
+* Schema migrations through ``PRAGMA user_version``; WAL journal; a busy timeout.
+* Every read-then-write transaction starts with ``BEGIN IMMEDIATE`` (a deferred one
+  fails at once with "database is locked" when another writer holds the lock).
+* A successful fetch saves its entries and the new validators (ETag, Last-Modified,
+  body hash) in one transaction, so a crash can never leave validators that would turn
+  the next fetch into a 304 while the entries were lost.
+* After an error the transaction is rolled back once, only if still open (SQLite has
+  already rolled back after SQLITE_FULL; a second ROLLBACK would hide the first error).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from copro_feeds._types import SourceState
+from copro_feeds.exceptions import StoreError
+from copro_feeds.types import Attribution, Entry
+
+BUSY_TIMEOUT_SECONDS = 10.0
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+_MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE sources (
+        key TEXT PRIMARY KEY,
+        config_url TEXT NOT NULL,
+        feed_url TEXT,
+        homepage TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        body_hash TEXT,
+        last_attempt TEXT,
+        last_success TEXT,
+        last_error TEXT,
+        failures INTEGER NOT NULL DEFAULT 0,
+        next_due TEXT,
+        gone INTEGER NOT NULL DEFAULT 0,
+        redirect_url TEXT,
+        redirect_hits INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE entries (
+        source_key TEXT NOT NULL REFERENCES sources(key),
+        id TEXT NOT NULL,
+        link TEXT,
+        title TEXT NOT NULL,
+        authors TEXT NOT NULL,
+        published TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        content_html TEXT NOT NULL,
+        excerpt TEXT NOT NULL,
+        categories TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_changed TEXT NOT NULL,
+        PRIMARY KEY (source_key, id)
+    );
+    CREATE INDEX entries_by_published ON entries (published);
+    CREATE INDEX entries_by_link ON entries (link);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+)
+
+_STATE_COLUMNS = tuple(SourceState.__dataclass_fields__)
+_TIME_COLUMNS = frozenset({"last_attempt", "last_success", "next_due"})
+
+
+def format_time(moment: datetime) -> str:
+    """Aware UTC datetime → the fixed-width text stored (sorts like the time)."""
+    return moment.astimezone(UTC).strftime(_TIME_FORMAT)
+
+
+def parse_time(text: str) -> datetime:
+    """Stored text → aware UTC datetime."""
+    return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class SaveCounts:
+    """How many entries one save added and changed."""
+
+    new: int
+    updated: int
+
+
+class Store:
+    """Entries and source state in one SQLite file. Thread-safe (one lock, one connection)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+            )
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"cannot open the database {path}: {error}") from error
+        except OSError as error:
+            raise StoreError(f"cannot create the database folder for {path}: {error}") from error
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                yield self._db
+                self._db.execute("COMMIT")
+            except sqlite3.Error as error:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise StoreError(f"database {self.path}: {error}") from error
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+
+    def _read(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                cursor = self._db.execute(sql, parameters)
+                cursor.row_factory = sqlite3.Row
+                return cursor.fetchall()
+            except sqlite3.Error as error:
+                raise StoreError(f"database {self.path}: {error}") from error
+
+    def _migrate(self) -> None:
+        with self._transaction() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(_MIGRATIONS):
+                raise StoreError(
+                    f"database {self.path} has schema version {version}, newer than this "
+                    f"copro_feeds ({len(_MIGRATIONS)}): upgrade copro_feeds"
+                )
+            for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
+                for statement in filter(str.strip, script.split(";")):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
+
+    # -- sources -----------------------------------------------------------------
+
+    def sync_sources(self, urls: Mapping[str, str]) -> None:
+        """Make sure every configured source (key → configured URL) has a state row.
+
+        A source whose configured URL changed starts afresh (discovery, validators,
+        errors and the gone mark are forgotten); its entries are kept.
+        """
+        with self._transaction() as db:
+            known = dict(db.execute("SELECT key, config_url FROM sources").fetchall())
+            for key, url in urls.items():
+                if key not in known:
+                    db.execute("INSERT INTO sources (key, config_url) VALUES (?, ?)", (key, url))
+                elif known[key] != url:
+                    self._write_state(db, SourceState(key=key, config_url=url))
+
+    def states(self) -> dict[str, SourceState]:
+        """Every source's state, by key."""
+        return {row["key"]: _state_from_row(row) for row in self._read("SELECT * FROM sources")}
+
+    def state(self, key: str) -> SourceState:
+        """One source's state; StoreError if the source is unknown."""
+        rows = self._read("SELECT * FROM sources WHERE key = ?", (key,))
+        if not rows:
+            raise StoreError(f"no source {key!r} in the database {self.path}")
+        return _state_from_row(rows[0])
+
+    def save_state(self, state: SourceState) -> None:
+        """Save a source's state alone (after a failure or a 304)."""
+        with self._transaction() as db:
+            self._write_state(db, state)
+
+    @staticmethod
+    def _write_state(db: sqlite3.Connection, state: SourceState) -> None:
+        values = asdict(state)
+        for column in _TIME_COLUMNS:
+            if values[column] is not None:
+                values[column] = format_time(values[column])
+        assignments = ", ".join(f"{column} = :{column}" for column in _STATE_COLUMNS)
+        db.execute(f"UPDATE sources SET {assignments} WHERE key = :key", values)  # noqa: S608
+
+    # -- entries -----------------------------------------------------------------
+
+    def save_fetch(
+        self, state: SourceState, entries: Sequence[Entry], undated_ids: frozenset[str], now: datetime
+    ) -> SaveCounts:
+        """Save a fetched feed's entries and the source's new state in one transaction.
+
+        An entry whose content is unchanged is not touched; an edited one is updated in
+        place. Entries in ``undated_ids`` had no date in the feed: their stored
+        ``published`` (the first-seen time) is kept.
+        """
+        new = updated = 0
+        stamp = format_time(now)
+        with self._transaction() as db:
+            existing = {
+                row[0]: (row[1], row[2])
+                for row in db.execute(
+                    "SELECT id, content_hash, published FROM entries WHERE source_key = ?",
+                    (state.key,),
+                )
+            }
+            for entry in entries:
+                undated = entry.id in undated_ids
+                digest = content_hash(entry, undated=undated)
+                row = _entry_row(entry, digest, stamp)
+                if entry.id not in existing:
+                    db.execute(_INSERT_ENTRY, row)
+                    new += 1
+                elif existing[entry.id][0] != digest:
+                    if undated:
+                        row["published"] = existing[entry.id][1]
+                    db.execute(_UPDATE_ENTRY, row)
+                    updated += 1
+            self._write_state(db, state)
+        return SaveCounts(new=new, updated=updated)
+
+    def entries(self, attributions: Mapping[str, Attribution]) -> list[Entry]:
+        """Every stored entry of the given sources (others are left out), newest first."""
+        if not attributions:
+            return []
+        marks = ", ".join("?" for _ in attributions)
+        rows = self._read(
+            f"SELECT * FROM entries WHERE source_key IN ({marks}) "  # noqa: S608
+            "ORDER BY published DESC, source_key, id",
+            list(attributions),
+        )
+        return [_entry_from_row(row, attributions[row["source_key"]]) for row in rows]
+
+    def entry_counts(self) -> dict[str, int]:
+        """Number of stored entries per source key."""
+        rows = self._read("SELECT source_key, COUNT(*) FROM entries GROUP BY source_key")
+        return {row[0]: row[1] for row in rows}
+
+    # -- meta --------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        """A stored bookkeeping value (e.g. the fingerprint of the last publish)."""
+        rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a bookkeeping value."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+
+_ENTRY_COLUMNS = (
+    "source_key", "id", "link", "title", "authors", "published", "updated",
+    "content_html", "excerpt", "categories", "content_hash", "first_seen", "last_changed",
+)  # fmt: skip
+_INSERT_ENTRY = (
+    f"INSERT INTO entries ({', '.join(_ENTRY_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join(':' + c for c in _ENTRY_COLUMNS)})"
+)
+_UPDATE_ENTRY = (
+    "UPDATE entries SET "  # noqa: S608
+    + ", ".join(f"{c} = :{c}" for c in _ENTRY_COLUMNS if c not in ("source_key", "id", "first_seen"))
+    + " WHERE source_key = :source_key AND id = :id"
+)
+
+
+def content_hash(entry: Entry, *, undated: bool) -> str:
+    """A digest of what readers see of an entry; undated entries leave their dates out."""
+    dates = [] if undated else [format_time(entry.published), format_time(entry.updated)]
+    fields = [entry.title, entry.link, list(entry.authors), entry.content_html,
+              list(entry.categories), *dates]  # fmt: skip
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
+
+
+def _entry_row(entry: Entry, digest: str, stamp: str) -> dict[str, Any]:
+    return {
+        "source_key": entry.source_key,
+        "id": entry.id,
+        "link": entry.link,
+        "title": entry.title,
+        "authors": json.dumps(list(entry.authors), ensure_ascii=False),
+        "published": format_time(entry.published),
+        "updated": format_time(entry.updated),
+        "content_html": entry.content_html,
+        "excerpt": entry.excerpt,
+        "categories": json.dumps(list(entry.categories), ensure_ascii=False),
+        "content_hash": digest,
+        "first_seen": stamp,
+        "last_changed": stamp,
+    }
+
+
+def _entry_from_row(row: sqlite3.Row, attribution: Attribution) -> Entry:
+    return Entry(
+        id=row["id"],
+        attribution=attribution,
+        title=row["title"],
+        link=row["link"],
+        authors=tuple(json.loads(row["authors"])),
+        published=parse_time(row["published"]),
+        updated=parse_time(row["updated"]),
+        content_html=row["content_html"],
+        excerpt=row["excerpt"],
+        categories=tuple(json.loads(row["categories"])),
+    )
+
+
+def _state_from_row(row: sqlite3.Row) -> SourceState:
+    values = {column: row[column] for column in _STATE_COLUMNS}
+    for column in _TIME_COLUMNS:
+        if values[column] is not None:
+            values[column] = parse_time(values[column])
+    values["gone"] = bool(values["gone"])
+    return SourceState(**values)

@@ -1,0 +1,79 @@
+"""Internal transfer types passed between the stage modules (not public API)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FetchResponse:
+    """A completed fetch: a 200 with its body, or a 304 with an empty body.
+
+    ``headers`` has lower-cased names. ``permanent_redirect`` is the final URL when every
+    redirect hop on the way was permanent (301/308), else None.
+    """
+
+    url: str
+    status: int
+    body: bytes
+    headers: Mapping[str, str]
+    etag: str | None
+    last_modified: str | None
+    permanent_redirect: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RawEntry:
+    """One entry as the parser read it, before normalising. HTML is not yet sanitised."""
+
+    guid: str | None
+    guid_is_link: bool
+    link: str | None
+    title: str | None
+    title_is_html: bool
+    authors: tuple[str, ...]
+    published: datetime | None
+    updated: datetime | None
+    content: str | None
+    content_is_html: bool
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParsedFeed:
+    """A parsed feed: its own metadata and entries, plus survivable parser warnings."""
+
+    version: str
+    title: str | None
+    link: str | None
+    author: str | None
+    entries: tuple[RawEntry, ...]
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceState:
+    """What the store remembers about one source between runs."""
+
+    key: str
+    config_url: str
+    feed_url: str | None = None
+    homepage: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    last_attempt: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    failures: int = 0
+    next_due: datetime | None = None
+    gone: bool = False
+    redirect_url: str | None = None
+    redirect_hits: int = 0
+
+    @property
+    def effective_url(self) -> str:
+        """The URL to fetch: the discovered or moved feed URL, else the configured one."""
+        return self.feed_url or self.config_url

@@ -1,0 +1,345 @@
+"""feeds.toml → :class:`Config`.
+
+Validation collects every problem, each with its key path, and raises one
+:class:`~copro_feeds.exceptions.ConfigError`; unknown keys are problems too, so a typo
+never passes silently. Relative paths are taken relative to the config file's folder.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from copro_feeds import __version__
+from copro_feeds.exceptions import ConfigError
+
+DEFAULT_USER_AGENT = (
+    f"copro_feeds/{__version__} (+https://github.com/copro-feeds/copro_feeds; feed aggregator)"
+)
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteConfig:
+    """Identity of the combined feed (``[site]``)."""
+
+    title: str
+    link: str
+    feed_url: str | None = None
+    description: str | None = None
+    author: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutputConfig:
+    """Where and what to publish (``[output]``)."""
+
+    dir: Path
+    max_entries: int = 50
+    excerpt_words: int = 60
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StorageConfig:
+    """The SQLite store (``[storage]``)."""
+
+    path: Path
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FetchConfig:
+    """How sources are fetched (``[fetch]``); times in seconds, sizes in bytes."""
+
+    interval: float = 1800.0
+    timeout: float = 30.0
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    max_bytes: int = 10 * MiB
+    max_redirects: int = 5
+    max_entry_bytes: int = 256 * 1024
+    max_entries_per_feed: int = 1000
+    max_workers: int = 8
+    user_agent: str = DEFAULT_USER_AGENT
+    allow_private_networks: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceConfig:
+    """One partner (``[[sources]]``). ``key`` is a stable slug used in the store and paths."""
+
+    key: str
+    name: str
+    url: str
+    homepage: str | None = None
+    interval: float | None = None
+    tags: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    """The whole configuration, validated."""
+
+    path: Path
+    site: SiteConfig
+    output: OutputConfig
+    storage: StorageConfig
+    fetch: FetchConfig
+    sources: tuple[SourceConfig, ...]
+
+    def source(self, key: str) -> SourceConfig:
+        """The source with this key; ``KeyError`` if there is none."""
+        for source in self.sources:
+            if source.key == key:
+                return source
+        raise KeyError(key)
+
+    def interval_of(self, source: SourceConfig) -> float:
+        """The refresh interval of ``source`` in seconds (its own, else ``[fetch]``'s)."""
+        return source.interval if source.interval is not None else self.fetch.interval
+
+
+def slugify(text: str) -> str:
+    """A stable ASCII slug: ``"Centre for Welfare Reform"`` → ``"centre-for-welfare-reform"``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def parse_duration(value: object) -> float:
+    """``"90s"``, ``"30m"``, ``"6h"``, ``"1d"`` or a number of seconds → seconds."""
+    if isinstance(value, bool):
+        raise ValueError("not a duration")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and (match := _DURATION.match(value)):
+        seconds = float(int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    else:
+        raise ValueError('not a duration like "90s", "30m", "6h" or "1d"')
+    if seconds < 1:
+        raise ValueError("must be at least one second")
+    return seconds
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a feeds.toml file; raise ConfigError listing every problem."""
+    config_path = Path(path)
+    try:
+        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(config_path), [f"no config file at {config_path.resolve()}"]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(str(config_path), [f"cannot read the file: {error}"]) from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(str(config_path), [f"not valid TOML: {error}"]) from error
+    return config_from_dict(raw, config_path)
+
+
+def config_from_dict(raw: Mapping[str, Any], path: Path) -> Config:
+    """Validate an already-parsed TOML document (``path`` anchors relative paths)."""
+    checker = _Checker()
+    base = path.resolve().parent
+    checker.unknown_keys(raw, "", {"site", "output", "storage", "fetch", "sources"})
+    site = _site(checker, checker.table(raw, "site", required=True))
+    output = _output(checker, checker.table(raw, "output"), base)
+    storage = _storage(checker, checker.table(raw, "storage"), base)
+    fetch = _fetch(checker, checker.table(raw, "fetch"))
+    sources = _sources(checker, raw.get("sources"))
+    if checker.problems:
+        raise ConfigError(str(path), checker.problems)
+    assert site is not None  # a missing [site] is a recorded problem
+    return Config(
+        path=path, site=site, output=output, storage=storage, fetch=fetch, sources=sources
+    )
+
+
+class _Checker:
+    """Reads typed values out of TOML tables, recording every problem with its key path."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}")
+
+    def unknown_keys(self, table: Mapping[str, Any], prefix: str, known: set[str]) -> None:
+        for key in table:
+            if key not in known:
+                where = f"{prefix}.{key}" if prefix else key
+                self.problem(where, f"unknown key (known keys: {', '.join(sorted(known))})")
+
+    def table(self, raw: Mapping[str, Any], name: str, *, required: bool = False) -> dict[str, Any]:
+        value = raw.get(name)
+        if value is None:
+            if required:
+                self.problem(name, "missing table")
+            return {}
+        if not isinstance(value, dict):
+            self.problem(name, "must be a table")
+            return {}
+        return value
+
+    def get(
+        self,
+        table: Mapping[str, Any],
+        where: str,
+        key: str,
+        convert: Callable[[Any], Any],
+        default: Any = None,
+        *,
+        required: bool = False,
+    ) -> Any:
+        if key not in table:
+            if required:
+                self.problem(f"{where}.{key}", "missing (required)")
+            return default
+        try:
+            return convert(table[key])
+        except ValueError as error:
+            self.problem(f"{where}.{key}", str(error))
+            return default
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a non-empty string")
+    return value.strip()
+
+
+def _http_url(value: object) -> str:
+    text = _text(value)
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("not an http(s) URL")
+    return text
+
+
+def _positive_int(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError("must be a whole number of at least 1")
+    return value
+
+
+def _seconds(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError("must be a number of seconds above 0")
+    return float(value)
+
+
+def _boolean(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _words(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError("must be a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def _site(checker: _Checker, table: dict[str, Any]) -> SiteConfig | None:
+    known = {"title", "link", "feed_url", "description", "author", "language"}
+    checker.unknown_keys(table, "site", known)
+    title = checker.get(table, "site", "title", _text, required=True)
+    link = checker.get(table, "site", "link", _http_url, required=True)
+    if title is None or link is None:
+        return None
+    return SiteConfig(
+        title=title,
+        link=link,
+        feed_url=checker.get(table, "site", "feed_url", _http_url),
+        description=checker.get(table, "site", "description", _text),
+        author=checker.get(table, "site", "author", _text),
+        language=checker.get(table, "site", "language", _text),
+    )
+
+
+def _output(checker: _Checker, table: dict[str, Any], base: Path) -> OutputConfig:
+    checker.unknown_keys(table, "output", {"dir", "max_entries", "excerpt_words"})
+    directory = checker.get(table, "output", "dir", _text, "public")
+    return OutputConfig(
+        dir=base / directory,
+        max_entries=checker.get(table, "output", "max_entries", _positive_int, 50),
+        excerpt_words=checker.get(table, "output", "excerpt_words", _positive_int, 60),
+    )
+
+
+def _storage(checker: _Checker, table: dict[str, Any], base: Path) -> StorageConfig:
+    checker.unknown_keys(table, "storage", {"path"})
+    path = checker.get(table, "storage", "path", _text, "copro_feeds.sqlite3")
+    return StorageConfig(path=base / path)
+
+
+def _fetch(checker: _Checker, table: dict[str, Any]) -> FetchConfig:
+    defaults = FetchConfig()
+    converters: dict[str, Callable[[Any], Any]] = {
+        "interval": parse_duration,
+        "timeout": _seconds,
+        "connect_timeout": _seconds,
+        "read_timeout": _seconds,
+        "max_bytes": _positive_int,
+        "max_redirects": _positive_int,
+        "max_entry_bytes": _positive_int,
+        "max_entries_per_feed": _positive_int,
+        "max_workers": _positive_int,
+        "user_agent": _text,
+        "allow_private_networks": _boolean,
+    }
+    checker.unknown_keys(table, "fetch", set(converters))
+    values = {
+        key: checker.get(table, "fetch", key, convert, getattr(defaults, key))
+        for key, convert in converters.items()
+    }
+    return FetchConfig(**values)
+
+
+_SOURCE_KEYS = {
+    "name", "url", "homepage", "interval", "tags", "include", "exclude", "user_agent", "slug",
+}  # fmt: skip
+
+
+def _sources(checker: _Checker, raw: object) -> tuple[SourceConfig, ...]:
+    if raw is None:
+        checker.problem("sources", "no [[sources]] tables: list at least one partner feed")
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        checker.problem("sources", "must be an array of tables ([[sources]])")
+        return ()
+    sources: list[SourceConfig] = []
+    seen: dict[str, int] = {}
+    for index, table in enumerate(raw):
+        where = f"sources[{index}]"
+        checker.unknown_keys(table, where, _SOURCE_KEYS)
+        name = checker.get(table, where, "name", _text, required=True)
+        url = checker.get(table, where, "url", _http_url, required=True)
+        slug = checker.get(table, where, "slug", _text)
+        key = slugify(slug or name or "")
+        if name is not None and not key:
+            checker.problem(f"{where}.name", "needs at least one letter or digit (or set slug)")
+        if key in seen:
+            checker.problem(where, f"same slug {key!r} as sources[{seen[key]}]: names must differ")
+        seen.setdefault(key, index)
+        source = SourceConfig(
+            key=key,
+            name=name or "",
+            url=url or "",
+            homepage=checker.get(table, where, "homepage", _http_url),
+            interval=checker.get(table, where, "interval", parse_duration),
+            tags=checker.get(table, where, "tags", _words, ()),
+            include=checker.get(table, where, "include", _words, ()),
+            exclude=checker.get(table, where, "exclude", _words, ()),
+            user_agent=checker.get(table, where, "user_agent", _text),
+        )
+        sources.append(source)
+    return tuple(sources)

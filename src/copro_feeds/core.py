@@ -1,0 +1,425 @@
+"""The :class:`Aggregator` facade: refresh due sources, store, select and publish.
+
+The aggregator owns no loop: :meth:`Aggregator.run_once` decides which sources are due,
+refreshes them concurrently (a bounded thread pool; the fetcher allows at most two
+connections per host), saves each source's entries and state in one transaction, and
+publishes when anything visible changed. The daemon only calls it on a timer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import urlsplit
+
+from copro_feeds import _policy
+from copro_feeds._dedupe import select_for_publishing, unique_by_id
+from copro_feeds._discover import advertised_feeds, common_feed_urls
+from copro_feeds._fetch import Fetcher
+from copro_feeds._filter import passes_filters
+from copro_feeds._normalise import NormaliseSettings, normalise_entry
+from copro_feeds._parse import looks_like_html, parse_feed
+from copro_feeds._publish import OUTPUT_FILES, publish
+from copro_feeds._store import Store
+from copro_feeds._types import FetchResponse, ParsedFeed, SourceState
+from copro_feeds.config import Config, FetchConfig, SourceConfig
+from copro_feeds.exceptions import FeedError, GoneError, HTTPStatusError, ParseError
+from copro_feeds.types import Attribution, Entry, Outcome, RunReport, SourceResult, SourceStatus
+
+log = logging.getLogger("copro_feeds")
+
+Clock = Callable[[], datetime]
+ProgressCallback = Callable[[SourceResult], None]
+_PUBLISH_FINGERPRINT = "publish_fingerprint"
+
+
+def utc_now() -> datetime:
+    """The current time, aware UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Refresh:
+    """What refreshing one source produced, before it is saved."""
+
+    source: SourceConfig
+    state: SourceState
+    outcome: Outcome
+    entries: tuple[Entry, ...] | None = None
+    undated_ids: frozenset[str] = frozenset()
+    error: str | None = None
+
+
+class Aggregator:
+    """Refreshes the configured sources into the store and publishes the combined feed.
+
+    Use :func:`make_aggregator` to build one, as a context manager so that the database
+    and HTTP connections are closed.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        store: Store,
+        fetcher: Fetcher,
+        clock: Clock = utc_now,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.config = config
+        self._store = store
+        self._fetcher = fetcher
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._run_lock = threading.Lock()
+        self._stop = threading.Event()
+        store.sync_sources({source.key: source.url for source in config.sources})
+
+    def __enter__(self) -> Aggregator:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the database and the HTTP connections."""
+        self._fetcher.close()
+        self._store.close()
+
+    def request_stop(self) -> None:
+        """Ask a running :meth:`run_once` to start no more sources (those in flight finish)."""
+        self._stop.set()
+
+    # -- refreshing --------------------------------------------------------------
+
+    def due_sources(self, now: datetime | None = None) -> list[SourceConfig]:
+        """The sources due for a refresh at ``now`` (gone sources never are)."""
+        moment = now or self._clock()
+        states = self._store.states()
+        return [s for s in self.config.sources if _policy.is_due(states[s.key], moment)]
+
+    def run_once(
+        self, *, all_sources: bool = False, progress: ProgressCallback | None = None
+    ) -> RunReport:
+        """Refresh the due sources (or every source), store, and publish if anything changed.
+
+        Never raises for a failing source: each source's result, error included, is in
+        the returned report. Sources marked gone are reported as errors and not fetched.
+        """
+        with self._run_lock:
+            now = self._clock()
+            states = self._store.states()
+            chosen = [
+                source
+                for source in self.config.sources
+                if all_sources or _policy.is_due(states[source.key], now)
+            ]
+            results = [self._gone_result(s) for s in chosen if states[s.key].gone]
+            todo = [s for s in chosen if not states[s.key].gone]
+            for refresh in self._refresh_all(todo, states, now):
+                result = self._save(refresh, now)
+                results.append(result)
+                if progress is not None:
+                    progress(result)
+            report = RunReport(results=tuple(results))
+            written = self._publish_if_needed(force=False, changed=report.changed)
+            return replace(report, files_written=tuple(str(path) for path in written))
+
+    def _refresh_all(
+        self, sources: list[SourceConfig], states: dict[str, SourceState], now: datetime
+    ) -> Iterator[_Refresh]:
+        if not sources:
+            return
+        workers = min(self.config.fetch.max_workers, len(sources))
+        with ThreadPoolExecutor(workers, thread_name_prefix="copro-fetch") as pool:
+            futures: dict[Future[_Refresh], SourceConfig] = {}
+            for source in sources:
+                if self._stop.is_set():
+                    break
+                futures[pool.submit(self._refresh, source, states[source.key], now)] = source
+            for future in as_completed(futures):
+                if self._stop.is_set():
+                    for pending in futures:
+                        pending.cancel()
+                if future.cancelled():
+                    continue
+                yield future.result()
+
+    def _refresh(self, source: SourceConfig, state: SourceState, now: datetime) -> _Refresh:
+        """Fetch, parse and normalise one source; every expected failure becomes a value."""
+        state = replace(state, last_attempt=now)
+        try:
+            return self._refresh_or_raise(source, state, now)
+        except FeedError as error:
+            return self._failure(source, state, error, now)
+        except Exception as error:  # a bug must not stop the other sources
+            log.exception("%s: unexpected error", source.name)
+            return self._failure(source, state, error, now)
+
+    def _refresh_or_raise(
+        self, source: SourceConfig, state: SourceState, now: datetime
+    ) -> _Refresh:
+        response, feed_url, parsed = self._fetch_feed(source, state)
+        state = self._follow_permanent_redirect(state, feed_url, response)
+        interval = self.config.interval_of(source)
+        state = replace(
+            state,
+            etag=response.etag,
+            last_modified=response.last_modified,
+            last_success=now,
+            last_error=None,
+            failures=0,
+            next_due=_policy.next_due_after_success(now, interval, self._rng),
+        )
+        body_hash = hashlib.sha256(response.body).hexdigest() if response.status == 200 else None
+        if response.status == 304 or (parsed is None and body_hash == state.body_hash):
+            return _Refresh(source=source, state=state, outcome=Outcome.NOT_MODIFIED)
+        if parsed is None:
+            parsed = self._parse(response, feed_url)
+        for warning in parsed.warnings:
+            log.warning("%s: %s", source.name, warning)
+        state = replace(state, body_hash=body_hash, homepage=parsed.link or state.homepage)
+        attribution = self._attribution(source, state)
+        settings = NormaliseSettings(
+            attribution=attribution,
+            base_url=feed_url,
+            tags=source.tags,
+            excerpt_words=self.config.output.excerpt_words,
+            max_entry_bytes=self.config.fetch.max_entry_bytes,
+            fallback_author=parsed.author,
+        )
+        normalised = [
+            (normalise_entry(raw, settings, now), raw.published is None and raw.updated is None)
+            for raw in parsed.entries
+        ]
+        return _Refresh(
+            source=source,
+            state=state,
+            outcome=Outcome.UPDATED,
+            entries=tuple(unique_by_id(entry for entry, _ in normalised)),
+            undated_ids=frozenset(entry.id for entry, undated in normalised if undated),
+        )
+
+    def _parse(self, response: FetchResponse, url: str) -> ParsedFeed:
+        return parse_feed(
+            response.body,
+            response.headers,
+            url,
+            max_entries=self.config.fetch.max_entries_per_feed,
+        )
+
+    def _fetch_feed(
+        self, source: SourceConfig, state: SourceState
+    ) -> tuple[FetchResponse, str, ParsedFeed | None]:
+        """Fetch the source's feed, discovering it from a homepage the first time.
+
+        Returns the response, the feed URL it came from, and the parsed feed when
+        discovery had to parse it already (else None).
+        """
+        url = state.effective_url
+        agent = source.user_agent
+        response = self._fetcher.fetch(
+            url, etag=state.etag, last_modified=state.last_modified, user_agent=agent
+        )
+        if state.feed_url is not None or response.status == 304:
+            return response, url, None
+        try:
+            return response, url, self._parse(response, url)
+        except ParseError:
+            if not _is_html(response):
+                raise
+        candidates = advertised_feeds(response.body, response.url) + common_feed_urls(response.url)
+        for candidate in candidates:
+            try:
+                found = self._fetcher.fetch(candidate, user_agent=agent)
+                parsed = self._parse(found, candidate)
+            except FeedError as error:
+                log.debug("%s: %s is not a feed: %s", source.name, candidate, error)
+                continue
+            log.info("%s: discovered the feed at %s", source.name, candidate)
+            return found, candidate, parsed
+        raise ParseError(f"{url} is a web page that links to no feed, and no usual feed path works")
+
+    def _follow_permanent_redirect(
+        self, state: SourceState, feed_url: str, response: FetchResponse
+    ) -> SourceState:
+        """Move to a new URL only after several consistent permanent redirects."""
+        if feed_url != state.feed_url:  # first success, or just discovered
+            return replace(state, feed_url=feed_url, redirect_url=None, redirect_hits=0)
+        target = response.permanent_redirect
+        if target is None:
+            return replace(state, redirect_url=None, redirect_hits=0)
+        hits = state.redirect_hits + 1 if state.redirect_url == target else 1
+        if hits >= _policy.PERMANENT_REDIRECT_HITS:
+            log.info("%s moved permanently to %s", state.effective_url, target)
+            return replace(state, feed_url=target, redirect_url=None, redirect_hits=0)
+        return replace(state, redirect_url=target, redirect_hits=hits)
+
+    def _failure(
+        self, source: SourceConfig, state: SourceState, error: Exception, now: datetime
+    ) -> _Refresh:
+        message = str(error) or type(error).__name__
+        failures = state.failures + 1
+        if isinstance(error, GoneError):
+            state = replace(state, gone=True, next_due=None)
+        else:
+            retry_after = error.retry_after if isinstance(error, HTTPStatusError) else None
+            due = _policy.next_due_after_failure(
+                now, self.config.interval_of(source), failures, retry_after, self._rng
+            )
+            state = replace(state, next_due=due)
+        state = replace(state, last_error=message, failures=failures)
+        return _Refresh(source=source, state=state, outcome=Outcome.ERROR, error=message)
+
+    def _save(self, refresh: _Refresh, now: datetime) -> SourceResult:
+        source = refresh.source
+        new = updated = 0
+        if refresh.entries is None:
+            self._store.save_state(refresh.state)
+        else:
+            counts = self._store.save_fetch(refresh.state, refresh.entries, refresh.undated_ids, now)
+            new, updated = counts.new, counts.updated
+        result = SourceResult(
+            source_key=source.key,
+            name=source.name,
+            outcome=refresh.outcome,
+            new_entries=new,
+            updated_entries=updated,
+            error=refresh.error,
+        )
+        if result.error:
+            log.warning("%s: %s", source.name, result.error)
+        else:
+            log.info("%s: %s (%d new, %d updated)", source.name, result.outcome, new, updated)
+        return result
+
+    @staticmethod
+    def _gone_result(source: SourceConfig) -> SourceResult:
+        return SourceResult(
+            source_key=source.key,
+            name=source.name,
+            outcome=Outcome.ERROR,
+            error="the feed is gone (410): change its url in the config to poll it again",
+        )
+
+    # -- reading and publishing --------------------------------------------------
+
+    def _attribution(self, source: SourceConfig, state: SourceState) -> Attribution:
+        feed_url = state.effective_url
+        parts = urlsplit(feed_url)
+        homepage = source.homepage or state.homepage or f"{parts.scheme}://{parts.netloc}/"
+        return Attribution(
+            source_key=source.key, name=source.name, homepage=homepage, feed_url=feed_url
+        )
+
+    def entries(self, limit: int | None = None) -> list[Entry]:
+        """The combined feed's entries, newest first: filtered, deduplicated, at most ``limit``.
+
+        ``limit`` defaults to ``[output] max_entries``.
+        """
+        states = self._store.states()
+        attributions = {s.key: self._attribution(s, states[s.key]) for s in self.config.sources}
+        stored = self._store.entries(attributions)
+        kept = [
+            entry
+            for entry in stored
+            if passes_filters(
+                entry,
+                self.config.source(entry.source_key).include,
+                self.config.source(entry.source_key).exclude,
+            )
+        ]
+        return select_for_publishing(kept, limit or self.config.output.max_entries)
+
+    def publish(self) -> list[Path]:
+        """Render every output from the store now; return the files that changed."""
+        return self._publish_if_needed(force=True, changed=True)
+
+    def _publish_if_needed(self, *, force: bool, changed: bool) -> list[Path]:
+        directory = self.config.output.dir
+        fingerprint = self._fingerprint()
+        missing = any(not (directory / name).exists() for name in OUTPUT_FILES)
+        stale = self._store.get_meta(_PUBLISH_FINGERPRINT) != fingerprint
+        if not (force or changed or missing or stale):
+            return []
+        written = publish(self.entries(), self.config.site, directory)
+        self._store.set_meta(_PUBLISH_FINGERPRINT, fingerprint)
+        for path in written:
+            log.info("wrote %s", path)
+        return written
+
+    def _fingerprint(self) -> str:
+        """A digest of the configuration that shapes the outputs (not fetching details)."""
+        config = self.config
+        shape = [
+            repr(config.site),
+            str(config.output.dir),
+            config.output.max_entries,
+            [(s.key, s.name, s.homepage, s.tags, s.include, s.exclude) for s in config.sources],
+        ]
+        return hashlib.sha256(json.dumps(shape, default=list).encode()).hexdigest()
+
+    def status(self) -> list[SourceStatus]:
+        """Each configured source's stored state and entry count."""
+        states = self._store.states()
+        counts = self._store.entry_counts()
+        return [
+            SourceStatus(
+                source_key=source.key,
+                name=source.name,
+                url=source.url,
+                feed_url=states[source.key].feed_url,
+                entries=counts.get(source.key, 0),
+                last_success=states[source.key].last_success,
+                last_error=states[source.key].last_error,
+                failures=states[source.key].failures,
+                next_due=states[source.key].next_due,
+                gone=states[source.key].gone,
+            )
+            for source in self.config.sources
+        ]
+
+
+def _is_html(response: FetchResponse) -> bool:
+    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type in ("text/html", "application/xhtml+xml") or looks_like_html(response.body)
+
+
+def discover_feeds(url: str, settings: FetchConfig | None = None) -> list[str]:
+    """The feed URLs a page advertises, or ``[url]`` when the page is itself a feed.
+
+    Raises FeedError when the page cannot be fetched or is neither a feed nor HTML.
+    """
+    with Fetcher(settings or FetchConfig()) as fetcher:
+        response = fetcher.fetch(url)
+    try:
+        parse_feed(response.body, response.headers, response.url, max_entries=1)
+    except ParseError:
+        if not _is_html(response):
+            raise
+        return advertised_feeds(response.body, response.url)
+    return [response.url]
+
+
+def make_aggregator(config: Config, *, clock: Clock = utc_now) -> Aggregator:
+    """Open the store and the HTTP session for ``config`` and return an :class:`Aggregator`."""
+    store = Store(config.storage.path)
+    try:
+        return Aggregator(config, store=store, fetcher=Fetcher(config.fetch), clock=clock)
+    except BaseException:
+        store.close()
+        raise

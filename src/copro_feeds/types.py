@@ -1,0 +1,136 @@
+"""Public data types: frozen, slotted, keyword-only; every datetime is aware UTC."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+def require_utc(value: datetime | None, name: str) -> None:
+    """Raise ``ValueError`` unless ``value`` is None or an aware datetime in UTC."""
+    if value is None:
+        return
+    if value.tzinfo is None or value.utcoffset() != timedelta(0):
+        raise ValueError(f"{name} must be an aware UTC datetime, got {value!r}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Attribution:
+    """Who published an entry first: shown as "Via <name>" and in Atom ``<source>``."""
+
+    source_key: str
+    name: str
+    homepage: str
+    feed_url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entry:
+    """One partner post, normalised.
+
+    ``id`` is the partner's own identifier (guid, else canonical link, else a hash of
+    title and date); together with ``attribution.source_key`` it is unique in the store.
+    ``content_html`` is sanitised; ``excerpt`` is plain text of at most the configured
+    number of words. ``published`` falls back to the time the entry was first seen.
+    """
+
+    id: str
+    attribution: Attribution
+    title: str
+    link: str | None
+    authors: tuple[str, ...]
+    published: datetime
+    updated: datetime
+    content_html: str
+    excerpt: str
+    categories: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        require_utc(self.published, "published")
+        require_utc(self.updated, "updated")
+        if not self.id:
+            raise ValueError("an entry needs a non-empty id")
+
+    @property
+    def source_key(self) -> str:
+        """The key of the source this entry came from."""
+        return self.attribution.source_key
+
+
+class Outcome(enum.StrEnum):
+    """What happened to one source in one run."""
+
+    UPDATED = "updated"
+    NOT_MODIFIED = "not modified"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceResult:
+    """The result of refreshing one source: errors are values here, never raised."""
+
+    source_key: str
+    name: str
+    outcome: Outcome
+    new_entries: int = 0
+    updated_entries: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunReport:
+    """What one :meth:`Aggregator.run_once` did, source by source."""
+
+    results: tuple[SourceResult, ...]
+    files_written: tuple[str, ...] = ()
+
+    def count(self, outcome: Outcome) -> int:
+        """How many sources ended with ``outcome``."""
+        return sum(1 for result in self.results if result.outcome is outcome)
+
+    @property
+    def failures(self) -> tuple[SourceResult, ...]:
+        """The sources that ended in an error."""
+        return tuple(r for r in self.results if r.outcome is Outcome.ERROR)
+
+    @property
+    def new_entries(self) -> int:
+        """Entries stored for the first time in this run."""
+        return sum(r.new_entries for r in self.results)
+
+    @property
+    def updated_entries(self) -> int:
+        """Stored entries whose content changed in this run."""
+        return sum(r.updated_entries for r in self.results)
+
+    @property
+    def changed(self) -> bool:
+        """True when the run stored anything new or edited."""
+        return self.new_entries > 0 or self.updated_entries > 0
+
+    def summary(self) -> str:
+        """One line for people: sources by outcome, entries, files written."""
+        return (
+            f"sources: {self.count(Outcome.UPDATED)} updated, "
+            f"{self.count(Outcome.NOT_MODIFIED)} not modified, "
+            f"{self.count(Outcome.ERROR)} failed; "
+            f"entries: {self.new_entries} new, {self.updated_entries} updated; "
+            f"files written: {len(self.files_written)}"
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceStatus:
+    """The stored state of one source, for ``copro-feeds status``."""
+
+    source_key: str
+    name: str
+    url: str
+    feed_url: str | None
+    entries: int
+    last_success: datetime | None
+    last_error: str | None
+    failures: int
+    next_due: datetime | None
+    gone: bool

@@ -1,0 +1,55 @@
+"""Small builders for test data."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from copro_feeds._types import RawEntry
+from copro_feeds.types import Attribution, Entry
+
+NOW = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
+
+
+def attribution(key: str = "scope", name: str = "Scope") -> Attribution:
+    return Attribution(
+        source_key=key,
+        name=name,
+        homepage=f"https://{key}.example/",
+        feed_url=f"https://{key}.example/feed/",
+    )
+
+
+def raw_entry(**overrides: Any) -> RawEntry:
+    values: dict[str, Any] = {
+        "guid": "https://scope.example/?p=1",
+        "guid_is_link": False,
+        "link": "https://scope.example/blog/post-1/",
+        "title": "A post",
+        "title_is_html": False,
+        "authors": ("Ann",),
+        "published": datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
+        "updated": None,
+        "content": "<p>Hello <b>world</b></p>",
+        "content_is_html": True,
+        "categories": ("News",),
+    }
+    values.update(overrides)
+    return RawEntry(**values)
+
+
+def entry(**overrides: Any) -> Entry:
+    values: dict[str, Any] = {
+        "id": "post-1",
+        "attribution": attribution(),
+        "title": "A post",
+        "link": "https://scope.example/blog/post-1/",
+        "authors": ("Ann",),
+        "published": datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
+        "updated": datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
+        "content_html": "<p>Hello</p>",
+        "excerpt": "Hello",
+        "categories": ("News",),
+    }
+    values.update(overrides)
+    return Entry(**values)

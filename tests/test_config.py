@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from copro_feeds.config import (
+    DEFAULT_USER_AGENT,
+    load_config,
+    parse_duration,
+    slugify,
+)
+from copro_feeds.exceptions import ConfigError
+
+REPO = Path(__file__).resolve().parent.parent
+
+MINIMAL = """
+[site]
+title = "Partners"
+link = "https://example.org/"
+
+[[sources]]
+name = "Scope"
+url = "https://www.scope.org.uk/"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "feeds.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_config_lists_the_three_partners():
+    config = load_config(REPO / "feeds.toml")
+    names = [s.name for s in config.sources]
+    assert names == ["Scope", "Centre for Welfare Reform", "Scottish Co-production Network"]
+    assert config.fetch.allow_private_networks is False
+    assert [s.key for s in config.sources] == [
+        "scope", "centre-for-welfare-reform", "scottish-co-production-network",
+    ]
+
+
+def test_minimal_config_gets_documented_defaults(tmp_path):
+    config = load_config(write(tmp_path, MINIMAL))
+    assert config.output.dir == tmp_path / "public"
+    assert config.output.max_entries == 50
+    assert config.output.excerpt_words == 60
+    assert config.storage.path == tmp_path / "copro_feeds.sqlite3"
+    fetch = config.fetch
+    assert (fetch.interval, fetch.timeout, fetch.connect_timeout, fetch.read_timeout) == (
+        1800, 30, 5, 10
+    )
+    assert fetch.max_bytes == 10 * 1024 * 1024
+    assert fetch.max_redirects == 5
+    assert fetch.max_entry_bytes == 256 * 1024
+    assert fetch.max_entries_per_feed == 1000
+    assert fetch.user_agent == DEFAULT_USER_AGENT
+    assert "copro_feeds/" in fetch.user_agent and "http" in fetch.user_agent
+    source = config.sources[0]
+    assert config.interval_of(source) == 1800
+    assert source.tags == source.include == source.exclude == ()
+
+
+def test_source_options_are_read(tmp_path):
+    text = MINIMAL + """
+homepage = "https://www.scope.org.uk/news/"
+interval = "1h"
+tags = ["disability"]
+include = ["co-production"]
+exclude = ["job vacancy"]
+user_agent = "Mozilla/5.0 (compatible; copro_feeds)"
+"""
+    source = load_config(write(tmp_path, text)).sources[0]
+    assert source.homepage == "https://www.scope.org.uk/news/"
+    assert source.interval == 3600
+    assert source.tags == ("disability",)
+    assert source.include == ("co-production",)
+    assert source.exclude == ("job vacancy",)
+    assert source.user_agent.startswith("Mozilla")
+
+
+def test_every_problem_is_listed_with_its_key_path(tmp_path):
+    text = """
+[site]
+title = ""
+link = "ftp://example.org/"
+colour = "blue"
+
+[output]
+max_entries = 0
+
+[fetch]
+interval = "soon"
+timout = 3
+
+[[sources]]
+name = "A"
+url = "https://a.example/feed"
+
+[[sources]]
+name = "B"
+
+[[sources]]
+name = "C"
+url = "not a url"
+tgas = ["x"]
+"""
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    problems = caught.value.problems
+    expected_prefixes = [
+        "site.colour: unknown key",
+        "site.title: must be a non-empty string",
+        "site.link: not an http(s) URL",
+        "output.max_entries:",
+        "fetch.timout: unknown key",
+        "fetch.interval:",
+        "sources[1].url: missing",
+        "sources[2].tgas: unknown key",
+        "sources[2].url: not an http(s) URL",
+    ]
+    for prefix in expected_prefixes:
+        assert any(p.startswith(prefix) for p in problems), (prefix, problems)
+    assert len(problems) == len(expected_prefixes)
+    assert "9 problem(s)" in str(caught.value)
+
+
+def test_missing_file_names_the_path(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "nowhere.toml")
+    assert str(tmp_path / "nowhere.toml") in str(caught.value)
+
+
+def test_invalid_toml_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(write(tmp_path, "[site\ntitle="))
+
+
+def test_duplicate_slugs_are_refused(tmp_path):
+    text = MINIMAL + '\n[[sources]]\nname = "scope!"\nurl = "https://b.example/"\n'
+    with pytest.raises(ConfigError, match="same slug 'scope'"):
+        load_config(write(tmp_path, text))
+
+
+def test_missing_site_and_sources(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, "[output]\ndir = 'out'\n"))
+    assert any(p.startswith("site: missing table") for p in caught.value.problems)
+    assert any(p.startswith("sources: no [[sources]]") for p in caught.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90s", 90), ("30m", 1800), ("6h", 21600), ("1d", 86400), ("45", 45), (120, 120)],
+)
+def test_durations(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("bad", ["", "soon", "1w", "-5m", 0, True, "0s"])
+def test_bad_durations(bad):
+    with pytest.raises(ValueError):
+        parse_duration(bad)
+
+
+def test_slugs_are_ascii_and_stable():
+    assert slugify("Centre for Welfare Reform") == "centre-for-welfare-reform"
+    assert slugify("Rhwydwaith Cyd-gynhyrchu Cymru — Wales") == "rhwydwaith-cyd-gynhyrchu-cymru-wales"
+    assert slugify("Café & Co.") == "cafe-co"

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from copro_feeds._dedupe import select_for_publishing, unique_by_id
+from copro_feeds._filter import first_match, passes_filters
+from tests.factories import attribution, entry
+
+BASE = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_cross_posted_entry_appears_once_earliest_wins():
+    original = entry(id="a", attribution=attribution("scope"), published=BASE)
+    repost = entry(
+        id="b", attribution=attribution("scottish"), published=BASE + timedelta(days=1),
+    )
+    other = entry(id="c", link="https://scope.example/other/", published=BASE + timedelta(days=2))
+    selected = select_for_publishing([repost, other, original], limit=10)
+    assert [e.id for e in selected] == ["c", "a"]
+    assert selected[1].source_key == "scope"
+
+
+def test_entries_without_links_are_never_merged():
+    a = entry(id="a", link=None)
+    b = entry(id="b", link=None)
+    assert len(select_for_publishing([a, b], limit=10)) == 2
+
+
+def test_limit_keeps_the_newest():
+    entries = [
+        entry(id=str(i), link=f"https://s.example/{i}", published=BASE + timedelta(hours=i))
+        for i in range(10)
+    ]
+    assert [e.id for e in select_for_publishing(entries, limit=3)] == ["9", "8", "7"]
+
+
+def test_unique_by_id_keeps_first():
+    first = entry(id="x", title="first")
+    assert unique_by_id([first, entry(id="x", title="second")]) == [first]
+
+
+entry_strategy = st.builds(
+    lambda i, link, source, hours: entry(
+        id=f"id{i}",
+        link=f"https://s.example/{link}" if link is not None else None,
+        attribution=attribution(source),
+        published=BASE + timedelta(hours=hours),
+        updated=BASE + timedelta(hours=hours),
+    ),
+    st.integers(0, 20),
+    st.one_of(st.none(), st.integers(0, 5)),
+    st.sampled_from(["scope", "cfwr", "scottish"]),
+    st.integers(0, 100),
+)
+
+
+@given(st.lists(entry_strategy, max_size=30), st.randoms(), st.integers(1, 40))
+def test_selection_is_idempotent_and_order_independent(entries, rng, limit):
+    entries = unique_by_id(entries)  # the store holds one entry per (source, id)
+    once = select_for_publishing(entries, limit)
+    shuffled = list(entries)
+    rng.shuffle(shuffled)
+    assert select_for_publishing(shuffled, limit) == once
+    assert select_for_publishing(once, limit) == once
+    links = [e.link for e in once if e.link]
+    assert len(links) == len(set(links))
+
+
+def test_filters_match_title_excerpt_and_categories_case_insensitively():
+    post = entry(title="Co-Production in Wales", excerpt="We are hiring", categories=("Jobs",))
+    assert passes_filters(post, include=("co-production",), exclude=())
+    assert not passes_filters(post, include=("housing",), exclude=())
+    assert not passes_filters(post, include=(), exclude=("HIRING",))
+    assert not passes_filters(post, include=("co-production",), exclude=("jobs",))
+    assert first_match(post, ("x", "wales")) == "wales"

@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from copro_feeds._normalise import (
+    NormaliseSettings,
+    canonical_link,
+    entry_id,
+    merge_categories,
+    normalise_entry,
+)
+from tests.factories import NOW, attribution, raw_entry
+
+SETTINGS = NormaliseSettings(
+    attribution=attribution(),
+    base_url="https://scope.example/feed/",
+    tags=("disability", "news"),
+    excerpt_words=5,
+    max_entry_bytes=256 * 1024,
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://A.Example/x?utm_source=rss&utm_medium=feed&id=3#top", "https://a.example/x?id=3"),
+        ("/blog/post/", "https://scope.example/blog/post/"),
+        ("HTTP://a.example:80/p", "http://a.example/p"),
+        ("https://a.example:8443/p", "https://a.example:8443/p"),
+        ("https://user:secret@a.example/p", "https://a.example/p"),
+        ("https://a.example", "https://a.example/"),
+        ("https://a.example/?b=2&a=1", "https://a.example/?b=2&a=1"),
+        ("javascript:alert(1)", None),
+        ("data:text/html,hi", None),
+        ("mailto:a@b.example", None),
+        ("", None),
+        (None, None),
+        ("http://[::1", None),
+    ],
+)
+def test_canonical_link(url, expected):
+    assert canonical_link(url, "https://scope.example/feed/") == expected
+
+
+@given(st.text())
+def test_canonical_link_is_idempotent(text):
+    once = canonical_link(text, "https://scope.example/")
+    if once is not None:
+        assert canonical_link(once, "https://other.example/") == once
+
+
+def test_id_prefers_guid_then_link_then_hash():
+    assert entry_id(raw_entry(guid="abc"), "https://x.example/") == "abc"
+    assert entry_id(raw_entry(guid=None), "https://x.example/") == "https://x.example/"
+    hashed = entry_id(raw_entry(guid=None), None)
+    assert hashed.startswith("sha256:")
+    assert hashed == entry_id(raw_entry(guid=None), None)  # stable
+    assert hashed != entry_id(raw_entry(guid=None, title="Other"), None)
+
+
+def test_javascript_guid_is_not_an_id():
+    assert entry_id(raw_entry(guid="javascript:alert(1)"), "https://x.example/") == (
+        "https://x.example/"
+    )
+
+
+def test_normalised_entry():
+    result = normalise_entry(
+        raw_entry(content="<p>One two three four five six seven</p><script>x</script>"),
+        SETTINGS,
+        NOW,
+    )
+    assert result.id == "https://scope.example/?p=1"
+    assert result.link == "https://scope.example/blog/post-1/"
+    assert result.excerpt == "One two three four five…"
+    assert "<script>" not in result.content_html
+    assert result.categories == ("News", "disability")
+    assert result.published == datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    assert result.updated == result.published
+    assert result.attribution.name == "Scope"
+
+
+def test_missing_dates_become_now_and_future_dates_are_clamped():
+    undated = normalise_entry(raw_entry(published=None, updated=None), SETTINGS, NOW)
+    assert undated.published == NOW
+    future = normalise_entry(raw_entry(published=NOW + timedelta(days=400)), SETTINGS, NOW)
+    assert future.published == NOW
+    soon = NOW + timedelta(hours=3)
+    assert normalise_entry(raw_entry(published=soon), SETTINGS, NOW).published == soon
+
+
+def test_html_title_becomes_plain_text_once():
+    result = normalise_entry(
+        raw_entry(title="Fish &amp; <b>chips</b> &lt;3", title_is_html=True), SETTINGS, NOW
+    )
+    assert result.title == "Fish & chips <3"
+    plain = normalise_entry(raw_entry(title="AT&T <b> is text"), SETTINGS, NOW)
+    assert plain.title == "AT&T <b> is text"
+
+
+def test_missing_title_falls_back_to_excerpt():
+    result = normalise_entry(raw_entry(title=None, content="<p>Words here</p>"), SETTINGS, NOW)
+    assert result.title == "Words here"
+    empty = normalise_entry(raw_entry(title=None, content=None), SETTINGS, NOW)
+    assert empty.title == "Untitled post"
+
+
+def test_plain_text_content_is_escaped():
+    result = normalise_entry(
+        raw_entry(content="<script>alert(1)</script> 1 < 2", content_is_html=False), SETTINGS, NOW
+    )
+    assert "<script>" not in result.content_html
+    assert "&lt;script&gt;" in result.content_html
+    assert result.excerpt.startswith("<script>alert(1)</script>")
+
+
+def test_javascript_link_dropped_and_guid_link_used():
+    result = normalise_entry(
+        raw_entry(link="javascript:alert(1)", guid="https://scope.example/p/2", guid_is_link=True),
+        SETTINGS,
+        NOW,
+    )
+    assert result.link == "https://scope.example/p/2"
+    bad = normalise_entry(
+        raw_entry(link="javascript:alert(1)", guid="data:x", guid_is_link=True), SETTINGS, NOW
+    )
+    assert bad.link is None
+
+
+def test_oversized_content_is_capped_before_sanitising():
+    settings = NormaliseSettings(
+        attribution=attribution(), base_url="https://s.example/", tags=(), excerpt_words=5,
+        max_entry_bytes=1000,
+    )
+    result = normalise_entry(raw_entry(content="<p>" + "a " * 5_000_000 + "</p>"), settings, NOW)
+    assert len(result.content_html) < 1100
+
+
+def test_control_characters_are_removed():
+    result = normalise_entry(
+        raw_entry(title="Bad\x00 title\x0b", authors=("Ann\x07",), categories=("x\ufffe",)),
+        SETTINGS,
+        NOW,
+    )
+    assert result.title == "Bad title"
+    assert result.authors == ("Ann",)
+    assert result.categories[0] == "x"
+
+
+def test_categories_merge_without_case_repeats():
+    assert merge_categories(("News", "news", " Policy "), ("NEWS", "Care")) == (
+        "News", "Policy", "Care",
+    )
+
+
+@given(
+    st.one_of(st.none(), st.datetimes(min_value=datetime(1970, 1, 2), timezones=st.just(UTC))),
+    st.one_of(st.none(), st.datetimes(min_value=datetime(1970, 1, 2), timezones=st.just(UTC))),
+)
+def test_dates_are_always_aware_utc_and_ordered(published, updated):
+    result = normalise_entry(raw_entry(published=published, updated=updated), SETTINGS, NOW)
+    for moment in (result.published, result.updated):
+        assert moment.tzinfo is not None
+        assert moment.utcoffset() == timedelta(0)
+        assert moment <= NOW + timedelta(days=1)
+    assert result.updated >= result.published

@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from copro_feeds._normalise import NormaliseSettings, normalise_entry
+from copro_feeds._parse import looks_like_html, parse_feed
+from copro_feeds.exceptions import ParseError
+from tests.factories import NOW, attribution
+
+DATA = Path(__file__).parent / "data"
+GOLDEN = sorted(p for p in (DATA / "golden").iterdir() if p.suffix != ".json")
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+FEED_URL = "https://partner.example/feed/"
+SETTINGS = NormaliseSettings(
+    attribution=attribution(),
+    base_url=FEED_URL,
+    tags=("partner",),
+    excerpt_words=25,
+    max_entry_bytes=256 * 1024,
+)
+_HEADER = re.compile(rb"^Header:\s*([\w-]+):\s*(.+?)\s*$", re.MULTILINE)
+
+
+def embedded_headers(body: bytes) -> dict[str, str]:
+    """feedparser's test files carry their HTTP headers in a leading comment."""
+    return {m[1].decode().lower(): m[2].decode() for m in _HEADER.finditer(body[:2000])}
+
+
+def summarise(path: Path) -> dict[str, object]:
+    body = path.read_bytes()
+    try:
+        parsed = parse_feed(body, embedded_headers(body), FEED_URL, max_entries=1000)
+    except ParseError as error:
+        return {"error": str(error)}
+    entries = [normalise_entry(raw, SETTINGS, NOW) for raw in parsed.entries]
+    return {
+        "version": parsed.version,
+        "title": parsed.title,
+        "link": parsed.link,
+        "entries": [
+            {
+                "id": e.id,
+                "link": e.link,
+                "title": e.title,
+                "authors": list(e.authors),
+                "published": e.published.isoformat(),
+                "updated": e.updated.isoformat(),
+                "categories": list(e.categories),
+                "excerpt": e.excerpt,
+            }
+            for e in entries
+        ],
+    }
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=lambda p: p.name)
+def test_golden(path):
+    """Parse → normalise of real feeds matches the reviewed expectation beside each file.
+
+    Regenerate with COPRO_UPDATE_GOLDEN=1 after a deliberate change, and review the diff.
+    """
+    expected_path = path.with_name(path.name + ".json")
+    actual = summarise(path)
+    if os.environ.get("COPRO_UPDATE_GOLDEN"):
+        expected_path.write_text(json.dumps(actual, indent=1, ensure_ascii=False) + "\n")
+    assert actual == json.loads(expected_path.read_text())
+
+
+def test_golden_set_is_varied():
+    expectations = [json.loads(p.with_name(p.name + ".json").read_text()) for p in GOLDEN]
+    versions = {e.get("version") for e in expectations}
+    assert any("error" in e for e in expectations)
+    assert {"rss20", "rss10", "atom10", "atom03", "rss092"} <= versions
+    assert len(GOLDEN) >= 25
+
+
+def corpus_feeds() -> list[Path]:
+    index = CORPUS / "INDEX.tsv"
+    assert index.exists(), f"the shared corpus is missing: {index} (shared/ sits beside the repo)"
+    paths = []
+    for line in index.read_text().splitlines()[1:]:
+        source, path, _size, kind, *_ = line.split("\t")
+        if source == "feedparser" and kind.startswith(("rss", "atom")):
+            paths.append(CORPUS / path)
+    return paths
+
+
+def test_sweep_feedparser_corpus_never_crashes():
+    """Every RSS/Atom file of feedparser's suite goes through parse → normalise, or a ParseError."""
+    feeds = corpus_feeds()
+    assert len(feeds) > 1500
+    parsed = refused = entries = 0
+    for path in feeds:
+        body = path.read_bytes()
+        try:
+            feed = parse_feed(body, embedded_headers(body), FEED_URL, max_entries=1000)
+        except ParseError:
+            refused += 1
+            continue
+        parsed += 1
+        for raw in feed.entries:
+            entry = normalise_entry(raw, SETTINGS, NOW)
+            assert entry.id and entry.title
+            entries += 1
+    assert parsed > 0.9 * len(feeds), (parsed, refused)
+    assert entries > 1000
+
+
+def test_empty_body_is_not_a_feed():
+    with pytest.raises(ParseError, match="empty"):
+        parse_feed(b"  \n", {}, FEED_URL, max_entries=10)
+
+
+def test_html_page_is_not_a_feed():
+    page = b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body></body></html>"
+    assert looks_like_html(page)
+    with pytest.raises(ParseError, match="HTML page"):
+        parse_feed(page, {"content-type": "text/html"}, FEED_URL, max_entries=10)
+
+
+def test_json_error_is_not_a_feed():
+    with pytest.raises(ParseError, match="not a feed"):
+        parse_feed(b'{"error": "rate limited"}', {}, FEED_URL, max_entries=10)
+
+
+def test_entity_declarations_are_refused_before_parsing():
+    body = (
+        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY big "' + b"x" * 10_000 + b'">]>'
+        b"<rss version='2.0'><channel><title>&big;&big;&big;</title></channel></rss>"
+    )
+    with pytest.raises(ParseError, match="entities"):
+        parse_feed(body, {}, FEED_URL, max_entries=10)
+
+
+def test_ill_formed_feed_with_entries_is_read_with_a_warning():
+    body = (
+        b"<rss version='2.0'><channel><title>T & co</title>"
+        b"<item><title>One</title><link>/one</link><guid>1</guid></item>"
+        b"<item><title>Two</title><link>/two</link><guid>2</guid></item>"
+    )  # unescaped & and no closing tags
+    feed = parse_feed(body, {}, FEED_URL, max_entries=10)
+    assert [e.title for e in feed.entries] == ["One", "Two"]
+    assert feed.entries[0].link == "https://partner.example/one"
+    assert any("not well-formed" in w for w in feed.warnings)
+
+
+def test_entry_cap_keeps_the_first_entries():
+    items = b"".join(b"<item><guid isPermaLink='false'>%d</guid><title>t</title></item>" % i for i in range(30))
+    feed = parse_feed(b"<rss version='2.0'><channel>" + items + b"</channel></rss>", {},
+                      FEED_URL, max_entries=5)
+    assert [e.guid for e in feed.entries] == ["0", "1", "2", "3", "4"]
+    assert any("kept the first 5" in w for w in feed.warnings)
+
+
+def test_bytes_that_look_like_a_path_or_url_are_not_opened():
+    for body in (b"/etc/passwd", b"http://127.0.0.1:1/feed"):
+        with pytest.raises(ParseError):
+            parse_feed(body, {}, FEED_URL, max_entries=10)
+
+
+def test_impossible_dates_become_none():
+    body = (
+        b"<rss version='2.0'><channel><title>t</title>"
+        b"<item><guid>1</guid><pubDate>0000-00-00 00:00:00</pubDate></item>"
+        b"<item><guid>2</guid><pubDate>Mon, 31 Feb 2026 25:61:00 GMT</pubDate></item>"
+        b"</channel></rss>"
+    )
+    feed = parse_feed(body, {}, FEED_URL, max_entries=10)
+    assert [e.published for e in feed.entries] == [None, None]

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import html5lib  # noqa: F401  (re-parse like a browser would)
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from copro_feeds._text import (
+    ELLIPSIS,
+    html_to_text,
+    make_excerpt,
+    sanitise_html,
+    truncate_words,
+    xml_safe,
+)
+
+# Payloads that feedparser's own sanitiser lets through (HTML-comment tricks, SVG, forms).
+LIVE_MARKUP = [
+    "<!--><script>alert(1)</script>-->",
+    "<!-- --!><img src=x onerror=alert(1)>-->",
+    "<!---><img src=x onerror=alert(1)>-->",
+    '<svg><set attributeName="href" to="javascript:alert(1)"/></svg>',
+    '<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>',
+    '<form action="javascript:alert(1)"><button formaction="javascript:alert(1)">x</button></form>',
+    '<a href="jav&#x09;ascript:alert(1)">x</a>',
+    '<a href=" JaVaScRiPt:alert(1)">x</a>',
+    '<img src="data:image/svg+xml;base64,PHN2Zz4=">',
+    '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>',
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+    '<textarea><img src=x onerror=alert(1)></textarea>',
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    '<p style="width: expression(alert(1))">x</p>',
+    "<iframe src=https://evil.example/></iframe><object data=x></object><embed src=x>",
+    '<base href="https://evil.example/">',
+    '<a href="https://ok.example/" onclick="alert(1)" target="_blank">ok</a>',
+]
+
+
+def dangerous_parts(fragment: str) -> list[str]:
+    """What a browser-like parser finds in a fragment that must never be published."""
+    document = html5lib.parseFragment(fragment, namespaceHTMLElements=False)
+    found = []
+    for element in document.iter():
+        tag = str(element.tag).lower()
+        if tag in {"script", "iframe", "object", "embed", "style", "base", "form", "svg", "math"}:
+            found.append(tag)
+        for name, value in element.attrib.items():
+            if name.lower().startswith("on") or name.lower() == "style":
+                found.append(name)
+            if name.lower() in {"href", "src", "action", "formaction", "xlink:href"}:
+                scheme = value.strip().split(":", 1)[0].lower() if ":" in value else "relative"
+                if scheme not in {"http", "https", "mailto"}:
+                    found.append(f"{name}={value}")
+    return found
+
+
+@pytest.mark.parametrize("payload", LIVE_MARKUP)
+def test_sanitiser_leaves_nothing_live(payload):
+    cleaned = sanitise_html(payload)
+    assert dangerous_parts(cleaned) == [], cleaned
+
+
+def test_links_get_noopener():
+    cleaned = sanitise_html('<a href="https://ok.example/" target="_blank">ok</a>')
+    assert 'rel="noopener noreferrer"' in cleaned
+    assert 'href="https://ok.example/"' in cleaned
+
+
+def test_safe_markup_is_kept():
+    fragment = '<p>Hello <strong>world</strong> <a href="https://a.example/x">link</a></p>'
+    cleaned = sanitise_html(fragment)
+    assert "<strong>world</strong>" in cleaned
+    assert 'href="https://a.example/x"' in cleaned
+
+
+@given(st.text())
+def test_sanitiser_is_idempotent_and_never_raises(text):
+    once = sanitise_html(text)
+    assert sanitise_html(once) == once
+    assert xml_safe(once) == once
+
+
+def test_xml_safe_removes_controls_surrogates_and_nonchars():
+    assert xml_safe("a\x00b\x08c\x0bd\ufffee\ud800f\tg\nh") == "abcdef\tg\nh"
+
+
+def test_text_keeps_alt_text_and_drops_script():
+    assert html_to_text('<p>A <img alt="chart of costs" src="x.png"> B<script>x()</script></p>') == (
+        "A chart of costs B"
+    )
+
+
+def test_text_decodes_entities():
+    assert html_to_text("<p>Fish &amp; chips &lt;3</p>") == "Fish & chips <3"
+
+
+def test_truncate_words_cuts_at_a_word_boundary():
+    assert truncate_words("one two three four", 2) == "one two" + ELLIPSIS
+    assert truncate_words("one two, three", 2) == "one two" + ELLIPSIS
+    assert truncate_words("one two", 2) == "one two"
+
+
+def test_excerpt_of_a_long_post_reads_only_its_start():
+    body = "<p>" + " ".join(f"word{i}" for i in range(100_000)) + "</p>"
+    excerpt = make_excerpt(sanitise_html(body), 60)
+    assert excerpt.endswith(ELLIPSIS)
+    assert excerpt.split()[0] == "word0"
+    assert len(excerpt.split()) == 60
+
+
+def test_excerpt_cut_mid_tag_or_entity_stays_plain_text():
+    body = "<p>" + "x " * 5000 + "<a href='https://a.example/'>link &amp; more</a></p>"
+    excerpt = make_excerpt(sanitise_html(body), 10)
+    assert "<" not in excerpt and "&amp;" not in excerpt
+    assert len(excerpt.split()) == 10
+
+
+@given(st.text(), st.integers(min_value=1, max_value=80))
+def test_excerpt_never_exceeds_its_limit(text, words):
+    excerpt = make_excerpt(sanitise_html(text), words)
+    assert len(excerpt.split()) <= words
