@@ -13,7 +13,7 @@ from copro_feeds.exceptions import ParseError
 from tests.factories import NOW, attribution
 
 DATA = Path(__file__).parent / "data"
-GOLDEN = sorted(p for p in (DATA / "golden").iterdir() if p.suffix != ".json")
+GOLDEN = sorted(p for p in (DATA / "golden").iterdir() if p.suffix not in (".json", ".md"))
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FEED_URL = "https://partner.example/feed/"
 SETTINGS = NormaliseSettings(

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import feedparser
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -133,9 +133,19 @@ def test_write_if_changed_reports_change(tmp_path):
 titles = st.text(min_size=1, max_size=40)
 
 
+def _looks_like_mojibake(text: str) -> bool:
+    try:
+        return text.encode("cp1252").decode("utf-8") != text
+    except UnicodeError:
+        return False
+
+
 @settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(titles, st.text(max_size=60)), min_size=1, max_size=5))
 def test_publish_round_trip_keeps_ids_links_titles(items):
+    # feedparser "repairs" text that reads as UTF-8 mis-decoded as Latin-1 ("Â¡" → "¡"):
+    # a quirk of that reader, not of our output.
+    assume(not any(_looks_like_mojibake(title) for title, _ in items))
     entries = [
         entry(id=f"id-{i}", title=title.strip() or "t", excerpt=excerpt,
               link=f"https://scope.example/{i}", published=NOW - timedelta(hours=i),

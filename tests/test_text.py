@@ -119,3 +119,10 @@ def test_excerpt_cut_mid_tag_or_entity_stays_plain_text():
 def test_excerpt_never_exceeds_its_limit(text, words):
     excerpt = make_excerpt(sanitise_html(text), words)
     assert len(excerpt.split()) <= words
+
+
+def test_inline_markup_adds_no_spaces_but_blocks_do():
+    assert html_to_text("Fish &amp; <em>chips</em>: good") == "Fish & chips: good"
+    assert html_to_text("<p>one</p><p>two</p><ul><li>a</li><li>b</li></ul>x<br>y") == (
+        "one two a b x y"
+    )

@@ -21,6 +21,12 @@ _WHITESPACE = re.compile(r"\s+")
 _EXCERPT_HTML_CHARS_PER_WORD = 64
 _EXCERPT_HTML_MIN_CHARS = 8192
 
+_BLOCK_TAGS = [
+    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
+    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "ol", "p",
+    "pre", "section", "table", "td", "th", "tr", "ul",
+]  # fmt: skip
+
 _CLEANER = nh3.Cleaner(
     tags=set(nh3.ALLOWED_TAGS),
     clean_content_tags={"script", "style", "template", "noscript", "textarea", "title"},
@@ -61,7 +67,10 @@ def html_to_text(html: str) -> str:
     for image in soup("img"):
         alt = image.get("alt")
         image.replace_with(f" {alt} " if isinstance(alt, str) and alt.strip() else " ")
-    return collapse_whitespace(xml_safe(soup.get_text(" ")))
+    for block in soup(_BLOCK_TAGS):  # words in separate blocks must not run together
+        block.insert_before(" ")
+        block.insert_after(" ")
+    return collapse_whitespace(xml_safe(soup.get_text()))
 
 
 def _with_ellipsis(words: list[str]) -> str:

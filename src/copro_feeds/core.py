@@ -259,7 +259,7 @@ class Aggregator:
     ) -> SourceState:
         """Move to a new URL only after several consistent permanent redirects."""
         if feed_url != state.feed_url:  # first success, or just discovered
-            return replace(state, feed_url=feed_url, redirect_url=None, redirect_hits=0)
+            state = replace(state, feed_url=feed_url, redirect_url=None, redirect_hits=0)
         target = response.permanent_redirect
         if target is None:
             return replace(state, redirect_url=None, redirect_hits=0)

@@ -1,0 +1,58 @@
+"""The public API: names, the error tree, and the documentation kept in step with the code."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import copro_feeds
+from copro_feeds import exceptions
+from copro_feeds.config import FetchConfig
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def test_all_lists_exactly_the_public_names():
+    public = {name for name in vars(copro_feeds) if not name.startswith("_")}
+    modules = {"config", "core", "exceptions", "types"}
+    assert set(copro_feeds.__all__) == (public - modules) | {"__version__"}
+
+
+def test_every_public_name_has_a_docstring():
+    for name in copro_feeds.__all__:
+        if name != "__version__":
+            assert getattr(copro_feeds, name).__doc__, name
+
+
+def test_error_tree_docstring_matches_the_classes():
+    drawn = re.findall(r"([A-Z]\w+Error)\b", exceptions.__doc__ or "")
+    declared = [
+        name for name, value in vars(exceptions).items()
+        if isinstance(value, type) and issubclass(value, Exception)
+    ]
+    assert sorted(set(drawn)) == sorted(declared)
+    for name in declared:
+        assert issubclass(getattr(exceptions, name), exceptions.CoproFeedsError)
+        assert name in copro_feeds.__all__
+
+
+def test_cli_reference_is_generated_from_the_parser():
+    text = (DOCS / "cli.md").read_text()
+    spec = importlib.util.spec_from_file_location("gen", DOCS / "generate_cli_reference.py")
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    assert text == generator.render(), "docs/cli.md is stale: run docs/generate_cli_reference.py"
+    for command in ("update", "run", "publish", "check", "status", "discover"):
+        assert f"## `copro-feeds {command}`" in text, command
+
+
+def test_every_config_key_is_documented():
+    text = (DOCS / "configuration.md").read_text()
+    keys = set(FetchConfig.__dataclass_fields__) | {
+        "title", "link", "feed_url", "description", "author", "language",
+        "dir", "max_entries", "excerpt_words", "path",
+        "name", "url", "homepage", "interval", "tags", "include", "exclude", "user_agent", "slug",
+    }
+    for key in keys:
+        assert f"| `{key}` |" in text, key

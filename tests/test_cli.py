@@ -1,0 +1,170 @@
+"""The copro-feeds command, run as a real subprocess against local partner feeds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import PARTNERS, RSS
+
+
+def cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60):
+    return subprocess.run(
+        [sys.executable, "-m", "copro_feeds", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+def test_update_twice_prints_summaries_and_keeps_output_identical(project):
+    first = cli("update", cwd=project.root)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip().splitlines()[-1] == (
+        "sources: 3 updated, 0 not modified, 0 failed; entries: 6 new, 0 updated; "
+        "files written: 2"
+    )
+    assert "Scope: updated (2 new, 0 updated)" in first.stderr  # plain log lines off a terminal
+    atom = (project.public / "atom.xml").read_bytes()
+    second = cli("update", "--all", cwd=project.root)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.strip().splitlines()[-1] == (
+        "sources: 0 updated, 3 not modified, 0 failed; entries: 0 new, 0 updated; "
+        "files written: 0"
+    )
+    assert (project.public / "atom.xml").read_bytes() == atom
+
+
+def test_failures_are_listed_and_strict_exits_1(project, feed_server):
+    feed_server.serve("/cfwr/atom.xml", b"nope", status=500, content_type="text/plain")
+    lenient = cli("update", cwd=project.root)
+    assert lenient.returncode == 0
+    assert "failed: Centre for Welfare Reform: " in lenient.stderr
+    assert "500" in lenient.stderr
+    strict = cli("update", "--all", "--strict", cwd=project.root)
+    assert strict.returncode == 1
+    assert "1 failed" in strict.stdout
+
+
+def test_check_lists_every_problem_and_exits_2(tmp_path):
+    (tmp_path / "feeds.toml").write_text(
+        '[site]\ntitle = "t"\nlink = "https://x.example/"\n'
+        '[[sources]]\nname = "A"\nurl = "ftp://a.example/"\n'
+        '[[sources]]\nname = "B"\nurl = "https://b.example/"\nintervl = "1h"\n'
+    )
+    result = cli("check", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "sources[0].url: not an http(s) URL" in result.stderr
+    assert "sources[1].intervl: unknown key" in result.stderr
+    assert not (tmp_path / "copro_feeds.sqlite3").exists()  # nothing fetched or created
+    update = cli("update", cwd=tmp_path)
+    assert update.returncode == 2
+    assert not (tmp_path / "copro_feeds.sqlite3").exists()
+
+
+def test_check_accepts_the_shipped_config(tmp_path):
+    shutil.copy(Path(__file__).resolve().parent.parent / "feeds.toml", tmp_path)
+    result = cli("check", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "ok, 3 source(s)" in result.stdout
+
+
+def test_missing_config_names_the_path(tmp_path):
+    result = cli("status", cwd=tmp_path)
+    assert result.returncode == 2
+    assert str(tmp_path / "feeds.toml") in result.stderr
+
+
+def test_config_from_environment_variable(project, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = cli("check", cwd=elsewhere, env={"COPRO_FEEDS_CONFIG": str(project.config_path)})
+    assert result.returncode == 0, result.stderr
+
+
+def test_status_shows_each_source(project, feed_server):
+    feed_server.serve("/cfwr/atom.xml", b"nope", status=503, content_type="text/plain")
+    cli("update", cwd=project.root)
+    result = cli("status", cwd=project.root)
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["source", "last", "success", "last", "error", "entries", "next", "due"]
+    scope = next(line for line in lines if line.startswith("Scope"))
+    assert " 2 " in scope and "UTC" in scope
+    cfwr = next(line for line in lines if line.startswith("Centre for Welfare Reform"))
+    assert "503" in cfwr
+
+
+def test_publish_command_renders_from_store(project):
+    cli("update", cwd=project.root)
+    (project.public / "rss.xml").unlink()
+    result = cli("publish", cwd=project.root)
+    assert result.returncode == 0
+    assert (project.public / "rss.xml").exists()
+    assert "files written: 1" in result.stdout
+
+
+def test_discover_prints_advertised_feeds(project, feed_server):
+    feed_server.serve(
+        "/home",
+        b'<html><head><link rel="alternate" type="application/atom+xml" href="/cfwr/atom.xml">'
+        b"</head></html>",
+        content_type="text/html",
+    )
+    result = cli("discover", feed_server.url("/home"), cwd=project.root)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == feed_server.url("/cfwr/atom.xml")
+    direct = cli("discover", feed_server.url("/scope/feed/"), cwd=project.root)
+    assert direct.stdout.strip() == feed_server.url("/scope/feed/")
+
+
+def test_console_script_is_installed():
+    script = shutil.which("copro-feeds", path=str(Path(sys.executable).parent))
+    assert script is not None
+    result = subprocess.run([script, "--help"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    for command in ("update", "run", "publish", "check", "status", "discover"):
+        assert command in result.stdout
+
+
+def test_daemon_publishes_then_stops_cleanly_on_sigterm(project, feed_server):
+    project.write_config(
+        f'[[sources]]\nname = "Scope"\nurl = "{feed_server.url("/scope/feed/")}"\ninterval = "2s"\n'
+    )
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "copro_feeds", "run"],
+        cwd=project.root,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (project.public / "atom.xml").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert (project.public / "atom.xml").exists()
+        # It keeps polling on the source's interval: a second fetch within a few seconds.
+        while feed_server.hits("/scope/feed/") < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert feed_server.hits("/scope/feed/") >= 2
+        feed_server.serve("/scope/feed/", (PARTNERS / "scope-v2.rss.xml").read_bytes(),
+                          content_type=RSS)
+        while b"Hidden costs" not in (project.public / "atom.xml").read_bytes():
+            assert time.monotonic() < deadline, "the daemon never republished"
+            time.sleep(0.1)
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        _, stderr = daemon.communicate(timeout=30)
+    assert daemon.returncode == 0, stderr
+    assert "daemon stopped" in stderr
+    assert not list(project.public.glob(".copro-tmp-*"))

@@ -1,0 +1,318 @@
+"""The Aggregator end to end, against real partner feeds on a local HTTP server."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import sqlite3
+import time
+from datetime import UTC, datetime, timedelta
+
+import feedparser
+import pytest
+from lxml import etree
+
+import copro_feeds
+from copro_feeds import Outcome
+from tests.conftest import PARTNERS, RSS, partner_sources
+
+
+def run(project, **kwargs):
+    config = copro_feeds.load_config(project.config_path)
+    with copro_feeds.make_aggregator(config) as aggregator:
+        return aggregator.run_once(**kwargs), aggregator.entries(), aggregator.status()
+
+
+def by_name(report):
+    return {result.name: result for result in report.results}
+
+
+def row_count(project) -> int:
+    db = sqlite3.connect(project.root / "copro_feeds.sqlite3")
+    try:
+        return db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_first_run_stores_dedupes_and_publishes(project):
+    report, entries, _ = run(project)
+    assert report.count(Outcome.UPDATED) == 3, report.results
+    assert report.new_entries == 6
+    assert row_count(project) == 6
+    # The Scottish network's repost of Scope's guide appears once, credited to Scope.
+    guide = [e for e in entries if e.link == "https://scope.test/blog/cost-of-living-guide/"]
+    assert len(guide) == 1
+    assert guide[0].attribution.name == "Scope"
+    assert len(entries) == 5
+    assert [e.published for e in entries] == sorted((e.published for e in entries), reverse=True)
+    atom = (project.public / "atom.xml").read_bytes()
+    parsed = feedparser.parse(io.BytesIO(atom))
+    assert not parsed.bozo
+    assert len(parsed.entries) == 5
+    assert parsed.entries[0].link == "https://scope.test/blog/cost-of-living-guide/"
+    assert "Via <a href=\"https://scope.test/\">Scope</a>" in parsed.entries[0].content[0].value
+    assert "<script" not in atom.decode()
+    assert sorted(report.files_written) == sorted(
+        str(project.public / name) for name in ("atom.xml", "rss.xml")
+    )
+
+
+def test_normalised_details_from_the_three_formats(project):
+    _, entries, _ = run(project)
+    by_title = {e.title: e for e in entries}
+    guide = by_title["Co-producing the cost of living guide"]
+    assert guide.authors == ("Amira Khan",)
+    assert guide.categories == ("Co-production", "Cost of living", "disability")
+    assert guide.excerpt.endswith("…") and len(guide.excerpt.split()) == 12
+    assert "alert" not in guide.content_html
+    assert 'src="http://127.0.0.1' in guide.content_html  # relative image made absolute
+    paper = by_title["Citizenship & support: a new paper"]
+    # Relative link, no xml:base: resolved against the URL the feed was fetched from.
+    assert paper.link == project.server.url("/library/citizenship-and-support")
+    assert paper.published == datetime(2026, 3, 1, 15, 0, tzinfo=UTC)
+    basic = by_title["Basic income and disabled people"]
+    assert "onclick" not in basic.content_html
+    assert basic.authors == ("Centre for Welfare Reform",)  # the feed's author
+    gathering = by_title["Co-production Gathering 2026"]
+    assert gathering.categories == ("Events",)
+    assert gathering.attribution.homepage == "https://scottish.test/"  # the feed's own link
+
+
+def test_second_run_is_all_304_with_no_new_rows_and_identical_output(project):
+    run(project)
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in project.public.iterdir()}
+    report, _, _ = run(project, all_sources=True)
+    assert report.count(Outcome.NOT_MODIFIED) == 3, report.results
+    assert report.new_entries == report.updated_entries == 0
+    assert report.files_written == ()
+    assert row_count(project) == 6
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in project.public.iterdir()}
+    assert after == before
+    conditional = [r for r in project.server.requests if r.path == "/scope/feed/"][-1]
+    assert conditional.headers.get("if-none-match")
+    assert conditional.status == 304
+
+
+def test_edited_post_is_updated_not_doubled_and_new_post_added(project):
+    run(project)
+    project.server.serve("/scope/feed/", (PARTNERS / "scope-v2.rss.xml").read_bytes(),
+                         content_type=RSS)
+    report, entries, _ = run(project, all_sources=True)
+    scope = by_name(report)["Scope"]
+    assert (scope.outcome, scope.new_entries, scope.updated_entries) == (Outcome.UPDATED, 1, 1)
+    assert row_count(project) == 7
+    assert entries[0].title == "Hidden costs of care: what carers told us"
+    guide = [e for e in entries if e.link == "https://scope.test/blog/cost-of-living-guide/"]
+    assert len(guide) == 1 and "UPDATED" in guide[0].content_html
+
+
+def test_due_sources_wait_for_their_interval(project):
+    run(project)
+    report, _, status = run(project)
+    assert report.results == ()
+    for source in status:
+        assert source.next_due > datetime.now(UTC) + timedelta(minutes=25)
+
+
+def test_identical_body_with_new_etag_is_not_parsed_or_republished(project, feed_server):
+    body = (PARTNERS / "scope.rss.xml").read_bytes()
+    counter = iter(range(1000))
+
+    def ignores_validators(handler):
+        payload = body
+        handler.send_response(200)
+        handler.send_header("Content-Type", RSS)
+        handler.send_header("ETag", f'"v{next(counter)}"')
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        handler.wfile.write(payload)
+
+    feed_server.route("/scope/feed/", ignores_validators)
+    run(project)
+    mtime = (project.public / "atom.xml").stat().st_mtime_ns
+    report, _, _ = run(project, all_sources=True)
+    assert by_name(report)["Scope"].outcome is Outcome.NOT_MODIFIED
+    assert report.files_written == ()
+    assert (project.public / "atom.xml").stat().st_mtime_ns == mtime
+
+
+def test_gzip_is_accepted(project, feed_server):
+    feed_server.serve("/scope/feed/", (PARTNERS / "scope.rss.xml").read_bytes(),
+                      content_type=RSS, gzip=True)
+    report, _, _ = run(project)
+    assert by_name(report)["Scope"].new_entries == 2
+    request = [r for r in feed_server.requests if r.path == "/scope/feed/"][0]
+    assert "gzip" in request.headers["accept-encoding"]
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "message"),
+    [
+        (200, b"<!DOCTYPE html><html><body>Just a moment...</body></html>", "text/html",
+         "HTML page"),
+        (200, b"", RSS, "empty"),
+        (404, b"not found", "text/plain", "404"),
+        (500, b"oops", "text/plain", "500"),
+    ],
+)
+def test_broken_source_fails_alone(project, feed_server, status, body, content_type, message):
+    run(project)  # a first good run: the feed URL is known, entries stored
+    published = (project.public / "atom.xml").read_bytes()
+    feed_server.serve("/cfwr/atom.xml", body, status=status, content_type=content_type)
+    report, entries, statuses = run(project, all_sources=True)
+    failed = by_name(report)["Centre for Welfare Reform"]
+    assert failed.outcome is Outcome.ERROR
+    assert message in failed.error
+    assert by_name(report)["Scope"].outcome is Outcome.NOT_MODIFIED
+    assert row_count(project) == 6  # nothing lost
+    assert (project.public / "atom.xml").read_bytes() == published
+    state = {s.name: s for s in statuses}["Centre for Welfare Reform"]
+    assert state.failures == 1 and message in state.last_error
+    assert state.next_due > datetime.now(UTC) + timedelta(minutes=20)
+    assert any(e.attribution.name == "Centre for Welfare Reform" for e in entries)
+
+
+def test_gone_source_stops_polling(project, feed_server):
+    feed_server.serve("/cfwr/atom.xml", b"gone", status=410, content_type="text/plain")
+    report, _, statuses = run(project)
+    assert "410" in by_name(report)["Centre for Welfare Reform"].error
+    assert {s.name: s for s in statuses}["Centre for Welfare Reform"].gone
+    hits = feed_server.hits("/cfwr/atom.xml")
+    report, _, _ = run(project, all_sources=True)
+    assert "gone" in by_name(report)["Centre for Welfare Reform"].error
+    assert feed_server.hits("/cfwr/atom.xml") == hits
+    # A new URL in the config starts polling again.
+    project.config_path.write_text(
+        project.config_path.read_text().replace("/cfwr/atom.xml", "/cfwr/new.xml")
+    )
+    feed_server.serve("/cfwr/new.xml", (PARTNERS / "cfwr.atom.xml").read_bytes())
+    report, _, _ = run(project, all_sources=True)
+    assert by_name(report)["Centre for Welfare Reform"].outcome is Outcome.UPDATED
+
+
+def test_retry_after_is_honoured(project, feed_server):
+    feed_server.serve("/cfwr/atom.xml", b"slow down", status=429, content_type="text/plain",
+                      headers={"Retry-After": "7200"})
+    report, _, statuses = run(project)
+    assert "429" in by_name(report)["Centre for Welfare Reform"].error
+    state = {s.name: s for s in statuses}["Centre for Welfare Reform"]
+    assert state.next_due >= datetime.now(UTC) + timedelta(seconds=7100)
+
+
+def test_slow_source_hits_the_deadline_and_others_carry_on(project, feed_server):
+    def trickle(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Type", RSS)
+        handler.send_header("Content-Length", "100000")
+        handler.end_headers()
+        for _ in range(40):
+            handler.wfile.write(b" ")
+            handler.wfile.flush()
+            time.sleep(0.5)
+
+    feed_server.route("/cfwr/atom.xml", trickle)
+    project.write_config(partner_sources(feed_server), extra="")
+    started = time.monotonic()
+    report, _, _ = run(project)
+    assert time.monotonic() - started < 9
+    assert by_name(report)["Centre for Welfare Reform"].outcome is Outcome.ERROR
+    assert by_name(report)["Scope"].outcome is Outcome.UPDATED
+
+
+def test_homepage_discovery_is_remembered(project, feed_server):
+    page = f"""<!DOCTYPE html><html><head><title>Scope</title>
+    <link rel="alternate" type="application/rss+xml" title="Scope feed" href="/scope/feed/">
+    </head><body>Home</body></html>""".encode()
+    feed_server.serve("/scope/", page, content_type="text/html; charset=utf-8")
+    project.config_path.write_text(
+        project.config_path.read_text().replace("/scope/feed/", "/scope/")
+    )
+    report, _, statuses = run(project)
+    assert by_name(report)["Scope"].new_entries == 2
+    assert {s.name: s for s in statuses}["Scope"].feed_url == feed_server.url("/scope/feed/")
+    run(project, all_sources=True)
+    assert feed_server.hits("/scope/") == 1
+
+
+def test_discovery_falls_back_to_common_paths(project, feed_server):
+    feed_server.serve("/", b"<html><body>No feed links here</body></html>",
+                      content_type="text/html")
+    feed_server.serve("/feed/", (PARTNERS / "scope.rss.xml").read_bytes(), content_type=RSS)
+    project.write_config(f'[[sources]]\nname = "Scope"\nurl = "{feed_server.url("/")}"\n')
+    report, _, statuses = run(project)
+    assert by_name(report)["Scope"].new_entries == 2
+    assert statuses[0].feed_url == feed_server.url("/feed/")
+
+
+def test_permanent_redirect_moves_the_stored_url_after_three_hits(project, feed_server):
+    def moved(handler):
+        handler.send_response(301)
+        handler.send_header("Location", "/cfwr/moved.xml")
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    feed_server.route("/cfwr/atom.xml", moved)
+    feed_server.serve("/cfwr/moved.xml", (PARTNERS / "cfwr.atom.xml").read_bytes())
+    for expected in (feed_server.url("/cfwr/atom.xml"),) * 2 + (feed_server.url("/cfwr/moved.xml"),):
+        report, _, statuses = run(project, all_sources=True)
+        assert by_name(report)["Centre for Welfare Reform"].outcome is not Outcome.ERROR
+    assert {s.name: s for s in statuses}["Centre for Welfare Reform"].feed_url == expected
+
+
+def test_filters_apply_at_publish(project):
+    project.write_config(
+        partner_sources(project.server).replace(
+            'tags = ["disability"]', 'tags = ["disability"]\nexclude = ["price tag"]'
+        ).replace(
+            'url = "' + project.server.url("/scottish/rss.xml") + '"',
+            'url = "' + project.server.url("/scottish/rss.xml") + '"\ninclude = ["gathering"]',
+        )
+    )
+    _, entries, _ = run(project)
+    titles = {e.title for e in entries}
+    assert "Disability Price Tag 2026" not in titles
+    assert "Co-production Gathering 2026" in titles
+    assert row_count(project) == 6  # filtered entries are still stored
+
+
+def test_private_network_refused_unless_allowed(project):
+    project.config_path.write_text(
+        project.config_path.read_text().replace(
+            "allow_private_networks = true", "allow_private_networks = false"
+        )
+    )
+    report, _, _ = run(project)
+    assert report.count(Outcome.ERROR) == 3
+    assert all("127.0.0.1" in r.error for r in report.results)
+    assert project.server.requests == []
+
+
+def test_publish_output_is_valid_and_stable(project):
+    run(project)
+    config = copro_feeds.load_config(project.config_path)
+    with copro_feeds.make_aggregator(config) as aggregator:
+        assert aggregator.publish() == []  # same state: nothing rewritten
+    rss = etree.fromstring((project.public / "rss.xml").read_bytes())
+    guids = [g.text for g in rss.iter("guid")]
+    assert len(guids) == len(set(guids)) == 5
+
+
+def test_gzip_bomb_from_a_partner_is_capped(project, feed_server):
+    bomb = gzip.compress(b"<rss>" + b" " * (64 * 1024 * 1024), compresslevel=9)
+
+    def send_bomb(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Type", RSS)
+        handler.send_header("Content-Encoding", "gzip")
+        handler.send_header("Content-Length", str(len(bomb)))
+        handler.end_headers()
+        handler.wfile.write(bomb)
+
+    feed_server.route("/cfwr/atom.xml", send_bomb)
+    project.write_config(partner_sources(feed_server), extra="max_bytes = 1048576")
+    report, _, _ = run(project)
+    assert "1048576" in by_name(report)["Centre for Welfare Reform"].error or "large" in (
+        by_name(report)["Centre for Welfare Reform"].error
+    )
+    assert by_name(report)["Scope"].outcome is Outcome.UPDATED
