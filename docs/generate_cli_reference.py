@@ -37,7 +37,7 @@ def render() -> str:
     parser = build_parser()
     sections = [INTRO, "## `copro-feeds`\n\n```\n" + parser.format_help() + "```\n"]
     subparsers = next(
-        action for action in parser._actions if isinstance(action, argparse._SubParsersAction)  # noqa: SLF001
+        action for action in parser._actions if isinstance(action, argparse._SubParsersAction)
     )
     for name, command in subparsers.choices.items():
         sections.append(f"## `copro-feeds {name}`\n\n```\n{command.format_help()}```\n")

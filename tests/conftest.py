@@ -66,17 +66,17 @@ def partner_sources(server: FeedServer) -> str:
     return f"""
 [[sources]]
 name = "Scope"
-url = "{server.url('/scope/feed/')}"
+url = "{server.url("/scope/feed/")}"
 homepage = "https://scope.test/"
 tags = ["disability"]
 
 [[sources]]
 name = "Centre for Welfare Reform"
-url = "{server.url('/cfwr/atom.xml')}"
+url = "{server.url("/cfwr/atom.xml")}"
 
 [[sources]]
 name = "Scottish Co-production Network"
-url = "{server.url('/scottish/rss.xml')}"
+url = "{server.url("/scottish/rss.xml")}"
 """
 
 
@@ -84,8 +84,12 @@ url = "{server.url('/scottish/rss.xml')}"
 def project(tmp_path: Path, feed_server: FeedServer) -> Project:
     """Three partner feeds (WordPress RSS 2.0, Atom, RSS 1.0) served on 127.0.0.1."""
     feed_server.serve("/scope/feed/", (PARTNERS / "scope.rss.xml").read_bytes(), content_type=RSS)
-    feed_server.serve("/cfwr/atom.xml", (PARTNERS / "cfwr.atom.xml").read_bytes(), content_type=ATOM)
-    feed_server.serve("/scottish/rss.xml", (PARTNERS / "scottish.rdf").read_bytes(), content_type=RDF)
+    feed_server.serve(
+        "/cfwr/atom.xml", (PARTNERS / "cfwr.atom.xml").read_bytes(), content_type=ATOM
+    )
+    feed_server.serve(
+        "/scottish/rss.xml", (PARTNERS / "scottish.rdf").read_bytes(), content_type=RDF
+    )
     result = Project(root=tmp_path, server=feed_server)
     result.write_config(partner_sources(feed_server))
     return result

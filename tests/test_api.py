@@ -28,7 +28,8 @@ def test_every_public_name_has_a_docstring():
 def test_error_tree_docstring_matches_the_classes():
     drawn = re.findall(r"([A-Z]\w+Error)\b", exceptions.__doc__ or "")
     declared = [
-        name for name, value in vars(exceptions).items()
+        name
+        for name, value in vars(exceptions).items()
         if isinstance(value, type) and issubclass(value, Exception)
     ]
     assert sorted(set(drawn)) == sorted(declared)
@@ -50,9 +51,25 @@ def test_cli_reference_is_generated_from_the_parser():
 def test_every_config_key_is_documented():
     text = (DOCS / "configuration.md").read_text()
     keys = set(FetchConfig.__dataclass_fields__) | {
-        "title", "link", "feed_url", "description", "author", "language",
-        "dir", "max_entries", "excerpt_words", "path",
-        "name", "url", "homepage", "interval", "tags", "include", "exclude", "user_agent", "slug",
+        "title",
+        "link",
+        "feed_url",
+        "description",
+        "author",
+        "language",
+        "dir",
+        "max_entries",
+        "excerpt_words",
+        "path",
+        "name",
+        "url",
+        "homepage",
+        "interval",
+        "tags",
+        "include",
+        "exclude",
+        "user_agent",
+        "slug",
     }
     for key in keys:
         assert f"| `{key}` |" in text, key

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pty
 import shutil
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -30,16 +34,14 @@ def test_update_twice_prints_summaries_and_keeps_output_identical(project):
     first = cli("update", cwd=project.root)
     assert first.returncode == 0, first.stderr
     assert first.stdout.strip().splitlines()[-1] == (
-        "sources: 3 updated, 0 not modified, 0 failed; entries: 6 new, 0 updated; "
-        "files written: 2"
+        "sources: 3 updated, 0 not modified, 0 failed; entries: 6 new, 0 updated; files written: 2"
     )
     assert "Scope: updated (2 new, 0 updated)" in first.stderr  # plain log lines off a terminal
     atom = (project.public / "atom.xml").read_bytes()
     second = cli("update", "--all", cwd=project.root)
     assert second.returncode == 0, second.stderr
     assert second.stdout.strip().splitlines()[-1] == (
-        "sources: 0 updated, 3 not modified, 0 failed; entries: 0 new, 0 updated; "
-        "files written: 0"
+        "sources: 0 updated, 3 not modified, 0 failed; entries: 0 new, 0 updated; files written: 0"
     )
     assert (project.public / "atom.xml").read_bytes() == atom
 
@@ -97,7 +99,16 @@ def test_status_shows_each_source(project, feed_server):
     result = cli("status", cwd=project.root)
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["source", "last", "success", "last", "error", "entries", "next", "due"]
+    assert lines[0].split() == [
+        "source",
+        "last",
+        "success",
+        "last",
+        "error",
+        "entries",
+        "next",
+        "due",
+    ]
     scope = next(line for line in lines if line.startswith("Scope"))
     assert " 2 " in scope and "UTC" in scope
     cfwr = next(line for line in lines if line.startswith("Centre for Welfare Reform"))
@@ -157,8 +168,9 @@ def test_daemon_publishes_then_stops_cleanly_on_sigterm(project, feed_server):
         while feed_server.hits("/scope/feed/") < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert feed_server.hits("/scope/feed/") >= 2
-        feed_server.serve("/scope/feed/", (PARTNERS / "scope-v2.rss.xml").read_bytes(),
-                          content_type=RSS)
+        feed_server.serve(
+            "/scope/feed/", (PARTNERS / "scope-v2.rss.xml").read_bytes(), content_type=RSS
+        )
         while b"Hidden costs" not in (project.public / "atom.xml").read_bytes():
             assert time.monotonic() < deadline, "the daemon never republished"
             time.sleep(0.1)
@@ -168,3 +180,33 @@ def test_daemon_publishes_then_stops_cleanly_on_sigterm(project, feed_server):
     assert daemon.returncode == 0, stderr
     assert "daemon stopped" in stderr
     assert not list(project.public.glob(".copro-tmp-*"))
+
+
+def test_update_on_a_terminal_shows_a_progress_bar(project):
+    """Run under a real pseudo-terminal: tqdm draws its bar with the source's name."""
+    main_fd, child_fd = pty.openpty()
+    fcntl.ioctl(child_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "copro_feeds", "update"],
+        cwd=project.root,
+        stdin=child_fd,
+        stdout=child_fd,
+        stderr=child_fd,
+    )
+    os.close(child_fd)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(main_fd, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    process.wait(timeout=60)
+    os.close(main_fd)
+    text = output.decode(errors="replace")
+    assert process.returncode == 0, text
+    assert "source" in text and "3/3" in text  # the bar: "…| 3/3 [00:00<00:00, … source/s]"
+    assert "sources: 3 updated" in text
+    assert "INFO" not in text  # the bar replaces the per-source log lines

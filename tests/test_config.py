@@ -37,7 +37,9 @@ def test_shipped_config_lists_the_three_partners():
     assert names == ["Scope", "Centre for Welfare Reform", "Scottish Co-production Network"]
     assert config.fetch.allow_private_networks is False
     assert [s.key for s in config.sources] == [
-        "scope", "centre-for-welfare-reform", "scottish-co-production-network",
+        "scope",
+        "centre-for-welfare-reform",
+        "scottish-co-production-network",
     ]
 
 
@@ -49,7 +51,10 @@ def test_minimal_config_gets_documented_defaults(tmp_path):
     assert config.storage.path == tmp_path / "copro_feeds.sqlite3"
     fetch = config.fetch
     assert (fetch.interval, fetch.timeout, fetch.connect_timeout, fetch.read_timeout) == (
-        1800, 30, 5, 10
+        1800,
+        30,
+        5,
+        10,
     )
     assert fetch.max_bytes == 10 * 1024 * 1024
     assert fetch.max_redirects == 5
@@ -63,7 +68,9 @@ def test_minimal_config_gets_documented_defaults(tmp_path):
 
 
 def test_source_options_are_read(tmp_path):
-    text = MINIMAL + """
+    text = (
+        MINIMAL
+        + """
 homepage = "https://www.scope.org.uk/news/"
 interval = "1h"
 tags = ["disability"]
@@ -71,6 +78,7 @@ include = ["co-production"]
 exclude = ["job vacancy"]
 user_agent = "Mozilla/5.0 (compatible; copro_feeds)"
 """
+    )
     source = load_config(write(tmp_path, text)).sources[0]
     assert source.homepage == "https://www.scope.org.uk/news/"
     assert source.interval == 3600
@@ -166,5 +174,7 @@ def test_bad_durations(bad):
 
 def test_slugs_are_ascii_and_stable():
     assert slugify("Centre for Welfare Reform") == "centre-for-welfare-reform"
-    assert slugify("Rhwydwaith Cyd-gynhyrchu Cymru — Wales") == "rhwydwaith-cyd-gynhyrchu-cymru-wales"
+    assert (
+        slugify("Rhwydwaith Cyd-gynhyrchu Cymru — Wales") == "rhwydwaith-cyd-gynhyrchu-cymru-wales"
+    )
     assert slugify("Café & Co.") == "cafe-co"

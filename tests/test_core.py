@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import sqlite3
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -13,8 +14,10 @@ import pytest
 from lxml import etree
 
 import copro_feeds
-from copro_feeds import Outcome
-from tests.conftest import PARTNERS, RSS, partner_sources
+from copro_feeds import Aggregator, Outcome
+from copro_feeds._fetch import Fetcher
+from copro_feeds._store import Store
+from tests.conftest import PARTNERS, RSS, Project, partner_sources
 
 
 def run(project, **kwargs):
@@ -51,7 +54,7 @@ def test_first_run_stores_dedupes_and_publishes(project):
     assert not parsed.bozo
     assert len(parsed.entries) == 5
     assert parsed.entries[0].link == "https://scope.test/blog/cost-of-living-guide/"
-    assert "Via <a href=\"https://scope.test/\">Scope</a>" in parsed.entries[0].content[0].value
+    assert 'Via <a href="https://scope.test/">Scope</a>' in parsed.entries[0].content[0].value
     assert "<script" not in atom.decode()
     assert sorted(report.files_written) == sorted(
         str(project.public / name) for name in ("atom.xml", "rss.xml")
@@ -96,8 +99,9 @@ def test_second_run_is_all_304_with_no_new_rows_and_identical_output(project):
 
 def test_edited_post_is_updated_not_doubled_and_new_post_added(project):
     run(project)
-    project.server.serve("/scope/feed/", (PARTNERS / "scope-v2.rss.xml").read_bytes(),
-                         content_type=RSS)
+    project.server.serve(
+        "/scope/feed/", (PARTNERS / "scope-v2.rss.xml").read_bytes(), content_type=RSS
+    )
     report, entries, _ = run(project, all_sources=True)
     scope = by_name(report)["Scope"]
     assert (scope.outcome, scope.new_entries, scope.updated_entries) == (Outcome.UPDATED, 1, 1)
@@ -138,19 +142,24 @@ def test_identical_body_with_new_etag_is_not_parsed_or_republished(project, feed
 
 
 def test_gzip_is_accepted(project, feed_server):
-    feed_server.serve("/scope/feed/", (PARTNERS / "scope.rss.xml").read_bytes(),
-                      content_type=RSS, gzip=True)
+    feed_server.serve(
+        "/scope/feed/", (PARTNERS / "scope.rss.xml").read_bytes(), content_type=RSS, gzip=True
+    )
     report, _, _ = run(project)
     assert by_name(report)["Scope"].new_entries == 2
-    request = [r for r in feed_server.requests if r.path == "/scope/feed/"][0]
+    request = next(r for r in feed_server.requests if r.path == "/scope/feed/")
     assert "gzip" in request.headers["accept-encoding"]
 
 
 @pytest.mark.parametrize(
     ("status", "body", "content_type", "message"),
     [
-        (200, b"<!DOCTYPE html><html><body>Just a moment...</body></html>", "text/html",
-         "HTML page"),
+        (
+            200,
+            b"<!DOCTYPE html><html><body>Just a moment...</body></html>",
+            "text/html",
+            "HTML page",
+        ),
         (200, b"", RSS, "empty"),
         (404, b"not found", "text/plain", "404"),
         (500, b"oops", "text/plain", "500"),
@@ -192,8 +201,13 @@ def test_gone_source_stops_polling(project, feed_server):
 
 
 def test_retry_after_is_honoured(project, feed_server):
-    feed_server.serve("/cfwr/atom.xml", b"slow down", status=429, content_type="text/plain",
-                      headers={"Retry-After": "7200"})
+    feed_server.serve(
+        "/cfwr/atom.xml",
+        b"slow down",
+        status=429,
+        content_type="text/plain",
+        headers={"Retry-After": "7200"},
+    )
     report, _, statuses = run(project)
     assert "429" in by_name(report)["Centre for Welfare Reform"].error
     state = {s.name: s for s in statuses}["Centre for Welfare Reform"]
@@ -221,9 +235,9 @@ def test_slow_source_hits_the_deadline_and_others_carry_on(project, feed_server)
 
 
 def test_homepage_discovery_is_remembered(project, feed_server):
-    page = f"""<!DOCTYPE html><html><head><title>Scope</title>
+    page = b"""<!DOCTYPE html><html><head><title>Scope</title>
     <link rel="alternate" type="application/rss+xml" title="Scope feed" href="/scope/feed/">
-    </head><body>Home</body></html>""".encode()
+    </head><body>Home</body></html>"""
     feed_server.serve("/scope/", page, content_type="text/html; charset=utf-8")
     project.config_path.write_text(
         project.config_path.read_text().replace("/scope/feed/", "/scope/")
@@ -236,8 +250,9 @@ def test_homepage_discovery_is_remembered(project, feed_server):
 
 
 def test_discovery_falls_back_to_common_paths(project, feed_server):
-    feed_server.serve("/", b"<html><body>No feed links here</body></html>",
-                      content_type="text/html")
+    feed_server.serve(
+        "/", b"<html><body>No feed links here</body></html>", content_type="text/html"
+    )
     feed_server.serve("/feed/", (PARTNERS / "scope.rss.xml").read_bytes(), content_type=RSS)
     project.write_config(f'[[sources]]\nname = "Scope"\nurl = "{feed_server.url("/")}"\n')
     report, _, statuses = run(project)
@@ -254,17 +269,21 @@ def test_permanent_redirect_moves_the_stored_url_after_three_hits(project, feed_
 
     feed_server.route("/cfwr/atom.xml", moved)
     feed_server.serve("/cfwr/moved.xml", (PARTNERS / "cfwr.atom.xml").read_bytes())
-    for expected in (feed_server.url("/cfwr/atom.xml"),) * 2 + (feed_server.url("/cfwr/moved.xml"),):
+    old, new = feed_server.url("/cfwr/atom.xml"), feed_server.url("/cfwr/moved.xml")
+    for expected in (old, old, new):
         report, _, statuses = run(project, all_sources=True)
         assert by_name(report)["Centre for Welfare Reform"].outcome is not Outcome.ERROR
-    assert {s.name: s for s in statuses}["Centre for Welfare Reform"].feed_url == expected
+        assert {s.name: s for s in statuses}["Centre for Welfare Reform"].feed_url == expected
+    hits = feed_server.hits("/cfwr/atom.xml")
+    run(project, all_sources=True)
+    assert feed_server.hits("/cfwr/atom.xml") == hits  # now fetched at its new address
 
 
 def test_filters_apply_at_publish(project):
     project.write_config(
-        partner_sources(project.server).replace(
-            'tags = ["disability"]', 'tags = ["disability"]\nexclude = ["price tag"]'
-        ).replace(
+        partner_sources(project.server)
+        .replace('tags = ["disability"]', 'tags = ["disability"]\nexclude = ["price tag"]')
+        .replace(
             'url = "' + project.server.url("/scottish/rss.xml") + '"',
             'url = "' + project.server.url("/scottish/rss.xml") + '"\ninclude = ["gathering"]',
         )
@@ -316,3 +335,61 @@ def test_gzip_bomb_from_a_partner_is_capped(project, feed_server):
         by_name(report)["Centre for Welfare Reform"].error
     )
     assert by_name(report)["Scope"].outcome is Outcome.UPDATED
+
+
+def test_sources_are_fetched_concurrently_with_two_connections_per_host(tmp_path, feed_server):
+    body = (PARTNERS / "scope.rss.xml").read_bytes()
+    lock = threading.Lock()
+    active = {"now": 0, "most": 0}
+
+    def slow(handler):
+        with lock:
+            active["now"] += 1
+            active["most"] = max(active["most"], active["now"])
+        time.sleep(0.4)
+        with lock:
+            active["now"] -= 1
+        handler.send_response(200)
+        handler.send_header("Content-Type", RSS)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    sources = ""
+    for i in range(6):
+        feed_server.route(f"/p{i}/feed", slow)
+        sources += f'[[sources]]\nname = "Partner {i}"\nurl = "{feed_server.url(f"/p{i}/feed")}"\n'
+    project = Project(root=tmp_path, server=feed_server)
+    project.write_config(sources)
+    started = time.monotonic()
+    report, _, _ = run(project)
+    elapsed = time.monotonic() - started
+    assert report.count(Outcome.UPDATED) == 6
+    assert active["most"] == 2  # never more than two connections to one host
+    assert elapsed < 6 * 0.4  # but not one at a time either
+
+
+class _BrokenFetcher:
+    """Stands in for a bug: no real server can make the fetcher raise a non-FeedError."""
+
+    def __init__(self, real, broken_url):
+        self.real, self.broken_url = real, broken_url
+
+    def fetch(self, url, **kwargs):
+        if url == self.broken_url:
+            raise RuntimeError("a bug in one source's path")
+        return self.real.fetch(url, **kwargs)
+
+    def close(self):
+        self.real.close()
+
+
+def test_an_unexpected_exception_in_one_source_does_not_stop_the_run(project):
+    config = copro_feeds.load_config(project.config_path)
+    broken = _BrokenFetcher(Fetcher(config.fetch), project.server.url("/cfwr/atom.xml"))
+    aggregator = Aggregator(config, store=Store(config.storage.path), fetcher=broken)
+    with aggregator:
+        report = aggregator.run_once()
+    assert by_name(report)["Centre for Welfare Reform"].error == "a bug in one source's path"
+    assert report.count(Outcome.UPDATED) == 2
+    assert (project.public / "atom.xml").exists()

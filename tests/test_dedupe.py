@@ -15,7 +15,9 @@ BASE = datetime(2026, 1, 1, tzinfo=UTC)
 def test_cross_posted_entry_appears_once_earliest_wins():
     original = entry(id="a", attribution=attribution("scope"), published=BASE)
     repost = entry(
-        id="b", attribution=attribution("scottish"), published=BASE + timedelta(days=1),
+        id="b",
+        attribution=attribution("scottish"),
+        published=BASE + timedelta(days=1),
     )
     other = entry(id="c", link="https://scope.example/other/", published=BASE + timedelta(days=2))
     selected = select_for_publishing([repost, other, original], limit=10)

@@ -133,7 +133,10 @@ def test_javascript_link_dropped_and_guid_link_used():
 
 def test_oversized_content_is_capped_before_sanitising():
     settings = NormaliseSettings(
-        attribution=attribution(), base_url="https://s.example/", tags=(), excerpt_words=5,
+        attribution=attribution(),
+        base_url="https://s.example/",
+        tags=(),
+        excerpt_words=5,
         max_entry_bytes=1000,
     )
     result = normalise_entry(raw_entry(content="<p>" + "a " * 5_000_000 + "</p>"), settings, NOW)
@@ -153,7 +156,9 @@ def test_control_characters_are_removed():
 
 def test_categories_merge_without_case_repeats():
     assert merge_categories(("News", "news", " Policy "), ("NEWS", "Care")) == (
-        "News", "Policy", "Care",
+        "News",
+        "Policy",
+        "Care",
     )
 
 

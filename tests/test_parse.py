@@ -150,9 +150,12 @@ def test_ill_formed_feed_with_entries_is_read_with_a_warning():
 
 
 def test_entry_cap_keeps_the_first_entries():
-    items = b"".join(b"<item><guid isPermaLink='false'>%d</guid><title>t</title></item>" % i for i in range(30))
-    feed = parse_feed(b"<rss version='2.0'><channel>" + items + b"</channel></rss>", {},
-                      FEED_URL, max_entries=5)
+    items = b"".join(
+        b"<item><guid isPermaLink='false'>%d</guid><title>t</title></item>" % i for i in range(30)
+    )
+    feed = parse_feed(
+        b"<rss version='2.0'><channel>" + items + b"</channel></rss>", {}, FEED_URL, max_entries=5
+    )
     assert [e.guid for e in feed.entries] == ["0", "1", "2", "3", "4"]
     assert any("kept the first 5" in w for w in feed.warnings)
 

@@ -14,8 +14,8 @@ from lxml import etree
 from copro_feeds._publish import (
     TEMP_PREFIX,
     UNTITLED,
-    published_id,
     publish,
+    published_id,
     render_atom,
     render_rss,
     write_if_changed,
@@ -34,11 +34,22 @@ SITE = SiteConfig(
     language="en-GB",
 )
 ENTRIES = [
-    entry(id="1", title="First <b>&</b> best", published=NOW, updated=NOW,
-          link="https://scope.example/1", excerpt="Hello & welcome"),
-    entry(id="2", attribution=attribution("cfwr", 'Centre for "Welfare" Reform'),
-          link="https://cfwr.example/2", published=NOW - timedelta(days=1),
-          updated=NOW - timedelta(days=1), categories=("Policy",)),
+    entry(
+        id="1",
+        title="First <b>&</b> best",
+        published=NOW,
+        updated=NOW,
+        link="https://scope.example/1",
+        excerpt="Hello & welcome",
+    ),
+    entry(
+        id="2",
+        attribution=attribution("cfwr", 'Centre for "Welfare" Reform'),
+        link="https://cfwr.example/2",
+        published=NOW - timedelta(days=1),
+        updated=NOW - timedelta(days=1),
+        categories=("Policy",),
+    ),
 ]
 
 
@@ -58,7 +69,7 @@ def test_atom_is_valid_and_carries_attribution():
     assert first.id == published_id(ENTRIES[0], SITE)
     assert first.id.startswith("tag:copro.example,2026:scope/")
     assert first.summary == "Hello & welcome"
-    assert "Via <a href=\"https://scope.example/\">Scope</a>" in first.content[0].value
+    assert 'Via <a href="https://scope.example/">Scope</a>' in first.content[0].value
     assert "read the full post" in first.content[0].value
     assert first.source.title == "Scope"
     assert parsed.feed.updated_parsed[:6] == NOW.timetuple()[:6]
@@ -147,9 +158,14 @@ def test_publish_round_trip_keeps_ids_links_titles(items):
     # a quirk of that reader, not of our output.
     assume(not any(_looks_like_mojibake(title) for title, _ in items))
     entries = [
-        entry(id=f"id-{i}", title=title.strip() or "t", excerpt=excerpt,
-              link=f"https://scope.example/{i}", published=NOW - timedelta(hours=i),
-              updated=NOW - timedelta(hours=i))
+        entry(
+            id=f"id-{i}",
+            title=title.strip() or "t",
+            excerpt=excerpt,
+            link=f"https://scope.example/{i}",
+            published=NOW - timedelta(hours=i),
+            updated=NOW - timedelta(hours=i),
+        )
         for i, (title, excerpt) in enumerate(items)
     ]
     for render in (render_atom, render_rss):

@@ -38,7 +38,9 @@ def test_reopening_keeps_data(tmp_path, store):
 
 
 def test_entries_and_validators_are_saved_together(store):
-    state = replace(store.state("scope"), etag='"v1"', last_modified="Mon, 02 Mar 2026 10:00:00 GMT")
+    state = replace(
+        store.state("scope"), etag='"v1"', last_modified="Mon, 02 Mar 2026 10:00:00 GMT"
+    )
     counts = store.save_fetch(state, [entry(id="a"), entry(id="b")], frozenset(), NOW)
     assert (counts.new, counts.updated) == (2, 0)
     assert store.state("scope").etag == '"v1"'
@@ -91,7 +93,10 @@ def test_same_id_in_two_sources_is_two_entries(store):
     copier = entry(id="same", attribution=attribution("other"), title="Copied")
     store.save_fetch(store.state("other"), [copier], frozenset(), NOW)
     both = store.entries({"scope": attribution("scope"), "other": attribution("other")})
-    assert sorted((e.source_key, e.title) for e in both) == [("other", "Copied"), ("scope", "A post")]
+    assert sorted((e.source_key, e.title) for e in both) == [
+        ("other", "Copied"),
+        ("scope", "A post"),
+    ]
 
 
 def test_changed_config_url_resets_state_but_keeps_entries(store):
@@ -120,7 +125,7 @@ def test_corrupt_database_is_a_clear_error_and_not_overwritten(tmp_path):
     path = tmp_path / "broken.sqlite3"
     junk = b"this is not a database" * 100
     path.write_bytes(junk)
-    with pytest.raises(StoreError, match="broken.sqlite3"):
+    with pytest.raises(StoreError, match=r"broken\.sqlite3"):
         Store(path)
     assert path.read_bytes() == junk
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import html5lib  # noqa: F401  (re-parse like a browser would)
+import html5lib
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -25,9 +25,9 @@ LIVE_MARKUP = [
     '<a href="jav&#x09;ascript:alert(1)">x</a>',
     '<a href=" JaVaScRiPt:alert(1)">x</a>',
     '<img src="data:image/svg+xml;base64,PHN2Zz4=">',
-    '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
     '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
-    '<textarea><img src=x onerror=alert(1)></textarea>',
+    "<textarea><img src=x onerror=alert(1)></textarea>",
     '<div style="background:url(javascript:alert(1))">x</div>',
     '<p style="width: expression(alert(1))">x</p>',
     "<iframe src=https://evil.example/></iframe><object data=x></object><embed src=x>",
@@ -85,9 +85,9 @@ def test_xml_safe_removes_controls_surrogates_and_nonchars():
 
 
 def test_text_keeps_alt_text_and_drops_script():
-    assert html_to_text('<p>A <img alt="chart of costs" src="x.png"> B<script>x()</script></p>') == (
-        "A chart of costs B"
-    )
+    assert html_to_text(
+        '<p>A <img alt="chart of costs" src="x.png"> B<script>x()</script></p>'
+    ) == ("A chart of costs B")
 
 
 def test_text_decodes_entities():

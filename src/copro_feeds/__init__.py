@@ -9,7 +9,7 @@
 
 __version__ = "0.1.0"
 
-from copro_feeds.config import (  # noqa: E402 (config reads __version__)
+from copro_feeds.config import (
     Config,
     FetchConfig,
     OutputConfig,
@@ -18,8 +18,8 @@ from copro_feeds.config import (  # noqa: E402 (config reads __version__)
     StorageConfig,
     load_config,
 )
-from copro_feeds.core import Aggregator, discover_feeds, make_aggregator  # noqa: E402
-from copro_feeds.exceptions import (  # noqa: E402
+from copro_feeds.core import Aggregator, discover_feeds, make_aggregator
+from copro_feeds.exceptions import (
     BlockedURLError,
     ConfigError,
     CoproFeedsError,
@@ -33,7 +33,7 @@ from copro_feeds.exceptions import (  # noqa: E402
     ResponseTooLargeError,
     StoreError,
 )
-from copro_feeds.types import (  # noqa: E402
+from copro_feeds.types import (
     Attribution,
     Entry,
     Outcome,

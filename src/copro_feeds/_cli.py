@@ -16,6 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from tqdm import tqdm
+
 from copro_feeds import __version__
 from copro_feeds._schedule import run_daemon
 from copro_feeds.config import Config, FetchConfig, load_config
@@ -118,10 +120,8 @@ def _progress(
     """A tqdm bar on a terminal; nothing otherwise (log lines say it)."""
     if not sys.stderr.isatty():
         return None, lambda: None
-    from tqdm import tqdm
-
     total = len(aggregator.config.sources) if all_sources else len(aggregator.due_sources())
-    bar = tqdm(total=total, unit="source", file=sys.stderr, leave=False)
+    bar = tqdm(total=total, unit="source", file=sys.stderr)
 
     def advance(result: SourceResult) -> None:
         bar.set_description_str(result.name[:30])
@@ -181,11 +181,15 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
 
 
-def _print_table(header: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO = sys.stdout) -> None:
+def _print_table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO = sys.stdout
+) -> None:
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip(),
-              file=out)
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip(),
+            file=out,
+        )
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

@@ -32,8 +32,9 @@ def advertised_feeds(html: bytes | str, page_url: str) -> list[str]:
     base = urljoin(page_url, str(base_tag["href"])) if base_tag else page_url
     found: list[str] = []
     for link in soup.find_all("link", href=True):
-        rel = link.get("rel") or []
-        rels = {value.lower() for value in (rel if isinstance(rel, list) else rel.split())}
+        rel = link.get("rel")
+        values = rel if isinstance(rel, list) else str(rel or "").split()
+        rels = {str(value).lower() for value in values}
         kind = str(link.get("type") or "").split(";")[0].strip().lower()
         if "alternate" in rels and kind in FEED_TYPES:
             url = urljoin(base, str(link["href"]).strip())

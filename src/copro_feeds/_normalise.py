@@ -1,4 +1,7 @@
-"""Pure: :class:`RawEntry` → :class:`Entry` (ids, UTC dates, canonical links, safe HTML, excerpts)."""
+"""Pure: :class:`RawEntry` → :class:`Entry`.
+
+Ids, UTC dates, canonical links, sanitised HTML and plain-text excerpts.
+"""
 
 from __future__ import annotations
 

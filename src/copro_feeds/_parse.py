@@ -128,8 +128,9 @@ def _raw_entry(entry: Any) -> RawEntry:
         content=content,
         content_is_html=content_is_html,
         categories=tuple(
-            term for tag in entry.get("tags") or [] if (term := _text_or_none(
-                tag.get("term") or tag.get("label")))
+            term
+            for tag in entry.get("tags") or []
+            if (term := _text_or_none(tag.get("term") or tag.get("label")))
         ),
     )
 

@@ -66,7 +66,7 @@ def entry_html(entry: Entry) -> str:
 
 
 class _SourceExtension(BaseEntryExtension):  # type: ignore[misc]
-    """Writes the attribution elements feedgen cannot: a full Atom ``<source>``, RSS ``<source>``."""
+    """Writes the attribution feedgen cannot: a full Atom ``<source>``, and RSS ``<source>``."""
 
     def __init__(self) -> None:
         self.entry: Entry | None = None
@@ -175,8 +175,9 @@ def write_if_changed(path: Path, data: bytes) -> bool:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp_name, 0o644)  # noqa: PTH101 (mkstemp makes 0600: web servers could not read it)
-        os.replace(temp_name, path)
+        temp = Path(temp_name)
+        temp.chmod(0o644)  # mkstemp makes 0600: a web server could not read the feed
+        temp.replace(path)
     except OSError as error:
         Path(temp_name).unlink(missing_ok=True)
         raise PublishError(f"cannot write {path}: {error}") from error
@@ -198,5 +199,7 @@ def publish(entries: Sequence[Entry], site: SiteConfig, directory: Path) -> list
     remove_stale_temp_files(directory)
     rendered = {ATOM_FILE: render_atom(entries, site), RSS_FILE: render_rss(entries, site)}
     return [
-        directory / name for name, data in rendered.items() if write_if_changed(directory / name, data)
+        directory / name
+        for name, data in rendered.items()
+        if write_if_changed(directory / name, data)
     ]

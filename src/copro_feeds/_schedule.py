@@ -1,4 +1,6 @@
-"""The daemon: APScheduler 3.x calls :meth:`Aggregator.run_once` on a timer (the only module using it).
+"""The daemon: APScheduler 3.x calls :meth:`Aggregator.run_once` on a timer.
+
+This is the only module that uses APScheduler.
 
 One interval job, the *tick*, runs often enough for the shortest source interval; each
 tick refreshes only the sources that are due (their own interval, jittered, backed off
@@ -59,13 +61,17 @@ def run_daemon(aggregator: Aggregator) -> None:
             log.info("cycle done: %s", report.summary())
 
     def stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("received %s: finishing the current write, then stopping", signal.Signals(signum).name)
+        log.info(
+            "received %s: finishing the current write, then stopping", signal.Signals(signum).name
+        )
         stopping.set()
         aggregator.request_stop()
         scheduler.shutdown(wait=False)
 
     interval = tick_seconds(aggregator)
-    scheduler.add_job(cycle, "interval", seconds=interval, id="tick", next_run_time=datetime.now(UTC))
+    scheduler.add_job(
+        cycle, "interval", seconds=interval, id="tick", next_run_time=datetime.now(UTC)
+    )
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     log.info(
         "daemon started: %d source(s), checking for due sources every %.0f s",
@@ -80,4 +86,3 @@ def run_daemon(aggregator: Aggregator) -> None:
     # shutdown(wait=False) returned at once; wait for the cycle in flight to finish its write.
     executor.shutdown(wait=True)
     log.info("daemon stopped")
-

@@ -199,7 +199,11 @@ class Store:
     # -- entries -----------------------------------------------------------------
 
     def save_fetch(
-        self, state: SourceState, entries: Sequence[Entry], undated_ids: frozenset[str], now: datetime
+        self,
+        state: SourceState,
+        entries: Sequence[Entry],
+        undated_ids: frozenset[str],
+        now: datetime,
     ) -> SaveCounts:
         """Save a fetched feed's entries and the source's new state in one transaction.
 
@@ -276,7 +280,9 @@ _INSERT_ENTRY = (
 )
 _UPDATE_ENTRY = (
     "UPDATE entries SET "  # noqa: S608
-    + ", ".join(f"{c} = :{c}" for c in _ENTRY_COLUMNS if c not in ("source_key", "id", "first_seen"))
+    + ", ".join(
+        f"{c} = :{c}" for c in _ENTRY_COLUMNS if c not in ("source_key", "id", "first_seen")
+    )
     + " WHERE source_key = :source_key AND id = :id"
 )
 

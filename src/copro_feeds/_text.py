@@ -74,7 +74,7 @@ def html_to_text(html: str) -> str:
 
 
 def _with_ellipsis(words: list[str]) -> str:
-    return " ".join(words).rstrip(",;:.-–— ") + ELLIPSIS
+    return " ".join(words).rstrip(",;:.-–— ") + ELLIPSIS  # noqa: RUF001 (dashes meant)
 
 
 def truncate_words(text: str, max_words: int) -> str:

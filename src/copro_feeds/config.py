@@ -137,7 +137,9 @@ def load_config(path: str | Path) -> Config:
     try:
         raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(str(config_path), [f"no config file at {config_path.resolve()}"]) from None
+        raise ConfigError(
+            str(config_path), [f"no config file at {config_path.resolve()}"]
+        ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(str(config_path), [f"cannot read the file: {error}"]) from error
     except tomllib.TOMLDecodeError as error:

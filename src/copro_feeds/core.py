@@ -79,7 +79,7 @@ class Aggregator:
         self._store = store
         self._fetcher = fetcher
         self._clock = clock
-        self._rng = rng or random.Random()
+        self._rng = rng or random.Random()  # noqa: S311 (jitter, not cryptography)
         self._run_lock = threading.Lock()
         self._stop = threading.Event()
         store.sync_sources({source.key: source.url for source in config.sources})
@@ -291,7 +291,9 @@ class Aggregator:
         if refresh.entries is None:
             self._store.save_state(refresh.state)
         else:
-            counts = self._store.save_fetch(refresh.state, refresh.entries, refresh.undated_ids, now)
+            counts = self._store.save_fetch(
+                refresh.state, refresh.entries, refresh.undated_ids, now
+            )
             new, updated = counts.new, counts.updated
         result = SourceResult(
             source_key=source.key,
