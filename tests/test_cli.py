@@ -14,6 +14,7 @@ import termios
 import time
 from pathlib import Path
 
+import copro_feeds
 from tests.conftest import PARTNERS, RSS
 
 
@@ -34,7 +35,7 @@ def test_update_twice_prints_summaries_and_keeps_output_identical(project):
     first = cli("update", cwd=project.root)
     assert first.returncode == 0, first.stderr
     assert first.stdout.strip().splitlines()[-1] == (
-        "sources: 3 updated, 0 not modified, 0 failed; entries: 6 new, 0 updated; files written: 2"
+        "sources: 3 updated, 0 not modified, 0 failed; entries: 6 new, 0 updated; files written: 17"
     )
     assert "Scope: updated (2 new, 0 updated)" in first.stderr  # plain log lines off a terminal
     atom = (project.public / "atom.xml").read_bytes()
@@ -121,7 +122,7 @@ def test_publish_command_renders_from_store(project):
     result = cli("publish", cwd=project.root)
     assert result.returncode == 0
     assert (project.public / "rss.xml").exists()
-    assert "files written: 1" in result.stdout
+    assert "files written: 1\n" in result.stdout
 
 
 def test_discover_prints_advertised_feeds(project, feed_server):
@@ -210,3 +211,46 @@ def test_update_on_a_terminal_shows_a_progress_bar(project):
     assert "source" in text and "3/3" in text  # the bar: "…| 3/3 [00:00<00:00, … source/s]"
     assert "sources: 3 updated" in text
     assert "INFO" not in text  # the bar replaces the per-source log lines
+
+
+OPML = b"""<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0"><head><title>Exported</title></head><body>
+  <outline text="Blogs">
+    <outline type="rss" text="Scope" xmlUrl="https://scope.example/feed/"/>
+    <outline type="rss" text="Disability Wales" title="Disability Wales &amp; friends"
+             xmlUrl="https://dw.example/feed/" htmlUrl="https://dw.example/"/>
+    <outline type="rss" text="Quotes &quot;here&quot;" xmlUrl="https://q.example/rss"/>
+    <outline text="not a feed" htmlUrl="https://x.example/"/>
+  </outline>
+</body></opml>
+"""
+
+
+def test_import_opml_appends_new_sources_only(project, tmp_path):
+    original = project.config_path.read_text()
+    opml = tmp_path / "subscriptions.opml"
+    opml.write_bytes(
+        OPML.replace(b"https://scope.example/feed/", project.server.url("/scope/feed/").encode())
+    )
+    result = cli("import-opml", str(opml), cwd=project.root)
+    assert result.returncode == 0, result.stderr
+    assert "added: Disability Wales & friends" in result.stdout
+    assert 'added: Quotes "here"' in result.stdout
+    assert "skipped: Scope: already configured (same url)" in result.stdout
+    text = project.config_path.read_text()
+    assert text.startswith(original.rstrip("\n"))  # appended, never rewritten
+    config = copro_feeds.load_config(project.config_path)
+    assert config.source("quotes-here").name == 'Quotes "here"'
+    added = config.source("disability-wales-friends")
+    assert (added.url, added.homepage) == ("https://dw.example/feed/", "https://dw.example/")
+    again = cli("import-opml", str(opml), cwd=project.root)
+    assert "0 source(s) added" in again.stdout
+    assert project.config_path.read_text() == text
+
+
+def test_import_of_a_non_opml_file_is_a_config_error(project, tmp_path):
+    bad = tmp_path / "x.opml"
+    bad.write_text("<html><body>nope</body></html>")
+    result = cli("import-opml", str(bad), cwd=project.root)
+    assert result.returncode == 2
+    assert "not an OPML file" in result.stderr

@@ -8,6 +8,7 @@ import sqlite3
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import feedparser
 import pytest
@@ -24,6 +25,11 @@ def run(project, **kwargs):
     config = copro_feeds.load_config(project.config_path)
     with copro_feeds.make_aggregator(config) as aggregator:
         return aggregator.run_once(**kwargs), aggregator.entries(), aggregator.status()
+
+
+def snapshot(folder):
+    """Every file under ``folder`` with its bytes and modification time."""
+    return {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
 
 
 def by_name(report):
@@ -56,9 +62,16 @@ def test_first_run_stores_dedupes_and_publishes(project):
     assert parsed.entries[0].link == "https://scope.test/blog/cost-of-living-guide/"
     assert 'Via <a href="https://scope.test/">Scope</a>' in parsed.entries[0].content[0].value
     assert "<script" not in atom.decode()
-    assert sorted(report.files_written) == sorted(
-        str(project.public / name) for name in ("atom.xml", "rss.xml")
-    )
+    written = {str(Path(p).relative_to(project.public)) for p in report.files_written}
+    expected = {"atom.xml", "rss.xml", "feed.json", "sources.opml", "feed.xsl"}
+    for folder in (
+        "sources/scope/",
+        "sources/centre-for-welfare-reform/",
+        "sources/scottish-co-production-network/",
+        "tags/disability/",
+    ):
+        expected |= {folder + name for name in ("atom.xml", "rss.xml", "feed.json")}
+    assert written == expected
 
 
 def test_normalised_details_from_the_three_formats(project):
@@ -84,13 +97,13 @@ def test_normalised_details_from_the_three_formats(project):
 
 def test_second_run_is_all_304_with_no_new_rows_and_identical_output(project):
     run(project)
-    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in project.public.iterdir()}
+    before = snapshot(project.public)
     report, _, _ = run(project, all_sources=True)
     assert report.count(Outcome.NOT_MODIFIED) == 3, report.results
     assert report.new_entries == report.updated_entries == 0
     assert report.files_written == ()
     assert row_count(project) == 6
-    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in project.public.iterdir()}
+    after = snapshot(project.public)
     assert after == before
     conditional = [r for r in project.server.requests if r.path == "/scope/feed/"][-1]
     assert conditional.headers.get("if-none-match")

@@ -14,6 +14,8 @@ from lxml import etree
 from copro_feeds._publish import (
     TEMP_PREFIX,
     UNTITLED,
+    FeedContent,
+    FeedInfo,
     publish,
     published_id,
     render_atom,
@@ -112,14 +114,24 @@ def test_empty_feed_is_valid():
     assert atom_schema().validate(document)
 
 
+MAIN = [FeedContent(info=FeedInfo(), entries=tuple(ENTRIES))]
+SOURCES = [attribution("scope"), attribution("cfwr", "Centre for Welfare Reform")]
+
+
 def test_publish_writes_once_atomically_with_0644(tmp_path):
     out = tmp_path / "public"
-    written = publish(ENTRIES, SITE, out)
-    assert sorted(p.name for p in written) == ["atom.xml", "rss.xml"]
+    written = publish(MAIN, SOURCES, SITE, out)
+    assert sorted(p.name for p in written) == [
+        "atom.xml",
+        "feed.json",
+        "feed.xsl",
+        "rss.xml",
+        "sources.opml",
+    ]
     for path in written:
         assert stat.S_IMODE(path.stat().st_mode) == 0o644
     before = {p: p.stat().st_mtime_ns for p in written}
-    assert publish(ENTRIES, SITE, out) == []
+    assert publish(MAIN, SOURCES, SITE, out) == []
     assert {p: p.stat().st_mtime_ns for p in written} == before
     assert not list(out.glob(f"{TEMP_PREFIX}*"))
 
@@ -128,7 +140,7 @@ def test_stale_temp_files_are_removed(tmp_path):
     out = tmp_path / "public"
     out.mkdir()
     (out / f"{TEMP_PREFIX}abc").write_text("half a feed")
-    publish(ENTRIES, SITE, out)
+    publish(MAIN, SOURCES, SITE, out)
     assert not list(out.glob(f"{TEMP_PREFIX}*"))
 
 

@@ -19,6 +19,7 @@ from typing import TextIO
 from tqdm import tqdm
 
 from copro_feeds import __version__
+from copro_feeds._opml_import import import_opml
 from copro_feeds._schedule import run_daemon
 from copro_feeds.config import Config, FetchConfig, load_config
 from copro_feeds.core import Aggregator, discover_feeds, make_aggregator
@@ -58,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("status", help="show each source's last success, error and entries")
     discover = commands.add_parser("discover", help="print the feed URLs found on a web page")
     discover.add_argument("url", help="a web page or feed URL")
+    opml = commands.add_parser(
+        "import-opml", help="add the feeds listed in an OPML file to the config as new sources"
+    )
+    opml.add_argument("file", help="an OPML file (e.g. exported from a feed reader)")
     return parser
 
 
@@ -177,6 +182,16 @@ def _discover(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _import_opml(args: argparse.Namespace) -> int:
+    result = import_opml(config_path(args.config), Path(args.file))
+    for name in result.added:
+        print(f"added: {name}")
+    for name, reason in result.skipped:
+        print(f"skipped: {name}: {reason}")
+    print(f"{len(result.added)} source(s) added, {len(result.skipped)} skipped")
+    return EXIT_OK
+
+
 def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
 
@@ -199,4 +214,5 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": _check,
     "status": _status,
     "discover": _discover,
+    "import-opml": _import_opml,
 }

@@ -279,6 +279,29 @@ class Fetcher:
             raise _deadline(url, watchdog)
         return result
 
+    def ping_hub(self, hub: str, topic: str) -> None:
+        """Tell a WebSub hub that ``topic`` changed (form POST ``hub.mode=publish``).
+
+        Raises FetchError subclasses when the hub cannot be reached or does not answer 2xx.
+        """
+        form = {"hub.mode": "publish", "hub.url": topic}
+        headers = {"User-Agent": self._settings.user_agent}
+        with _Watchdog(self._settings.timeout) as watchdog:
+            _local.watchdog = watchdog
+            _local.guard = not self._settings.allow_private_networks
+            try:
+                self._check_host(hub)
+                timeout = (self._settings.connect_timeout, self._settings.read_timeout)
+                with self._session.post(
+                    hub, data=form, headers=headers, allow_redirects=False, timeout=timeout
+                ) as response:
+                    if not 200 <= response.status_code < 300:
+                        raise _status_error(response, hub)
+            except _NETWORK_ERRORS as error:
+                raise _translate(error, hub, watchdog) from error
+            finally:
+                _local.watchdog = None
+
     def _follow(self, url: str, headers: dict[str, str], watchdog: _Watchdog) -> FetchResponse:
         """Send ``url`` and each redirect target in turn; return the final response."""
         visited = {url}

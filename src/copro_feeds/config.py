@@ -37,6 +37,7 @@ class SiteConfig:
     description: str | None = None
     author: str | None = None
     language: str | None = None
+    websub_hub: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -251,7 +252,7 @@ def _words(value: object) -> tuple[str, ...]:
 
 
 def _site(checker: _Checker, table: dict[str, Any]) -> SiteConfig | None:
-    known = {"title", "link", "feed_url", "description", "author", "language"}
+    known = {"title", "link", "feed_url", "description", "author", "language", "websub_hub"}
     checker.unknown_keys(table, "site", known)
     title = checker.get(table, "site", "title", _text, required=True)
     link = checker.get(table, "site", "link", _http_url, required=True)
@@ -264,6 +265,7 @@ def _site(checker: _Checker, table: dict[str, Any]) -> SiteConfig | None:
         description=checker.get(table, "site", "description", _text),
         author=checker.get(table, "site", "author", _text),
         language=checker.get(table, "site", "language", _text),
+        websub_hub=checker.get(table, "site", "websub_hub", _http_url),
     )
 
 

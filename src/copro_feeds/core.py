@@ -25,10 +25,10 @@ from copro_feeds import _policy
 from copro_feeds._dedupe import select_for_publishing, unique_by_id
 from copro_feeds._discover import advertised_feeds, common_feed_urls
 from copro_feeds._fetch import Fetcher
-from copro_feeds._filter import passes_filters
 from copro_feeds._normalise import NormaliseSettings, normalise_entry
 from copro_feeds._parse import looks_like_html, parse_feed
-from copro_feeds._publish import OUTPUT_FILES, publish
+from copro_feeds._publish import FEED_FILES, OPML_FILE, public_base, publish
+from copro_feeds._select import kept_entries, plan_feeds
 from copro_feeds._store import Store
 from copro_feeds._types import FetchResponse, ParsedFeed, SourceState
 from copro_feeds.config import Config, FetchConfig, SourceConfig
@@ -40,6 +40,7 @@ log = logging.getLogger("copro_feeds")
 Clock = Callable[[], datetime]
 ProgressCallback = Callable[[SourceResult], None]
 _PUBLISH_FINGERPRINT = "publish_fingerprint"
+_WEBSUB_PENDING = "websub_pending"
 
 
 def utc_now() -> datetime:
@@ -137,6 +138,7 @@ class Aggregator:
                     progress(result)
             report = RunReport(results=tuple(results))
             written = self._publish_if_needed(force=False, changed=report.changed)
+            self._ping_hub(written)
             return replace(report, files_written=tuple(str(path) for path in written))
 
     def _refresh_all(
@@ -333,36 +335,62 @@ class Aggregator:
 
         ``limit`` defaults to ``[output] max_entries``.
         """
-        states = self._store.states()
-        attributions = {s.key: self._attribution(s, states[s.key]) for s in self.config.sources}
-        stored = self._store.entries(attributions)
-        kept = [
-            entry
-            for entry in stored
-            if passes_filters(
-                entry,
-                self.config.source(entry.source_key).include,
-                self.config.source(entry.source_key).exclude,
-            )
-        ]
+        stored = self._store.entries(self._attributions())
+        kept = kept_entries(stored, self.config.sources)
         return select_for_publishing(kept, limit or self.config.output.max_entries)
+
+    def _attributions(self) -> dict[str, Attribution]:
+        states = self._store.states()
+        return {s.key: self._attribution(s, states[s.key]) for s in self.config.sources}
 
     def publish(self) -> list[Path]:
         """Render every output from the store now; return the files that changed."""
-        return self._publish_if_needed(force=True, changed=True)
+        written = self._publish_if_needed(force=True, changed=True)
+        self._ping_hub(written)
+        return written
 
     def _publish_if_needed(self, *, force: bool, changed: bool) -> list[Path]:
         directory = self.config.output.dir
         fingerprint = self._fingerprint()
-        missing = any(not (directory / name).exists() for name in OUTPUT_FILES)
+        missing = any(not (directory / name).exists() for name in (*FEED_FILES, OPML_FILE))
         stale = self._store.get_meta(_PUBLISH_FINGERPRINT) != fingerprint
         if not (force or changed or missing or stale):
             return []
-        written = publish(self.entries(), self.config.site, directory)
+        attributions = self._attributions()
+        feeds = plan_feeds(
+            self._store.entries(attributions),
+            self.config.sources,
+            self.config.site,
+            self.config.output.max_entries,
+        )
+        written = publish(feeds, list(attributions.values()), self.config.site, directory)
         self._store.set_meta(_PUBLISH_FINGERPRINT, fingerprint)
         for path in written:
             log.info("wrote %s", path)
         return written
+
+    def _ping_hub(self, written: list[Path]) -> None:
+        """Tell the WebSub hub which feeds changed; keep failed pings for the next cycle."""
+        hub = self.config.site.websub_hub
+        if not hub:
+            return
+        base = public_base(self.config.site)
+        directory = self.config.output.dir
+        pending = set(json.loads(self._store.get_meta(_WEBSUB_PENDING) or "[]"))
+        if base:
+            pending |= {
+                base + path.relative_to(directory).as_posix()
+                for path in written
+                if path.name in FEED_FILES
+            }
+        failed = []
+        for topic in sorted(pending):
+            try:
+                self._fetcher.ping_hub(hub, topic)
+            except FeedError as error:
+                log.warning("WebSub hub %s: %s (will retry next cycle)", hub, error)
+                failed.append(topic)
+        self._store.set_meta(_WEBSUB_PENDING, json.dumps(failed))
 
     def _fingerprint(self) -> str:
         """A digest of the configuration that shapes the outputs (not fetching details)."""

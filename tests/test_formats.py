@@ -1,0 +1,194 @@
+"""Every published format, held to validity: Atom (RELAX NG + the rules it misses), RSS 2.0,
+JSON Feed 1.1 (its JSON Schema), OPML 2.0, and the XSL view of the XML feeds."""
+
+from __future__ import annotations
+
+import email.utils
+import io
+import json
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import feedparser
+import jsonschema
+import pytest
+from lxml import etree
+
+import copro_feeds
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
+ATOM = "{http://www.w3.org/2005/Atom}"
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+TAG_URI = re.compile(r"^tag:[a-z0-9.-]+,\d{4}(-\d{2}(-\d{2})?)?:[\x21-\x7e]+$")
+HUB = "https://hub.example/"
+SUB_FOLDERS = (
+    "sources/scope/",
+    "sources/centre-for-welfare-reform/",
+    "sources/scottish-co-production-network/",
+    "tags/disability/",
+)
+
+
+@pytest.fixture
+def published(project):
+    """The three partners aggregated, with a WebSub hub and awkward partner names."""
+    text = project.config_path.read_text()
+    text = text.replace('author = "Test network"', f'author = "Test network"\nwebsub_hub = "{HUB}"')
+    text = text.replace(
+        'name = "Centre for Welfare Reform"', 'name = "Centre for \\"Welfare\\" & Reform"'
+    )
+    project.config_path.write_text(text)
+    config = copro_feeds.load_config(project.config_path)
+    with copro_feeds.make_aggregator(config) as aggregator:
+        report = aggregator.run_once()
+    assert report.count(copro_feeds.Outcome.ERROR) == 0, report.results
+    return project.public
+
+
+def public(folder: str, name: str) -> str:
+    return f"https://copro.test/feeds/{folder}{name}"
+
+
+def test_every_atom_feed_is_valid(published):
+    schema = etree.RelaxNG(file=str(SCHEMAS / "atom.rng"))
+    for folder in ["", *SUB_FOLDERS]:
+        data = (published / folder / "atom.xml").read_bytes()
+        document = etree.fromstring(data, etree.XMLParser(resolve_entities=False))
+        assert schema.validate(etree.ElementTree(document)), (folder, schema.error_log)
+        assert data.splitlines()[1].startswith(b'<?xml-stylesheet type="text/xsl"')
+        check_atom_rules(document, folder)
+        parsed = feedparser.parse(io.BytesIO(data))
+        assert not parsed.bozo, (folder, parsed.get("bozo_exception"))
+
+
+def check_atom_rules(feed: etree._Element, folder: str) -> None:
+    """What the W3C validator checks and RELAX NG does not."""
+    self_links = feed.findall(f"{ATOM}link[@rel='self']")
+    assert [link.get("href") for link in self_links] == [public(folder, "atom.xml")]
+    assert feed.find(f"{ATOM}link[@rel='hub']").get("href") == HUB
+    assert feed.find(f"{ATOM}author/{ATOM}name").text
+    entries = feed.findall(f"{ATOM}entry")
+    ids = [entry.findtext(f"{ATOM}id") for entry in entries]
+    assert len(ids) == len(set(ids))
+    for entry_id in ids:
+        assert TAG_URI.match(entry_id), entry_id
+    assert feed.findtext(f"{ATOM}updated") == max(
+        (entry.findtext(f"{ATOM}updated") for entry in entries),
+        default=feed.findtext(f"{ATOM}updated"),
+    )
+    for element in feed.iter(f"{ATOM}updated", f"{ATOM}published"):
+        assert RFC3339.match(element.text), element.text
+    for element in feed.iter(f"{ATOM}link"):
+        assert urlsplit(element.get("href")).scheme in ("http", "https"), element.get("href")
+    for entry in entries:
+        assert entry.find(f"{ATOM}author/{ATOM}name").text
+        for name in ("title", "summary"):
+            node = entry.find(f"{ATOM}{name}")
+            assert node.get("type") in (None, "text")
+            assert len(node) == 0  # plain text: no child elements
+        assert entry.find(f"{ATOM}content").get("type") == "html"
+        assert entry.find(f"{ATOM}source/{ATOM}title").text
+
+
+def test_related_links_join_the_feeds(published):
+    main = etree.parse(str(published / "atom.xml")).getroot()
+    related = {link.get("href") for link in main.findall(f"{ATOM}link[@rel='related']")}
+    assert related == {public(folder, "atom.xml") for folder in SUB_FOLDERS}
+    scope = etree.parse(str(published / "sources/scope/atom.xml")).getroot()
+    back = [link.get("href") for link in scope.findall(f"{ATOM}link[@rel='related']")]
+    assert back == [public("", "atom.xml")]
+    titles = [e.findtext(f"{ATOM}title") for e in scope.findall(f"{ATOM}entry")]
+    assert titles == ["Co-producing the cost of living guide", "Disability Price Tag 2026"]
+
+
+def test_every_rss_feed_is_valid(published):
+    for folder in ["", *SUB_FOLDERS]:
+        data = (published / folder / "rss.xml").read_bytes()
+        rss = etree.fromstring(data)
+        assert rss.tag == "rss" and rss.get("version") == "2.0"
+        channel = rss.find("channel")
+        for required in ("title", "link", "description"):
+            assert channel.findtext(required), (folder, required)
+        links = {x.get("rel"): x.get("href") for x in channel.findall(f"{ATOM}link")}
+        assert links["self"] == public(folder, "rss.xml")
+        assert links["hub"] == HUB
+        assert email.utils.parsedate_to_datetime(channel.findtext("lastBuildDate"))
+        items = channel.findall("item")
+        assert items
+        for item in items:
+            assert item.findtext("title")
+            assert urlsplit(item.findtext("link")).scheme in ("http", "https")
+            guid = item.find("guid")
+            assert guid.get("isPermaLink") == "false" and TAG_URI.match(guid.text)
+            assert email.utils.parsedate_to_datetime(item.findtext("pubDate")).tzinfo
+            assert item.find("source").get("url").startswith("http")
+        parsed = feedparser.parse(io.BytesIO(data))
+        assert not parsed.bozo, (folder, parsed.get("bozo_exception"))
+        assert len(parsed.entries) == len(items)
+
+
+def test_every_json_feed_is_valid(published):
+    schema = json.loads((SCHEMAS / "jsonfeed-1.1.schema.json").read_text())
+    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+    for folder in ["", *SUB_FOLDERS]:
+        document = json.loads((published / folder / "feed.json").read_text())
+        errors = [error.message for error in validator.iter_errors(document)]
+        assert errors == [], (folder, errors)
+        assert document["feed_url"] == public(folder, "feed.json")
+        assert document["hubs"] == [{"type": "WebSub", "url": HUB}]
+        for item in document["items"]:
+            assert item["summary"] and item["content_html"].count("Via ") == 1
+            assert item["authors"][0]["name"]
+            assert set(item["_copro"]["source"]) == {"name", "homepage", "feed_url"}
+    main = json.loads((published / "feed.json").read_text())
+    scope = next(i for i in main["items"] if i["title"] == "Co-producing the cost of living guide")
+    assert scope["tags"] == ["Co-production", "Cost of living", "disability"]
+    assert scope["_copro"]["source"]["name"] == "Scope"
+
+
+def test_opml_lists_every_partner(published):
+    opml = etree.parse(str(published / "sources.opml")).getroot()
+    assert opml.get("version") == "2.0"
+    groups = opml.find("body").findall("outline")
+    own, via = ({o.get("text"): o for o in group.findall("outline")} for group in groups)
+    assert (
+        set(own)
+        == set(via)
+        == {
+            "Scope",
+            'Centre for "Welfare" & Reform',
+            "Scottish Co-production Network",
+        }
+    )
+    assert own["Scope"].get("htmlUrl") == "https://scope.test/"
+    assert own["Scope"].get("xmlUrl").endswith("/scope/feed/")
+    assert via["Scope"].get("xmlUrl") == public("sources/scope/", "atom.xml")
+    feeds = copro_feeds._publish.read_opml((published / "sources.opml").read_bytes(), "x")
+    assert len(feeds) == 6
+
+
+@pytest.mark.parametrize("name", ["atom.xml", "rss.xml"])
+def test_stylesheet_turns_a_feed_into_a_readable_page(published, name):
+    transform = etree.XSLT(etree.parse(str(published / "feed.xsl")))
+    page = str(transform(etree.parse(str(published / name))))
+    assert "This is a web feed." in page
+    assert "<h1>Partners' news</h1>" in page
+    assert "Co-producing the cost of living guide" in page
+    assert "Via Scope" in page
+    assert public("", name) in page  # the address to copy into a reader
+    assert 'lang="en"' in page
+
+
+def test_removed_partner_loses_its_feed_folder(published, project):
+    assert (published / "sources/scope/atom.xml").exists()
+    text = project.config_path.read_text()
+    start = text.index('[[sources]]\nname = "Scope"')
+    end = text.index("[[sources]]", start + 5)
+    project.config_path.write_text(text[:start] + text[end:])
+    config = copro_feeds.load_config(project.config_path)
+    with copro_feeds.make_aggregator(config) as aggregator:
+        aggregator.publish()
+    assert not (published / "sources/scope").exists()
+    assert not (published / "tags/disability").exists()
+    assert (published / "sources/scottish-co-production-network/atom.xml").exists()
