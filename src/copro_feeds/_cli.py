@@ -20,7 +20,9 @@ from tqdm import tqdm
 
 from copro_feeds import __version__
 from copro_feeds._opml_import import import_opml
+from copro_feeds._demo import run_demo
 from copro_feeds._schedule import run_daemon
+from copro_feeds._serve import Server, serve
 from copro_feeds.config import Config, FetchConfig, load_config
 from copro_feeds.core import Aggregator, discover_feeds, make_aggregator
 from copro_feeds.exceptions import ConfigError, CoproFeedsError
@@ -53,7 +55,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     update.add_argument("--all", action="store_true", help="fetch every source, due or not")
     update.add_argument("--strict", action="store_true", help="exit 1 if any source failed")
-    commands.add_parser("run", help="the scheduler daemon: update each source on its interval")
+    run = commands.add_parser(
+        "run", help="the scheduler daemon: update each source on its interval"
+    )
+    run.add_argument("--serve", action="store_true", help="also serve the output folder over HTTP")
+    _add_listen_options(run)
+    serve = commands.add_parser("serve", help="serve the output folder over HTTP (waitress)")
+    _add_listen_options(serve)
+    demo = commands.add_parser(
+        "demo", help="see it work offline: sample partners on 127.0.0.1, aggregated and served"
+    )
+    demo.add_argument("--port", type=int, default=0, help="port for the result (default: any)")
     commands.add_parser("publish", help="render the combined feeds from the store now")
     commands.add_parser("check", help="validate the config file (exit 2 on errors)")
     commands.add_parser("status", help="show each source's last success, error and entries")
@@ -64,6 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     opml.add_argument("file", help="an OPML file (e.g. exported from a feed reader)")
     return parser
+
+
+def _add_listen_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8080, help="port to listen on (default: %(default)s)"
+    )
 
 
 def config_path(argument: str | None) -> Path:
@@ -137,9 +158,29 @@ def _progress(
 
 def _run(args: argparse.Namespace) -> int:
     config = _load(args)
+    server = Server(config.output.dir, host=args.host, port=args.port) if args.serve else None
     with make_aggregator(config) as aggregator:
-        run_daemon(aggregator)
+        if server is not None:
+            config.output.dir.mkdir(parents=True, exist_ok=True)
+            log.info("serving %s at %s", config.output.dir, server.start())
+        try:
+            run_daemon(aggregator)
+        finally:
+            if server is not None:
+                server.stop()
     return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    directory = _load(args).output.dir
+    directory.mkdir(parents=True, exist_ok=True)
+    serve(directory, host=args.host, port=args.port)
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace) -> int:
+    report = run_demo(port=args.port, announce=lambda text: print(text, flush=True))
+    return EXIT_FAILED if report.failures else EXIT_OK
 
 
 def _publish(args: argparse.Namespace) -> int:
@@ -215,4 +256,6 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "status": _status,
     "discover": _discover,
     "import-opml": _import_opml,
+    "serve": _serve,
+    "demo": _demo,
 }

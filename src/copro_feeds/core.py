@@ -366,7 +366,9 @@ class Aggregator:
         written = publish(feeds, list(attributions.values()), self.config.site, directory)
         self._store.set_meta(_PUBLISH_FINGERPRINT, fingerprint)
         for path in written:
-            log.info("wrote %s", path)
+            log.debug("wrote %s", path)
+        if written:
+            log.info("published %d changed file(s) in %s", len(written), directory)
         return written
 
     def _ping_hub(self, written: list[Path]) -> None:
