@@ -19,8 +19,8 @@ from typing import TextIO
 from tqdm import tqdm
 
 from copro_feeds import __version__
-from copro_feeds._opml_import import import_opml
 from copro_feeds._demo import run_demo
+from copro_feeds._opml_import import import_opml
 from copro_feeds._schedule import run_daemon
 from copro_feeds._serve import Server, serve
 from copro_feeds.config import Config, FetchConfig, load_config
