@@ -21,12 +21,24 @@ SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
 ATOM = "{http://www.w3.org/2005/Atom}"
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 TAG_URI = re.compile(r"^tag:[a-z0-9.-]+,\d{4}(-\d{2}(-\d{2})?)?:[\x21-\x7e]+$")
-HUB = "https://hub.example/"
+HUB = "http://127.0.0.1:9/hub"  # loopback: refused at once, nothing leaves the machine
 SUB_FOLDERS = (
     "sources/scope/",
     "sources/centre-for-welfare-reform/",
     "sources/scottish-co-production-network/",
     "tags/disability/",
+    "sources/awkward-b-b-co/",
+)
+# Bad input a partner might send: control characters, markup in a title, no link, a
+# lone-surrogate reference, U+FFFE, and an author with angle brackets.
+AWKWARD_FEED = (
+    b"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+    b"<title>Awkward</title><link>https://awkward.test/</link><description>d</description>"
+    b"<item><title>Bold &lt;b&gt;claims&lt;/b&gt; \x01here\x1f</title>"
+    b"<guid isPermaLink='false'>awk-1</guid><pubDate>Tue, 03 Mar 2026 08:00:00 GMT</pubDate>"
+    b"<description>Text with &amp;#xD800; and \xef\xbf\xbe and a &lt;script&gt;x()&lt;/script&gt;"
+    b"</description><author>a@b.test (Ann &lt;the writer&gt;)</author></item>"
+    b"</channel></rss>"
 )
 
 
@@ -38,6 +50,9 @@ def published(project):
     text = text.replace(
         'name = "Centre for Welfare Reform"', 'name = "Centre for \\"Welfare\\" & Reform"'
     )
+    awkward = project.server.url("/awkward/feed")
+    project.server.serve("/awkward/feed", AWKWARD_FEED, content_type="application/rss+xml")
+    text += f'\n[[sources]]\nname = "Awkward <b>&</b> \'Co\'"\nurl = "{awkward}"\n'
     project.config_path.write_text(text)
     config = copro_feeds.load_config(project.config_path)
     with copro_feeds.make_aggregator(config) as aggregator:
@@ -159,13 +174,14 @@ def test_opml_lists_every_partner(published):
             "Scope",
             'Centre for "Welfare" & Reform',
             "Scottish Co-production Network",
+            "Awkward <b>&</b> 'Co'",
         }
     )
     assert own["Scope"].get("htmlUrl") == "https://scope.test/"
     assert own["Scope"].get("xmlUrl").endswith("/scope/feed/")
     assert via["Scope"].get("xmlUrl") == public("sources/scope/", "atom.xml")
     feeds = copro_feeds._publish.read_opml((published / "sources.opml").read_bytes(), "x")
-    assert len(feeds) == 6
+    assert len(feeds) == 8
 
 
 @pytest.mark.parametrize("name", ["atom.xml", "rss.xml"])
