@@ -406,3 +406,22 @@ def test_an_unexpected_exception_in_one_source_does_not_stop_the_run(project):
     assert by_name(report)["Centre for Welfare Reform"].error == "a bug in one source's path"
     assert report.count(Outcome.UPDATED) == 2
     assert (project.public / "atom.xml").exists()
+
+
+def test_a_feed_that_parses_too_long_fails_alone(project, feed_server):
+    """Parsing runs in worker processes with a time limit: the slow one is killed."""
+    nested = b"<div>" * 100_000 + b"x" + b"</div>" * 100_000
+    body = (
+        b"<rss version='2.0'><channel><title>t</title><item><title>deep</title>"
+        b"<description>" + nested + b"</description></item></channel></rss>"
+    )
+    feed_server.serve("/cfwr/atom.xml", body, content_type=RSS)
+    project.write_config(partner_sources(feed_server), extra="parse_timeout = 0.5")
+    started = time.monotonic()
+    report, entries, _ = run(project)
+    assert time.monotonic() - started < 10
+    failed = by_name(report)["Centre for Welfare Reform"]
+    assert failed.outcome is Outcome.ERROR
+    assert "took longer than 0.5" in failed.error
+    assert by_name(report)["Scope"].outcome is Outcome.UPDATED
+    assert len(entries) == 3  # Scope's two and the Scottish gathering (the repost merged)

@@ -161,7 +161,7 @@ def test_reader_subscribes_and_its_second_update_is_a_304(served):
         "Citizenship & support: a new paper",
         "Co-production Gathering 2026",
     } <= titles
-    assert "Via <a href=\"https://scope.test/\">Scope</a>" in content
+    assert 'Via <a href="https://scope.test/">Scope</a>' in content
     assert "read the full post" in content
     run([*reader, "update", "--no-scheduled"], root)  # now, not an hour later
     requests_for_feed = [line for line in served.log().splitlines() if "GET /atom.xml" in line]

@@ -117,7 +117,8 @@ def merge_categories(*groups: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _content_html(raw: RawEntry, max_bytes: int) -> str:
-    content = (raw.content or "")[:max_bytes]
+    encoded = (raw.content or "").encode("utf-8", "surrogatepass")
+    content = encoded[:max_bytes].decode("utf-8", "ignore")  # a cut character is dropped
     return content if raw.content_is_html else f"<p>{html.escape(content)}</p>"
 
 

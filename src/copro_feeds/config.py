@@ -69,6 +69,8 @@ class FetchConfig:
     max_entry_bytes: int = 256 * 1024
     max_entries_per_feed: int = 1000
     max_workers: int = 8
+    parse_timeout: float = 30.0
+    parse_memory: int = 512 * MiB
     user_agent: str = DEFAULT_USER_AGENT
     allow_private_networks: bool = False
 
@@ -297,6 +299,8 @@ def _fetch(checker: _Checker, table: dict[str, Any]) -> FetchConfig:
         "max_entry_bytes": _positive_int,
         "max_entries_per_feed": _positive_int,
         "max_workers": _positive_int,
+        "parse_timeout": _seconds,
+        "parse_memory": _positive_int,
         "user_agent": _text,
         "allow_private_networks": _boolean,
     }

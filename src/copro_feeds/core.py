@@ -11,26 +11,29 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import random
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
 
 from copro_feeds import _policy
-from copro_feeds._dedupe import select_for_publishing, unique_by_id
+from copro_feeds._dedupe import select_for_publishing
+from copro_feeds._digest import Digest, SourceFacts, digest
 from copro_feeds._discover import advertised_feeds, common_feed_urls
 from copro_feeds._fetch import Fetcher
-from copro_feeds._normalise import NormaliseSettings, normalise_entry
 from copro_feeds._parse import looks_like_html, parse_feed
 from copro_feeds._publish import FEED_FILES, OPML_FILE, public_base, publish
+from copro_feeds._sandbox import Sandbox
 from copro_feeds._select import kept_entries, plan_feeds
 from copro_feeds._store import Store
-from copro_feeds._types import FetchResponse, ParsedFeed, SourceState
+from copro_feeds._types import FetchResponse, SourceState
 from copro_feeds.config import Config, FetchConfig, SourceConfig
 from copro_feeds.exceptions import FeedError, GoneError, HTTPStatusError, ParseError
 from copro_feeds.types import Attribution, Entry, Outcome, RunReport, SourceResult, SourceStatus
@@ -39,6 +42,7 @@ log = logging.getLogger("copro_feeds")
 
 Clock = Callable[[], datetime]
 ProgressCallback = Callable[[SourceResult], None]
+PARSE_WORKERS = max(1, min(2, os.cpu_count() or 1))  # feedparser is CPU-bound: one per core
 _PUBLISH_FINGERPRINT = "publish_fingerprint"
 _WEBSUB_PENDING = "websub_pending"
 
@@ -79,6 +83,10 @@ class Aggregator:
         self.config = config
         self._store = store
         self._fetcher = fetcher
+        fetch = config.fetch
+        self._sandbox = Sandbox(
+            workers=PARSE_WORKERS, memory_bytes=fetch.parse_memory, seconds=fetch.parse_timeout
+        )
         self._clock = clock
         self._rng = rng or random.Random()  # noqa: S311 (jitter, not cryptography)
         self._run_lock = threading.Lock()
@@ -99,6 +107,7 @@ class Aggregator:
     def close(self) -> None:
         """Release the database and the HTTP connections."""
         self._fetcher.close()
+        self._sandbox.close()
         self._store.close()
 
     def request_stop(self) -> None:
@@ -175,7 +184,7 @@ class Aggregator:
     def _refresh_or_raise(
         self, source: SourceConfig, state: SourceState, now: datetime
     ) -> _Refresh:
-        response, feed_url, parsed = self._fetch_feed(source, state)
+        response, feed_url, digested = self._fetch_feed(source, state, now)
         state = self._follow_permanent_redirect(state, feed_url, response)
         interval = self.config.interval_of(source)
         state = replace(
@@ -188,48 +197,50 @@ class Aggregator:
             next_due=_policy.next_due_after_success(now, interval, self._rng),
         )
         body_hash = hashlib.sha256(response.body).hexdigest() if response.status == 200 else None
-        if response.status == 304 or (parsed is None and body_hash == state.body_hash):
+        if response.status == 304 or (digested is None and body_hash == state.body_hash):
             return _Refresh(source=source, state=state, outcome=Outcome.NOT_MODIFIED)
-        if parsed is None:
-            parsed = self._parse(response, feed_url)
-        for warning in parsed.warnings:
+        if digested is None:
+            digested = self._digest(source, state, response, feed_url, now)
+        for warning in digested.warnings:
             log.warning("%s: %s", source.name, warning)
-        state = replace(state, body_hash=body_hash, homepage=parsed.link or state.homepage)
-        attribution = self._attribution(source, state)
-        settings = NormaliseSettings(
-            attribution=attribution,
-            base_url=feed_url,
+        return _Refresh(
+            source=source,
+            state=replace(
+                state, body_hash=body_hash, homepage=digested.feed_link or state.homepage
+            ),
+            outcome=Outcome.UPDATED,
+            entries=digested.entries,
+            undated_ids=digested.undated_ids,
+        )
+
+    def _digest(
+        self,
+        source: SourceConfig,
+        state: SourceState,
+        response: FetchResponse,
+        feed_url: str,
+        now: datetime,
+    ) -> Digest:
+        """Parse and normalise a body in a sandboxed worker (memory and time limits)."""
+        facts = SourceFacts(
+            key=source.key,
+            name=source.name,
+            homepage=source.homepage,
+            stored_homepage=state.homepage,
             tags=source.tags,
             excerpt_words=self.config.output.excerpt_words,
             max_entry_bytes=self.config.fetch.max_entry_bytes,
-            fallback_author=parsed.author,
-        )
-        normalised = [
-            (normalise_entry(raw, settings, now), raw.published is None and raw.updated is None)
-            for raw in parsed.entries
-        ]
-        return _Refresh(
-            source=source,
-            state=state,
-            outcome=Outcome.UPDATED,
-            entries=tuple(unique_by_id(entry for entry, _ in normalised)),
-            undated_ids=frozenset(entry.id for entry, undated in normalised if undated),
-        )
-
-    def _parse(self, response: FetchResponse, url: str) -> ParsedFeed:
-        return parse_feed(
-            response.body,
-            response.headers,
-            url,
             max_entries=self.config.fetch.max_entries_per_feed,
         )
+        headers = dict(response.headers)
+        return self._sandbox.call(digest, response.body, headers, feed_url, facts, now)
 
     def _fetch_feed(
-        self, source: SourceConfig, state: SourceState
-    ) -> tuple[FetchResponse, str, ParsedFeed | None]:
+        self, source: SourceConfig, state: SourceState, now: datetime
+    ) -> tuple[FetchResponse, str, Digest | None]:
         """Fetch the source's feed, discovering it from a homepage the first time.
 
-        Returns the response, the feed URL it came from, and the parsed feed when
+        Returns the response, the feed URL it came from, and the digested feed when
         discovery had to parse it already (else None).
         """
         url = state.effective_url
@@ -240,7 +251,7 @@ class Aggregator:
         if state.feed_url is not None or response.status == 304:
             return response, url, None
         try:
-            return response, url, self._parse(response, url)
+            return response, url, self._digest(source, state, response, url, now)
         except ParseError:
             if not _is_html(response):
                 raise
@@ -248,12 +259,12 @@ class Aggregator:
         for candidate in candidates:
             try:
                 found = self._fetcher.fetch(candidate, user_agent=agent)
-                parsed = self._parse(found, candidate)
+                digested = self._digest(source, state, found, candidate, now)
             except FeedError as error:
                 log.debug("%s: %s is not a feed: %s", source.name, candidate, error)
                 continue
             log.info("%s: discovered the feed at %s", source.name, candidate)
-            return found, candidate, parsed
+            return found, candidate, digested
         raise ParseError(f"{url} is a web page that links to no feed, and no usual feed path works")
 
     def _follow_permanent_redirect(
@@ -324,8 +335,10 @@ class Aggregator:
 
     def _attribution(self, source: SourceConfig, state: SourceState) -> Attribution:
         feed_url = state.effective_url
-        parts = urlsplit(feed_url)
-        homepage = source.homepage or state.homepage or f"{parts.scheme}://{parts.netloc}/"
+        homepage = source.homepage or state.homepage
+        if not homepage:
+            parts = urlsplit(feed_url)
+            homepage = f"{parts.scheme}://{parts.netloc}/"
         return Attribution(
             source_key=source.key, name=source.name, homepage=homepage, feed_url=feed_url
         )
@@ -436,10 +449,14 @@ def discover_feeds(url: str, settings: FetchConfig | None = None) -> list[str]:
 
     Raises FeedError when the page cannot be fetched or is neither a feed nor HTML.
     """
-    with Fetcher(settings or FetchConfig()) as fetcher:
+    settings = settings or FetchConfig()
+    with Fetcher(settings) as fetcher:
         response = fetcher.fetch(url)
+    sandbox = Sandbox(workers=1, memory_bytes=settings.parse_memory, seconds=settings.parse_timeout)
     try:
-        parse_feed(response.body, response.headers, response.url, max_entries=1)
+        with sandbox:
+            parse = partial(parse_feed, max_entries=1)
+            sandbox.call(parse, response.body, dict(response.headers), response.url)
     except ParseError:
         if not _is_html(response):
             raise

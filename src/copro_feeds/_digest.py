@@ -1,0 +1,81 @@
+"""Pure: a fetched body → the source's normalised entries (parse, then normalise).
+
+This is the CPU-heavy, untrusted-input part of a refresh, so the aggregator runs
+:func:`digest` in a sandboxed worker process (see ``_sandbox``); everything it takes and
+returns is picklable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from copro_feeds._dedupe import unique_by_id
+from copro_feeds._normalise import NormaliseSettings, normalise_entry
+from copro_feeds._parse import parse_feed
+from copro_feeds.types import Attribution, Entry
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceFacts:
+    """What digesting one source's feed needs to know about the source."""
+
+    key: str
+    name: str
+    homepage: str | None  # configured; else the feed's own link; else the stored one
+    stored_homepage: str | None
+    tags: tuple[str, ...]
+    excerpt_words: int
+    max_entry_bytes: int
+    max_entries: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Digest:
+    """The entries of one feed document, ready to store."""
+
+    entries: tuple[Entry, ...]
+    undated_ids: frozenset[str]
+    feed_link: str | None
+    warnings: tuple[str, ...]
+
+
+def homepage_for(facts: SourceFacts, feed_link: str | None, feed_url: str) -> str:
+    """The page a credit links to: configured, else the feed's link, else the site root."""
+    if facts.homepage or feed_link or facts.stored_homepage:
+        return str(facts.homepage or feed_link or facts.stored_homepage)
+    parts = urlsplit(feed_url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+def digest(
+    body: bytes, headers: Mapping[str, str], feed_url: str, facts: SourceFacts, now: datetime
+) -> Digest:
+    """Parse ``body`` (from ``feed_url``) and normalise its entries; ParseError if not a feed."""
+    parsed = parse_feed(body, headers, feed_url, max_entries=facts.max_entries)
+    attribution = Attribution(
+        source_key=facts.key,
+        name=facts.name,
+        homepage=homepage_for(facts, parsed.link, feed_url),
+        feed_url=feed_url,
+    )
+    settings = NormaliseSettings(
+        attribution=attribution,
+        base_url=feed_url,
+        tags=facts.tags,
+        excerpt_words=facts.excerpt_words,
+        max_entry_bytes=facts.max_entry_bytes,
+        fallback_author=parsed.author,
+    )
+    normalised = [
+        (normalise_entry(raw, settings, now), raw.published is None and raw.updated is None)
+        for raw in parsed.entries
+    ]
+    return Digest(
+        entries=tuple(unique_by_id(entry for entry, _ in normalised)),
+        undated_ids=frozenset(entry.id for entry, undated in normalised if undated),
+        feed_link=parsed.link,
+        warnings=parsed.warnings,
+    )

@@ -1,0 +1,251 @@
+"""A small pool of long-lived worker processes that run one function call each, with limits.
+
+Parsing untrusted feeds is CPU-bound and may be hostile (entity expansion, huge
+attributes, pathological markup). :class:`Sandbox` runs each call in a child process
+with an address-space limit (``RLIMIT_AS``, set once when the worker starts) and a
+wall-clock limit, so one bad feed fails only its own source::
+
+    with Sandbox(workers=2, memory_bytes=512 * 2**20, seconds=20) as sandbox:
+        parsed = sandbox.call(parse_feed, body, headers, url, 1000)
+
+Workers come from the ``forkserver`` start method (the caller is multi-threaded, so a
+plain ``fork`` is unsafe) and start lazily, on the first call that needs one. Each
+worker owns one end of a :class:`~multiprocessing.connection.Pipe`; an idle list hands
+a free worker to a caller, which sends ``(function, args)`` and waits for the answer
+with ``poll(remaining)``. A worker that runs out of memory, dies or overruns its time
+is killed and replaced; the caller gets a :class:`ParseError` that says which.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import resource
+import signal
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from types import TracebackType
+from typing import Any, TypeVar, cast
+
+from copro_feeds.exceptions import CoproFeedsError, ParseError
+
+T = TypeVar("T")
+
+_MB = 1024 * 1024
+_CONTEXT = multiprocessing.get_context("forkserver")
+# Imported once in the fork server, so each worker starts with feedparser already loaded.
+_CONTEXT.set_forkserver_preload(["copro_feeds._digest"])
+_STOP_GRACE_SECONDS = 1.0
+_CLOSE_WAIT_SECONDS = 5.0
+
+
+def _serve(connection: Connection, memory_bytes: int) -> None:
+    """The worker's loop: receive ``(function, args)``, answer with a tagged tuple."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    while True:
+        try:
+            message = connection.recv()
+        except (EOFError, OSError):  # the parent went away
+            return
+        if message is None:
+            return
+        try:
+            function, args = message
+            answer: tuple[Any, ...] = ("ok", function(*args))
+        except MemoryError:
+            answer = ("memory",)
+        except CoproFeedsError as error:
+            answer = ("error", type(error), str(error))
+        except Exception as error:  # noqa: BLE001 - every failure goes back to the caller
+            answer = ("failed", type(error).__name__, str(error))
+        try:
+            connection.send(answer)  # pickles first: a failed pickle sends nothing
+        except MemoryError:
+            connection.send(("memory",))
+        except Exception as error:  # noqa: BLE001 - e.g. an unpicklable result
+            connection.send(("failed", type(error).__name__, str(error)))
+
+
+class _Worker:
+    """One child process and the parent's end of its pipe."""
+
+    def __init__(self, memory_bytes: int) -> None:
+        parent_end, child_end = _CONTEXT.Pipe()
+        self.connection = parent_end
+        self.process: BaseProcess = _CONTEXT.Process(
+            target=_serve, args=(child_end, memory_bytes), name="copro-parser", daemon=True
+        )
+        self.process.start()
+        child_end.close()
+
+    def stop(self, *, graceful: bool) -> None:
+        """End the process (politely when ``graceful``, else SIGKILL) and reap it."""
+        if graceful:
+            with contextlib.suppress(OSError):
+                self.connection.send(None)
+            self.process.join(_STOP_GRACE_SECONDS)
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.connection.close()
+        self.process.close()
+
+
+class Sandbox:
+    """A thread-safe pool of ``workers`` parser processes with memory and time limits."""
+
+    def __init__(
+        self, *, workers: int = 2, memory_bytes: int = 512 * _MB, seconds: float = 20.0
+    ) -> None:
+        if workers < 1:
+            raise ValueError("a sandbox needs at least one worker")
+        self.memory_bytes = memory_bytes
+        self.seconds = seconds
+        self._lock = threading.Condition()
+        self._idle: list[_Worker | None] = [None] * workers  # None: not started yet
+        self._all: set[_Worker] = set()
+        self._closed = False
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def call(self, function: Callable[..., T], *args: Any) -> T:
+        """Run ``function(*args)`` in a worker; blocks until a worker is free.
+
+        ``function`` and ``args`` must be picklable (a module-level function). Returns
+        its result; re-raises a copro_feeds error with its type and message; any other
+        failure, running out of memory or time, or the worker dying is a ParseError.
+        """
+        worker = self._acquire()
+        healthy = False
+        try:
+            answer = self._exchange(worker, function, args)
+            healthy = answer[0] in ("ok", "error", "failed")
+        finally:
+            self._release(worker, healthy=healthy)
+        return cast("T", self._unwrap(answer))
+
+    def close(self) -> None:
+        """Stop every worker and reap it; a call still running ends with a ParseError.
+
+        Idempotent. Busy workers are killed, and reaped by their callers before this
+        returns (waiting at most a few seconds for them).
+        """
+        with self._lock:
+            self._closed = True
+            idle = [worker for worker in self._idle if worker is not None]
+            self._idle = []
+            self._all.difference_update(idle)
+            busy = list(self._all)
+            self._lock.notify_all()
+        for worker in busy:
+            worker.process.kill()
+        for worker in idle:
+            worker.stop(graceful=True)
+        with self._lock:
+            self._lock.wait_for(lambda: not self._all, timeout=_CLOSE_WAIT_SECONDS)
+
+    def _acquire(self) -> _Worker:
+        with self._lock:
+            while not self._idle and not self._closed:
+                self._lock.wait()
+            if self._closed:
+                raise ParseError("the parser pool is closed")
+            worker = self._idle.pop()
+        if worker is not None:
+            return worker
+        try:  # start outside the lock: other callers may use the idle workers meanwhile
+            worker = _Worker(self.memory_bytes)
+        except BaseException:
+            with self._lock:
+                self._idle.append(None)
+                self._lock.notify_all()
+            raise
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self._all.add(worker)
+        if closed:
+            worker.stop(graceful=False)
+            raise ParseError("the parser pool is closed")
+        return worker
+
+    def _release(self, worker: _Worker, *, healthy: bool) -> None:
+        with self._lock:
+            keep = healthy and not self._closed
+            if keep:
+                self._idle.append(worker)
+            elif not self._closed:
+                self._idle.append(None)  # a fresh worker starts on the next call
+        if not keep:
+            worker.stop(graceful=False)
+        with self._lock:
+            if not keep:
+                self._all.discard(worker)
+            self._lock.notify_all()
+
+    def _exchange(
+        self, worker: _Worker, function: Callable[..., Any], args: tuple[Any, ...]
+    ) -> Any:
+        """Send the call; return the worker's answer, or a tag saying how it failed."""
+        try:
+            worker.connection.send((function, args))
+        except (OSError, ValueError):
+            return _death(worker)
+        deadline = time.monotonic() + self.seconds
+        try:
+            if not worker.connection.poll(max(0.0, deadline - time.monotonic())):
+                return ("timeout",)
+            return worker.connection.recv()
+        except (EOFError, OSError):
+            return _death(worker)
+
+    def _unwrap(self, answer: tuple[Any, ...]) -> Any:
+        tag = answer[0]
+        if tag == "ok":
+            return answer[1]
+        if tag == "error":
+            raise _rebuild(answer[1], answer[2])
+        if tag == "failed":
+            raise ParseError(f"parser failed: {answer[1]}: {answer[2]}")
+        if tag == "memory":
+            raise ParseError(f"the parser ran out of memory (limit {self.memory_bytes // _MB} MB)")
+        if tag == "timeout":
+            raise ParseError(f"parsing took longer than {self.seconds:g} s")
+        code = answer[1]
+        how = f"exit code {code}" if code is None or code >= 0 else _signal_name(-code)
+        raise ParseError(f"the parser process died ({how})")
+
+
+def _rebuild(kind: type[CoproFeedsError], message: str) -> CoproFeedsError:
+    """The same error type with the same message; ParseError when it cannot be rebuilt."""
+    try:
+        error = kind(message)
+    except TypeError:  # a constructor that needs more than a message
+        return ParseError(message)
+    return error if str(error) == message else ParseError(message)
+
+
+def _death(worker: _Worker) -> tuple[str, int | None]:
+    """Wait briefly for a worker whose pipe broke; report its exit code."""
+    worker.process.join(_STOP_GRACE_SECONDS)
+    return ("died", worker.process.exitcode)
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return f"signal {signal.Signals(number).name}"
+    except ValueError:
+        return f"signal {number}"
