@@ -16,12 +16,12 @@ def tool(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_lint_is_clean():
-    result = tool("ruff", "check", "src", "tests", "docs")
+    result = tool("ruff", "check", "src", "tests", "docs", "benchmarks")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_ruff_format_is_clean():
-    result = tool("ruff", "format", "--check", "src", "tests", "docs")
+    result = tool("ruff", "format", "--check", "src", "tests", "docs", "benchmarks")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -137,6 +137,8 @@ def _update(args: argparse.Namespace) -> int:
     for failure in report.failures:
         print(f"failed: {failure.name}: {failure.error}", file=sys.stderr)
     print(report.summary())
+    if report.publish_error:
+        return EXIT_FAILED
     return EXIT_FAILED if args.strict and report.failures else EXIT_OK
 
 

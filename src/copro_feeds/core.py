@@ -35,7 +35,14 @@ from copro_feeds._select import kept_entries, plan_feeds
 from copro_feeds._store import Store
 from copro_feeds._types import FetchResponse, SourceState
 from copro_feeds.config import Config, FetchConfig, SourceConfig
-from copro_feeds.exceptions import FeedError, GoneError, HTTPStatusError, ParseError
+from copro_feeds.exceptions import (
+    FeedError,
+    GoneError,
+    HTTPStatusError,
+    ParseError,
+    PublishError,
+    StoreError,
+)
 from copro_feeds.types import Attribution, Entry, Outcome, RunReport, SourceResult, SourceStatus
 
 log = logging.getLogger("copro_feeds")
@@ -146,7 +153,11 @@ class Aggregator:
                 if progress is not None:
                     progress(result)
             report = RunReport(results=tuple(results))
-            written = self._publish_if_needed(force=False, changed=report.changed)
+            try:
+                written = self._publish_if_needed(force=False, changed=report.changed)
+            except PublishError as error:  # stored entries are safe; retried next cycle
+                log.error("publishing failed (will retry next cycle): %s", error)
+                return replace(report, publish_error=str(error))
             self._ping_hub(written)
             return replace(report, files_written=tuple(str(path) for path in written))
 
@@ -301,20 +312,24 @@ class Aggregator:
     def _save(self, refresh: _Refresh, now: datetime) -> SourceResult:
         source = refresh.source
         new = updated = 0
-        if refresh.entries is None:
-            self._store.save_state(refresh.state)
-        else:
-            counts = self._store.save_fetch(
-                refresh.state, refresh.entries, refresh.undated_ids, now
-            )
-            new, updated = counts.new, counts.updated
+        outcome, error = refresh.outcome, refresh.error
+        try:
+            if refresh.entries is None:
+                self._store.save_state(refresh.state)
+            else:
+                counts = self._store.save_fetch(
+                    refresh.state, refresh.entries, refresh.undated_ids, now
+                )
+                new, updated = counts.new, counts.updated
+        except StoreError as failure:  # nothing of this source was saved: it is refetched
+            outcome, error = Outcome.ERROR, f"could not save: {failure}"
         result = SourceResult(
             source_key=source.key,
             name=source.name,
-            outcome=refresh.outcome,
+            outcome=outcome,
             new_entries=new,
             updated_entries=updated,
-            error=refresh.error,
+            error=error,
         )
         if result.error:
             log.warning("%s: %s", source.name, result.error)
@@ -376,6 +391,8 @@ class Aggregator:
             self.config.site,
             self.config.output.max_entries,
         )
+        # Forget the last fingerprint first: if this publish fails, the next cycle retries.
+        self._store.set_meta(_PUBLISH_FINGERPRINT, "")
         written = publish(feeds, list(attributions.values()), self.config.site, directory)
         self._store.set_meta(_PUBLISH_FINGERPRINT, fingerprint)
         for path in written:

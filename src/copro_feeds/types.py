@@ -80,10 +80,15 @@ class SourceResult:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunReport:
-    """What one :meth:`Aggregator.run_once` did, source by source."""
+    """What one :meth:`Aggregator.run_once` did, source by source.
+
+    ``publish_error`` is set when the outputs could not be written; the stored entries
+    are safe and the next run publishes again.
+    """
 
     results: tuple[SourceResult, ...]
     files_written: tuple[str, ...] = ()
+    publish_error: str | None = None
 
     def count(self, outcome: Outcome) -> int:
         """How many sources ended with ``outcome``."""
@@ -111,12 +116,16 @@ class RunReport:
 
     def summary(self) -> str:
         """One line for people: sources by outcome, entries, files written."""
+        published = (
+            f"publishing failed: {self.publish_error}"
+            if self.publish_error
+            else (f"files written: {len(self.files_written)}")
+        )
         return (
             f"sources: {self.count(Outcome.UPDATED)} updated, "
             f"{self.count(Outcome.NOT_MODIFIED)} not modified, "
             f"{self.count(Outcome.ERROR)} failed; "
-            f"entries: {self.new_entries} new, {self.updated_entries} updated; "
-            f"files written: {len(self.files_written)}"
+            f"entries: {self.new_entries} new, {self.updated_entries} updated; {published}"
         )
 
 

@@ -1,0 +1,88 @@
+"""Soak: run the aggregator for many cycles against a local server; report memory, open
+files and temp files, which must stay flat.
+
+Run by hand: python benchmarks/soak.py [--cycles 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.feedserver import FeedServer  # noqa: E402
+
+import copro_feeds  # noqa: E402
+
+PARTNERS = ROOT / "tests" / "data" / "partners"
+SOURCES = (("Scope", "/scope/feed/"), ("CfWR", "/cfwr/atom.xml"), ("Scottish", "/scottish/rss.xml"))
+
+
+def rss_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return -1
+
+
+def children_rss_kib() -> int:
+    total = 0
+    for child in Path("/proc").glob("[0-9]*"):
+        try:
+            status = (child / "status").read_text()
+        except OSError:
+            continue
+        if f"PPid:\t{os.getpid()}" in status:
+            total += next(int(x.split()[1]) for x in status.splitlines() if x.startswith("VmRSS"))
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cycles", type=int, default=1000)
+    args = parser.parse_args()
+    versions = [(PARTNERS / n).read_bytes() for n in ("scope.rss.xml", "scope-v2.rss.xml")]
+    with tempfile.TemporaryDirectory() as folder, FeedServer() as server:
+        server.serve("/scope/feed/", versions[0])
+        server.serve("/cfwr/atom.xml", (PARTNERS / "cfwr.atom.xml").read_bytes())
+        server.serve("/scottish/rss.xml", (PARTNERS / "scottish.rdf").read_bytes())
+        config_path = Path(folder) / "feeds.toml"
+        config_path.write_text(
+            '[site]\ntitle = "Soak"\nlink = "https://copro.test/"\n'
+            'feed_url = "https://copro.test/atom.xml"\n[fetch]\nallow_private_networks = true\n'
+            + "".join(
+                f'[[sources]]\nname = "{name}"\nurl = "{server.url(path)}"\n'
+                for name, path in (
+                    ("Scope", "/scope/feed/"),
+                    ("CfWR", "/cfwr/atom.xml"),
+                    ("Scottish", "/scottish/rss.xml"),
+                )
+            )
+        )
+        config = copro_feeds.load_config(config_path)
+        started = time.perf_counter()
+        header = ("cycle", "rss KiB", "workers KiB", "open fds", "temp files", "s")
+        print(" ".join(f"{name:>11}" for name in header))
+        with copro_feeds.make_aggregator(config) as aggregator:
+            for cycle in range(1, args.cycles + 1):
+                if cycle % 10 == 0:
+                    server.serve("/scope/feed/", versions[(cycle // 10) % 2])
+                aggregator.run_once(all_sources=True)
+                if cycle in (1, 10, 100, 250, 500, 750, args.cycles):
+                    temps = len(list(Path(folder).rglob(".copro-tmp-*")))
+                    print(
+                        f"{cycle:>11} {rss_kib():>11} {children_rss_kib():>11} "
+                        f"{len(os.listdir('/proc/self/fd')):>11} {temps:>11} "
+                        f"{time.perf_counter() - started:>11.1f}",
+                        flush=True,
+                    )
+
+
+if __name__ == "__main__":
+    main()
