@@ -5,13 +5,16 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
+import re
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
 import termios
 import time
+import urllib.request
 from pathlib import Path
 
 import copro_feeds
@@ -254,3 +257,61 @@ def test_import_of_a_non_opml_file_is_a_config_error(project, tmp_path):
     result = cli("import-opml", str(bad), cwd=project.root)
     assert result.returncode == 2
     assert "not an OPML file" in result.stderr
+
+
+def test_run_with_serve_runs_daemon_and_server_together(project):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "copro_feeds", "run", "--serve", "--port", str(port)],
+        cwd=project.root,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        body = b""
+        while b"Co-producing the cost of living guide" not in body:
+            assert time.monotonic() < deadline, f"nothing served: {body[:300]!r}"
+            time.sleep(0.2)
+            try:
+                response = urllib.request.urlopen(f"http://127.0.0.1:{port}/atom.xml", timeout=2)
+                body = response.read()
+            except OSError as error:  # not listening yet, or not published yet
+                body = repr(error).encode()
+                continue
+        assert response.headers["Content-Type"].startswith("application/atom+xml")
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        _, stderr = daemon.communicate(timeout=30)
+    assert daemon.returncode == 0, stderr
+    assert "GET /atom.xml 200" in stderr
+
+
+def test_demo_serves_an_aggregated_feed_offline():
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "copro_feeds", "demo"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines = []
+        while not any("Press Ctrl-C" in line for line in lines):
+            line = demo.stdout.readline()
+            assert line, demo.stderr.read()
+            lines.append(line)
+        text = "".join(lines)
+        assert "sources: 3 updated, 0 not modified, 0 failed" in text
+        atom_url = re.search(r"Atom:\s+(\S+)", text).group(1)
+        body = urllib.request.urlopen(atom_url, timeout=5).read()
+        assert body.count(b"<entry>") == 5
+        assert b"Via &lt;a href=" in body
+    finally:
+        demo.send_signal(signal.SIGTERM)
+        demo.communicate(timeout=30)
+    assert demo.returncode == 0

@@ -160,10 +160,12 @@ def _progress(
 
 def _run(args: argparse.Namespace) -> int:
     config = _load(args)
-    server = Server(config.output.dir, host=args.host, port=args.port) if args.serve else None
+    server = None
+    if args.serve:
+        config.output.dir.mkdir(parents=True, exist_ok=True)
+        server = Server(config.output.dir, host=args.host, port=args.port)
     with make_aggregator(config) as aggregator:
         if server is not None:
-            config.output.dir.mkdir(parents=True, exist_ok=True)
             log.info("serving %s at %s", config.output.dir, server.start())
         try:
             run_daemon(aggregator)
