@@ -374,12 +374,9 @@ def test_sources_are_fetched_concurrently_with_two_connections_per_host(tmp_path
         sources += f'[[sources]]\nname = "Partner {i}"\nurl = "{feed_server.url(f"/p{i}/feed")}"\n'
     project = Project(root=tmp_path, server=feed_server)
     project.write_config(sources)
-    started = time.monotonic()
     report, _, _ = run(project)
-    elapsed = time.monotonic() - started
     assert report.count(Outcome.UPDATED) == 6
-    assert active["most"] == 2  # never more than two connections to one host
-    assert elapsed < 6 * 0.4  # but not one at a time either
+    assert active["most"] == 2  # concurrent, but never more than two connections to one host
 
 
 class _BrokenFetcher:

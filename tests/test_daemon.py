@@ -90,7 +90,10 @@ def rss_kib() -> int:
 def test_soak_memory_open_files_and_temp_files_stay_flat(project, feed_server):
     """200 cycles in one aggregator (benchmarks/soak.py runs 1,000 by hand)."""
     config = copro_feeds.load_config(project.config_path)
-    versions = [(PARTNERS / "scope.rss.xml").read_bytes(), (PARTNERS / "scope-v2.rss.xml").read_bytes()]
+    versions = [
+        (PARTNERS / "scope.rss.xml").read_bytes(),
+        (PARTNERS / "scope-v2.rss.xml").read_bytes(),
+    ]
     samples = []
     with copro_feeds.make_aggregator(config) as aggregator:
         for cycle in range(200):

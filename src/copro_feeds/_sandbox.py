@@ -8,25 +8,29 @@ wall-clock limit, so one bad feed fails only its own source::
     with Sandbox(workers=2, memory_bytes=512 * 2**20, seconds=20) as sandbox:
         parsed = sandbox.call(parse_feed, body, headers, url, 1000)
 
-Workers come from the ``forkserver`` start method (the caller is multi-threaded, so a
-plain ``fork`` is unsafe) and start lazily, on the first call that needs one. Each
-worker owns one end of a :class:`~multiprocessing.connection.Pipe`; an idle list hands
-a free worker to a caller, which sends ``(function, args)`` and waits for the answer
-with ``poll(remaining)``. A worker that runs out of memory, dies or overruns its time
+Workers are fresh interpreters started with :mod:`subprocess` (the caller is
+multi-threaded, so ``fork`` is unsafe, and multiprocessing's ``spawn``/``forkserver``
+would import the caller's ``__main__`` in every worker) and start lazily, on the first
+call that needs one. Each worker owns one end of a socket pair wrapped in a
+:class:`~multiprocessing.connection.Connection`; an idle list hands a free worker to a
+caller, which sends ``(function, args)`` and waits for the answer with
+``poll(remaining)``. A worker that runs out of memory, dies or overruns its time
 is killed and replaced; the caller gets a :class:`ParseError` that says which.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
+import os
 import resource
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from types import TracebackType
 from typing import Any, TypeVar, cast
 
@@ -35,10 +39,9 @@ from copro_feeds.exceptions import CoproFeedsError, ParseError
 T = TypeVar("T")
 
 _MB = 1024 * 1024
-_CONTEXT = multiprocessing.get_context("forkserver")
-# Imported once in the fork server, so each worker starts with feedparser already loaded.
-_CONTEXT.set_forkserver_preload(["copro_feeds._digest"])
 _STOP_GRACE_SECONDS = 1.0
+_START_SECONDS = 60.0
+_READY = "ready"
 _CLOSE_WAIT_SECONDS = 5.0
 
 
@@ -46,6 +49,7 @@ def _serve(connection: Connection, memory_bytes: int) -> None:
     """The worker's loop: receive ``(function, args)``, answer with a tagged tuple."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    connection.send(_READY)
     while True:
         try:
             message = connection.recv()
@@ -70,29 +74,71 @@ def _serve(connection: Connection, memory_bytes: int) -> None:
             connection.send(("failed", type(error).__name__, str(error)))
 
 
+def worker_main(descriptor: int, memory_bytes: int) -> None:
+    """Entry point of a worker process: serve calls on the inherited socket ``descriptor``."""
+    _serve(Connection(descriptor), memory_bytes)
+
+
 class _Worker:
-    """One child process and the parent's end of its pipe."""
+    """One child process and the parent's end of its socket.
+
+    The child is a fresh interpreter (``python -c``), not a fork or a multiprocessing
+    child: it never imports the caller's ``__main__``, so scripts using the library need
+    no ``if __name__ == "__main__"`` guard, and no lock held by the caller's threads is
+    copied into it.
+    """
 
     def __init__(self, memory_bytes: int) -> None:
-        parent_end, child_end = _CONTEXT.Pipe()
-        self.connection = parent_end
-        self.process: BaseProcess = _CONTEXT.Process(
-            target=_serve, args=(child_end, memory_bytes), name="copro-parser", daemon=True
+        parent_end, child_end = socket.socketpair()
+        child_fd = child_end.fileno()
+        command = (
+            f"from copro_feeds._sandbox import worker_main; worker_main({child_fd}, {memory_bytes})"
         )
-        self.process.start()
-        child_end.close()
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        try:
+            self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+                [sys.executable, "-c", command],
+                pass_fds=(child_fd,),
+                stdin=subprocess.DEVNULL,
+                env=environment,
+            )
+        finally:
+            child_end.close()
+        self.connection = Connection(parent_end.detach())
+        # Starting an interpreter takes a moment: it must not count against a call's limit.
+        try:
+            ready = self.connection.poll(_START_SECONDS) and self.connection.recv() == _READY
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            self.stop(graceful=False)
+            raise ParseError("the parser process did not start")
+
+    @property
+    def exitcode(self) -> int | None:
+        """The exit status (negative: killed by that signal), None while running."""
+        return self.process.poll()
+
+    def kill(self) -> None:
+        """SIGKILL the process (reaped later by :meth:`stop` or :func:`_death`)."""
+        with contextlib.suppress(OSError):
+            self.process.kill()
+
+    def wait(self, seconds: float) -> None:
+        """Wait up to ``seconds`` for the process to end."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(seconds)
 
     def stop(self, *, graceful: bool) -> None:
         """End the process (politely when ``graceful``, else SIGKILL) and reap it."""
         if graceful:
             with contextlib.suppress(OSError):
                 self.connection.send(None)
-            self.process.join(_STOP_GRACE_SECONDS)
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join()
+            self.wait(_STOP_GRACE_SECONDS)
+        if self.process.poll() is None:
+            self.kill()
+        self.process.wait()
         self.connection.close()
-        self.process.close()
 
 
 class Sandbox:
@@ -151,7 +197,7 @@ class Sandbox:
             busy = list(self._all)
             self._lock.notify_all()
         for worker in busy:
-            worker.process.kill()
+            worker.kill()
         for worker in idle:
             worker.stop(graceful=True)
         with self._lock:
@@ -240,8 +286,8 @@ def _rebuild(kind: type[CoproFeedsError], message: str) -> CoproFeedsError:
 
 def _death(worker: _Worker) -> tuple[str, int | None]:
     """Wait briefly for a worker whose pipe broke; report its exit code."""
-    worker.process.join(_STOP_GRACE_SECONDS)
-    return ("died", worker.process.exitcode)
+    worker.wait(_STOP_GRACE_SECONDS)
+    return ("died", worker.exitcode)
 
 
 def _signal_name(number: int) -> str:

@@ -1,13 +1,24 @@
 """The SQLite store (the only module using sqlite3): entries and per-source state.
 
-* Schema migrations through ``PRAGMA user_version``; WAL journal; a busy timeout.
+* Schema migrations through ``PRAGMA user_version``; WAL journal; a busy timeout
+  (``busy_timeout``, 10 s by default): a writer waits that long for another process's
+  write lock, then gets a :class:`StoreError` that says the database is locked and how
+  long it waited.
 * Every read-then-write transaction starts with ``BEGIN IMMEDIATE`` (a deferred one
-  fails at once with "database is locked" when another writer holds the lock).
+  fails at once with "database is locked", busy timeout or not, when another writer
+  holds the lock).
 * A successful fetch saves its entries and the new validators (ETag, Last-Modified,
   body hash) in one transaction, so a crash can never leave validators that would turn
   the next fetch into a 304 while the entries were lost.
 * After an error the transaction is rolled back once, only if still open (SQLite has
-  already rolled back after SQLITE_FULL; a second ROLLBACK would hide the first error).
+  already rolled back after SQLITE_FULL; a second ROLLBACK would fail with "no
+  transaction is active" and hide the first error). The error raised names the first
+  cause; a failed rollback is added to it as a note. The connection stays usable.
+* Opening checks the file (``PRAGMA quick_check``) before writing anything to it: a
+  damaged or truncated database is refused with its path and left byte for byte as it
+  was.
+* ``max_pages`` caps the file's size (``PRAGMA max_page_count``, per connection): a save
+  that does not fit fails with "database or disk is full" and stores nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +27,7 @@ import hashlib
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -94,23 +106,63 @@ class SaveCounts:
 
 
 class Store:
-    """Entries and source state in one SQLite file. Thread-safe (one lock, one connection)."""
+    """Entries and source state in one SQLite file. Thread-safe (one lock, one connection).
 
-    def __init__(self, path: Path) -> None:
+    Several processes may share the file: writes are serialised by SQLite's write lock
+    (waiting up to ``busy_timeout`` seconds), reads never wait for writers (WAL).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        busy_timeout: float = BUSY_TIMEOUT_SECONDS,
+        max_pages: int | None = None,
+    ) -> None:
+        """Open (creating if needed) the database at ``path`` and bring its schema up to date.
+
+        ``busy_timeout`` is how many seconds a write waits for another connection's write
+        lock before failing; ``max_pages`` caps the file at that many pages. Raises
+        StoreError, naming the file, when it cannot be opened or is damaged (a damaged
+        file is not modified).
+        """
         self.path = path
+        self.busy_timeout = busy_timeout
         self._lock = threading.RLock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
-            )
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA foreign_keys = ON")
-            self._migrate()
-        except sqlite3.DatabaseError as error:
-            raise StoreError(f"cannot open the database {path}: {error}") from error
         except OSError as error:
             raise StoreError(f"cannot create the database folder for {path}: {error}") from error
+        try:
+            self._db = sqlite3.connect(
+                path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot open the database {path}: {error}") from error
+        started = time.monotonic()
+        try:
+            self._check_integrity()  # before anything writes to the file
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            if max_pages is not None:
+                self._db.execute(f"PRAGMA max_page_count = {int(max_pages)}")
+            self._migrate()
+        except sqlite3.Error as error:
+            self._db.close()
+            reason = self._describe(error, time.monotonic() - started)
+            raise StoreError(f"cannot open the database {path}: {reason}") from error
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _check_integrity(self) -> None:
+        """Refuse a damaged file (pages of garbage, truncated) before writing to it."""
+        problems = [row[0] for row in self._db.execute("PRAGMA quick_check(5)").fetchall()]
+        if problems != ["ok"]:
+            raise StoreError(
+                f"the database {self.path} is damaged ({'; '.join(problems)}); it was left "
+                "as it is: restore it from a backup, or move it away to start afresh"
+            )
 
     def close(self) -> None:
         """Close the connection."""
@@ -119,28 +171,52 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; on any error, roll back once and re-raise.
+
+        sqlite3 errors become StoreError carrying the first cause, never the rollback's.
+        """
         with self._lock:
+            started = time.monotonic()
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 yield self._db
                 self._db.execute("COMMIT")
             except sqlite3.Error as error:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise StoreError(f"database {self.path}: {error}") from error
-            except BaseException:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
+                self._rollback(error)
+                reason = self._describe(error, time.monotonic() - started)
+                raise StoreError(f"database {self.path}: {reason}") from error
+            except BaseException as error:
+                self._rollback(error)
                 raise
+
+    def _rollback(self, error: BaseException) -> None:
+        """Roll back if SQLite has not already done so; never replace ``error``."""
+        if not self._db.in_transaction:  # e.g. SQLITE_FULL: SQLite already rolled back
+            return
+        try:
+            self._db.execute("ROLLBACK")
+        except sqlite3.Error as failure:
+            error.add_note(f"rolling back failed too: {failure}")
+
+    def _describe(self, error: sqlite3.Error, waited: float) -> str:
+        """The sqlite3 error in plain words; a lock timeout says how long it waited."""
+        if getattr(error, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY:
+            return (
+                f"{error}: another connection held the write lock for longer than the busy "
+                f"timeout of {self.busy_timeout:g} s (waited {waited:.2f} s)"
+            )
+        return str(error)
 
     def _read(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
+            started = time.monotonic()
             try:
                 cursor = self._db.execute(sql, parameters)
                 cursor.row_factory = sqlite3.Row
                 return cursor.fetchall()
             except sqlite3.Error as error:
-                raise StoreError(f"database {self.path}: {error}") from error
+                reason = self._describe(error, time.monotonic() - started)
+                raise StoreError(f"database {self.path}: {reason}") from error
 
     def _migrate(self) -> None:
         with self._transaction() as db:
@@ -234,7 +310,14 @@ class Store:
                     db.execute(_UPDATE_ENTRY, row)
                     updated += 1
             self._write_state(db, state)
+            if new or updated:  # in the same transaction: a crash cannot lose the mark
+                db.execute(_BUMP_GENERATION)
         return SaveCounts(new=new, updated=updated)
+
+    def generation(self) -> int:
+        """A number that grows whenever stored entries change (publishing compares it)."""
+        rows = self._read("SELECT value FROM meta WHERE key = 'generation'")
+        return int(rows[0][0]) if rows else 0
 
     def entries(self, attributions: Mapping[str, Attribution]) -> list[Entry]:
         """Every stored entry of the given sources (others are left out), newest first."""
@@ -284,6 +367,12 @@ _UPDATE_ENTRY = (
         f"{c} = :{c}" for c in _ENTRY_COLUMNS if c not in ("source_key", "id", "first_seen")
     )
     + " WHERE source_key = :source_key AND id = :id"
+)
+
+
+_BUMP_GENERATION = (
+    "INSERT INTO meta (key, value) VALUES ('generation', '1') "
+    "ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
 )
 
 

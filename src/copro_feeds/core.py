@@ -425,9 +425,12 @@ class Aggregator:
         self._store.set_meta(_WEBSUB_PENDING, json.dumps(failed))
 
     def _fingerprint(self) -> str:
-        """A digest of the configuration that shapes the outputs (not fetching details)."""
+        """A digest of what shapes the outputs: the stored entries' generation and the
+        configuration (not fetching details). A crash between saving and publishing
+        leaves the old fingerprint stored, so the next cycle publishes."""
         config = self.config
         shape = [
+            self._store.generation(),
             repr(config.site),
             str(config.output.dir),
             config.output.max_entries,
