@@ -8,18 +8,36 @@ Output files (under ``[output] dir``)::
     tags/<tag slug>/atom.xml  rss.xml  feed.json
 
 Every file is written atomically and only when its bytes change. Feed folders of
-partners or tags no longer configured are removed.
+partners or tags no longer configured are removed. Hidden files in the folder belong to
+the publisher and are never served: ``.copro-lock`` (one publisher at a time) and
+``.copro-tmp-*`` (files being written; those a crash left are removed by the next publish).
+
+One bad entry never aborts a publish: every text is made XML-safe first (control
+characters, lone surrogates and U+FFFE/U+FFFF removed; links that are not http(s)
+dropped), and an entry a format still refuses is left out of that file with a warning.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 from copro_feeds._publish._feedgen import UNTITLED, render_atom, render_rss
-from copro_feeds._publish._files import TEMP_PREFIX, remove_stale_temp_files, write_if_changed
+from copro_feeds._publish._files import (
+    LOCK_FILE,
+    TEMP_PREFIX,
+    describe,
+    make_folder,
+    publish_lock,
+    remove_stale_temp_files,
+    write_if_changed,
+)
 from copro_feeds._publish._jsonfeed import render_json_feed
 from copro_feeds._publish._model import (
     ATOM_FILE,
@@ -38,14 +56,16 @@ from copro_feeds._publish._model import (
     published_id,
 )
 from copro_feeds._publish._opml import OutlineFeed, read_opml, render_opml
+from copro_feeds._text import collapse_whitespace, xml_safe
 from copro_feeds.config import SiteConfig
 from copro_feeds.exceptions import PublishError
-from copro_feeds.types import Attribution
+from copro_feeds.types import Attribution, Entry
 
 __all__ = [
     "ATOM_FILE",
     "FEED_FILES",
     "JSON_FILE",
+    "LOCK_FILE",
     "MAIN_FEED",
     "OPML_FILE",
     "RSS_FILE",
@@ -56,10 +76,13 @@ __all__ = [
     "FeedInfo",
     "OutlineFeed",
     "attribution_html",
+    "clean_attribution",
+    "clean_entry",
     "entry_html",
     "public_base",
     "public_url",
     "publish",
+    "publish_lock",
     "published_id",
     "read_opml",
     "render_atom",
@@ -70,7 +93,13 @@ __all__ = [
     "write_if_changed",
 ]
 
+log = logging.getLogger("copro_feeds")
+
 _GROUP_FOLDERS = ("sources", "tags")
+_WEB_SCHEMES = ("http", "https")
+_SPACE = re.compile(r"\s")
+
+Renderer = Callable[[Sequence[Entry], SiteConfig, FeedInfo], bytes]
 
 
 def stylesheet() -> bytes:
@@ -78,17 +107,111 @@ def stylesheet() -> bytes:
     return resources.files("copro_feeds").joinpath("data", XSL_FILE).read_bytes()
 
 
+def _clean_text(text: str) -> str:
+    return collapse_whitespace(xml_safe(text))
+
+
+def _clean_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    cleaned = (_clean_text(name) for name in names)
+    return tuple(name for name in cleaned if name)
+
+
+def _clean_url(url: str) -> str:
+    """``url`` XML-safe and trimmed, inner whitespace percent-encoded."""
+    return _SPACE.sub(lambda match: quote(match.group()), xml_safe(url).strip())
+
+
+def _clean_link(link: str | None) -> str | None:
+    """The link XML-safe, or None when it is not an absolute http(s) URL."""
+    if link is None:
+        return None
+    url = _clean_url(link)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in _WEB_SCHEMES and parts.netloc else None
+
+
+def clean_attribution(source: Attribution) -> Attribution:
+    """``source`` with a name and URLs every output format can carry."""
+    return replace(
+        source,
+        name=_clean_text(source.name) or source.source_key,
+        homepage=_clean_url(source.homepage),
+        feed_url=_clean_url(source.feed_url),
+    )
+
+
+def clean_entry(entry: Entry) -> Entry:
+    """``entry`` with every published text XML-safe (the same rule for every format).
+
+    Control characters, lone surrogates and U+FFFE/U+FFFF are removed; whitespace in
+    the title, authors and categories is collapsed and empty ones are dropped; an empty
+    title becomes "Untitled post"; a link that is not absolute http(s) becomes None (the
+    partner's homepage stands in). Idempotent.
+    """
+    return replace(
+        entry,
+        attribution=clean_attribution(entry.attribution),
+        title=_clean_text(entry.title) or UNTITLED,
+        link=_clean_link(entry.link),
+        authors=_clean_names(entry.authors),
+        categories=_clean_names(entry.categories),
+        excerpt=xml_safe(entry.excerpt),
+        content_html=xml_safe(entry.content_html),
+    )
+
+
+def _render(render: Renderer, entries: Sequence[Entry], site: SiteConfig, info: FeedInfo) -> bytes:
+    """One file's bytes; entries the format refuses are left out, each with a warning."""
+    try:
+        return render(entries, site, info)
+    except ValueError:  # lxml's and feedgen's refusals; UnicodeEncodeError in JSON
+        kept = _renderable(render, entries, site, info)
+    try:
+        return render(kept, site, info)
+    except ValueError as error:  # not an entry's fault: the feed's own values
+        raise PublishError(f"cannot render the feed in {info.folder or './'}: {error}") from error
+
+
+def _renderable(
+    render: Renderer, entries: Sequence[Entry], site: SiteConfig, info: FeedInfo
+) -> list[Entry]:
+    """The entries that render, given that all of them together do not (bisection)."""
+    if len(entries) <= 1:
+        for entry in entries:
+            log.warning(
+                "skipped entry %r from %r in %s: it cannot be published",
+                entry.id, entry.attribution.name, info.folder or "the combined feed",
+            )  # fmt: skip
+        return []
+    middle = len(entries) // 2
+    kept: list[Entry] = []
+    for half in (entries[:middle], entries[middle:]):
+        try:
+            render(half, site, info)
+        except ValueError:
+            kept.extend(_renderable(render, half, site, info))
+        else:
+            kept.extend(half)
+    return kept
+
+
 def render_files(
     feeds: Sequence[FeedContent], sources: Sequence[Attribution], site: SiteConfig
 ) -> dict[str, bytes]:
-    """Every output file's bytes, by path relative to the output folder."""
+    """Every output file's bytes, by path relative to the output folder.
+
+    Pure and deterministic: the same arguments give the same bytes.
+    """
     files: dict[str, bytes] = {}
     for feed in feeds:
-        entries, info = feed.entries, feed.info
-        files[info.folder + ATOM_FILE] = render_atom(entries, site, info)
-        files[info.folder + RSS_FILE] = render_rss(entries, site, info)
-        files[info.folder + JSON_FILE] = render_json_feed(entries, site, info)
-    files[OPML_FILE] = render_opml(sources, site)
+        entries, info = [clean_entry(entry) for entry in feed.entries], feed.info
+        files[info.folder + ATOM_FILE] = _render(render_atom, entries, site, info)
+        files[info.folder + RSS_FILE] = _render(render_rss, entries, site, info)
+        files[info.folder + JSON_FILE] = _render(render_json_feed, entries, site, info)
+    files[OPML_FILE] = render_opml([clean_attribution(source) for source in sources], site)
     files[XSL_FILE] = stylesheet()
     return files
 
@@ -99,17 +222,30 @@ def publish(
     site: SiteConfig,
     directory: Path,
 ) -> list[Path]:
-    """Write every output into ``directory``; return the files actually rewritten."""
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise PublishError(f"cannot create the output folder {directory}: {error}") from error
-    remove_stale_temp_files(directory)
+    """Write every output into ``directory``; return the files actually rewritten.
+
+    Everything is rendered first, in memory; then, holding the folder's publisher lock
+    (waiting up to ``_files.LOCK_TIMEOUT`` seconds for another publisher), stale
+    temporary files are removed and each changed file is replaced atomically. Raises
+    PublishError naming the file and the cause; files already replaced stay new, the
+    others stay old, and no temporary file is left.
+    """
     files = render_files(feeds, sources, site)
-    written = [
-        directory / name for name, data in files.items() if write_if_changed(directory / name, data)
-    ]
-    _remove_unlisted_feed_folders(directory, {feed.info.folder for feed in feeds})
+    try:
+        make_folder(directory)
+    except OSError as error:
+        raise PublishError(
+            f"cannot create the output folder {directory}: {describe(error)}"
+        ) from error
+    with publish_lock(directory):
+        for stale in remove_stale_temp_files(directory):
+            log.info("removed %s, left by an interrupted publish", stale)
+        written = [
+            directory / name
+            for name, data in files.items()
+            if write_if_changed(directory / name, data)
+        ]
+        _remove_unlisted_feed_folders(directory, {feed.info.folder for feed in feeds})
     return written
 
 
