@@ -61,13 +61,16 @@ def plan_feeds(
         (f"Tag: {tag}", tag_folder(tag)) for tag in tags
     )
     back = ((ALL_PARTNERS, ""),)
+    by_source: dict[str, list[Entry]] = {}
+    for entry in kept:
+        by_source.setdefault(entry.source_key, []).append(entry)
     feeds = [
         FeedContent(
             info=FeedInfo(related=related), entries=tuple(select_for_publishing(kept, limit))
         )
     ]
     for source in sources:
-        own = newest_first(entry for entry in kept if entry.source_key == source.key)[:limit]
+        own = newest_first(by_source.get(source.key, ()))[:limit]
         info = FeedInfo(
             folder=source_folder(source),
             title=f"{source.name} (via {site.title})",
@@ -76,8 +79,8 @@ def plan_feeds(
         )
         feeds.append(FeedContent(info=info, entries=tuple(own)))
     for tag in tags:
-        members = {source.key for source in sources if tag in source.tags}
-        tagged = [entry for entry in kept if entry.source_key in members]
+        members = [source.key for source in sources if tag in source.tags]
+        tagged = [entry for key in members for entry in by_source.get(key, ())]
         info = FeedInfo(
             folder=tag_folder(tag),
             title=f"{tag} (via {site.title})",
