@@ -1,0 +1,416 @@
+"""Refresh benchmark: copro_feeds, lemon24/reader and the HTTP floor, side by side.
+
+Run: python benchmarks/run.py --feeds 1000 [--latency-ms 50] [--json out.json]
+
+One corpus (benchmarks/corpus.py) is served by one local server (benchmarks/server.py),
+and each contender runs four rounds against it in a fresh child process (spawned, so
+memory and CPU never mix):
+
+1. ``first`` — every feed is new (all 200);
+2. ``unchanged`` — nothing changed (all 304);
+3. ``changed`` — a fraction of the feeds (``--change``, 10 %) has a new and an edited entry;
+4. ``identical`` — the server ignores the validators and sends identical bodies (all 200).
+
+Contenders: copro_feeds through its library (``run_once(all_sources=True)``), reader
+(``update_feeds_iter(workers=N, scheduled=False)``) and the floor: one ``requests``
+Session fetching the same URLs with the previous round's validators in a thread pool, no
+parsing. The server is reset before each contender, so all see the same bytes.
+
+Worker counts: unless one is given, each candidate count is tried on a subset of the
+corpus (``--calibrate`` feeds, rounds 1-2) and the fastest is kept for the full run.
+
+CPU time counts the contender's process (``RUSAGE_SELF``), its reaped children
+(``RUSAGE_CHILDREN``) and every live descendant read from ``/proc/<pid>/stat`` (user,
+system and their reaped children's time): copro_feeds' parser workers are long-lived
+children of the multiprocessing fork server, so ``RUSAGE_CHILDREN`` alone never sees them.
+Peak RSS is the sum of ``VmHWM`` over the contender and its descendants, reset before each
+round through ``/proc/<pid>/clear_refs`` — an upper bound of the simultaneous peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from dataclasses import asdict, dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import corpus
+from server import CorpusServer
+
+ROUNDS = ("first", "unchanged", "changed", "identical")
+CONTENDERS = ("copro", "reader", "floor")
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# -- measuring a process tree ------------------------------------------------------
+
+
+def _descendants(root: int) -> list[int]:
+    """The pids of every live descendant of ``root``."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with suppress(OSError, IndexError, ValueError):
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, pending = [], [root]
+    while pending:
+        kids = children.get(pending.pop(), [])
+        found += kids
+        pending += kids
+    return found
+
+
+def _process_cpu(pid: int) -> float:
+    """User + system seconds of ``pid`` and of its reaped children (0 if it is gone)."""
+    with suppress(OSError, IndexError, ValueError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return sum(int(value) for value in fields[11:15]) / _TICKS
+    return 0.0
+
+
+def _high_water_kib(pid: int) -> int:
+    with suppress(OSError, StopIteration):
+        status = Path(f"/proc/{pid}/status").read_text().splitlines()
+        return int(next(line for line in status if line.startswith("VmHWM:")).split()[1])
+    return 0
+
+
+def _reset_high_water(pid: int) -> None:
+    with suppress(OSError):
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One round of one contender."""
+
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float
+    feeds_per_s: float
+    outcomes: dict[str, int]
+
+
+def _tree_cpu(cpu_by_pid: dict[int, float]) -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+    base = own.ru_utime + own.ru_stime + reaped.ru_utime + reaped.ru_stime
+    return base + sum(cpu_by_pid.values())
+
+
+def measure(work: Callable[[], dict[str, int]], feeds: int) -> Measurement:
+    """Run ``work`` once; wall, CPU and peak RSS of this process tree meanwhile."""
+    me = os.getpid()
+    before = {pid: _process_cpu(pid) for pid in _descendants(me)}
+    for pid in (me, *before):
+        _reset_high_water(pid)
+    cpu_before = _tree_cpu(before)
+    started = time.perf_counter()
+    outcomes = work()
+    wall = time.perf_counter() - started
+    tree = _descendants(me)
+    cpu_after = _tree_cpu({pid: _process_cpu(pid) for pid in tree})
+    peak = sum(_high_water_kib(pid) for pid in (me, *tree)) / 1024
+    return Measurement(
+        wall_s=wall,
+        cpu_s=cpu_after - cpu_before,
+        peak_rss_mb=peak,
+        feeds_per_s=feeds / wall,
+        outcomes=outcomes,
+    )
+
+
+# -- the contenders (each runs inside its own child process) -----------------------
+
+
+class CoproRunner:
+    """copro_feeds through its library, one aggregator kept open over the rounds."""
+
+    def __init__(self, urls: list[str], workers: int, folder: Path) -> None:
+        import copro_feeds  # noqa: PLC0415 (imported in the child only)
+
+        sources = "".join(
+            f'[[sources]]\nname = "Partner {i}"\nurl = "{url}"\n' for i, url in enumerate(urls)
+        )
+        path = folder / "feeds.toml"
+        path.write_text(
+            '[site]\ntitle = "Benchmark"\nlink = "https://copro.test/"\n'
+            'feed_url = "https://copro.test/atom.xml"\n'
+            f"[fetch]\nallow_private_networks = true\nmax_workers = {workers}\n{sources}"
+        )
+        self._aggregator = copro_feeds.make_aggregator(copro_feeds.load_config(path))
+
+    def round(self) -> dict[str, int]:
+        report = self._aggregator.run_once(all_sources=True)
+        return dict(Counter(str(result.outcome) for result in report.results))
+
+    def close(self) -> None:
+        self._aggregator.close()
+
+
+class ReaderRunner:
+    """lemon24/reader with a fresh database, every URL added once."""
+
+    def __init__(self, urls: list[str], workers: int, folder: Path) -> None:
+        from reader import make_reader  # noqa: PLC0415 (imported in the child only)
+
+        self._reader = make_reader(str(folder / "reader.sqlite"))
+        for url in urls:
+            self._reader.add_feed(url)
+        self._workers = workers
+
+    def round(self) -> dict[str, int]:
+        outcomes: Counter[str] = Counter()
+        for result in self._reader.update_feeds_iter(workers=self._workers, scheduled=False):
+            if isinstance(result.value, Exception):
+                outcomes["error"] += 1
+            elif result.value is None:
+                outcomes["not_modified"] += 1
+            else:
+                outcomes["updated" if result.value.new or result.value.modified else "same"] += 1
+        return dict(outcomes)
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+class FloorRunner:
+    """Plain requests: conditional GETs in a thread pool, bodies read and dropped."""
+
+    def __init__(self, urls: list[str], workers: int, folder: Path) -> None:
+        import requests  # noqa: PLC0415 (imported in the child only)
+        from requests.adapters import HTTPAdapter  # noqa: PLC0415
+
+        del folder  # nothing to store
+        self._urls = urls
+        self._workers = workers
+        self._session = requests.Session()
+        self._session.trust_env = False
+        adapter = HTTPAdapter(pool_connections=len(urls), pool_maxsize=workers)
+        self._session.mount("http://", adapter)
+        self._validators: dict[str, dict[str, str]] = {}
+
+    def _get(self, url: str) -> str:
+        with self._session.get(url, headers=self._validators.get(url, {}), timeout=30) as reply:
+            _ = reply.content
+            headers = {}
+            if "ETag" in reply.headers:
+                headers["If-None-Match"] = reply.headers["ETag"]
+            if "Last-Modified" in reply.headers:
+                headers["If-Modified-Since"] = reply.headers["Last-Modified"]
+            self._validators[url] = headers
+            return str(reply.status_code)
+
+    def round(self) -> dict[str, int]:
+        with ThreadPoolExecutor(self._workers) as pool:
+            return dict(Counter(pool.map(self._get, self._urls)))
+
+    def close(self) -> None:
+        self._session.close()
+
+
+RUNNERS = {"copro": CoproRunner, "reader": ReaderRunner, "floor": FloorRunner}
+
+
+def contender_main(name: str, urls: list[str], workers: int, connection: Connection) -> None:
+    """The child process: build the runner, then run one round per message until None."""
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as folder:
+        runner = RUNNERS[name](urls, workers, Path(folder))
+        try:
+            while connection.recv() is not None:
+                connection.send(asdict(measure(runner.round, len(urls))))
+        finally:
+            runner.close()
+
+
+# -- the orchestration (parent process, which also runs the server) ---------------
+
+
+def prepare(server: CorpusServer, round_name: str, change: float) -> None:
+    """Put the server in the state a round needs (rounds run in order)."""
+    if round_name == "first":
+        server.reset()
+    elif round_name == "changed":
+        server.change(change, round_number=3)
+    elif round_name == "identical":
+        server.ignore_conditional = True
+
+
+def run_contender(
+    server: CorpusServer, name: str, urls: list[str], workers: int, rounds: list[str], change: float
+) -> dict[str, Any]:
+    """Run ``rounds`` for one contender in a fresh spawned child; its measurements."""
+    context = multiprocessing.get_context("spawn")
+    parent_end, child_end = context.Pipe()
+    child = context.Process(target=contender_main, args=(name, urls, workers, child_end))
+    child.start()
+    child_end.close()
+    results: dict[str, Any] = {}
+    try:
+        for round_name in rounds:
+            prepare(server, round_name, change)
+            server.take_counts()
+            parent_end.send(round_name)
+            results[round_name] = parent_end.recv()
+            results[round_name]["server"] = server.take_counts()
+            print(f"  {name:6} workers={workers:<3} {round_name:10} {_brief(results[round_name])}")
+        parent_end.send(None)
+    finally:
+        child.join()
+    server.reset()
+    return results
+
+
+def _brief(result: dict[str, Any]) -> str:
+    return (
+        f"{result['wall_s']:7.2f} s wall {result['cpu_s']:7.2f} s cpu "
+        f"{result['peak_rss_mb']:6.0f} MB  {result['outcomes']}"
+    )
+
+
+def best_workers(
+    server: CorpusServer, name: str, urls: list[str], candidates: list[int], change: float
+) -> tuple[int, dict[int, float]]:
+    """The candidate worker count with the least wall time over rounds 1-2 on ``urls``."""
+    if len(candidates) == 1:
+        return candidates[0], {}
+    totals = {}
+    for workers in candidates:
+        results = run_contender(server, name, urls, workers, ["first", "unchanged"], change)
+        totals[workers] = sum(result["wall_s"] for result in results.values())
+    return min(totals, key=lambda workers: totals[workers]), totals
+
+
+def table(results: dict[str, dict[str, Any]]) -> str:
+    """The side-by-side Markdown table: per round, each contender and the ratios."""
+    head = (
+        "| round | copro wall s | copro CPU s | copro feeds/s | copro RSS MB "
+        "| reader wall s | reader CPU s | reader RSS MB | floor wall s | floor CPU s "
+        "| copro/reader | copro/floor |"
+    )
+    lines = [head, "|" + " --- |" * (head.count("|") - 1)]
+    for name in ROUNDS:
+        copro, reader, floor = (results.get(c, {}).get(name) for c in CONTENDERS)
+        cells = [name]
+        cells += _cells(copro, ("wall_s", "cpu_s", "feeds_per_s", "peak_rss_mb"))
+        cells += _cells(reader, ("wall_s", "cpu_s", "peak_rss_mb"))
+        cells += _cells(floor, ("wall_s", "cpu_s"))
+        cells.append(_ratio(copro, reader))
+        cells.append(_ratio(copro, floor))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _cells(result: dict[str, Any] | None, keys: tuple[str, ...]) -> list[str]:
+    if result is None:
+        return ["-"] * len(keys)
+    return [f"{result[key]:.2f}" if result[key] < 10 else f"{result[key]:.0f}" for key in keys]
+
+
+def _ratio(mine: dict[str, Any] | None, theirs: dict[str, Any] | None) -> str:
+    if mine is None or theirs is None:
+        return "-"
+    return f"{mine['wall_s'] / theirs['wall_s']:.2f}x"
+
+
+def _workers(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
+
+
+def main() -> None:
+    """Build the corpus, start the server, run every contender, print and save the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feeds", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="per request")
+    parser.add_argument("--hosts", type=int, default=50, help="ports the feeds spread over")
+    parser.add_argument("--change", type=float, default=0.10, help="fraction changed, round 3")
+    parser.add_argument("--rounds", default=",".join(ROUNDS), help="a prefix of the rounds")
+    parser.add_argument("--contenders", default=",".join(CONTENDERS))
+    parser.add_argument("--copro-workers", type=_workers, default=[8, 16, 32])
+    parser.add_argument("--reader-workers", type=_workers, default=[1, 4, 16])
+    parser.add_argument("--calibrate", type=int, default=200, help="feeds for the worker sweep")
+    parser.add_argument("--json", type=Path, help="write the results here")
+    args = parser.parse_args()
+    rounds = ROUNDS[: len(args.rounds.split(","))]
+    contenders = [name for name in CONTENDERS if name in args.contenders.split(",")]
+
+    started = time.perf_counter()
+    folder = corpus.build(args.feeds, args.seed)
+    print(f"corpus {folder.name}: {json.dumps(corpus.stats(folder))} ({_since(started)})")
+    with CorpusServer(folder, hosts=args.hosts) as server:
+        server.latency = args.latency_ms / 1000
+        urls = server.urls()
+        sample = urls[: min(args.calibrate, len(urls))]
+        chosen: dict[str, Any] = {}
+        copro_workers, sweep = best_workers(
+            server, "copro", sample, args.copro_workers, args.change
+        )
+        chosen["copro"] = {"workers": copro_workers, "sweep_wall_s": sweep}
+        if "reader" in contenders:
+            reader_workers, sweep = best_workers(
+                server, "reader", sample, args.reader_workers, args.change
+            )
+            chosen["reader"] = {"workers": reader_workers, "sweep_wall_s": sweep}
+        chosen["floor"] = {"workers": copro_workers}
+        print(f"workers: { {name: value['workers'] for name, value in chosen.items()} }")
+        results = {
+            name: run_contender(
+                server, name, urls, chosen[name]["workers"], list(rounds), args.change
+            )
+            for name in contenders
+        }
+    print()
+    print(table(results))
+    print(f"\n{args.feeds} feeds, latency {args.latency_ms:g} ms, total {_since(started)}")
+    document = {
+        "feeds": args.feeds,
+        "latency_ms": args.latency_ms,
+        "hosts": args.hosts,
+        "change": args.change,
+        "corpus": corpus.stats(folder),
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "workers": chosen,
+        "results": results,
+        "ratios": {
+            name: {
+                "copro/reader": _plain_ratio(results, name, "reader"),
+                "copro/floor": _plain_ratio(results, name, "floor"),
+            }
+            for name in rounds
+        },
+    }
+    if args.json:
+        args.json.write_text(json.dumps(document, indent=1))
+        print(f"wrote {args.json}")
+
+
+def _plain_ratio(results: dict[str, dict[str, Any]], round_name: str, other: str) -> float | None:
+    mine = results.get("copro", {}).get(round_name)
+    theirs = results.get(other, {}).get(round_name)
+    if mine is None or theirs is None:
+        return None
+    return round(mine["wall_s"] / theirs["wall_s"], 3)
+
+
+def _since(started: float) -> str:
+    return f"{time.perf_counter() - started:.0f} s"
+
+
+if __name__ == "__main__":
+    main()
