@@ -47,6 +47,7 @@ class OutputConfig:
     dir: Path
     max_entries: int = 50
     excerpt_words: int = 60
+    templates: Path | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -272,10 +273,14 @@ def _site(checker: _Checker, table: dict[str, Any]) -> SiteConfig | None:
 
 
 def _output(checker: _Checker, table: dict[str, Any], base: Path) -> OutputConfig:
-    checker.unknown_keys(table, "output", {"dir", "max_entries", "excerpt_words"})
+    checker.unknown_keys(table, "output", {"dir", "max_entries", "excerpt_words", "templates"})
     directory = checker.get(table, "output", "dir", _text, "public")
+    templates = checker.get(table, "output", "templates", _text)
+    if templates is not None and not (base / templates).is_dir():
+        checker.problem("output.templates", f"no folder at {base / templates}")
     return OutputConfig(
         dir=base / directory,
+        templates=base / templates if templates else None,
         max_entries=checker.get(table, "output", "max_entries", _positive_int, 50),
         excerpt_words=checker.get(table, "output", "excerpt_words", _positive_int, 60),
     )
