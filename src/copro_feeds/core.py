@@ -147,11 +147,17 @@ class Aggregator:
             ]
             results = [self._gone_result(s) for s in chosen if states[s.key].gone]
             todo = [s for s in chosen if not states[s.key].gone]
+            state_only: list[_Refresh] = []  # 304s and errors: saved together below
             for refresh in self._refresh_all(todo, states, now):
-                result = self._save(refresh, now)
-                results.append(result)
+                if refresh.entries is None:
+                    state_only.append(refresh)
+                    result = self._result(refresh)
+                else:
+                    result = self._save(refresh, now)
+                    results.append(result)
                 if progress is not None:
                     progress(result)
+            results.extend(self._save_states(state_only))
             report = RunReport(results=tuple(results))
             try:
                 written = self._publish_if_needed(force=False, changed=report.changed)
@@ -310,31 +316,56 @@ class Aggregator:
         return _Refresh(source=source, state=state, outcome=Outcome.ERROR, error=message)
 
     def _save(self, refresh: _Refresh, now: datetime) -> SourceResult:
-        source = refresh.source
-        new = updated = 0
-        outcome, error = refresh.outcome, refresh.error
+        """Save a source's entries with its state, in one transaction."""
+        assert refresh.entries is not None
         try:
-            if refresh.entries is None:
-                self._store.save_state(refresh.state)
-            else:
-                counts = self._store.save_fetch(
-                    refresh.state, refresh.entries, refresh.undated_ids, now
-                )
-                new, updated = counts.new, counts.updated
+            counts = self._store.save_fetch(
+                refresh.state, refresh.entries, refresh.undated_ids, now
+            )
         except StoreError as failure:  # nothing of this source was saved: it is refetched
-            outcome, error = Outcome.ERROR, f"could not save: {failure}"
-        result = SourceResult(
-            source_key=source.key,
-            name=source.name,
-            outcome=outcome,
+            return self._logged(self._result(refresh, error=f"could not save: {failure}"))
+        return self._logged(self._result(refresh, new=counts.new, updated=counts.updated))
+
+    def _save_states(self, refreshes: list[_Refresh]) -> list[SourceResult]:
+        """Save the sources that brought no entries in one transaction.
+
+        Losing these to a crash costs nothing lasting: a 304 changed no validator, and a
+        failure is simply tried again sooner.
+        """
+        try:
+            self._store.save_states([refresh.state for refresh in refreshes])
+        except StoreError as failure:
+            return [
+                self._logged(self._result(r, error=f"could not save: {failure}")) for r in refreshes
+            ]
+        return [self._logged(self._result(refresh)) for refresh in refreshes]
+
+    @staticmethod
+    def _result(
+        refresh: _Refresh, *, new: int = 0, updated: int = 0, error: str | None = None
+    ) -> SourceResult:
+        return SourceResult(
+            source_key=refresh.source.key,
+            name=refresh.source.name,
+            outcome=Outcome.ERROR if error else refresh.outcome,
             new_entries=new,
             updated_entries=updated,
-            error=error,
+            error=error or refresh.error,
         )
+
+    @staticmethod
+    def _logged(result: SourceResult) -> SourceResult:
+        """Log one line for the source's result, and return it."""
         if result.error:
-            log.warning("%s: %s", source.name, result.error)
+            log.warning("%s: %s", result.name, result.error)
         else:
-            log.info("%s: %s (%d new, %d updated)", source.name, result.outcome, new, updated)
+            log.info(
+                "%s: %s (%d new, %d updated)",
+                result.name,
+                result.outcome,
+                result.new_entries,
+                result.updated_entries,
+            )
         return result
 
     @staticmethod
