@@ -38,7 +38,7 @@ def test_update_twice_prints_summaries_and_keeps_output_identical(project):
     first = cli("update", cwd=project.root)
     assert first.returncode == 0, first.stderr
     assert first.stdout.strip().splitlines()[-1] == (
-        "sources: 3 updated, 0 not modified, 0 failed; entries: 6 new, 0 updated; files written: 17"
+        "sources: 3 updated, 0 not modified, 0 failed; entries: 6 new, 0 updated; files written: 23"
     )
     assert "Scope: updated (2 new, 0 updated)" in first.stderr  # plain log lines off a terminal
     atom = (project.public / "atom.xml").read_bytes()

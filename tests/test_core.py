@@ -63,14 +63,22 @@ def test_first_run_stores_dedupes_and_publishes(project):
     assert 'Via <a href="https://scope.test/">Scope</a>' in parsed.entries[0].content[0].value
     assert "<script" not in atom.decode()
     written = {str(Path(p).relative_to(project.public)) for p in report.files_written}
-    expected = {"atom.xml", "rss.xml", "feed.json", "sources.opml", "feed.xsl"}
+    expected = {
+        "atom.xml",
+        "rss.xml",
+        "feed.json",
+        "index.html",
+        "sources.opml",
+        "feed.xsl",
+        "style.css",
+    }
     for folder in (
         "sources/scope/",
         "sources/centre-for-welfare-reform/",
         "sources/scottish-co-production-network/",
         "tags/disability/",
     ):
-        expected |= {folder + name for name in ("atom.xml", "rss.xml", "feed.json")}
+        expected |= {folder + name for name in ("atom.xml", "rss.xml", "feed.json", "index.html")}
     assert written == expected
 
 

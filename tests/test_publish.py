@@ -125,8 +125,10 @@ def test_publish_writes_once_atomically_with_0644(tmp_path):
         "atom.xml",
         "feed.json",
         "feed.xsl",
+        "index.html",
         "rss.xml",
         "sources.opml",
+        "style.css",
     ]
     for path in written:
         assert stat.S_IMODE(path.stat().st_mode) == 0o644

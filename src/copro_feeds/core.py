@@ -29,7 +29,14 @@ from copro_feeds._digest import Digest, SourceFacts, digest
 from copro_feeds._discover import advertised_feeds, common_feed_urls
 from copro_feeds._fetch import Fetcher
 from copro_feeds._parse import looks_like_html, parse_feed
-from copro_feeds._publish import FEED_FILES, OPML_FILE, public_base, publish
+from copro_feeds._publish import (
+    CSS_FILE,
+    FEED_FILES,
+    INDEX_FILE,
+    OPML_FILE,
+    public_base,
+    publish,
+)
 from copro_feeds._sandbox import Sandbox
 from copro_feeds._select import kept_entries, plan_feeds
 from copro_feeds._store import Store
@@ -411,7 +418,10 @@ class Aggregator:
     def _publish_if_needed(self, *, force: bool, changed: bool) -> list[Path]:
         directory = self.config.output.dir
         fingerprint = self._fingerprint()
-        missing = any(not (directory / name).exists() for name in (*FEED_FILES, OPML_FILE))
+        missing = any(
+            not (directory / name).exists()
+            for name in (*FEED_FILES, OPML_FILE, INDEX_FILE, CSS_FILE)
+        )
         stale = self._store.get_meta(_PUBLISH_FINGERPRINT) != fingerprint
         if not (force or changed or missing or stale):
             return []
@@ -424,7 +434,13 @@ class Aggregator:
         )
         # Forget the last fingerprint first: if this publish fails, the next cycle retries.
         self._store.set_meta(_PUBLISH_FINGERPRINT, "")
-        written = publish(feeds, list(attributions.values()), self.config.site, directory)
+        written = publish(
+            feeds,
+            list(attributions.values()),
+            self.config.site,
+            directory,
+            templates=self.config.output.templates,
+        )
         self._store.set_meta(_PUBLISH_FINGERPRINT, fingerprint)
         for path in written:
             log.debug("wrote %s", path)
@@ -466,6 +482,7 @@ class Aggregator:
             str(config.output.dir),
             config.output.max_entries,
             [(s.key, s.name, s.homepage, s.tags, s.include, s.exclude) for s in config.sources],
+            _folder_digest(config.output.templates),
         ]
         return hashlib.sha256(json.dumps(shape, default=list).encode()).hexdigest()
 
@@ -488,6 +505,16 @@ class Aggregator:
             )
             for source in self.config.sources
         ]
+
+
+def _folder_digest(folder: Path | None) -> str:
+    """A digest of the files in a templates folder (editing a template republishes)."""
+    if folder is None:
+        return ""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _is_html(response: FetchResponse) -> bool:

@@ -3,9 +3,12 @@ partner list as OPML, and the stylesheet that makes the XML feeds readable in a 
 
 Output files (under ``[output] dir``)::
 
-    atom.xml  rss.xml  feed.json  sources.opml  feed.xsl
-    sources/<source slug>/atom.xml  rss.xml  feed.json
-    tags/<tag slug>/atom.xml  rss.xml  feed.json
+    atom.xml  rss.xml  feed.json  index.html  sources.opml  feed.xsl  style.css
+    sources/<source slug>/atom.xml  rss.xml  feed.json  index.html
+    tags/<tag slug>/atom.xml  rss.xml  feed.json  index.html
+
+The ``index.html`` pages (see ``_html``) come from Jinja2 templates: a user's
+``[output] templates`` folder first, then the package's own.
 
 Every file is written atomically and only when its bytes change. Feed folders of
 partners or tags no longer configured are removed. Hidden files in the folder belong to
@@ -38,6 +41,7 @@ from copro_feeds._publish._files import (
     remove_stale_temp_files,
     write_if_changed,
 )
+from copro_feeds._publish._html import CSS_FILE, INDEX_FILE, render_pages
 from copro_feeds._publish._jsonfeed import render_json_feed
 from copro_feeds._publish._model import (
     ATOM_FILE,
@@ -63,7 +67,9 @@ from copro_feeds.types import Attribution, Entry
 
 __all__ = [
     "ATOM_FILE",
+    "CSS_FILE",
     "FEED_FILES",
+    "INDEX_FILE",
     "JSON_FILE",
     "LOCK_FILE",
     "MAIN_FEED",
@@ -89,6 +95,7 @@ __all__ = [
     "render_files",
     "render_json_feed",
     "render_opml",
+    "render_pages",
     "render_rss",
     "write_if_changed",
 ]
@@ -199,20 +206,30 @@ def _renderable(
 
 
 def render_files(
-    feeds: Sequence[FeedContent], sources: Sequence[Attribution], site: SiteConfig
+    feeds: Sequence[FeedContent],
+    sources: Sequence[Attribution],
+    site: SiteConfig,
+    *,
+    templates: Path | None = None,
 ) -> dict[str, bytes]:
     """Every output file's bytes, by path relative to the output folder.
 
-    Pure and deterministic: the same arguments give the same bytes.
+    ``templates`` is a folder of Jinja2 templates overriding the shipped ones for the
+    HTML pages. Pure and deterministic: the same arguments (and templates) give the same
+    bytes.
     """
     files: dict[str, bytes] = {}
+    cleaned: list[FeedContent] = []
     for feed in feeds:
         entries, info = [clean_entry(entry) for entry in feed.entries], feed.info
         files[info.folder + ATOM_FILE] = _render(render_atom, entries, site, info)
         files[info.folder + RSS_FILE] = _render(render_rss, entries, site, info)
         files[info.folder + JSON_FILE] = _render(render_json_feed, entries, site, info)
-    files[OPML_FILE] = render_opml([clean_attribution(source) for source in sources], site)
+        cleaned.append(FeedContent(info=info, entries=tuple(entries)))
+    attributions = [clean_attribution(source) for source in sources]
+    files[OPML_FILE] = render_opml(attributions, site)
     files[XSL_FILE] = stylesheet()
+    files.update(render_pages(cleaned, attributions, site, templates=templates))
     return files
 
 
@@ -221,8 +238,12 @@ def publish(
     sources: Sequence[Attribution],
     site: SiteConfig,
     directory: Path,
+    *,
+    templates: Path | None = None,
 ) -> list[Path]:
     """Write every output into ``directory``; return the files actually rewritten.
+
+    ``templates``: as for :func:`render_files`.
 
     Everything is rendered first, in memory; then, holding the folder's publisher lock
     (waiting up to ``_files.LOCK_TIMEOUT`` seconds for another publisher), stale
@@ -230,7 +251,7 @@ def publish(
     PublishError naming the file and the cause; files already replaced stay new, the
     others stay old, and no temporary file is left.
     """
-    files = render_files(feeds, sources, site)
+    files = render_files(feeds, sources, site, templates=templates)
     try:
         make_folder(directory)
     except OSError as error:

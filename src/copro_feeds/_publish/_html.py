@@ -1,0 +1,297 @@
+"""Entries → accessible HTML pages with Jinja2 (the only module importing jinja2).
+
+One page beside each feed: ``index.html`` for the combined feed, and
+``sources/<slug>/index.html`` and ``tags/<slug>/index.html`` for each partner and tag; plus
+the shared ``style.css``. Templates come from a user folder first (``[output] templates``),
+then from the package's ``data/templates``; autoescaping is on, so every title and excerpt is
+escaped exactly once, and an undefined variable is an error, not an empty string.
+
+Templates get two variables: ``site`` (the :class:`~copro_feeds.config.SiteConfig`) and
+``page`` (a :class:`Page`); everything on ``page`` is already worked out (relative links,
+dates as people read them), so templates hold no logic beyond loops and conditions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jinja2
+
+from copro_feeds._publish._model import (
+    ATOM_FILE,
+    JSON_FILE,
+    OPML_FILE,
+    RSS_FILE,
+    FeedContent,
+    FeedInfo,
+    public_url,
+)
+from copro_feeds._text import collapse_whitespace, xml_safe
+from copro_feeds.config import SiteConfig
+from copro_feeds.exceptions import PublishError
+from copro_feeds.types import Attribution, Entry
+
+INDEX_FILE = "index.html"
+CSS_FILE = "style.css"
+PAGE_TEMPLATE = "index.html"
+DEFAULT_LANGUAGE = "en"
+DEFAULT_DESCRIPTION = (
+    "The newest posts from our partners, each with a short excerpt. "
+    "Follow a title to read the full post on the partner's own website."
+)
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+_SOURCES, _TAGS = "sources/", "tags/"
+_FORMATS = (
+    (ATOM_FILE, "Atom feed", "application/atom+xml"),
+    (RSS_FILE, "RSS feed", "application/rss+xml"),
+    (JSON_FILE, "JSON Feed", "application/feed+json"),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Link:
+    """A link to another page here, relative to this page; ``current`` when it is this one."""
+
+    href: str
+    text: str
+    current: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedLink:
+    """One way to subscribe: the link, and the public address to copy (None when unknown)."""
+
+    href: str
+    text: str
+    media_type: str
+    address: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EntryView:
+    """One entry as the page shows it.
+
+    ``link`` is the original post, else the partner's homepage, else None. ``lang`` is the
+    entry's language when it differs from the page's, else None: entries carry no language
+    yet, so it is always None for now and templates emit no ``lang`` for it.
+    """
+
+    title: str
+    link: str | None
+    partner: str
+    partner_homepage: str | None
+    published: str
+    published_text: str
+    excerpt: str
+    tags: tuple[str, ...]
+    lang: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PartnerView:
+    """A partner: its name, its own website, and its page here (None when it has none).
+
+    ``current`` is True on the partner's own page.
+    """
+
+    name: str
+    homepage: str | None
+    page: str | None
+    current: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Page:
+    """Everything one page shows, every text safe to publish; links are relative to the page.
+
+    ``root`` is the relative path to the output folder (``""`` or ``"../../"``);
+    ``is_home`` is True on the combined feed's page.
+    """
+
+    lang: str
+    site_title: str
+    title: str
+    heading: str
+    description: str
+    root: str
+    home: str
+    is_home: bool
+    stylesheet: str
+    entries: tuple[EntryView, ...]
+    partners: tuple[PartnerView, ...]
+    topics: tuple[Link, ...]
+    feeds: tuple[FeedLink, ...]
+    opml: FeedLink
+
+
+def readable_date(moment: datetime) -> str:
+    """A date as people read it: ``3 March 2026`` (English month names)."""
+    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+
+
+def machine_date(moment: datetime) -> str:
+    """A valid ``<time datetime>`` value in UTC: ``2026-03-03T08:00:00Z``."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _web_url(url: str | None) -> str | None:
+    """``url`` when it is an absolute http(s) URL, else None (never a ``javascript:`` link)."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+def _homepage(source: Attribution) -> str | None:
+    """The partner's homepage, else the site its feed is on, as a safe link."""
+    feed = urlsplit(source.feed_url)
+    return _web_url(source.homepage) or _web_url(f"{feed.scheme}://{feed.netloc}/")
+
+
+def _entry_view(entry: Entry) -> EntryView:
+    """What the page shows of ``entry`` (the hook for a per-entry ``lang`` when entries
+    gain a language)."""
+    homepage = _homepage(entry.attribution)
+    return EntryView(
+        title=entry.title,
+        link=entry.link or homepage,
+        partner=entry.attribution.name,
+        partner_homepage=homepage,
+        published=machine_date(entry.published),
+        published_text=readable_date(entry.published),
+        excerpt=entry.excerpt,
+        tags=entry.categories,
+    )
+
+
+def _clean(text: str) -> str:
+    """``text`` safe in HTML (as in XML: no control characters or lone surrogates), one line."""
+    return collapse_whitespace(xml_safe(text))
+
+
+def _labels(feeds: Sequence[FeedContent]) -> dict[str, str]:
+    """Each feed folder's short name, as the feeds' ``related`` links call it."""
+    labels: dict[str, str] = {}
+    for feed in feeds:
+        for title, folder in feed.info.related:
+            labels.setdefault(folder, _clean(title))
+    return labels
+
+
+def _subscribe(info: FeedInfo, site: SiteConfig) -> tuple[FeedLink, ...]:
+    """The feed's three formats, linked from the page beside them."""
+    return tuple(
+        FeedLink(
+            href=name, text=text, media_type=media, address=public_url(site, info.folder, name)
+        )
+        for name, text, media in _FORMATS
+    )
+
+
+def _page(
+    feed: FeedContent,
+    site: SiteConfig,
+    labels: dict[str, str],
+    sources: Sequence[Attribution],
+    folders: Sequence[str],
+) -> Page:
+    """The page beside ``feed``; ``folders`` are every published feed's folder."""
+    info = feed.info
+    root = "../" * info.folder.count("/")
+    site_title = _clean(site.title)
+    heading = labels.get(info.folder, _clean(info.title_for(site))) if info.folder else site_title
+    partners = tuple(
+        PartnerView(
+            name=source.name,
+            homepage=_homepage(source),
+            page=f"{root}{folder}{INDEX_FILE}" if folder in folders else None,
+            current=folder == info.folder,
+        )
+        for source in sources
+        for folder in (f"{_SOURCES}{source.source_key}/",)
+    )
+    topics = tuple(
+        Link(
+            href=f"{root}{folder}{INDEX_FILE}",
+            text=labels.get(folder, folder),
+            current=folder == info.folder,
+        )
+        for folder in folders
+        if folder.startswith(_TAGS)
+    )
+    return Page(
+        lang=site.language or DEFAULT_LANGUAGE,
+        site_title=site_title,
+        title=heading if not info.folder else f"{heading} \N{EN DASH} {site_title}",
+        heading=heading,
+        description=_clean(info.description or site.description or DEFAULT_DESCRIPTION),
+        root=root,
+        home=f"{root}{INDEX_FILE}",
+        is_home=not info.folder,
+        stylesheet=f"{root}{CSS_FILE}",
+        entries=tuple(_entry_view(entry) for entry in feed.entries),
+        partners=partners,
+        topics=topics,
+        feeds=_subscribe(info, site),
+        opml=FeedLink(
+            href=f"{root}{OPML_FILE}",
+            text="the list of partners (OPML file)",
+            media_type="text/x-opml",
+            address=public_url(site, "", OPML_FILE),
+        ),
+    )
+
+
+def _loader(templates: Path | None) -> jinja2.FileSystemLoader:
+    """The user's template folder first, then the shipped one."""
+    shipped = resources.files("copro_feeds").joinpath("data", "templates")
+    folders = [str(templates)] if templates else []
+    return jinja2.FileSystemLoader([*folders, str(shipped)])
+
+
+def render_pages(
+    feeds: Sequence[FeedContent],
+    sources: Sequence[Attribution],
+    site: SiteConfig,
+    *,
+    templates: Path | None = None,
+) -> dict[str, bytes]:
+    """The HTML page of every feed and the stylesheet, by path relative to the output folder.
+
+    ``feeds`` hold entries already cleaned for publishing. A template that is missing,
+    broken or uses an undefined variable raises PublishError naming it.
+    """
+    loader = _loader(templates)
+    environment = jinja2.Environment(
+        loader=loader,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    labels = _labels(feeds)
+    folders = [feed.info.folder for feed in feeds]
+    files: dict[str, bytes] = {}
+    try:
+        template = environment.get_template(PAGE_TEMPLATE)
+        for feed in feeds:
+            page = _page(feed, site, labels, sources, folders)
+            files[feed.info.folder + INDEX_FILE] = template.render(site=site, page=page).encode()
+        css, _, _ = loader.get_source(environment, CSS_FILE)
+    except jinja2.TemplateError as error:
+        where = getattr(error, "filename", None) or getattr(error, "name", None) or PAGE_TEMPLATE
+        raise PublishError(f"cannot render the HTML pages ({where}): {error}") from error
+    files[CSS_FILE] = css.encode()
+    return files

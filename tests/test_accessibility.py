@@ -1,0 +1,219 @@
+"""The published pages in a real browser: axe-core's WCAG 2.2 A/AA rules in headless
+Chromium, the keyboard path through each page, and reflow at 320 px and 1280 px.
+
+Needs Debian's ``chromium`` at /usr/bin/chromium, Playwright for Python (never a
+downloaded browser) and the npm package ``axe-core`` in ``tests/.node`` (``.ci/run``
+installs all three). A missing piece fails the tests with the reason; nothing is skipped.
+Only pages on 127.0.0.1 are opened: every other request is refused and reported.
+
+``COPRO_WRITE_SCREENSHOTS=1`` also saves ``docs/screenshots/index-320.png`` and
+``index-1280.png``; without it the tree stays clean.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, Route, sync_playwright
+
+import copro_feeds
+from copro_feeds._serve import Server
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / "tests" / ".node" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+PAGES = ["index.html", "sources/scope/index.html", "tags/disability/index.html"]
+WIDTHS = (320, 1280)
+FOCUS_BACKGROUND = "rgb(255, 221, 0)"  # the yellow focus style in style.css
+
+
+@dataclass
+class Browser:
+    """The browser's context, and the addresses it was stopped from loading."""
+
+    context: BrowserContext
+    refused: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory) -> Iterator[Browser]:
+    """Headless Debian Chromium with a fresh profile; requests off 127.0.0.1 are refused."""
+    if not CHROMIUM.is_file():
+        pytest.fail(f"no Chromium at {CHROMIUM}: install the Debian package 'chromium'")
+    if not AXE.is_file():
+        pytest.fail(f"no axe-core at {AXE}: run 'npm install --prefix tests/.node axe-core'")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+        )
+        result = Browser(context=context)
+
+        def local_only(route: Route) -> None:
+            if urlsplit(route.request.url).hostname == "127.0.0.1":
+                route.continue_()
+            else:
+                result.refused.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", local_only)
+        try:
+            yield result
+        finally:
+            context.close()
+
+
+@pytest.fixture
+def site(project) -> Iterator[str]:
+    """The real pipeline's output for the three partners, served on 127.0.0.1."""
+    config = copro_feeds.load_config(project.config_path)
+    with copro_feeds.make_aggregator(config) as aggregator:
+        report = aggregator.run_once()
+    assert report.count(copro_feeds.Outcome.ERROR) == 0, report.results
+    server = Server(project.public, host="127.0.0.1", port=0)
+    base = server.start()
+    try:
+        yield base
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Page]:
+    tab = browser.context.new_page()
+    try:
+        yield tab
+    finally:
+        tab.close()
+        assert browser.refused == [], f"the page asked for pages off 127.0.0.1: {browser.refused}"
+
+
+def open_page(page: Page, url: str) -> None:
+    response = page.goto(url)
+    assert response is not None and response.status == 200, url
+    assert response.headers["content-type"].startswith("text/html"), url
+
+
+def run_axe(page: Page) -> dict:
+    page.add_script_tag(path=str(AXE))
+    options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}}
+    return page.evaluate("options => axe.run(document, options)", options)
+
+
+def describe(violations: list[dict]) -> str:
+    return "\n".join(
+        f"{violation['id']} ({violation['impact']}): {violation['help']}\n"
+        + "\n".join(f"    {node['target']}: {node['html']}" for node in violation["nodes"])
+        for violation in violations
+    )
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_axe_finds_no_wcag_22_aa_violations(page, site, path, record_property):
+    open_page(page, site + path)
+    results = run_axe(page)
+    violations = results["violations"]
+    checked = len(results["passes"]) + len(results["incomplete"]) + len(results["inapplicable"])
+    summary = {
+        "page": path,
+        "axe": results["testEngine"]["version"],
+        "violations": len(violations),
+        "rules_checked": checked,
+        "passes": len(results["passes"]),
+        "incomplete": [rule["id"] for rule in results["incomplete"]],
+        "inapplicable": len(results["inapplicable"]),
+    }
+    print(json.dumps(summary))
+    record_property("axe", summary)
+    assert violations == [], describe(violations)
+    assert checked >= 50, summary  # the WCAG A/AA rule set really ran
+    assert results["passes"], summary
+
+
+def test_axe_is_really_checking(page, site, project):
+    """A deliberately broken page on the same server: axe must report it."""
+    (project.public / "broken.html").write_text(
+        '<!DOCTYPE html><html><head><title>x</title></head><body><a href="/"></a>'
+        '<p style="color:#bbb;background:#fff">faint text</p><img src="x.png"></body></html>',
+        encoding="utf-8",
+    )
+    open_page(page, site + "broken.html")
+    found = {violation["id"] for violation in run_axe(page)["violations"]}
+    assert {"html-has-lang", "link-name", "color-contrast", "image-alt"} <= found
+
+
+def focused(page: Page) -> dict:
+    return page.evaluate(
+        """() => {
+            const element = document.activeElement;
+            const style = getComputedStyle(element);
+            return {tag: element.tagName.toLowerCase(), href: element.getAttribute('href'),
+                    text: element.textContent.trim(), background: style.backgroundColor,
+                    width: element.getBoundingClientRect().width};
+        }"""
+    )
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_keyboard_reaches_the_skip_link_first_then_every_link_in_order(page, site, path):
+    open_page(page, site + path)
+    links = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.href)")
+    reached = []
+    for _ in links:
+        page.keyboard.press("Tab")
+        now = focused(page)
+        assert now["tag"] == "a", (path, now, reached)
+        assert now["background"] == FOCUS_BACKGROUND, f"focus not visible on {now}"
+        assert now["width"] > 1, f"focused but hidden: {now}"
+        reached.append(page.evaluate("() => document.activeElement.href"))
+    assert reached == links, path  # every link, once, in reading order
+    assert reached[0] == site + path + "#main"
+    assert page.evaluate("() => document.querySelector('a[href]').textContent") == (
+        "Skip to main content"
+    )
+
+
+def test_skip_link_moves_the_keyboard_to_the_main_content(page, site):
+    open_page(page, site + "index.html")
+    page.keyboard.press("Tab")
+    hidden = page.evaluate("() => document.activeElement.getBoundingClientRect().width")
+    assert hidden > 1  # visible when focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => location.hash") == "#main"
+    page.keyboard.press("Tab")
+    inside = page.evaluate("() => document.querySelector('main').contains(document.activeElement)")
+    assert inside, focused(page)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_pages_reflow_without_horizontal_scrolling(page, site, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    for path in PAGES:
+        open_page(page, site + path)
+        sizes = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert sizes[0] <= sizes[1], (path, width, sizes)
+        assert page.evaluate("() => document.styleSheets.length") == 1  # style.css loaded
+    if os.environ.get("COPRO_WRITE_SCREENSHOTS") == "1":
+        open_page(page, site + "index.html")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"index-{width}.png"), full_page=True)
