@@ -13,7 +13,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from copro_feeds._dedupe import unique_by_id
-from copro_feeds._normalise import NormaliseSettings, normalise_entry
+from copro_feeds._normalise import NormaliseSettings, canonical_link, normalise_entry
 from copro_feeds._parse import parse_feed
 from copro_feeds.types import Attribution, Entry
 
@@ -55,10 +55,12 @@ def digest(
 ) -> Digest:
     """Parse ``body`` (from ``feed_url``) and normalise its entries; ParseError if not a feed."""
     parsed = parse_feed(body, headers, feed_url, max_entries=facts.max_entries)
+    # The feed's own <link> becomes the credit link: only ever as a clean http(s) URL.
+    feed_link = canonical_link(parsed.link, feed_url)
     attribution = Attribution(
         source_key=facts.key,
         name=facts.name,
-        homepage=homepage_for(facts, parsed.link, feed_url),
+        homepage=homepage_for(facts, feed_link, feed_url),
         feed_url=feed_url,
     )
     settings = NormaliseSettings(
@@ -76,6 +78,6 @@ def digest(
     return Digest(
         entries=tuple(unique_by_id(entry for entry, _ in normalised)),
         undated_ids=frozenset(entry.id for entry, undated in normalised if undated),
-        feed_link=parsed.link,
+        feed_link=feed_link,
         warnings=parsed.warnings,
     )

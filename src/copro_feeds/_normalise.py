@@ -26,6 +26,9 @@ FUTURE_TOLERANCE = timedelta(days=1)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _UNTITLED = "Untitled post"
 _TITLE_FROM_EXCERPT_WORDS = 10
+# A title is read from its first 4,096 characters: BeautifulSoup is quadratic in nesting
+# depth (200 KB of <div> took two minutes), and no real title is longer.
+_MAX_TITLE_CHARS = 4096
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,7 +126,7 @@ def _content_html(raw: RawEntry, max_bytes: int) -> str:
 
 
 def _title(raw: RawEntry, excerpt: str) -> str:
-    title = raw.title or ""
+    title = (raw.title or "")[:_MAX_TITLE_CHARS]
     text = html_to_text(title) if raw.title_is_html else collapse_whitespace(xml_safe(title))
     if text:
         return text

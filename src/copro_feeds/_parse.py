@@ -145,7 +145,12 @@ def _refuse_entity_declarations(body: bytes, headers: Mapping[str, str]) -> None
     element), and feedparser's own DOCTYPE rewrite, whose extracted entities the lenient
     parser would expand. An external DTD alone is allowed: it is never fetched.
     """
-    data = feedparser.encodings.convert_to_utf8(dict(headers), body, {"bozo": False})
+    try:
+        data = feedparser.encodings.convert_to_utf8(dict(headers), body, {"bozo": False})
+    except MemoryError:  # the sandbox reports it as such
+        raise
+    except Exception as error:  # e.g. a NUL or stray byte in the declared encoding name
+        raise ParseError(f"unreadable XML declaration: {type(error).__name__}: {error}") from error
     _, _, lenient_entities = feedparser.sanitizer.replace_doctype(data)
     root = _ROOT_ELEMENT.search(data)
     prolog = data[: root.start()] if root else data
