@@ -78,3 +78,17 @@ def test_filters_match_title_excerpt_and_categories_case_insensitively():
     assert not passes_filters(post, include=(), exclude=("HIRING",))
     assert not passes_filters(post, include=("co-production",), exclude=("jobs",))
     assert first_match(post, ("x", "wales")) == "wales"
+
+
+def test_the_partner_whose_site_the_link_is_on_wins_over_a_backdated_copy():
+    original = entry(id="a", link="https://www.scope.example/post", published=BASE)
+    copy = entry(
+        id="b", link="https://www.scope.example/post", attribution=attribution("copier"),
+        published=BASE - timedelta(days=3),
+    )  # fmt: skip
+    assert [e.source_key for e in select_for_publishing([copy, original], 10)] == ["scope"]
+    # Neither on its own site (a third-party link): the earliest published wins.
+    a = entry(id="a", link="https://news.example/x", published=BASE)
+    b = entry(id="b", link="https://news.example/x", attribution=attribution("other"),
+              published=BASE - timedelta(days=1))  # fmt: skip
+    assert [e.source_key for e in select_for_publishing([a, b], 10)] == ["other"]

@@ -1,14 +1,17 @@
 """Pure deduplication: one entry per partner id, one published entry per canonical link.
 
 Within one feed, an id seen twice keeps its first occurrence. Across partners, entries
-that share a canonical link are one post (cross-posted or reposted): the earliest
-published wins, ties broken by source key then id, so the choice never depends on the
-order entries arrive in. Every copy stays in the store; only the selection is deduplicated.
+that share a canonical link are one post (cross-posted or reposted). The partner whose
+own site the link points to wins (so a partner copying another's posts, even backdated,
+cannot take them over); otherwise the earliest published; ties broken by source key then
+id, so the choice never depends on the order entries arrive in. Every copy stays in the
+store; only the selection is deduplicated.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from copro_feeds.types import Entry
 
@@ -29,8 +32,19 @@ def duplicate_key(entry: Entry) -> tuple[str, ...]:
     return ("link", entry.link) if entry.link else ("id", entry.source_key, entry.id)
 
 
+def _site(url: str | None) -> str:
+    host = (urlsplit(url).hostname or "") if url else ""
+    return host.removeprefix("www.")
+
+
+def is_publishers_own(entry: Entry) -> bool:
+    """True when the entry's link is on its partner's own site (host or a subdomain)."""
+    link, home = _site(entry.link), _site(entry.attribution.homepage)
+    return bool(link and home) and (link == home or link.endswith("." + home))
+
+
 def _priority(entry: Entry) -> tuple[object, ...]:
-    return (entry.published, entry.source_key, entry.id)
+    return (not is_publishers_own(entry), entry.published, entry.source_key, entry.id)
 
 
 def merge_duplicates(entries: Iterable[Entry]) -> dict[tuple[str, ...], list[Entry]]:
