@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler
 
+import brotli
 import pytest
 import requests
 
@@ -114,7 +115,7 @@ def test_request_headers_name_us_and_prefer_feeds(feed_server: FeedServer) -> No
     assert second.headers["user-agent"] == "source-agent/2"
     assert first.headers["accept"].startswith("application/atom+xml")
     assert "text/html;q=0.1" in first.headers["accept"]
-    assert first.headers["accept-encoding"] == "gzip, deflate"
+    assert first.headers["accept-encoding"] == "gzip, deflate, br"
     assert "if-none-match" not in first.headers
     assert "if-modified-since" not in first.headers
 
@@ -393,9 +394,15 @@ def test_redirect_body_is_never_read(feed_server: FeedServer, fetcher: Fetcher) 
 # --- size caps and compression bombs --------------------------------------------------
 
 
-@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+@functools.cache
+def _brotli_bomb() -> bytes:
+    """1 GiB of zeros as one brotli stream, a few hundred bytes on the wire."""
+    return bytes(brotli.compress(bytes(1024 * MiB), quality=5))
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br"])
 def test_compression_bomb_hits_the_size_cap(feed_server: FeedServer, encoding: str) -> None:
-    bomb = _gzip_bomb() if encoding == "gzip" else _deflate_bomb()
+    bomb = {"gzip": _gzip_bomb, "deflate": _deflate_bomb, "br": _brotli_bomb}[encoding]()
     feed_server.serve("/feed", bomb, headers={"Content-Encoding": encoding})
     before = _peak_rss_mib()
     with Fetcher(_settings(max_bytes=MiB)) as fetcher, pytest.raises(ResponseTooLargeError):

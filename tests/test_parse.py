@@ -175,3 +175,17 @@ def test_impossible_dates_become_none():
     )
     feed = parse_feed(body, {}, FEED_URL, max_entries=10)
     assert [e.published for e in feed.entries] == [None, None]
+
+
+def test_impossible_iso_dates_are_missing_not_rolled_over():
+    """feedparser reads 2026-02-31 as 3 March and 10000-01-01 as 2010: refused here."""
+    dates = ["2026-02-31T10:00:00Z", "2026-03-02T25:61:00Z", "10000-01-01T00:00:00Z",
+             "2026-03-02T10:00:60Z"]  # fmt: skip
+    items = "".join(
+        f"<entry><id>urn:uuid:{i}</id><title>t</title><updated>{d}</updated></entry>"
+        for i, d in enumerate(dates)
+    )
+    body = f"<feed xmlns='http://www.w3.org/2005/Atom'><title>t</title>{items}</feed>".encode()
+    feed = parse_feed(body, {}, FEED_URL, max_entries=10)
+    assert [e.updated for e in feed.entries][:3] == [None, None, None]
+    assert feed.entries[3].updated is not None  # a leap second is a real time

@@ -283,7 +283,7 @@ class Fetcher:
         self._session = _Session()
         self._session.trust_env = False
         self._session.headers.clear()
-        self._session.headers.update({"Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"})
+        self._session.headers.update({"Accept": ACCEPT, "Accept-Encoding": "gzip, deflate, br"})
         adapter = _Adapter()
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)

@@ -61,6 +61,7 @@ _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html)", re.IGNORECASE | re.DOTALL)
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _EARLIEST_YEAR = 1970
+_ISO_DATE = re.compile(r"^\s*(\d+)-(\d{1,2})-(\d{1,2})(?:[Tt ](\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?")
 _SURVIVABLE = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
 
@@ -267,12 +268,41 @@ def _authors(entry: Any) -> tuple[str, ...]:
     return (single,) if single else ()
 
 
+def _impossible_iso_date(text: str) -> bool:
+    """True for an ISO 8601 date feedparser would roll over instead of refusing.
+
+    It reads ``2026-02-31`` as 3 March, ``25:61`` as the next day and the year ``10000``
+    as 2010: the fields are checked here as written.
+    """
+    match = _ISO_DATE.match(text)
+    if match is None:
+        return False
+    year, month, day, hour, minute, second = match.groups()
+    if len(year) > 4:
+        return True
+    try:
+        datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            min(int(second or 0), 59),
+        )  # fmt: skip  (a leap second is real)
+    except ValueError:
+        return True
+    return False
+
+
 def _datetime(value: time.struct_time | None, text: object = None) -> datetime | None:
     """feedparser's UTC struct_time → aware datetime; impossible dates → None.
 
-    feedparser reads a negative year (``-0001-01-01``) as 2000: those are refused.
+    feedparser reads a negative year (``-0001-01-01``) as 2000, and rolls impossible ISO
+    dates over (see :func:`_impossible_iso_date`): those are refused.
     """
-    if value is None or (isinstance(text, str) and text.strip().startswith("-")):
+    if value is None:
+        return None
+    if isinstance(text, str) and (text.strip().startswith("-") or _impossible_iso_date(text)):
         return None
     try:
         moment = datetime.fromtimestamp(calendar.timegm(value), UTC)
