@@ -443,3 +443,13 @@ def test_a_failed_publish_is_reported_and_retried_next_cycle(project):
     assert report.count(Outcome.NOT_MODIFIED) == 3
     assert report.publish_error is None
     assert (project.public / "atom.xml").exists()
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "text/html; charset=utf-8", ""])
+def test_a_feed_with_a_wrong_content_type_is_still_read(project, feed_server, content_type):
+    feed_server.serve(
+        "/scope/feed/", (PARTNERS / "scope.rss.xml").read_bytes(), content_type=content_type
+    )
+    report, _, _ = run(project)
+    assert by_name(report)["Scope"].outcome is Outcome.UPDATED
+    assert by_name(report)["Scope"].new_entries == 2
