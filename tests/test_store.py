@@ -111,7 +111,7 @@ def test_changed_config_url_resets_state_but_keeps_entries(store):
 
 def test_state_round_trips_times(store):
     state = replace(store.state("scope"), next_due=NOW, last_success=NOW, gone=True)
-    store.save_state(state)
+    store.save_states([state])
     assert store.state("scope") == state
 
 

@@ -262,10 +262,6 @@ class Store:
             raise StoreError(f"no source {key!r} in the database {self.path}")
         return _state_from_row(rows[0])
 
-    def save_state(self, state: SourceState) -> None:
-        """Save a source's state alone (after a failure or a 304)."""
-        self.save_states([state])
-
     def save_states(self, states: Sequence[SourceState]) -> None:
         """Save several sources' states in one transaction (states only, no entries)."""
         if not states:
