@@ -26,7 +26,7 @@ missing or invalid configuration.
 to stderr. Both end with a summary on stdout:
 
 ```
-sources: 3 updated, 0 not modified, 0 failed; entries: 6 new, 0 updated; files written: 2
+sources: 3 updated, 0 not modified, 0 failed; entries: 6 new, 0 updated; files written: 19
 ```
 """
 
