@@ -142,7 +142,7 @@ class Store:
         started = time.monotonic()
         try:
             self._check_integrity()  # before anything writes to the file
-            self._db.execute("PRAGMA journal_mode = WAL")
+            self._use_wal(busy_timeout)
             # WAL + NORMAL: commits skip the fsync (checkpoints still sync). A power cut
             # may lose the last commits, never consistency: a source's entries and its
             # validators are still lost or kept together.
@@ -158,6 +158,23 @@ class Store:
         except BaseException:
             self._db.close()
             raise
+
+    def _use_wal(self, busy_timeout: float) -> None:
+        """Switch to WAL, retrying within the busy timeout.
+
+        Changing the journal mode answers "database is locked" at once, without waiting
+        for the busy handler, while another process is creating or switching the same
+        file (seen with two daemons starting together on a new database).
+        """
+        deadline = time.monotonic() + busy_timeout
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.02)
 
     def _check_integrity(self) -> None:
         """Refuse a damaged file (pages of garbage, truncated) before writing to it."""
