@@ -453,3 +453,12 @@ def test_a_feed_with_a_wrong_content_type_is_still_read(project, feed_server, co
     report, _, _ = run(project)
     assert by_name(report)["Scope"].outcome is Outcome.UPDATED
     assert by_name(report)["Scope"].new_entries == 2
+
+
+def test_a_stop_request_ends_one_run_only(project):
+    config = copro_feeds.load_config(project.config_path)
+    with copro_feeds.make_aggregator(config) as aggregator:
+        aggregator.request_stop()
+        stopped = aggregator.run_once()
+        assert stopped.results == ()  # no source was started
+        assert aggregator.run_once().count(Outcome.UPDATED) == 3

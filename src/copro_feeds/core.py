@@ -125,7 +125,10 @@ class Aggregator:
         self._store.close()
 
     def request_stop(self) -> None:
-        """Ask a running :meth:`run_once` to start no more sources (those in flight finish)."""
+        """Ask a running :meth:`run_once` to start no more sources (those in flight finish).
+
+        The request is used up when that run returns: a later :meth:`run_once` runs fully.
+        """
         self._stop.set()
 
     # -- refreshing --------------------------------------------------------------
@@ -145,34 +148,40 @@ class Aggregator:
         the returned report. Sources marked gone are reported as errors and not fetched.
         """
         with self._run_lock:
-            now = self._clock()
-            states = self._store.states()
-            chosen = [
-                source
-                for source in self.config.sources
-                if all_sources or _policy.is_due(states[source.key], now)
-            ]
-            results = [self._gone_result(s) for s in chosen if states[s.key].gone]
-            todo = [s for s in chosen if not states[s.key].gone]
-            state_only: list[_Refresh] = []  # 304s and errors: saved together below
-            for refresh in self._refresh_all(todo, states, now):
-                if refresh.entries is None:
-                    state_only.append(refresh)
-                    result = self._result(refresh)
-                else:
-                    result = self._save(refresh, now)
-                    results.append(result)
-                if progress is not None:
-                    progress(result)
-            results.extend(self._save_states(state_only))
-            report = RunReport(results=tuple(results))
             try:
-                written = self._publish_if_needed(force=False, changed=report.changed)
-            except PublishError as error:  # stored entries are safe; retried next cycle
-                log.error("publishing failed (will retry next cycle): %s", error)
-                return replace(report, publish_error=str(error))
-            self._ping_hub(written)
-            return replace(report, files_written=tuple(str(path) for path in written))
+                return self._run_locked(all_sources=all_sources, progress=progress)
+            finally:
+                self._stop.clear()
+
+    def _run_locked(self, *, all_sources: bool, progress: ProgressCallback | None) -> RunReport:
+        now = self._clock()
+        states = self._store.states()
+        chosen = [
+            source
+            for source in self.config.sources
+            if all_sources or _policy.is_due(states[source.key], now)
+        ]
+        results = [self._gone_result(s) for s in chosen if states[s.key].gone]
+        todo = [s for s in chosen if not states[s.key].gone]
+        state_only: list[_Refresh] = []  # 304s and errors: saved together below
+        for refresh in self._refresh_all(todo, states, now):
+            if refresh.entries is None:
+                state_only.append(refresh)
+                result = self._result(refresh)
+            else:
+                result = self._save(refresh, now)
+                results.append(result)
+            if progress is not None:
+                progress(result)
+        results.extend(self._save_states(state_only))
+        report = RunReport(results=tuple(results))
+        try:
+            written = self._publish_if_needed(force=False, changed=report.changed)
+        except PublishError as error:  # stored entries are safe; retried next cycle
+            log.error("publishing failed (will retry next cycle): %s", error)
+            return replace(report, publish_error=str(error))
+        self._ping_hub(written)
+        return replace(report, files_written=tuple(str(path) for path in written))
 
     def _refresh_all(
         self, sources: list[SourceConfig], states: dict[str, SourceState], now: datetime
