@@ -462,3 +462,23 @@ def test_a_stop_request_ends_one_run_only(project):
         stopped = aggregator.run_once()
         assert stopped.results == ()  # no source was started
         assert aggregator.run_once().count(Outcome.UPDATED) == 3
+
+
+def test_a_disabled_source_is_not_fetched_and_leaves_every_output(project):
+    run(project)
+    assert (project.public / "sources/scope/atom.xml").exists()
+    hits = project.server.hits("/scope/feed/")
+    text = project.config_path.read_text()
+    project.config_path.write_text(
+        text.replace('tags = ["disability"]', 'tags = ["disability"]\nenabled = false')
+    )
+    report, entries, statuses = run(project, all_sources=True)
+    assert "Scope" not in by_name(report)  # not fetched
+    assert project.server.hits("/scope/feed/") == hits
+    assert all(entry.attribution.name != "Scope" for entry in entries)
+    published = feedparser.parse(io.BytesIO((project.public / "atom.xml").read_bytes()))
+    credited = {entry.source.title for entry in published.entries}
+    assert "Scope" not in credited and "Centre for Welfare Reform" in credited
+    assert not (project.public / "sources/scope").exists()
+    assert row_count(project) == 6  # kept in the store for the record
+    assert {s.name: s.enabled for s in statuses}["Scope"] is False

@@ -208,7 +208,7 @@ def _status(args: argparse.Namespace) -> int:
                 _when(status.last_success),
                 "gone (410)" if status.gone else (status.last_error or "-"),
                 str(status.entries),
-                _when(status.next_due),
+                _when(status.next_due) if status.enabled else "disabled",
             )
             for status in aggregator.status()
         ]

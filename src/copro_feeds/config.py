@@ -89,6 +89,7 @@ class SourceConfig:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     user_agent: str | None = None
+    enabled: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,6 +109,11 @@ class Config:
             if source.key == key:
                 return source
         raise KeyError(key)
+
+    @property
+    def active_sources(self) -> tuple[SourceConfig, ...]:
+        """The sources fetched and published (``enabled = false`` ones are left out)."""
+        return tuple(source for source in self.sources if source.enabled)
 
     def interval_of(self, source: SourceConfig) -> float:
         """The refresh interval of ``source`` in seconds (its own, else ``[fetch]``'s)."""
@@ -319,6 +325,7 @@ def _fetch(checker: _Checker, table: dict[str, Any]) -> FetchConfig:
 
 _SOURCE_KEYS = {
     "name", "url", "homepage", "interval", "tags", "include", "exclude", "user_agent", "slug",
+    "enabled",
 }  # fmt: skip
 
 
@@ -353,6 +360,7 @@ def _sources(checker: _Checker, raw: object) -> tuple[SourceConfig, ...]:
             include=checker.get(table, where, "include", _words, ()),
             exclude=checker.get(table, where, "exclude", _words, ()),
             user_agent=checker.get(table, where, "user_agent", _text),
+            enabled=checker.get(table, where, "enabled", _boolean, True),
         )
         sources.append(source)
     return tuple(sources)

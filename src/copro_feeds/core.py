@@ -137,7 +137,7 @@ class Aggregator:
         """The sources due for a refresh at ``now`` (gone sources never are)."""
         moment = now or self._clock()
         states = self._store.states()
-        return [s for s in self.config.sources if _policy.is_due(states[s.key], moment)]
+        return [s for s in self.config.active_sources if _policy.is_due(states[s.key], moment)]
 
     def run_once(
         self, *, all_sources: bool = False, progress: ProgressCallback | None = None
@@ -158,7 +158,7 @@ class Aggregator:
         states = self._store.states()
         chosen = [
             source
-            for source in self.config.sources
+            for source in self.config.active_sources
             if all_sources or _policy.is_due(states[source.key], now)
         ]
         results = [self._gone_result(s) for s in chosen if states[s.key].gone]
@@ -411,12 +411,12 @@ class Aggregator:
         ``limit`` defaults to ``[output] max_entries``.
         """
         stored = self._store.entries(self._attributions())
-        kept = kept_entries(stored, self.config.sources)
+        kept = kept_entries(stored, self.config.active_sources)
         return select_for_publishing(kept, limit or self.config.output.max_entries)
 
     def _attributions(self) -> dict[str, Attribution]:
         states = self._store.states()
-        return {s.key: self._attribution(s, states[s.key]) for s in self.config.sources}
+        return {s.key: self._attribution(s, states[s.key]) for s in self.config.active_sources}
 
     def publish(self) -> list[Path]:
         """Render every output from the store now; return the files that changed."""
@@ -437,7 +437,7 @@ class Aggregator:
         attributions = self._attributions()
         feeds = plan_feeds(
             self._store.entries(attributions),
-            self.config.sources,
+            self.config.active_sources,
             self.config.site,
             self.config.output.max_entries,
         )
@@ -490,7 +490,10 @@ class Aggregator:
             repr(config.site),
             str(config.output.dir),
             config.output.max_entries,
-            [(s.key, s.name, s.homepage, s.tags, s.include, s.exclude) for s in config.sources],
+            [
+                (s.key, s.name, s.homepage, s.tags, s.include, s.exclude, s.enabled)
+                for s in config.sources
+            ],
             _folder_digest(config.output.templates),
         ]
         return hashlib.sha256(json.dumps(shape, default=list).encode()).hexdigest()
@@ -511,6 +514,7 @@ class Aggregator:
                 failures=states[source.key].failures,
                 next_due=states[source.key].next_due,
                 gone=states[source.key].gone,
+                enabled=source.enabled,
             )
             for source in self.config.sources
         ]

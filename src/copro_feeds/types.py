@@ -143,3 +143,4 @@ class SourceStatus:
     failures: int
     next_due: datetime | None
     gone: bool
+    enabled: bool = True
