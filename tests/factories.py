@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from copro_feeds._digest import SourceFacts
 from copro_feeds._types import RawEntry
 from copro_feeds.types import Attribution, Entry
 
@@ -53,3 +54,19 @@ def entry(**overrides: Any) -> Entry:
     }
     values.update(overrides)
     return Entry(**values)
+
+
+def partner_facts(**overrides: Any) -> SourceFacts:
+    """What digesting a test partner's feed needs (see copro_feeds._digest)."""
+    values: dict[str, Any] = {
+        "key": "partner",
+        "name": "Partner",
+        "homepage": "https://partner.example/",
+        "stored_homepage": None,
+        "tags": (),
+        "excerpt_words": 25,
+        "max_entry_bytes": 256 * 1024,
+        "max_entries": 1000,
+    }
+    values.update(overrides)
+    return SourceFacts(**values)

@@ -34,6 +34,18 @@ def cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float
     )
 
 
+def start(*args: str, cwd: Path | None = None) -> subprocess.Popen[str]:
+    """``copro-feeds ARGS`` as a background process, its output captured as text."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "copro_feeds", *args],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def test_update_twice_prints_summaries_and_keeps_output_identical(project):
     first = cli("update", cwd=project.root)
     assert first.returncode == 0, first.stderr
@@ -155,14 +167,7 @@ def test_daemon_publishes_then_stops_cleanly_on_sigterm(project, feed_server):
     project.write_config(
         f'[[sources]]\nname = "Scope"\nurl = "{feed_server.url("/scope/feed/")}"\ninterval = "2s"\n'
     )
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "copro_feeds", "run"],
-        cwd=project.root,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    daemon = start("run", cwd=project.root)
     try:
         deadline = time.monotonic() + 30
         while not (project.public / "atom.xml").exists() and time.monotonic() < deadline:
@@ -263,14 +268,7 @@ def test_run_with_serve_runs_daemon_and_server_together(project):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "copro_feeds", "run", "--serve", "--port", str(port)],
-        cwd=project.root,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    daemon = start("run", "--serve", "--port", str(port), cwd=project.root)
     try:
         deadline = time.monotonic() + 30
         body = b""
@@ -292,13 +290,7 @@ def test_run_with_serve_runs_daemon_and_server_together(project):
 
 
 def test_demo_serves_an_aggregated_feed_offline():
-    demo = subprocess.Popen(
-        [sys.executable, "-m", "copro_feeds", "demo"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    demo = start("demo")
     try:
         lines = []
         while not any("Press Ctrl-C" in line for line in lines):

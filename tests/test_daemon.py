@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import copro_feeds
 from tests.conftest import PARTNERS, RSS
+from tests.test_cli import start
 
 
 def slow_feed(seconds: float):
@@ -28,14 +28,7 @@ def slow_feed(seconds: float):
 
 
 def start_daemon(root: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "copro_feeds", "run"],
-        cwd=root,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start("run", cwd=root)
 
 
 def test_a_cycle_longer_than_the_interval_is_not_overlapped(project, feed_server):

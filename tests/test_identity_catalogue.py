@@ -32,19 +32,11 @@ from copro_feeds._publish import (
 )
 from copro_feeds.config import SiteConfig
 from tests.conftest import RSS, Project
+from tests.factories import partner_facts
 
 FEED_URL = "https://partner.example/feed/"
 NOW = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
-FACTS = SourceFacts(
-    key="partner",
-    name="Partner",
-    homepage="https://partner.example/",
-    stored_homepage=None,
-    tags=(),
-    excerpt_words=25,
-    max_entry_bytes=256 * 1024,
-    max_entries=1000,
-)
+FACTS = partner_facts()
 SITE = SiteConfig(title="Partners", link="https://copro.example/")
 ATOM_NS = "http://www.w3.org/2005/Atom"
 STRICT = etree.XMLParser(resolve_entities=False, no_network=True)

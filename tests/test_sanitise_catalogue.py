@@ -35,22 +35,14 @@ from copro_feeds._publish import (
 from copro_feeds._text import ELLIPSIS, sanitise_html
 from copro_feeds.config import SiteConfig
 from copro_feeds.types import Attribution, Entry
+from tests.factories import partner_facts
 
 NOW = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
 FEED_URL = "https://partner.example/feed/"
 SITE = SiteConfig(
     title="Partners", link="https://copro.example/", feed_url="https://copro.example/atom.xml"
 )
-FACTS = SourceFacts(
-    key="partner",
-    name="Partner",
-    homepage="https://partner.example/",
-    stored_homepage=None,
-    tags=(),
-    excerpt_words=25,
-    max_entry_bytes=256 * 1024,
-    max_entries=1000,
-)
+FACTS = partner_facts()
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 STRICT = etree.XMLParser(resolve_entities=False, no_network=True)
@@ -559,10 +551,6 @@ def test_a_javascript_channel_link_never_becomes_the_credit_link():
         b"<link>javascript:alert(document.cookie)</link>"
         b"<item><title>x</title><link>https://p.example/x</link></item></channel></rss>"
     )
-    facts = SourceFacts(
-        key="p", name="P", homepage=None, stored_homepage=None, tags=(), excerpt_words=10,
-        max_entry_bytes=262144, max_entries=10,
-    )  # fmt: skip
-    digested = digest(body, {}, "https://p.example/feed/", facts, NOW)
+    digested = digest(body, {}, "https://p.example/feed/", partner_facts(homepage=None), NOW)
     assert digested.feed_link is None
     assert digested.entries[0].attribution.homepage == "https://p.example/"

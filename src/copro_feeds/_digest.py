@@ -42,10 +42,11 @@ class Digest:
     warnings: tuple[str, ...]
 
 
-def homepage_for(facts: SourceFacts, feed_link: str | None, feed_url: str) -> str:
-    """The page a credit links to: configured, else the feed's link, else the site root."""
-    if facts.homepage or feed_link or facts.stored_homepage:
-        return str(facts.homepage or feed_link or facts.stored_homepage)
+def homepage_for(feed_url: str, *candidates: str | None) -> str:
+    """The page a credit links to: the first candidate given, else the feed's site root."""
+    found = next((candidate for candidate in candidates if candidate), None)
+    if found:
+        return found
     parts = urlsplit(feed_url)
     return f"{parts.scheme}://{parts.netloc}/"
 
@@ -60,7 +61,7 @@ def digest(
     attribution = Attribution(
         source_key=facts.key,
         name=facts.name,
-        homepage=homepage_for(facts, feed_link, feed_url),
+        homepage=homepage_for(feed_url, facts.homepage, feed_link, facts.stored_homepage),
         feed_url=feed_url,
     )
     settings = NormaliseSettings(

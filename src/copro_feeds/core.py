@@ -21,11 +21,10 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from types import TracebackType
-from urllib.parse import urlsplit
 
 from copro_feeds import _policy
 from copro_feeds._dedupe import select_for_publishing
-from copro_feeds._digest import Digest, SourceFacts, digest
+from copro_feeds._digest import Digest, SourceFacts, digest, homepage_for
 from copro_feeds._discover import advertised_feeds, common_feed_urls
 from copro_feeds._fetch import Fetcher
 from copro_feeds._parse import looks_like_html, parse_feed
@@ -397,10 +396,7 @@ class Aggregator:
 
     def _attribution(self, source: SourceConfig, state: SourceState) -> Attribution:
         feed_url = state.effective_url
-        homepage = source.homepage or state.homepage
-        if not homepage:
-            parts = urlsplit(feed_url)
-            homepage = f"{parts.scheme}://{parts.netloc}/"
+        homepage = homepage_for(feed_url, source.homepage, state.homepage)
         return Attribution(
             source_key=source.key, name=source.name, homepage=homepage, feed_url=feed_url
         )
