@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from copro_feeds import __version__
 from copro_feeds.exceptions import ConfigError
+from copro_feeds.types import Display
 
 DEFAULT_USER_AGENT = (
     f"copro_feeds/{__version__} (+https://github.com/copro-feeds/copro_feeds; feed aggregator)"
@@ -90,6 +91,30 @@ class SourceConfig:
     exclude: tuple[str, ...] = ()
     user_agent: str | None = None
     enabled: bool = True
+    display: Display = Display.EXCERPT
+    licence: str | None = None
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DIGEST_TITLE_FIELDS = ("start", "end")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DigestConfig:
+    """The roundup feed (``[digest]``): one entry per week or day of partners' posts.
+
+    ``weekday`` is the day a weekly period starts on (0 = Monday). ``title`` is a pattern
+    with ``{start}`` and ``{end}``, each replaced by a date people read ("3 March 2026").
+    ``group_by`` is ``"partner"`` or ``"tag"``; ``periods`` is how many past periods the
+    digest feed keeps.
+    """
+
+    enabled: bool = False
+    every: str = "week"
+    weekday: int = 0
+    title: str = "Partners' posts, {start} to {end}"
+    group_by: str = "partner"
+    periods: int = 12
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,6 +127,7 @@ class Config:
     storage: StorageConfig
     fetch: FetchConfig
     sources: tuple[SourceConfig, ...]
+    digest: DigestConfig = DigestConfig()
 
     def source(self, key: str) -> SourceConfig:
         """The source with this key; ``KeyError`` if there is none."""
@@ -161,17 +187,24 @@ def config_from_dict(raw: Mapping[str, Any], path: Path) -> Config:
     """Validate an already-parsed TOML document (``path`` anchors relative paths)."""
     checker = _Checker()
     base = path.resolve().parent
-    checker.unknown_keys(raw, "", {"site", "output", "storage", "fetch", "sources"})
+    checker.unknown_keys(raw, "", {"site", "output", "storage", "fetch", "sources", "digest"})
     site = _site(checker, checker.table(raw, "site", required=True))
     output = _output(checker, checker.table(raw, "output"), base)
     storage = _storage(checker, checker.table(raw, "storage"), base)
     fetch = _fetch(checker, checker.table(raw, "fetch"))
     sources = _sources(checker, raw.get("sources"))
+    digest = _digest(checker, checker.table(raw, "digest"))
     if checker.problems:
         raise ConfigError(str(path), checker.problems)
     assert site is not None  # a missing [site] is a recorded problem
     return Config(
-        path=path, site=site, output=output, storage=storage, fetch=fetch, sources=sources
+        path=path,
+        site=site,
+        output=output,
+        storage=storage,
+        fetch=fetch,
+        sources=sources,
+        digest=digest,
     )
 
 
@@ -260,6 +293,33 @@ def _words(value: object) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
+def _display(value: object) -> Display:
+    choices = [display.value for display in Display]
+    if value not in choices:
+        raise ValueError(f"must be one of {', '.join(repr(c) for c in choices)}")
+    return Display(value)
+
+
+def _one_of(*choices: str) -> Callable[[object], str]:
+    def convert(value: object) -> str:
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(repr(c) for c in choices)}")
+        assert isinstance(value, str)
+        return value
+
+    return convert
+
+
+def _title_pattern(value: object) -> str:
+    text = _text(value)
+    try:
+        text.format(**dict.fromkeys(DIGEST_TITLE_FIELDS, ""))
+    except (KeyError, IndexError, ValueError) as error:
+        fields = ", ".join("{" + name + "}" for name in DIGEST_TITLE_FIELDS)
+        raise ValueError(f"may use only {fields} (and {{{{ }}}} for braces): {error}") from None
+    return text
+
+
 def _site(checker: _Checker, table: dict[str, Any]) -> SiteConfig | None:
     known = {"title", "link", "feed_url", "description", "author", "language", "websub_hub"}
     checker.unknown_keys(table, "site", known)
@@ -325,7 +385,7 @@ def _fetch(checker: _Checker, table: dict[str, Any]) -> FetchConfig:
 
 _SOURCE_KEYS = {
     "name", "url", "homepage", "interval", "tags", "include", "exclude", "user_agent", "slug",
-    "enabled",
+    "enabled", "display", "licence",
 }  # fmt: skip
 
 
@@ -361,6 +421,25 @@ def _sources(checker: _Checker, raw: object) -> tuple[SourceConfig, ...]:
             exclude=checker.get(table, where, "exclude", _words, ()),
             user_agent=checker.get(table, where, "user_agent", _text),
             enabled=checker.get(table, where, "enabled", _boolean, True),
+            display=checker.get(table, where, "display", _display, Display.EXCERPT),
+            licence=checker.get(table, where, "licence", _text),
         )
         sources.append(source)
     return tuple(sources)
+
+
+def _digest(checker: _Checker, table: dict[str, Any]) -> DigestConfig:
+    defaults = DigestConfig()
+    known = {"enabled", "every", "weekday", "title", "group_by", "periods"}
+    checker.unknown_keys(table, "digest", known)
+    weekday = checker.get(table, "digest", "weekday", _one_of(*WEEKDAYS), "monday")
+    return DigestConfig(
+        enabled=checker.get(table, "digest", "enabled", _boolean, defaults.enabled),
+        every=checker.get(table, "digest", "every", _one_of("week", "day"), defaults.every),
+        weekday=WEEKDAYS.index(weekday),
+        title=checker.get(table, "digest", "title", _title_pattern, defaults.title),
+        group_by=checker.get(
+            table, "digest", "group_by", _one_of("partner", "tag"), defaults.group_by
+        ),
+        periods=checker.get(table, "digest", "periods", _positive_int, defaults.periods),
+    )

@@ -15,14 +15,33 @@ def require_utc(value: datetime | None, name: str) -> None:
         raise ValueError(f"{name} must be an aware UTC datetime, got {value!r}")
 
 
+class Display(enum.StrEnum):
+    """How much of a partner's post is republished (``[[sources]] display``).
+
+    ``EXCERPT``: the plain-text excerpt and the credit; ``HEADLINE``: the title and the
+    credit only; ``FULL``: the whole sanitised post and the credit (only where the
+    partner allows it).
+    """
+
+    EXCERPT = "excerpt"
+    HEADLINE = "headline"
+    FULL = "full"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Attribution:
-    """Who published an entry first: shown as "Via <name>" and in Atom ``<source>``."""
+    """Who published an entry: shown as "Via <name>" and in Atom ``<source>``.
+
+    ``licence`` (e.g. "CC BY 4.0") is shown in the credit line and as the entry's Atom
+    ``rights``; ``display`` is how much of the partner's posts we republish.
+    """
 
     source_key: str
     name: str
     homepage: str
     feed_url: str
+    licence: str | None = None
+    display: Display = Display.EXCERPT
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,6 +52,13 @@ class Entry:
     title and date); together with ``attribution.source_key`` it is unique in the store.
     ``content_html`` is sanitised; ``excerpt`` is plain text of at most the configured
     number of words. ``published`` falls back to the time the entry was first seen.
+    ``language`` is the post's language as its feed declares it (``xml:lang`` or the
+    channel's ``<language>``, e.g. ``"cy"``), or None.
+
+    Two fields describe an entry's place in the combined feed and are set only on the
+    entries :meth:`~copro_feeds.Aggregator.entries` returns: ``also_via``, the other
+    partners whose feeds carried the same post (joint credit), and ``pinned``, kept at the
+    top by an editor (``copro-feeds pin``).
     """
 
     id: str
@@ -45,6 +71,9 @@ class Entry:
     content_html: str
     excerpt: str
     categories: tuple[str, ...]
+    language: str | None = None
+    also_via: tuple[Attribution, ...] = ()
+    pinned: bool = False
 
     def __post_init__(self) -> None:
         require_utc(self.published, "published")
