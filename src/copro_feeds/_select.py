@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from copro_feeds._dedupe import newest_first, select_for_publishing
 from copro_feeds._filter import passes_filters
 from copro_feeds._publish import FeedContent, FeedInfo
+from copro_feeds._types import EditorialMarks
 from copro_feeds.config import SiteConfig, SourceConfig, slugify
 from copro_feeds.types import Entry
 
@@ -52,9 +53,17 @@ def configured_tags(sources: Sequence[SourceConfig]) -> list[str]:
 
 
 def plan_feeds(
-    entries: Sequence[Entry], sources: Sequence[SourceConfig], site: SiteConfig, limit: int
+    entries: Sequence[Entry],
+    sources: Sequence[SourceConfig],
+    site: SiteConfig,
+    limit: int,
+    *,
+    marks: EditorialMarks = EditorialMarks(),  # noqa: B008 (frozen)
 ) -> list[FeedContent]:
-    """The combined feed first, then one feed per partner and one per tag."""
+    """The combined feed first, then one feed per partner and one per tag.
+
+    ``marks``: editors' hidden and pinned entries (not applied yet).
+    """
     kept = kept_entries(entries, sources)
     tags = configured_tags(sources)
     related = tuple((source.name, source_folder(source)) for source in sources) + tuple(

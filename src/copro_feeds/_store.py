@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from copro_feeds._types import SourceState
+from copro_feeds._types import EditorialMarks, SourceState
 from copro_feeds.exceptions import StoreError
 from copro_feeds.types import Attribution, Entry
 
@@ -354,6 +354,10 @@ class Store:
             list(attributions),
         )
         return [_entry_from_row(row, attributions[row["source_key"]]) for row in rows]
+
+    def editorial(self) -> EditorialMarks:
+        """The hidden and pinned entries (none yet: the editorial tables come next)."""
+        return EditorialMarks()
 
     def entry_counts(self) -> dict[str, int]:
         """Number of stored entries per source key."""

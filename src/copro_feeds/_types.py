@@ -77,3 +77,18 @@ class SourceState:
     def effective_url(self) -> str:
         """The URL to fetch: the discovered or moved feed URL, else the configured one."""
         return self.feed_url or self.config_url
+
+
+EntryKey = tuple[str, str]
+"""An entry's key in the store: (source key, the partner's entry id)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EditorialMarks:
+    """Editors' decisions that shape the outputs: hidden entries and pinned ones.
+
+    ``pinned`` maps each pinned entry to when it was pinned (the latest pin goes first).
+    """
+
+    hidden: frozenset[EntryKey] = frozenset()
+    pinned: Mapping[EntryKey, datetime] = field(default_factory=dict)

@@ -36,6 +36,7 @@ from copro_feeds._publish import (
     public_base,
     publish,
 )
+from copro_feeds._roundup import plan_roundups
 from copro_feeds._sandbox import Sandbox
 from copro_feeds._select import kept_entries, plan_feeds
 from copro_feeds._store import Store
@@ -431,11 +432,16 @@ class Aggregator:
         if not (force or changed or missing or stale):
             return []
         attributions = self._attributions()
+        stored = self._store.entries(attributions)
+        marks = self._store.editorial()
+        sources = self.config.active_sources
         feeds = plan_feeds(
-            self._store.entries(attributions),
-            self.config.active_sources,
-            self.config.site,
-            self.config.output.max_entries,
+            stored, sources, self.config.site, self.config.output.max_entries, marks=marks
+        )
+        roundups = (
+            plan_roundups(stored, sources, self.config.digest, marks, self._clock())
+            if self.config.digest.enabled
+            else []
         )
         # Forget the last fingerprint first: if this publish fails, the next cycle retries.
         self._store.set_meta(_PUBLISH_FINGERPRINT, "")
@@ -445,6 +451,7 @@ class Aggregator:
             self.config.site,
             directory,
             templates=self.config.output.templates,
+            roundups=roundups,
         )
         self._store.set_meta(_PUBLISH_FINGERPRINT, fingerprint)
         for path in written:

@@ -60,6 +60,7 @@ from copro_feeds._publish._model import (
     published_id,
 )
 from copro_feeds._publish._opml import OutlineFeed, read_opml, render_opml
+from copro_feeds._roundup import Roundup
 from copro_feeds._text import collapse_whitespace, xml_safe
 from copro_feeds.config import SiteConfig
 from copro_feeds.exceptions import PublishError
@@ -211,13 +212,15 @@ def render_files(
     site: SiteConfig,
     *,
     templates: Path | None = None,
+    roundups: Sequence[Roundup] = (),
 ) -> dict[str, bytes]:
     """Every output file's bytes, by path relative to the output folder.
 
     ``templates`` is a folder of Jinja2 templates overriding the shipped ones for the
     HTML pages. Pure and deterministic: the same arguments (and templates) give the same
-    bytes.
+    bytes. ``roundups``: the ``[digest]`` periods to publish (not rendered yet).
     """
+    del roundups
     files: dict[str, bytes] = {}
     cleaned: list[FeedContent] = []
     for feed in feeds:
@@ -240,10 +243,11 @@ def publish(
     directory: Path,
     *,
     templates: Path | None = None,
+    roundups: Sequence[Roundup] = (),
 ) -> list[Path]:
     """Write every output into ``directory``; return the files actually rewritten.
 
-    ``templates``: as for :func:`render_files`.
+    ``templates`` and ``roundups``: as for :func:`render_files`.
 
     Everything is rendered first, in memory; then, holding the folder's publisher lock
     (waiting up to ``_files.LOCK_TIMEOUT`` seconds for another publisher), stale
@@ -251,7 +255,7 @@ def publish(
     PublishError naming the file and the cause; files already replaced stay new, the
     others stay old, and no temporary file is left.
     """
-    files = render_files(feeds, sources, site, templates=templates)
+    files = render_files(feeds, sources, site, templates=templates, roundups=roundups)
     try:
         make_folder(directory)
     except OSError as error:
