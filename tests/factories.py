@@ -12,13 +12,16 @@ from copro_feeds.types import Attribution, Entry
 NOW = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
 
 
-def attribution(key: str = "scope", name: str = "Scope") -> Attribution:
-    return Attribution(
-        source_key=key,
-        name=name,
-        homepage=f"https://{key}.example/",
-        feed_url=f"https://{key}.example/feed/",
-    )
+def attribution(key: str = "scope", name: str = "Scope", **overrides: Any) -> Attribution:
+    """A partner at ``https://<key>.example/``; ``overrides`` set e.g. licence or display."""
+    values: dict[str, Any] = {
+        "source_key": key,
+        "name": name,
+        "homepage": f"https://{key}.example/",
+        "feed_url": f"https://{key}.example/feed/",
+    }
+    values.update(overrides)
+    return Attribution(**values)
 
 
 def raw_entry(**overrides: Any) -> RawEntry:

@@ -6,8 +6,14 @@ downloaded browser) and the npm package ``axe-core`` in ``tests/.node`` (``.ci/r
 installs all three). A missing piece fails the tests with the reason; nothing is skipped.
 Only pages on 127.0.0.1 are opened: every other request is refused and reported.
 
+Two sites are checked: the real pipeline's output for the three test partners, and an
+"editorial" site that has every kind of entry the pages can show: a pinned post, a post
+credited to several partners, a partner's whole post (with its own headings, list, table,
+quote and code), a headline-only post, a licence, and a post in Welsh.
+
 ``COPRO_WRITE_SCREENSHOTS=1`` also saves ``docs/screenshots/index-320.png`` and
-``index-1280.png``; without it the tree stays clean.
+``index-1280.png`` (the partners' site) and ``editorial-320.png`` and
+``editorial-1280.png``; without it the tree stays clean.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,7 +30,13 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Route, sync_playwright
 
 import copro_feeds
+from copro_feeds._publish import publish
+from copro_feeds._select import plan_feeds
 from copro_feeds._serve import Server
+from copro_feeds._types import EditorialMarks
+from copro_feeds.config import SiteConfig, SourceConfig
+from copro_feeds.types import Display
+from tests.factories import NOW, attribution, entry
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -83,19 +96,98 @@ def browser(tmp_path_factory) -> Iterator[Browser]:
             context.close()
 
 
-@pytest.fixture
-def site(project) -> Iterator[str]:
-    """The real pipeline's output for the three partners, served on 127.0.0.1."""
-    config = copro_feeds.load_config(project.config_path)
-    with copro_feeds.make_aggregator(config) as aggregator:
-        report = aggregator.run_once()
-    assert report.count(copro_feeds.Outcome.ERROR) == 0, report.results
-    server = Server(project.public, host="127.0.0.1", port=0)
+def serve(folder: Path) -> Iterator[str]:
+    server = Server(folder, host="127.0.0.1", port=0)
     base = server.start()
     try:
         yield base
     finally:
         server.stop()
+
+
+@pytest.fixture
+def partners_site(project) -> Iterator[str]:
+    """The real pipeline's output for the three partners, served on 127.0.0.1."""
+    config = copro_feeds.load_config(project.config_path)
+    with copro_feeds.make_aggregator(config) as aggregator:
+        report = aggregator.run_once()
+    assert report.count(copro_feeds.Outcome.ERROR) == 0, report.results
+    yield from serve(project.public)
+
+
+EDITORIAL_SITE = SiteConfig(
+    title="Partners' news",
+    link="https://copro.test/",
+    feed_url="https://copro.test/feeds/atom.xml",
+    language="en-GB",
+)
+EDITORIAL_SOURCES = (
+    SourceConfig(key="scope", name="Scope", url="https://scope.test/feed/", tags=("disability",)),
+    SourceConfig(key="cfwr", name="Centre for Welfare Reform", url="https://cfwr.test/feed/"),
+    SourceConfig(
+        key="scottish-co-production-network",
+        name="the Scottish Co-production Network",
+        url="https://scottish.test/feed/",
+    ),
+)
+SCOPE = attribution("scope", "Scope", display=Display.FULL, licence="CC BY 4.0")
+CFWR = attribution("cfwr", "Centre for Welfare Reform", display=Display.HEADLINE)
+SCOTTISH = attribution("scottish-co-production-network", "the Scottish Co-production Network")
+FULL_POST = (
+    "<p>Our guide to the cost of living, written with disabled people.</p>"
+    "<h1>Why we wrote it</h1><p>Prices rose <strong>faster</strong> for disabled households."
+    "</p><h2>What is in it</h2><ul><li>Energy bills</li><li>Travel</li></ul><blockquote><p>"
+    "It helped me plan.</p></blockquote><pre>step 1: read\nstep 2: share</pre><table><tr>"
+    "<th>Cost</th><th>Extra each month</th></tr><tr><td>Energy</td><td>£132</td></tr></table>"
+    '<p>Read more on <a href="https://scope.test/blog/guide/">the guide\u2019s own page</a>.</p>'
+)
+
+
+def editorial_entries() -> list[copro_feeds.Entry]:
+    def post(n: int, partner, link: str, **overrides) -> copro_feeds.Entry:
+        moment = NOW - timedelta(days=n)
+        values = {"published": moment, "updated": moment, "categories": ("News",)}
+        values.update(overrides)
+        return entry(id=f"{partner.source_key}-{n}", attribution=partner, link=link, **values)
+
+    guide = "https://scope.example/blog/guide/"  # on Scope's own site: Scope's copy wins
+    return [
+        post(1, SCOPE, guide, title="The cost of living guide", content_html=FULL_POST),
+        post(2, SCOTTISH, guide, title="The cost of living guide (shared)"),
+        post(3, CFWR, "https://cfwr.test/library/income", title="Basic income, again"),
+        post(
+            4,
+            SCOTTISH,
+            "https://scottish.test/newyddion/cynulliad",
+            title="Cynulliad 2026",
+            excerpt="Ymunwch â ni yn y cynulliad cyd-gynhyrchu eleni.",
+            language="cy",
+        ),
+        post(5, SCOTTISH, "https://scottish.test/news/gathering", title="The gathering 2026"),
+    ]
+
+
+@pytest.fixture
+def editorial_site(tmp_path) -> Iterator[str]:
+    """Every kind of entry: pinned (the Gathering), joint credit and the whole post (the
+    guide), a headline only, a licence and Welsh, published and served on 127.0.0.1."""
+    entries = editorial_entries()
+    marks = EditorialMarks(
+        pinned={("scottish-co-production-network", "scottish-co-production-network-5"): NOW}
+    )
+    feeds = plan_feeds(entries, EDITORIAL_SOURCES, EDITORIAL_SITE, 50, marks=marks)
+    folder = tmp_path / "editorial"
+    publish(feeds, [SCOPE, CFWR, SCOTTISH], EDITORIAL_SITE, folder)
+    yield from serve(folder)
+
+
+SITES = {"partners": "index", "editorial": "editorial"}  # the site, its screenshots' name
+
+
+@pytest.fixture(params=list(SITES))
+def site(request) -> str:
+    """Each site in turn: its base URL on 127.0.0.1."""
+    return request.getfixturevalue(f"{request.param}_site")
 
 
 @pytest.fixture
@@ -150,8 +242,9 @@ def test_axe_finds_no_wcag_22_aa_violations(page, site, path, record_property):
     assert results["passes"], summary
 
 
-def test_axe_is_really_checking(page, site, project):
+def test_axe_is_really_checking(page, partners_site, project):
     """A deliberately broken page on the same server: axe must report it."""
+    site = partners_site
     (project.public / "broken.html").write_text(
         '<!DOCTYPE html><html><head><title>x</title></head><body><a href="/"></a>'
         '<p style="color:#bbb;background:#fff">faint text</p><img src="x.png"></body></html>',
@@ -205,8 +298,22 @@ def test_skip_link_moves_the_keyboard_to_the_main_content(page, site):
     assert inside, focused(page)
 
 
+def test_the_editorial_site_shows_what_axe_checks(page, editorial_site):
+    """The editorial site really holds a pinned, jointly credited, full, licensed and Welsh
+    entry, so the axe run over it covers them."""
+    open_page(page, editorial_site + "index.html")
+    articles = page.locator("article")
+    assert articles.first.locator(".entry-pinned").inner_text().startswith("Pinned")
+    guide = articles.nth(1)
+    assert "Scope and the Scottish Co-production Network" in guide.inner_text()
+    assert guide.locator(".entry-content h3").inner_text() == "Why we wrote it"
+    assert guide.locator(".entry-licence").inner_text() == "Licence: CC BY 4.0"
+    assert page.locator("article[lang='cy']").count() == 1
+    assert articles.count() == 4 and page.locator(".entry-excerpt").count() == 2
+
+
 @pytest.mark.parametrize("width", WIDTHS)
-def test_pages_reflow_without_horizontal_scrolling(page, site, width):
+def test_pages_reflow_without_horizontal_scrolling(request, page, site, width):
     page.set_viewport_size({"width": width, "height": 900})
     for path in PAGES:
         open_page(page, site + path)
@@ -216,4 +323,5 @@ def test_pages_reflow_without_horizontal_scrolling(page, site, width):
     if os.environ.get("COPRO_WRITE_SCREENSHOTS") == "1":
         open_page(page, site + "index.html")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"index-{width}.png"), full_page=True)
+        name = SITES[request.node.callspec.params["site"]]
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)

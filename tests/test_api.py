@@ -44,7 +44,10 @@ def test_cli_reference_is_generated_from_the_parser():
     generator = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(generator)
     assert text == generator.render(), "docs/cli.md is stale: run docs/generate_cli_reference.py"
-    for command in ("update", "run", "publish", "check", "status", "discover"):
+    for command in (
+        "update", "run", "publish", "check", "status", "discover",
+        "entries", "hide", "unhide", "pin", "unpin", "log", "explain",
+    ):  # fmt: skip
         assert f"## `copro-feeds {command}`" in text, command
 
 

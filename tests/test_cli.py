@@ -159,7 +159,10 @@ def test_console_script_is_installed():
     assert script is not None
     result = subprocess.run([script, "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0
-    for command in ("update", "run", "publish", "check", "status", "discover"):
+    for command in (
+        "update", "run", "publish", "check", "status", "discover",
+        "entries", "hide", "unhide", "pin", "unpin", "log", "explain",
+    ):  # fmt: skip
         assert command in result.stdout
 
 
@@ -307,3 +310,74 @@ def test_demo_serves_an_aggregated_feed_offline():
         demo.send_signal(signal.SIGTERM)
         demo.communicate(timeout=30)
     assert demo.returncode == 0
+
+
+def test_entries_lists_every_stored_entry_with_its_state(project):
+    assert cli("update", cwd=project.root).returncode == 0
+    assert cli("entries", cwd=project.root).stdout.splitlines()[0].split() == [
+        "date", "partner", "state", "ref", "title",
+    ]  # fmt: skip
+    server = project.server
+    project.write_config(f"""
+[[sources]]
+name = "Scope"
+url = "{server.url("/scope/feed/")}"
+homepage = "https://scope.test/"
+
+[[sources]]
+name = "Centre for Welfare Reform"
+url = "{server.url("/cfwr/atom.xml")}"
+enabled = false
+
+[[sources]]
+name = "Scottish Co-production Network"
+url = "{server.url("/scottish/rss.xml")}"
+exclude = ["gathering"]
+""")
+    config = project.config_path.read_text()
+    project.config_path.write_text(config.replace("excerpt_words = 12", "max_entries = 1"))
+    cli("hide", "https://scope.test/blog/disability-price-tag-2026/", "--reason", "r",
+        cwd=project.root)  # fmt: skip
+    result = cli("entries", cwd=project.root)
+    assert result.returncode == 0, result.stderr
+    rows = [re.split(r"\s{2,}", line) for line in result.stdout.splitlines()]
+    guide = rows[2][3]
+    assert rows == [
+        ["date", "partner", "state", "ref", "title"],
+        ["2026-03-02", "Scottish Co-production Network", f"merged into {guide}",
+         rows[1][3], "Via Scope: co-producing the cost of living guide"],
+        ["2026-03-02", "Scope", "published", guide, "Co-producing the cost of living guide"],
+        ["2026-03-01", "Centre for Welfare Reform", "partner disabled", rows[3][3],
+         "Citizenship & support: a new paper"],
+        ["2026-02-28", "Scottish Co-production Network", "filtered out", rows[4][3],
+         "Co-production Gathering 2026"],
+        ["2026-02-27", "Scope", "hidden", rows[5][3], "Disability Price Tag 2026"],
+        ["2026-02-20", "Centre for Welfare Reform", "partner disabled", rows[6][3],
+         "Basic income and disabled people"],
+    ]  # fmt: skip
+    assert guide.startswith("scope/")
+    merged = cli("entries", "--state", "merged", cwd=project.root).stdout.splitlines()
+    assert len(merged) == 2
+    assert merged[1].endswith("Via Scope: co-producing the cost of living guide")
+    only = cli("entries", "--source", "centre-for-welfare-reform", "--limit", "1", cwd=project.root)
+    assert [line.split()[-1] for line in only.stdout.splitlines()] == ["title", "paper"]
+    none = cli("entries", "--state", "pinned", cwd=project.root)
+    assert none.stdout == "no stored entries match\n"
+    unknown = cli("entries", "--source", "nope", cwd=project.root)
+    assert unknown.returncode == 2
+    assert "no source with the key 'nope'" in unknown.stderr
+
+
+def test_older_posts_are_marked_beyond_the_newest_n(project):
+    config = project.config_path.read_text()
+    project.config_path.write_text(config.replace("excerpt_words = 12", "max_entries = 4"))
+    assert cli("update", cwd=project.root).returncode == 0
+    older = cli("entries", "--state", "older", cwd=project.root).stdout.splitlines()
+    assert len(older) == 2
+    assert "beyond the newest 4" in older[1]
+    assert older[1].endswith("Basic income and disabled people")
+
+
+def test_log_and_entries_before_anything_is_stored(project):
+    assert cli("log", cwd=project.root).stdout == "no editorial actions yet\n"
+    assert cli("entries", cwd=project.root).stdout == "no stored entries yet\n"

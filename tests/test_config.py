@@ -6,6 +6,7 @@ import pytest
 
 from copro_feeds.config import (
     DEFAULT_USER_AGENT,
+    DigestConfig,
     load_config,
     parse_duration,
     slugify,
@@ -178,3 +179,65 @@ def test_slugs_are_ascii_and_stable():
         slugify("Rhwydwaith Cyd-gynhyrchu Cymru — Wales") == "rhwydwaith-cyd-gynhyrchu-cymru-wales"
     )
     assert slugify("Café & Co.") == "cafe-co"
+
+
+def test_digest_is_off_by_default_with_documented_defaults(tmp_path):
+    digest = load_config(write(tmp_path, MINIMAL)).digest
+    assert digest == DigestConfig()
+    assert (digest.enabled, digest.every, digest.weekday, digest.group_by, digest.periods) == (
+        False,
+        "week",
+        0,
+        "partner",
+        12,
+    )
+    assert digest.title == "Partners' posts, {start} to {end}"
+
+
+def test_digest_options_are_read(tmp_path):
+    text = (
+        MINIMAL
+        + """
+[digest]
+enabled = true
+every = "day"
+weekday = "wednesday"
+title = "Roundup {{{start}}} to {end}"
+group_by = "tag"
+periods = 4
+"""
+    )
+    digest = load_config(write(tmp_path, text)).digest
+    assert digest == DigestConfig(
+        enabled=True,
+        every="day",
+        weekday=2,
+        title="Roundup {{{start}}} to {end}",
+        group_by="tag",
+        periods=4,
+    )
+    sunday = load_config(write(tmp_path, MINIMAL + '[digest]\nweekday = "sunday"\n')).digest
+    assert sunday.weekday == 6
+
+
+def test_every_digest_problem_is_listed(tmp_path):
+    text = (
+        MINIMAL
+        + """
+[digest]
+enabled = "yes"
+every = "month"
+weekday = "mon"
+title = "Posts from {partner}"
+group_by = "author"
+periods = 0
+colour = "blue"
+"""
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    problems = caught.value.problems
+    for key in ("enabled", "every", "weekday", "title", "group_by", "periods", "colour"):
+        assert any(p.startswith(f"digest.{key}:") for p in problems), (key, problems)
+    assert len(problems) == 7, problems
+    assert any("{start}" in p for p in problems if p.startswith("digest.title"))

@@ -5,11 +5,22 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from copro_feeds._dedupe import select_for_publishing, unique_by_id
+from copro_feeds._dedupe import (
+    merge_duplicates,
+    newest_first,
+    one_per_post,
+    unique_by_id,
+    with_joint_credit,
+)
 from copro_feeds._filter import first_match, passes_filters
 from tests.factories import attribution, entry
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def select_for_publishing(entries, limit):
+    """The newest ``limit`` posts, one entry per post (what a feed without marks holds)."""
+    return newest_first(one_per_post(entries))[:limit]
 
 
 def test_cross_posted_entry_appears_once_earliest_wins():
@@ -92,3 +103,23 @@ def test_the_partner_whose_site_the_link_is_on_wins_over_a_backdated_copy():
     b = entry(id="b", link="https://news.example/x", attribution=attribution("other"),
               published=BASE - timedelta(days=1))  # fmt: skip
     assert [e.source_key for e in select_for_publishing([a, b], 10)] == ["other"]
+
+
+def test_the_winner_credits_each_other_partner_once_in_group_order():
+    link = "https://news.example/x"
+    group = [
+        entry(id="a", link=link, attribution=attribution("scope"), published=BASE),
+        entry(id="b", link=link, attribution=attribution("cfwr"), published=BASE + timedelta(1)),
+        entry(id="c", link=link, attribution=attribution("scope"), published=BASE + timedelta(2)),
+        entry(id="d", link=link, attribution=attribution("scn"), published=BASE + timedelta(3)),
+    ]
+    (merged,) = merge_duplicates(reversed(group)).values()
+    assert merged == group
+    winner = with_joint_credit(merged)
+    assert winner.id == "a"
+    assert [a.source_key for a in winner.also_via] == ["cfwr", "scn"]
+    assert with_joint_credit([winner]) is winner  # a group of one is left as it is
+    # Credits already on a winner are kept (selecting a selection changes nothing).
+    again = with_joint_credit([winner, entry(id="e", link=link, attribution=attribution("x"))])
+    assert [a.source_key for a in again.also_via] == ["cfwr", "scn", "x"]
+    assert [e.also_via for e in one_per_post([group[0]])] == [()]

@@ -44,8 +44,12 @@ AWKWARD_FEED = (
 
 @pytest.fixture
 def published(project):
-    """The three partners aggregated, with a WebSub hub and awkward partner names."""
+    """The three partners aggregated, with a WebSub hub and awkward partner names; Scope
+    republished in full under a licence, the awkward partner as headlines only."""
     text = project.config_path.read_text()
+    text = text.replace(
+        'tags = ["disability"]', 'tags = ["disability"]\ndisplay = "full"\nlicence = "CC BY 4.0"'
+    )
     text = text.replace('author = "Test network"', f'author = "Test network"\nwebsub_hub = "{HUB}"')
     text = text.replace(
         'name = "Centre for Welfare Reform"', 'name = "Centre for \\"Welfare\\" & Reform"'
@@ -53,6 +57,7 @@ def published(project):
     awkward = project.server.url("/awkward/feed")
     project.server.serve("/awkward/feed", AWKWARD_FEED, content_type="application/rss+xml")
     text += f'\n[[sources]]\nname = "Awkward <b>&</b> \'Co\'"\nurl = "{awkward}"\n'
+    text += 'display = "headline"\n'
     project.config_path.write_text(text)
     config = copro_feeds.load_config(project.config_path)
     with copro_feeds.make_aggregator(config) as aggregator:
@@ -98,7 +103,9 @@ def check_atom_rules(feed: etree._Element, folder: str) -> None:
         assert urlsplit(element.get("href")).scheme in ("http", "https"), element.get("href")
     for entry in entries:
         assert entry.find(f"{ATOM}author/{ATOM}name").text
-        for name in ("title", "summary"):
+        headline = entry.find(f"{ATOM}summary") is None  # a headline-only partner's post
+        assert not headline or entry.findtext(f"{ATOM}source/{ATOM}title").startswith("Awkward")
+        for name in ("title",) if headline else ("title", "summary"):
             node = entry.find(f"{ATOM}{name}")
             assert node.get("type") in (None, "text")
             assert len(node) == 0  # plain text: no child elements
@@ -115,6 +122,30 @@ def test_related_links_join_the_feeds(published):
     assert back == [public("", "atom.xml")]
     titles = [e.findtext(f"{ATOM}title") for e in scope.findall(f"{ATOM}entry")]
     assert titles == ["Co-producing the cost of living guide", "Disability Price Tag 2026"]
+
+
+def test_atom_rights_and_joint_credit_from_the_config(published):
+    main = etree.parse(str(published / "atom.xml")).getroot()
+    rights = {
+        entry.findtext(f"{ATOM}source/{ATOM}title"): entry.findtext(f"{ATOM}rights")
+        for entry in main.findall(f"{ATOM}entry")
+    }
+    assert rights["Scope"] == "CC BY 4.0"
+    assert rights["Scottish Co-production Network"] is None
+    (guide,) = (
+        entry
+        for entry in main.findall(f"{ATOM}entry")
+        if entry.findtext(f"{ATOM}title") == "Co-producing the cost of living guide"
+    )
+    assert guide.findtext(f"{ATOM}source/{ATOM}title") == "Scope"
+    credit = guide.findtext(f"{ATOM}content")
+    assert re.search(
+        r"Via <a [^>]*>Scope</a> and <a [^>]*>Scottish Co-production Network</a>", credit
+    )
+    scope = etree.parse(str(published / "sources/scope/atom.xml")).getroot()
+    for entry in scope.findall(f"{ATOM}entry"):
+        assert entry.findtext(f"{ATOM}rights") == "CC BY 4.0"
+        assert "Scottish" not in entry.findtext(f"{ATOM}content")  # its own feed: Scope only
 
 
 def test_every_rss_feed_is_valid(published):
@@ -153,13 +184,28 @@ def test_every_json_feed_is_valid(published):
         assert document["feed_url"] == public(folder, "feed.json")
         assert document["hubs"] == [{"type": "WebSub", "url": HUB}]
         for item in document["items"]:
-            assert item["summary"] and item["content_html"].count("Via ") == 1
+            source = item["_copro"]["source"]
+            headline = source["name"].startswith("Awkward")
+            assert ("summary" not in item) if headline else item["summary"]
+            assert item["content_html"].count("Via ") == 1
             assert item["authors"][0]["name"]
-            assert set(item["_copro"]["source"]) == {"name", "homepage", "feed_url"}
+            licensed = source["name"] == "Scope"
+            assert set(source) == {"name", "homepage", "feed_url"} | (
+                {"licence"} if licensed else set()
+            )
     main = json.loads((published / "feed.json").read_text())
     scope = next(i for i in main["items"] if i["title"] == "Co-producing the cost of living guide")
     assert scope["tags"] == ["Co-production", "Cost of living", "disability"]
     assert scope["_copro"]["source"]["name"] == "Scope"
+    assert scope["_copro"]["source"]["licence"] == "CC BY 4.0"
+    # The Scottish network carried the same post: credited jointly, listed in the extension.
+    assert [p["name"] for p in scope["_copro"]["also_via"]] == ["Scottish Co-production Network"]
+    assert "Scope</a> and <a" in scope["content_html"]
+    # Scope is republished in full: more than the excerpt, then the credit and licence.
+    assert len(scope["content_html"]) > len(scope["summary"]) + 200
+    assert "licence: CC BY 4.0" in scope["content_html"]
+    (awkward,) = (i for i in main["items"] if i["_copro"]["source"]["name"].startswith("Awk"))
+    assert awkward["content_html"].startswith("<p>Via ")  # headline: the credit alone
 
 
 def test_opml_lists_every_partner(published):

@@ -14,7 +14,6 @@ import pytest
 from lxml import etree
 
 from copro_feeds._publish import FeedContent, FeedInfo, publish, render_files
-from copro_feeds._publish import _html as html_module
 from copro_feeds._publish._html import machine_date, readable_date
 from copro_feeds._select import plan_feeds
 from copro_feeds.config import SiteConfig, SourceConfig
@@ -157,19 +156,31 @@ def test_skip_link_is_first_and_every_fragment_has_a_target(files):
                 assert href[1:] in ids, (name, href)
 
 
-def test_page_language_from_site_default_en_and_no_entry_language_yet(files):
+def test_page_language_from_site_default_en(files):
     for document in html_pages(files).values():
         assert document.get("lang") == "en-GB"
-        assert not document.xpath("//article[@lang]")  # entries carry no language yet
+        assert not document.xpath("//article[@lang]")  # these entries state no language
     plain = render(site=SiteConfig(title="News", link="https://copro.example/"))
     assert parse(plain["index.html"]).get("lang") == "en"
 
 
-def test_an_entry_in_another_language_is_marked(monkeypatch):
-    real = html_module._entry_view
-    monkeypatch.setattr(html_module, "_entry_view", lambda e: replace(real(e), lang="cy"))
-    document = parse(render()["index.html"])
-    assert {article.get("lang") for article in document.iter("article")} == {"cy"}
+def test_an_entry_in_another_language_is_marked():
+    welsh = replace(ENTRIES[0], language="cy")
+    document = parse(render(entries=(welsh, ENTRIES[1]))["index.html"])
+    assert [article.get("lang") for article in document.iter("article")] == ["cy", None]
+
+
+def test_pinned_entries_say_so_in_words_inside_their_heading():
+    pinned = replace(ENTRIES[1], pinned=True)
+    document = parse(render(entries=(ENTRIES[0], pinned))["index.html"])
+    first, second = document.iter("article")
+    assert first.find(".//span[@class='entry-pinned']") is None
+    heading = second.find("h2")
+    assert text_of(heading) == (
+        f'Pinned: Read {LQ}No link here{RQ} on Centre for "Welfare" <Reform>'
+    )
+    assert text_of(heading.find("span[@class='entry-pinned']")) == "Pinned:"
+    assert "Pinned" not in text_of(first)
 
 
 def test_every_link_names_its_target(files):

@@ -6,9 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from copro_feeds._store import Store, format_time, parse_time
+from copro_feeds._editorial import short_ref
+from copro_feeds._store import _MIGRATIONS, Store, format_time, parse_time
 from copro_feeds._types import SourceState
 from copro_feeds.exceptions import StoreError
+from copro_feeds.types import EditorialAction
 from tests.factories import NOW, attribution, entry
 
 ATTRIBUTIONS = {"scope": attribution("scope")}
@@ -24,7 +26,7 @@ def store(tmp_path):
 
 def test_schema_version_and_wal(tmp_path, store):
     db = sqlite3.connect(tmp_path / "db.sqlite3")
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     db.close()
 
@@ -153,3 +155,118 @@ def test_meta_values(store):
 
 def test_state_defaults(store):
     assert store.state("scope") == SourceState(key="scope", config_url="https://scope.example/")
+
+
+# -- schema 2: languages, editorial marks and the audit log ----------------------------
+
+
+def test_a_version_1_database_is_migrated_keeping_its_entries(tmp_path):
+    """A database written by the first schema (before languages and editorial marks)."""
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(_MIGRATIONS[0])
+    db.execute("PRAGMA user_version = 1")
+    db.execute("INSERT INTO sources (key, config_url) VALUES ('scope', 'https://scope.example/')")
+    db.execute(
+        "INSERT INTO entries VALUES ('scope', 'post-1', 'https://scope.example/blog/post-1/', "
+        "'Old post', '[\"Ann\"]', ?, ?, '<p>Hello</p>', 'Hello', '[]', 'abc', ?, ?)",
+        (format_time(NOW),) * 4,
+    )
+    db.commit()
+    db.close()
+    store = Store(path)
+    try:
+        [old] = store.entries(ATTRIBUTIONS)
+        assert (old.id, old.title, old.authors, old.published) == (
+            "post-1",
+            "Old post",
+            ("Ann",),
+            NOW,
+        )
+        assert old.language is None
+        assert store.editorial().hidden == frozenset()
+        assert store.edit(EditorialAction.HIDE, [old], reason="test", by=None, now=NOW)
+        assert store.editorial().hidden == {("scope", "post-1")}
+    finally:
+        store.close()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    db.close()
+
+
+def test_language_round_trips(store):
+    store.save_fetch(store.state("scope"), [entry(language="cy")], frozenset(), NOW)
+    [stored] = store.entries(ATTRIBUTIONS)
+    assert stored.language == "cy"
+
+
+def test_a_new_language_alone_is_saved_without_counting_as_an_edit(store):
+    """Entries stored before languages were kept get theirs quietly, and are republished."""
+    state = store.state("scope")
+    store.save_fetch(state, [entry()], frozenset(), NOW)
+    generation = store.generation()
+    counts = store.save_fetch(state, [entry(language="en-GB")], frozenset(), NOW)
+    assert (counts.new, counts.updated) == (0, 0)
+    assert store.entries(ATTRIBUTIONS)[0].language == "en-GB"
+    assert store.generation() == generation + 1
+    store.save_fetch(state, [entry(language="en-GB")], frozenset(), NOW)
+    assert store.generation() == generation + 1
+
+
+def test_hide_marks_logs_and_bumps_the_generation_once(store):
+    store.save_fetch(store.state("scope"), [entry(id="a"), entry(id="b")], frozenset(), NOW)
+    stored = store.entries(ATTRIBUTIONS)
+    generation = store.generation()
+    records = store.edit(EditorialAction.HIDE, stored, reason="takedown", by="ann", now=NOW)
+    assert [(r.action, r.entry_id, r.reason, r.by, r.at) for r in records] == [
+        (EditorialAction.HIDE, "a", "takedown", "ann", NOW),
+        (EditorialAction.HIDE, "b", "takedown", "ann", NOW),
+    ]
+    assert store.editorial().hidden == {("scope", "a"), ("scope", "b")}
+    assert store.generation() == generation + 1
+    again = store.edit(EditorialAction.HIDE, stored, reason="twice", by="ann", now=NOW)
+    assert again == []  # already hidden: nothing logged, nothing to republish
+    assert store.generation() == generation + 1
+    assert store.audit_log() == records
+
+
+def test_unhide_pin_and_unpin(store):
+    store.save_fetch(store.state("scope"), [entry()], frozenset(), NOW)
+    [stored] = store.entries(ATTRIBUTIONS)
+    later = NOW + timedelta(hours=1)
+    assert store.edit(EditorialAction.UNHIDE, [stored], reason=None, by=None, now=NOW) == []
+    store.edit(EditorialAction.HIDE, [stored], reason="x", by=None, now=NOW)
+    store.edit(EditorialAction.PIN, [stored], reason=None, by=None, now=later)
+    marks = store.editorial()
+    assert marks.hidden == {("scope", "post-1")}
+    assert marks.pinned == {("scope", "post-1"): later}
+    store.edit(EditorialAction.UNHIDE, [stored], reason="fixed", by=None, now=later)
+    assert store.editorial().hidden == frozenset()
+    assert store.editorial().pinned == {("scope", "post-1"): later}
+    store.edit(EditorialAction.UNPIN, [stored], reason=None, by=None, now=later)
+    assert store.editorial().pinned == {}
+    assert [r.action for r in store.audit_log()] == [
+        EditorialAction.HIDE,
+        EditorialAction.PIN,
+        EditorialAction.UNHIDE,
+        EditorialAction.UNPIN,
+    ]
+
+
+def test_marks_and_log_survive_reopening(tmp_path, store):
+    store.save_fetch(store.state("scope"), [entry()], frozenset(), NOW)
+    store.edit(EditorialAction.PIN, store.entries(ATTRIBUTIONS), reason="r", by="b", now=NOW)
+    store.close()
+    again = Store(tmp_path / "db.sqlite3")
+    try:
+        assert again.editorial().pinned == {("scope", "post-1"): NOW}
+        [record] = again.audit_log()
+        assert (record.ref, record.title, record.link, record.reason, record.by) == (
+            short_ref("scope", "post-1"),
+            "A post",
+            "https://scope.example/blog/post-1/",
+            "r",
+            "b",
+        )
+    finally:
+        again.close()

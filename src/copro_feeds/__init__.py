@@ -20,10 +20,12 @@ from copro_feeds.config import (
 )
 from copro_feeds.core import Aggregator, discover_feeds, make_aggregator
 from copro_feeds.exceptions import (
+    AmbiguousEntryError,
     BlockedURLError,
     ConfigError,
     CoproFeedsError,
     DeadlineExceededError,
+    EntryNotFoundError,
     FeedError,
     FetchError,
     GoneError,
@@ -35,22 +37,33 @@ from copro_feeds.exceptions import (
 )
 from copro_feeds.types import (
     Attribution,
+    AuditRecord,
+    EditorialAction,
     Entry,
+    EntryState,
+    Explanation,
     Outcome,
     RunReport,
     SourceResult,
     SourceStatus,
+    StoredEntry,
 )
 
 __all__ = [
     "Aggregator",
+    "AmbiguousEntryError",
     "Attribution",
+    "AuditRecord",
     "BlockedURLError",
     "Config",
     "ConfigError",
     "CoproFeedsError",
     "DeadlineExceededError",
+    "EditorialAction",
     "Entry",
+    "EntryNotFoundError",
+    "EntryState",
+    "Explanation",
     "FeedError",
     "FetchConfig",
     "FetchError",
@@ -68,6 +81,7 @@ __all__ = [
     "SourceStatus",
     "StorageConfig",
     "StoreError",
+    "StoredEntry",
     "__version__",
     "discover_feeds",
     "load_config",

@@ -6,11 +6,15 @@ own site the link points to wins (so a partner copying another's posts, even bac
 cannot take them over); otherwise the earliest published; ties broken by source key then
 id, so the choice never depends on the order entries arrive in. Every copy stays in the
 store; only the selection is deduplicated.
+
+The winner carries the joint credit: ``also_via`` names the other partners whose feeds
+carried the same post (see :func:`one_per_post`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from copro_feeds.types import Entry
@@ -57,12 +61,30 @@ def merge_duplicates(entries: Iterable[Entry]) -> dict[tuple[str, ...], list[Ent
     return groups
 
 
+def with_joint_credit(group: Sequence[Entry]) -> Entry:
+    """A duplicate group's winner (its first entry) crediting every other partner in it.
+
+    ``also_via`` is the winner's own ``also_via`` followed by the other entries'
+    attributions (and theirs), in group order, one per source key, never the winner's.
+    A group of one gives its entry unchanged.
+    """
+    winner = group[0]
+    if len(group) == 1:
+        return winner
+    credits = {winner.source_key: winner.attribution}
+    for credit in (
+        *winner.also_via,
+        *(c for other in group[1:] for c in (other.attribution, *other.also_via)),
+    ):
+        credits.setdefault(credit.source_key, credit)
+    return replace(winner, also_via=tuple(credits.values())[1:])
+
+
+def one_per_post(entries: Iterable[Entry]) -> list[Entry]:
+    """Each duplicate group's winner, with joint credit to the others (in no set order)."""
+    return [with_joint_credit(group) for group in merge_duplicates(entries).values()]
+
+
 def newest_first(entries: Iterable[Entry]) -> list[Entry]:
     """Entries sorted newest published first (ties: source key, then id)."""
     return sorted(entries, key=lambda e: (-e.published.timestamp(), e.source_key, e.id))
-
-
-def select_for_publishing(entries: Iterable[Entry], limit: int) -> list[Entry]:
-    """The newest ``limit`` posts, one entry per post, newest first."""
-    winners = [group[0] for group in merge_duplicates(entries).values()]
-    return newest_first(winners)[:limit]

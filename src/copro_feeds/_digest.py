@@ -13,7 +13,12 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from copro_feeds._dedupe import unique_by_id
-from copro_feeds._normalise import NormaliseSettings, canonical_link, normalise_entry
+from copro_feeds._normalise import (
+    NormaliseSettings,
+    canonical_link,
+    language_tag,
+    normalise_entry,
+)
 from copro_feeds._parse import parse_feed
 from copro_feeds.types import Attribution, Entry
 
@@ -71,6 +76,7 @@ def digest(
         excerpt_words=facts.excerpt_words,
         max_entry_bytes=facts.max_entry_bytes,
         fallback_author=parsed.author,
+        language=language_tag(parsed.language),
     )
     normalised = [
         (normalise_entry(raw, settings, now), raw.published is None and raw.updated is None)

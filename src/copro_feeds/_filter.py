@@ -8,6 +8,7 @@ any ``exclude`` word is dropped.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from copro_feeds.types import Entry
 
@@ -27,3 +28,24 @@ def passes_filters(entry: Entry, include: Sequence[str], exclude: Sequence[str])
     if include and first_match(entry, include) is None:
         return False
     return not (exclude and first_match(entry, exclude) is not None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FilterVerdict:
+    """What a source's filters made of one entry, and which words decided it.
+
+    ``included`` is the include word found (None when none was, or the list is empty);
+    ``excluded`` is the exclude word found, if any.
+    """
+
+    kept: bool
+    included: str | None
+    excluded: str | None
+
+
+def filter_verdict(entry: Entry, include: Sequence[str], exclude: Sequence[str]) -> FilterVerdict:
+    """Like :func:`passes_filters`, naming the include and exclude words that matched."""
+    included = first_match(entry, include)
+    excluded = first_match(entry, exclude)
+    kept = (not include or included is not None) and excluded is None
+    return FilterVerdict(kept=kept, included=included, excluded=excluded)

@@ -1,12 +1,13 @@
 """Pure: :class:`RawEntry` → :class:`Entry`.
 
-Ids, UTC dates, canonical links, sanitised HTML and plain-text excerpts.
+Ids, UTC dates, canonical links, sanitised HTML, plain-text excerpts and language tags.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -29,6 +30,8 @@ _TITLE_FROM_EXCERPT_WORDS = 10
 # A title is read from its first 4,096 characters: BeautifulSoup is quadratic in nesting
 # depth (200 KB of <div> took two minutes), and no real title is longer.
 _MAX_TITLE_CHARS = 4096
+# A language tag as BCP 47 spells it, loosely: letters, then subtags of letters and digits.
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,6 +44,7 @@ class NormaliseSettings:
     excerpt_words: int
     max_entry_bytes: int
     fallback_author: str | None = None
+    language: str | None = None  # the feed's, already a clean tag (see language_tag)
 
 
 def canonical_link(url: str | None, base: str) -> str | None:
@@ -66,6 +70,27 @@ def canonical_link(url: str | None, base: str) -> str | None:
     return urlunsplit((parts.scheme, netloc, parts.path or "/", query, ""))
 
 
+def language_tag(value: str | None) -> str | None:
+    """A clean language tag in BCP 47's usual case (``cy``, ``en-GB``, ``zh-Hant-TW``), else None.
+
+    Surrounding space is trimmed and ``_`` read as ``-`` (``en_GB``); anything else that is
+    not letters and digits in subtags of at most 8 (``english``, ``en GB``, ``x;y``) is None.
+    """
+    text = (value or "").strip().replace("_", "-")
+    if not _LANGUAGE_TAG.fullmatch(text):
+        return None
+    first, *rest = text.split("-")
+    subtags = [first.lower()]
+    for subtag in rest:
+        if len(subtag) == 2 and subtag.isalpha():  # a region: GB
+            subtags.append(subtag.upper())
+        elif len(subtag) == 4 and subtag.isalpha():  # a script: Latn
+            subtags.append(subtag.title())
+        else:
+            subtags.append(subtag.lower())
+    return "-".join(subtags)
+
+
 def entry_id(raw: RawEntry, link: str | None) -> str:
     """The partner's identifier: guid, else canonical link, else a hash of title and date."""
     guid = collapse_whitespace(xml_safe(raw.guid or ""))
@@ -82,7 +107,8 @@ def normalise_entry(raw: RawEntry, settings: NormaliseSettings, now: datetime) -
     """Turn one parsed entry into an :class:`Entry`.
 
     Missing dates become ``now`` (the store keeps the first-seen time across runs);
-    dates more than a day in the future are clamped to ``now``.
+    dates more than a day in the future are clamped to ``now``. The language is the
+    entry's own when it is a valid tag, else the feed's (``settings.language``).
     """
     link = canonical_link(raw.link, settings.base_url)
     if link is None and raw.guid_is_link:
@@ -103,6 +129,7 @@ def normalise_entry(raw: RawEntry, settings: NormaliseSettings, now: datetime) -
         content_html=content_html,
         excerpt=excerpt,
         categories=merge_categories(raw.categories, settings.tags),
+        language=language_tag(raw.language) or settings.language,
     )
 
 

@@ -103,6 +103,7 @@ def parse_feed(
         author=_text_or_none(feed.get("author")),
         entries=entries,
         warnings=tuple(warnings),
+        language=_text_or_none(feed.get("language")),
     )
 
 
@@ -225,7 +226,7 @@ def _describe(exception: BaseException) -> str:
 
 def _raw_entry(entry: Any) -> RawEntry:
     title_detail = entry.get("title_detail") or {}
-    content, content_is_html = _content(entry)
+    content, content_is_html, content_language = _content(entry)
     return RawEntry(
         guid=_text_or_none(entry.get("id")),
         guid_is_link=bool(entry.get("guidislink")),
@@ -243,11 +244,15 @@ def _raw_entry(entry: Any) -> RawEntry:
             for tag in entry.get("tags") or []
             if (term := _text_or_none(tag.get("term") or tag.get("label")))
         ),
+        language=_text_or_none(entry.get("language"))
+        or content_language
+        or _text_or_none(title_detail.get("language")),
     )
 
 
-def _content(entry: Any) -> tuple[str | None, bool]:
-    """The richest body: HTML content first, then any content, then the summary."""
+def _content(entry: Any) -> tuple[str | None, bool, str | None]:
+    """The richest body (HTML content first, then any content, then the summary): its
+    text, whether it is HTML, and its ``xml:lang`` (inherited from the feed's, if any)."""
     candidates = list(entry.get("content") or [])
     if entry.get("summary_detail"):
         candidates.append(entry["summary_detail"])
@@ -255,8 +260,9 @@ def _content(entry: Any) -> tuple[str | None, bool]:
     for detail in candidates:
         value = detail.get("value")
         if isinstance(value, str) and value.strip():
-            return value, detail.get("type") in _HTML_TYPES
-    return None, False
+            language = _text_or_none(detail.get("language"))
+            return value, detail.get("type") in _HTML_TYPES, language
+    return None, False, None
 
 
 def _authors(entry: Any) -> tuple[str, ...]:

@@ -1,15 +1,23 @@
-"""Pure: which entries each published feed holds.
+"""Pure: which entries each published feed holds, and in what order.
 
-The combined feed: every source's entries that pass its filters, one per post
-(see ``_dedupe``), the newest ``limit``. A partner's feed: that partner's entries that pass
-its filters. A tag's feed: the combined selection over the sources carrying that tag.
+The combined feed: every source's entries that pass its filters, one per post (see
+``_dedupe``; the winner credits the other partners in ``also_via``). A partner's feed:
+that partner's entries that pass its filters. A tag's feed: the combined selection over
+the sources carrying that tag.
+
+Editors' marks apply to posts, not single copies: hiding any copy of a post (any entry of
+its duplicate group) removes every copy from every feed; pinning any copy pins the post.
+Each feed lists its pinned posts first, the latest pin first, then the rest newest first.
+``limit`` never cuts a pinned post: it only limits how many others fill the feed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
 
-from copro_feeds._dedupe import newest_first, select_for_publishing
+from copro_feeds._dedupe import duplicate_key, newest_first, one_per_post
 from copro_feeds._filter import passes_filters
 from copro_feeds._publish import FeedContent, FeedInfo
 from copro_feeds._types import EditorialMarks
@@ -17,6 +25,10 @@ from copro_feeds.config import SiteConfig, SourceConfig, slugify
 from copro_feeds.types import Entry
 
 ALL_PARTNERS = "All partners"
+_NO_MARKS = EditorialMarks()
+
+PostKey = tuple[str, ...]
+"""A post's identity: its entries' :func:`~copro_feeds._dedupe.duplicate_key`."""
 
 
 def kept_entries(entries: Sequence[Entry], sources: Sequence[SourceConfig]) -> list[Entry]:
@@ -52,19 +64,85 @@ def configured_tags(sources: Sequence[SourceConfig]) -> list[str]:
     return list(seen.values())
 
 
+def _hidden_posts(entries: Iterable[Entry], marks: EditorialMarks) -> frozenset[PostKey]:
+    """The posts taken down: those with any hidden entry."""
+    return frozenset(
+        duplicate_key(entry) for entry in entries if (entry.source_key, entry.id) in marks.hidden
+    )
+
+
+def _pinned_posts(entries: Iterable[Entry], marks: EditorialMarks) -> dict[PostKey, datetime]:
+    """Each pinned post and its latest pin (a post is pinned when any entry of it is)."""
+    pins: dict[PostKey, datetime] = {}
+    for entry in entries:
+        pinned_at = marks.pinned.get((entry.source_key, entry.id))
+        if pinned_at is not None:
+            key = duplicate_key(entry)
+            pins[key] = max(pins.get(key, pinned_at), pinned_at)
+    return pins
+
+
+def _pinned_first(
+    entries: Iterable[Entry], pins: Mapping[PostKey, datetime], limit: int | None
+) -> list[Entry]:
+    """Pinned entries first (latest pin first, marked ``pinned``), then the newest others.
+
+    Every pinned entry stays; the others fill the feed up to ``limit`` (None: all of them).
+    """
+    pinned: list[Entry] = []
+    others: list[Entry] = []
+    for entry in newest_first(entries):
+        (pinned if duplicate_key(entry) in pins else others).append(entry)
+    pinned.sort(key=lambda entry: -pins[duplicate_key(entry)].timestamp())  # stable: newest
+    room = len(others) if limit is None else max(limit - len(pinned), 0)
+    return [replace(entry, pinned=True) for entry in pinned] + others[:room]
+
+
+def _visible(
+    entries: Sequence[Entry], sources: Sequence[SourceConfig], marks: EditorialMarks
+) -> list[Entry]:
+    """The entries that pass their source's filters, from posts nobody hid."""
+    hidden = _hidden_posts(entries, marks)
+    return [entry for entry in kept_entries(entries, sources) if duplicate_key(entry) not in hidden]
+
+
+def _posts(
+    entries: Iterable[Entry], limit: int | None, pins: Mapping[PostKey, datetime]
+) -> list[Entry]:
+    """One entry per post with joint credit, pinned posts first, then the newest."""
+    return _pinned_first(one_per_post(entries), pins, limit)
+
+
+def combined_selection(
+    entries: Sequence[Entry],
+    sources: Sequence[SourceConfig],
+    limit: int | None,
+    *,
+    marks: EditorialMarks = _NO_MARKS,
+) -> list[Entry]:
+    """The combined feed's entries: what :meth:`Aggregator.entries` returns.
+
+    Entries of ``sources`` that pass their filters; posts with a hidden entry left out;
+    one entry per post, crediting the other partners that carried it (``also_via``);
+    pinned posts first (``pinned=True``, the latest pin first), then the newest. At most
+    ``limit`` entries unless more are pinned; ``limit=None`` keeps every post.
+    """
+    return _posts(_visible(entries, sources, marks), limit, _pinned_posts(entries, marks))
+
+
 def plan_feeds(
     entries: Sequence[Entry],
     sources: Sequence[SourceConfig],
     site: SiteConfig,
     limit: int,
     *,
-    marks: EditorialMarks = EditorialMarks(),  # noqa: B008 (frozen)
+    marks: EditorialMarks = _NO_MARKS,
 ) -> list[FeedContent]:
     """The combined feed first, then one feed per partner and one per tag.
 
-    ``marks``: editors' hidden and pinned entries (not applied yet).
+    ``marks``: editors' hidden and pinned entries (see the module docstring).
     """
-    kept = kept_entries(entries, sources)
+    kept, pins = _visible(entries, sources, marks), _pinned_posts(entries, marks)
     tags = configured_tags(sources)
     related = tuple((source.name, source_folder(source)) for source in sources) + tuple(
         (f"Tag: {tag}", tag_folder(tag)) for tag in tags
@@ -73,13 +151,9 @@ def plan_feeds(
     by_source: dict[str, list[Entry]] = {}
     for entry in kept:
         by_source.setdefault(entry.source_key, []).append(entry)
-    feeds = [
-        FeedContent(
-            info=FeedInfo(related=related), entries=tuple(select_for_publishing(kept, limit))
-        )
-    ]
+    feeds = [FeedContent(info=FeedInfo(related=related), entries=tuple(_posts(kept, limit, pins)))]
     for source in sources:
-        own = newest_first(by_source.get(source.key, ()))[:limit]
+        own = _pinned_first(by_source.get(source.key, ()), pins, limit)
         info = FeedInfo(
             folder=source_folder(source),
             title=f"{source.name} (via {site.title})",
@@ -96,5 +170,5 @@ def plan_feeds(
             description=f"Partners' posts tagged {tag!r}, quoted and credited by {site.title}.",
             related=back,
         )
-        feeds.append(FeedContent(info=info, entries=tuple(select_for_publishing(tagged, limit))))
+        feeds.append(FeedContent(info=info, entries=tuple(_posts(tagged, limit, pins))))
     return feeds

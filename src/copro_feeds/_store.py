@@ -17,6 +17,9 @@
 * Opening checks the file (``PRAGMA quick_check``) before writing anything to it: a
   damaged or truncated database is refused with its path and left byte for byte as it
   was.
+* Editors' marks (hidden, pinned) live in ``editorial``, keyed like entries; each change
+  appends to ``audit_log`` in the same transaction, and bumps the generation so the
+  next publish applies it.
 * ``max_pages`` caps the file's size (``PRAGMA max_page_count``, per connection): a save
   that does not fit fails with "database or disk is full" and stores nothing.
 """
@@ -35,9 +38,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from copro_feeds._types import EditorialMarks, SourceState
+from copro_feeds._editorial import short_ref
+from copro_feeds._types import EditorialMarks, EntryKey, SourceState
 from copro_feeds.exceptions import StoreError
-from copro_feeds.types import Attribution, Entry
+from copro_feeds.types import Attribution, AuditRecord, EditorialAction, Entry
 
 BUSY_TIMEOUT_SECONDS = 10.0
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -80,6 +84,27 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX entries_by_published ON entries (published);
     CREATE INDEX entries_by_link ON entries (link);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+    """
+    ALTER TABLE entries ADD COLUMN language TEXT;
+    CREATE TABLE editorial (
+        source_key TEXT NOT NULL,
+        entry_id TEXT NOT NULL,
+        hidden INTEGER NOT NULL DEFAULT 0,
+        pinned_at TEXT,
+        PRIMARY KEY (source_key, entry_id)
+    );
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        source_key TEXT NOT NULL,
+        entry_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        link TEXT,
+        reason TEXT,
+        by TEXT
+    );
     """,
 )
 
@@ -309,15 +334,18 @@ class Store:
 
         An entry whose content is unchanged is not touched; an edited one is updated in
         place. Entries in ``undated_ids`` had no date in the feed: their stored
-        ``published`` (the first-seen time) is kept.
+        ``published`` (the first-seen time) is kept. A changed ``language`` alone is
+        saved without counting as an edit (entries stored before languages were kept
+        get theirs on the next fetch, without a flood of "updated").
         """
-        new = updated = 0
+        new = updated = relabelled = 0
         stamp = format_time(now)
         with self._transaction() as db:
             existing = {
-                row[0]: (row[1], row[2])
+                row[0]: (row[1], row[2], row[3])
                 for row in db.execute(
-                    "SELECT id, content_hash, published FROM entries WHERE source_key = ?",
+                    "SELECT id, content_hash, published, language FROM entries "
+                    "WHERE source_key = ?",
                     (state.key,),
                 )
             }
@@ -333,8 +361,11 @@ class Store:
                         row["published"] = existing[entry.id][1]
                     db.execute(_UPDATE_ENTRY, row)
                     updated += 1
+                elif existing[entry.id][2] != entry.language:
+                    db.execute(_UPDATE_LANGUAGE, row)
+                    relabelled += 1
             self._write_state(db, state)
-            if new or updated:  # in the same transaction: a crash cannot lose the mark
+            if new or updated or relabelled:  # in this transaction: a crash cannot lose it
                 db.execute(_BUMP_GENERATION)
         return SaveCounts(new=new, updated=updated)
 
@@ -355,9 +386,84 @@ class Store:
         )
         return [_entry_from_row(row, attributions[row["source_key"]]) for row in rows]
 
+    # -- editorial ---------------------------------------------------------------
+
     def editorial(self) -> EditorialMarks:
-        """The hidden and pinned entries (none yet: the editorial tables come next)."""
-        return EditorialMarks()
+        """The hidden entries, and the pinned ones with when they were pinned."""
+        rows = self._read("SELECT source_key, entry_id, hidden, pinned_at FROM editorial")
+        return EditorialMarks(
+            hidden=frozenset((row[0], row[1]) for row in rows if row[2]),
+            pinned={(row[0], row[1]): parse_time(row[3]) for row in rows if row[3] is not None},
+        )
+
+    def edit(
+        self,
+        action: EditorialAction,
+        entries: Sequence[Entry],
+        *,
+        reason: str | None,
+        by: str | None,
+        now: datetime,
+    ) -> list[AuditRecord]:
+        """Hide, unhide, pin or unpin ``entries``; return the audit records appended.
+
+        Entries already in the state asked for are left alone and not logged. The marks,
+        the audit records and the generation bump are one transaction.
+        """
+        records = []
+        stamp = format_time(now)
+        with self._transaction() as db:
+            current: dict[EntryKey, tuple[int, str | None]] = {
+                (row[0], row[1]): (row[2], row[3])
+                for row in db.execute(
+                    "SELECT source_key, entry_id, hidden, pinned_at FROM editorial"
+                )
+            }
+            for entry in entries:
+                key = (entry.source_key, entry.id)
+                hidden, pinned_at = current.get(key, (0, None))
+                if not _changes(action, hidden=bool(hidden), pinned=pinned_at is not None):
+                    continue
+                values = {"source_key": key[0], "entry_id": key[1], "stamp": stamp}
+                db.execute(_EDIT[action], values)
+                record = AuditRecord(
+                    at=now,
+                    action=action,
+                    ref=short_ref(*key),
+                    source_key=key[0],
+                    entry_id=key[1],
+                    title=entry.title,
+                    link=entry.link,
+                    reason=reason,
+                    by=by,
+                )
+                db.execute(_INSERT_AUDIT, {**_audit_row(record), "at": stamp})
+                records.append(record)
+            if records:
+                db.execute("DELETE FROM editorial WHERE hidden = 0 AND pinned_at IS NULL")
+                db.execute(_BUMP_GENERATION)
+        return records
+
+    def audit_log(self) -> list[AuditRecord]:
+        """Every editorial action, oldest first."""
+        rows = self._read(
+            "SELECT at, action, source_key, entry_id, title, link, reason, by "
+            "FROM audit_log ORDER BY id"
+        )
+        return [
+            AuditRecord(
+                at=parse_time(row["at"]),
+                action=EditorialAction(row["action"]),
+                ref=short_ref(row["source_key"], row["entry_id"]),
+                source_key=row["source_key"],
+                entry_id=row["entry_id"],
+                title=row["title"],
+                link=row["link"],
+                reason=row["reason"],
+                by=row["by"],
+            )
+            for row in rows
+        ]
 
     def entry_counts(self) -> dict[str, int]:
         """Number of stored entries per source key."""
@@ -384,6 +490,7 @@ class Store:
 _ENTRY_COLUMNS = (
     "source_key", "id", "link", "title", "authors", "published", "updated",
     "content_html", "excerpt", "categories", "content_hash", "first_seen", "last_changed",
+    "language",
 )  # fmt: skip
 _INSERT_ENTRY = (
     f"INSERT INTO entries ({', '.join(_ENTRY_COLUMNS)}) "  # noqa: S608
@@ -395,6 +502,32 @@ _UPDATE_ENTRY = (
         f"{c} = :{c}" for c in _ENTRY_COLUMNS if c not in ("source_key", "id", "first_seen")
     )
     + " WHERE source_key = :source_key AND id = :id"
+)
+_UPDATE_LANGUAGE = (
+    "UPDATE entries SET language = :language WHERE source_key = :source_key AND id = :id"
+)
+_UPSERT_MARK = (
+    "INSERT INTO editorial (source_key, entry_id, hidden, pinned_at) "
+    "VALUES (:source_key, :entry_id, {hidden}, {pinned_at}) "
+    "ON CONFLICT (source_key, entry_id) DO UPDATE SET {assignment}"
+)
+_EDIT = {
+    EditorialAction.HIDE: _UPSERT_MARK.format(hidden=1, pinned_at="NULL", assignment="hidden = 1"),
+    EditorialAction.UNHIDE: (
+        "UPDATE editorial SET hidden = 0 WHERE source_key = :source_key AND entry_id = :entry_id"
+    ),
+    EditorialAction.PIN: _UPSERT_MARK.format(
+        hidden=0, pinned_at=":stamp", assignment="pinned_at = :stamp"
+    ),
+    EditorialAction.UNPIN: (
+        "UPDATE editorial SET pinned_at = NULL "
+        "WHERE source_key = :source_key AND entry_id = :entry_id"
+    ),
+}
+_AUDIT_COLUMNS = ("at", "action", "source_key", "entry_id", "title", "link", "reason", "by")
+_INSERT_AUDIT = (
+    f"INSERT INTO audit_log ({', '.join(_AUDIT_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join(':' + c for c in _AUDIT_COLUMNS)})"
 )
 
 
@@ -412,6 +545,20 @@ def content_hash(entry: Entry, *, undated: bool) -> str:
     return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
 
 
+def _changes(action: EditorialAction, *, hidden: bool, pinned: bool) -> bool:
+    """True when ``action`` changes an entry with these marks."""
+    return {
+        EditorialAction.HIDE: not hidden,
+        EditorialAction.UNHIDE: hidden,
+        EditorialAction.PIN: not pinned,
+        EditorialAction.UNPIN: pinned,
+    }[action]
+
+
+def _audit_row(record: AuditRecord) -> dict[str, Any]:
+    return {column: getattr(record, column) for column in _AUDIT_COLUMNS if column != "at"}
+
+
 def _entry_row(entry: Entry, digest: str, stamp: str) -> dict[str, Any]:
     return {
         "source_key": entry.source_key,
@@ -427,6 +574,7 @@ def _entry_row(entry: Entry, digest: str, stamp: str) -> dict[str, Any]:
         "content_hash": digest,
         "first_seen": stamp,
         "last_changed": stamp,
+        "language": entry.language,
     }
 
 
@@ -442,6 +590,7 @@ def _entry_from_row(row: sqlite3.Row, attribution: Attribution) -> Entry:
         content_html=row["content_html"],
         excerpt=row["excerpt"],
         categories=tuple(json.loads(row["categories"])),
+        language=row["language"],
     )
 
 

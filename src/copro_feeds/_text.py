@@ -136,6 +136,30 @@ def sanitise_html(html: str) -> str:
     return xml_safe(cleaned).lstrip("\ufeff")
 
 
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def rebase_headings(safe_html: str, top: int) -> str:
+    """Sanitised HTML with its headings moved so the highest is ``h<top>``.
+
+    Levels keep their order and gaps (h1, h3 with ``top=3`` become h3, h5), none goes
+    below h6. Only whole tags are read (a ``<h1`` inside an attribute value is text), so
+    the input must be sanitised HTML, where every ``<`` in text is escaped.
+    """
+    tags = [tag for tag in _TAG.finditer(safe_html) if tag[2].lower() in _HEADINGS]
+    if not tags:
+        return safe_html
+    shift = top - min(int(tag[2][1]) for tag in tags)
+
+    def move(tag: re.Match[str]) -> str:
+        if tag[2].lower() not in _HEADINGS:
+            return tag[0]
+        level = min(int(tag[2][1]) + shift, len(_HEADINGS))
+        return f"<{tag[1]}h{level}{tag[0][len(tag[1]) + 3 :]}"
+
+    return _TAG.sub(move, safe_html)
+
+
 def html_to_text(html: str) -> str:
     """Plain text of an HTML fragment: tags removed, entities decoded, image alt text kept."""
     with warnings.catch_warnings():

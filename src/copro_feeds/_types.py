@@ -26,7 +26,11 @@ class FetchResponse:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RawEntry:
-    """One entry as the parser read it, before normalising. HTML is not yet sanitised."""
+    """One entry as the parser read it, before normalising. HTML is not yet sanitised.
+
+    ``language`` is the entry's own language as the feed declares it (``dc:language``,
+    or the ``xml:lang`` of its content or title), not yet checked; None when it has none.
+    """
 
     guid: str | None
     guid_is_link: bool
@@ -39,11 +43,16 @@ class RawEntry:
     content: str | None
     content_is_html: bool
     categories: tuple[str, ...]
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ParsedFeed:
-    """A parsed feed: its own metadata and entries, plus survivable parser warnings."""
+    """A parsed feed: its own metadata and entries, plus survivable parser warnings.
+
+    ``language`` is the feed's (RSS ``<language>``, the root's ``xml:lang``, else the
+    Content-Language header), not yet checked; None when it declares none.
+    """
 
     version: str
     title: str | None
@@ -51,6 +60,7 @@ class ParsedFeed:
     author: str | None
     entries: tuple[RawEntry, ...]
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

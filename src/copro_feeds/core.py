@@ -23,9 +23,10 @@ from pathlib import Path
 from types import TracebackType
 
 from copro_feeds import _policy
-from copro_feeds._dedupe import select_for_publishing
 from copro_feeds._digest import Digest, SourceFacts, digest, homepage_for
 from copro_feeds._discover import advertised_feeds, common_feed_urls
+from copro_feeds._editorial import entry_key, every_copy, resolve
+from copro_feeds._explain import Survey, explain, take_survey
 from copro_feeds._fetch import Fetcher
 from copro_feeds._parse import looks_like_html, parse_feed
 from copro_feeds._publish import (
@@ -36,9 +37,9 @@ from copro_feeds._publish import (
     public_base,
     publish,
 )
-from copro_feeds._roundup import plan_roundups
+from copro_feeds._roundup import period_start, plan_roundups
 from copro_feeds._sandbox import Sandbox
-from copro_feeds._select import kept_entries, plan_feeds
+from copro_feeds._select import combined_selection, plan_feeds
 from copro_feeds._store import Store
 from copro_feeds._types import FetchResponse, SourceState
 from copro_feeds.config import Config, FetchConfig, SourceConfig
@@ -50,7 +51,19 @@ from copro_feeds.exceptions import (
     PublishError,
     StoreError,
 )
-from copro_feeds.types import Attribution, Entry, Outcome, RunReport, SourceResult, SourceStatus
+from copro_feeds.types import (
+    Attribution,
+    AuditRecord,
+    EditorialAction,
+    Entry,
+    EntryState,
+    Explanation,
+    Outcome,
+    RunReport,
+    SourceResult,
+    SourceStatus,
+    StoredEntry,
+)
 
 log = logging.getLogger("copro_feeds")
 
@@ -399,21 +412,30 @@ class Aggregator:
         feed_url = state.effective_url
         homepage = homepage_for(feed_url, source.homepage, state.homepage)
         return Attribution(
-            source_key=source.key, name=source.name, homepage=homepage, feed_url=feed_url
+            source_key=source.key,
+            name=source.name,
+            homepage=homepage,
+            feed_url=feed_url,
+            licence=source.licence,
+            display=source.display,
         )
 
     def entries(self, limit: int | None = None) -> list[Entry]:
-        """The combined feed's entries, newest first: filtered, deduplicated, at most ``limit``.
+        """The combined feed's entries: filtered, deduplicated, at most ``limit``.
 
-        ``limit`` defaults to ``[output] max_entries``.
+        Pinned posts first (``pinned=True``), then the newest; hidden posts are left out.
+        ``limit`` defaults to ``[output] max_entries`` (pinned posts are never cut).
         """
         stored = self._store.entries(self._attributions())
-        kept = kept_entries(stored, self.config.active_sources)
-        return select_for_publishing(kept, limit or self.config.output.max_entries)
+        limit = limit or self.config.output.max_entries
+        marks = self._store.editorial()
+        return combined_selection(stored, self.config.active_sources, limit, marks=marks)
 
-    def _attributions(self) -> dict[str, Attribution]:
+    def _attributions(self, *, disabled: bool = False) -> dict[str, Attribution]:
+        """Each active source's attribution by key (the disabled ones' too if asked)."""
         states = self._store.states()
-        return {s.key: self._attribution(s, states[s.key]) for s in self.config.active_sources}
+        sources = self.config.sources if disabled else self.config.active_sources
+        return {s.key: self._attribution(s, states[s.key]) for s in sources}
 
     def publish(self) -> list[Path]:
         """Render every output from the store now; return the files that changed."""
@@ -441,7 +463,7 @@ class Aggregator:
         roundups = (
             plan_roundups(stored, sources, self.config.digest, marks, self._clock())
             if self.config.digest.enabled
-            else []
+            else None
         )
         # Forget the last fingerprint first: if this publish fails, the next cycle retries.
         self._store.set_meta(_PUBLISH_FINGERPRINT, "")
@@ -484,9 +506,10 @@ class Aggregator:
         self._store.set_meta(_WEBSUB_PENDING, json.dumps(failed))
 
     def _fingerprint(self) -> str:
-        """A digest of what shapes the outputs: the stored entries' generation and the
-        configuration (not fetching details). A crash between saving and publishing
-        leaves the old fingerprint stored, so the next cycle publishes."""
+        """A digest of what shapes the outputs: the stored entries' generation, the
+        configuration (not fetching details) and, with ``[digest]``, the current period.
+        A crash between saving and publishing leaves the old fingerprint stored, so the
+        next cycle publishes."""
         config = self.config
         shape = [
             self._store.generation(),
@@ -498,6 +521,11 @@ class Aggregator:
                 for s in config.sources
             ],
             _folder_digest(config.output.templates),
+            repr(config.digest),
+            # a period that ends brings a new roundup, even when no source changed
+            period_start(self._clock(), config.digest).isoformat()
+            if config.digest.enabled
+            else None,
         ]
         return hashlib.sha256(json.dumps(shape, default=list).encode()).hexdigest()
 
@@ -521,6 +549,109 @@ class Aggregator:
             )
             for source in self.config.sources
         ]
+
+    # -- editorial control -------------------------------------------------------
+
+    def stored_entries(
+        self,
+        source: str | None = None,
+        state: EntryState | None = None,
+        limit: int | None = None,
+    ) -> list[StoredEntry]:
+        """Every stored entry of the configured sources, newest first, with its state.
+
+        ``source`` keeps one partner's entries (by key; ``KeyError`` if not configured),
+        ``state`` the entries in that state; ``limit`` caps the list.
+        """
+        if source is not None and source not in {s.key for s in self.config.sources}:
+            raise KeyError(source)
+        chosen = [
+            placed
+            for placed in self._survey().placed
+            if source in (None, placed.entry.source_key) and state in (None, placed.state)
+        ]
+        return chosen if limit is None else chosen[:limit]
+
+    def find_entries(self, ref: str) -> list[StoredEntry]:
+        """The stored entries ``ref`` names, newest first.
+
+        ``ref`` is an entry's link (naming every copy of the post), its ``ref`` from
+        :meth:`stored_entries` (or a unique prefix of 6 hex digits or more), its id in our
+        feeds, or the partner's own id. Raises EntryNotFoundError, or AmbiguousEntryError
+        when it names several posts.
+        """
+        survey = self._survey()
+        matched = resolve(ref, [placed.entry for placed in survey.placed])
+        return [survey.by_key[entry_key(entry)] for entry in matched]
+
+    def hide(self, ref: str, reason: str, *, by: str | None = None) -> list[AuditRecord]:
+        """Take a post down: every copy of the post ``ref`` names leaves every output.
+
+        ``reason`` is required (``ValueError`` if blank) and kept in the audit log with
+        ``by``. Returns the records logged: none when the post was already hidden. The
+        outputs change at the next publish (:meth:`publish`, or the next
+        :meth:`run_once`).
+        """
+        if not reason.strip():
+            raise ValueError("hiding an entry needs a reason")
+        return self._edit(EditorialAction.HIDE, ref, reason, by)
+
+    def unhide(
+        self, ref: str, reason: str | None = None, *, by: str | None = None
+    ) -> list[AuditRecord]:
+        """Undo :meth:`hide` for the post ``ref`` names; returns the records logged."""
+        return self._edit(EditorialAction.UNHIDE, ref, reason, by)
+
+    def pin(
+        self, ref: str, reason: str | None = None, *, by: str | None = None
+    ) -> list[AuditRecord]:
+        """Keep the post ``ref`` names at the top of the feeds (latest pin first).
+
+        A pinned post is never cut by ``[output] max_entries``. Returns the records logged.
+        """
+        return self._edit(EditorialAction.PIN, ref, reason, by)
+
+    def unpin(
+        self, ref: str, reason: str | None = None, *, by: str | None = None
+    ) -> list[AuditRecord]:
+        """Undo :meth:`pin` for the post ``ref`` names; returns the records logged."""
+        return self._edit(EditorialAction.UNPIN, ref, reason, by)
+
+    def _edit(
+        self, action: EditorialAction, ref: str, reason: str | None, by: str | None
+    ) -> list[AuditRecord]:
+        """Apply ``action`` to every stored copy of the post ``ref`` names."""
+        stored = self._store.entries(self._attributions(disabled=True))
+        copies = every_copy(stored, resolve(ref, stored))
+        reason = (reason or "").strip() or None
+        return self._store.edit(action, copies, reason=reason, by=by, now=self._clock())
+
+    def audit_log(self) -> list[AuditRecord]:
+        """Every hide, unhide, pin and unpin, oldest first."""
+        return self._store.audit_log()
+
+    def explain(self, ref: str) -> Explanation:
+        """Why the entry ``ref`` names is, or is not, in the combined feed.
+
+        For a link naming several copies, the copy the feed shows (or would) is explained.
+        Raises like :meth:`find_entries`.
+        """
+        survey = self._survey()
+        matched = {entry_key(e) for e in resolve(ref, [p.entry for p in survey.placed])}
+        copies = survey.copies(survey.by_key[next(iter(matched))].entry)
+        target = next(copy for copy in copies if entry_key(copy.entry) in matched)
+        return explain(target, survey, self.config.sources, self._store.audit_log())
+
+    def _survey(self) -> Survey:
+        """Every stored entry placed, from the selection the publisher makes."""
+        stored = self._store.entries(self._attributions(disabled=True))
+        active = self.config.active_sources
+        keys = {source.key for source in active}
+        limit = self.config.output.max_entries
+        marks = self._store.editorial()
+        live = [entry for entry in stored if entry.source_key in keys]
+        selection = combined_selection(live, active, limit, marks=marks)
+        return take_survey(stored, self.config.sources, selection, marks, limit)
 
 
 def _folder_digest(folder: Path | None) -> str:

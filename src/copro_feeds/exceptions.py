@@ -13,6 +13,8 @@ Every error the library raises on purpose derives from :class:`CoproFeedsError`:
     │   │       └── GoneError         410 Gone: polling stops until the config changes
     │   └── ParseError         the body is not a usable feed
     ├── StoreError             the SQLite database failed
+    ├── EntryNotFoundError     ENTRY (hide, pin, explain …) names no stored entry
+    │   └── AmbiguousEntryError   ENTRY names several posts (carries candidates)
     └── PublishError           an output file could not be written
 
 Batch operations (:meth:`Aggregator.run_once`) never raise ``FeedError``: they return
@@ -84,6 +86,21 @@ class ParseError(FeedError):
 
 class StoreError(CoproFeedsError):
     """The SQLite store failed (locked, full, corrupt)."""
+
+
+class EntryNotFoundError(CoproFeedsError):
+    """No stored entry matches the reference given (a link, a ref or an id)."""
+
+
+class AmbiguousEntryError(EntryNotFoundError):
+    """The reference matches several different posts: give more of it.
+
+    ``candidates`` lists each match: its ref and its title.
+    """
+
+    def __init__(self, message: str, *, candidates: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.candidates = candidates
 
 
 class PublishError(CoproFeedsError):

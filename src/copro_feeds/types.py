@@ -173,3 +173,93 @@ class SourceStatus:
     next_due: datetime | None
     gone: bool
     enabled: bool = True
+
+
+class EntryState(enum.StrEnum):
+    """Where a stored entry stands in the combined feed (``copro-feeds entries --state``).
+
+    ``PUBLISHED`` and ``PINNED`` entries are in it; the others are not: ``HIDDEN`` by an
+    editor, ``DISABLED`` (the partner has ``enabled = false``), ``FILTERED`` out by the
+    partner's include/exclude words, ``MERGED`` into a copy of the same post from another
+    partner, or ``OLDER`` than the newest ``[output] max_entries`` posts.
+    """
+
+    PUBLISHED = "published"
+    PINNED = "pinned"
+    HIDDEN = "hidden"
+    DISABLED = "disabled"
+    FILTERED = "filtered"
+    MERGED = "merged"
+    OLDER = "older"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredEntry:
+    """A stored entry with its short reference and its place in the combined feed.
+
+    ``ref`` is ``<source key>/<10 hex digits>``, as ``copro-feeds entries`` shows it;
+    editorial commands and :meth:`~copro_feeds.Aggregator.explain` accept it.
+    ``state_text`` says the state in plain words ("merged into scope/1a2b3c4d5e",
+    "beyond the newest 50").
+    """
+
+    ref: str
+    entry: Entry
+    state: EntryState
+    state_text: str
+
+    @property
+    def in_feed(self) -> bool:
+        """True when the combined feed holds this entry."""
+        return self.state in (EntryState.PUBLISHED, EntryState.PINNED)
+
+
+class EditorialAction(enum.StrEnum):
+    """An editor's action on a post, as recorded in the audit log."""
+
+    HIDE = "hide"
+    UNHIDE = "unhide"
+    PIN = "pin"
+    UNPIN = "unpin"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditRecord:
+    """One line of the audit log: an editorial action on one stored entry.
+
+    Hiding or pinning a post acts on every stored copy of it (one record per copy).
+    ``by`` is who did it (the login name, for the command), when known.
+    """
+
+    at: datetime
+    action: EditorialAction
+    ref: str
+    source_key: str
+    entry_id: str
+    title: str
+    link: str | None
+    reason: str | None = None
+    by: str | None = None
+
+    def __post_init__(self) -> None:
+        require_utc(self.at, "at")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Explanation:
+    """Why an entry is, or is not, in the combined feed (``copro-feeds explain``).
+
+    ``entry`` is the entry explained; ``copies`` is every stored copy of the same post
+    (``entry`` among them), the one the combined feed would show first. ``lines`` are
+    plain sentences for people: sources, filters, duplicates, editors' marks, position
+    and excerpt.
+    """
+
+    entry: StoredEntry
+    copies: tuple[StoredEntry, ...]
+    lines: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """The explanation as one text, a sentence a line."""
+        return "\n".join(self.lines)

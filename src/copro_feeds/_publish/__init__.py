@@ -6,14 +6,17 @@ Output files (under ``[output] dir``)::
     atom.xml  rss.xml  feed.json  index.html  sources.opml  feed.xsl  style.css
     sources/<source slug>/atom.xml  rss.xml  feed.json  index.html
     tags/<tag slug>/atom.xml  rss.xml  feed.json  index.html
+    digest.xml  digest/index.html  digest/<first day of a period>.html   (with [digest])
 
 The ``index.html`` pages (see ``_html``) come from Jinja2 templates: a user's
 ``[output] templates`` folder first, then the package's own.
 
 Every file is written atomically and only when its bytes change. Feed folders of
-partners or tags no longer configured are removed. Hidden files in the folder belong to
-the publisher and are never served: ``.copro-lock`` (one publisher at a time) and
-``.copro-tmp-*`` (files being written; those a crash left are removed by the next publish).
+partners or tags no longer configured are removed, and so are roundup pages no longer
+listed (all of ``digest.xml`` and ``digest/`` when the roundup is turned off). Hidden
+files in the folder belong to the publisher and are never served: ``.copro-lock`` (one
+publisher at a time) and ``.copro-tmp-*`` (files being written; those a crash left are
+removed by the next publish).
 
 One bad entry never aborts a publish: every text is made XML-safe first (control
 characters, lone surrogates and U+FFFE/U+FFFF removed; links that are not http(s)
@@ -60,7 +63,15 @@ from copro_feeds._publish._model import (
     published_id,
 )
 from copro_feeds._publish._opml import OutlineFeed, read_opml, render_opml
-from copro_feeds._roundup import Roundup
+from copro_feeds._publish._roundup import (
+    DIGEST_FILE,
+    DIGEST_FOLDER,
+    Roundup,
+    RoundupFeed,
+    RoundupSection,
+    render_roundup_atom,
+)
+from copro_feeds._publish._roundup_pages import render_roundup_pages
 from copro_feeds._text import collapse_whitespace, xml_safe
 from copro_feeds.config import SiteConfig
 from copro_feeds.exceptions import PublishError
@@ -69,6 +80,8 @@ from copro_feeds.types import Attribution, Entry
 __all__ = [
     "ATOM_FILE",
     "CSS_FILE",
+    "DIGEST_FILE",
+    "DIGEST_FOLDER",
     "FEED_FILES",
     "INDEX_FILE",
     "JSON_FILE",
@@ -82,6 +95,9 @@ __all__ = [
     "FeedContent",
     "FeedInfo",
     "OutlineFeed",
+    "Roundup",
+    "RoundupFeed",
+    "RoundupSection",
     "attribution_html",
     "clean_attribution",
     "clean_entry",
@@ -97,6 +113,7 @@ __all__ = [
     "render_json_feed",
     "render_opml",
     "render_pages",
+    "render_roundup_atom",
     "render_rss",
     "write_if_changed",
 ]
@@ -171,6 +188,32 @@ def clean_entry(entry: Entry) -> Entry:
     )
 
 
+def _clean_post(entry: Entry) -> Entry:
+    """``entry`` cleaned like :func:`clean_entry`, with every partner credited for it."""
+    cleaned = clean_entry(entry)
+    return replace(cleaned, also_via=tuple(clean_attribution(a) for a in cleaned.also_via))
+
+
+def _clean_roundups(feed: RoundupFeed) -> RoundupFeed:
+    """``feed`` with every title, heading and post safe to publish (see clean_entry)."""
+    roundups = tuple(
+        replace(
+            roundup,
+            title=_clean_text(roundup.title) or UNTITLED,
+            posts=tuple(_clean_post(entry) for entry in roundup.posts),
+            sections=tuple(
+                RoundupSection(
+                    heading=_clean_text(section.heading) or UNTITLED,
+                    entries=tuple(_clean_post(entry) for entry in section.entries),
+                )
+                for section in roundup.sections
+            ),
+        )
+        for roundup in feed.roundups
+    )
+    return replace(feed, roundups=roundups)
+
+
 def _render(render: Renderer, entries: Sequence[Entry], site: SiteConfig, info: FeedInfo) -> bytes:
     """One file's bytes; entries the format refuses are left out, each with a warning."""
     try:
@@ -212,15 +255,15 @@ def render_files(
     site: SiteConfig,
     *,
     templates: Path | None = None,
-    roundups: Sequence[Roundup] = (),
+    roundups: RoundupFeed | None = None,
 ) -> dict[str, bytes]:
     """Every output file's bytes, by path relative to the output folder.
 
     ``templates`` is a folder of Jinja2 templates overriding the shipped ones for the
     HTML pages. Pure and deterministic: the same arguments (and templates) give the same
-    bytes. ``roundups``: the ``[digest]`` periods to publish (not rendered yet).
+    bytes. ``roundups`` is the ``[digest]`` feed (``digest.xml`` and the ``digest/``
+    pages), or None when the roundup is off.
     """
-    del roundups
     files: dict[str, bytes] = {}
     cleaned: list[FeedContent] = []
     for feed in feeds:
@@ -233,6 +276,13 @@ def render_files(
     files[OPML_FILE] = render_opml(attributions, site)
     files[XSL_FILE] = stylesheet()
     files.update(render_pages(cleaned, attributions, site, templates=templates))
+    if roundups is not None:
+        digest = _clean_roundups(roundups)
+        try:
+            files[DIGEST_FILE] = render_roundup_atom(digest, site)
+        except ValueError as error:  # lxml's and feedgen's refusals
+            raise PublishError(f"cannot render {DIGEST_FILE}: {error}") from error
+        files.update(render_roundup_pages(digest, cleaned, attributions, site, templates=templates))
     return files
 
 
@@ -243,7 +293,7 @@ def publish(
     directory: Path,
     *,
     templates: Path | None = None,
-    roundups: Sequence[Roundup] = (),
+    roundups: RoundupFeed | None = None,
 ) -> list[Path]:
     """Write every output into ``directory``; return the files actually rewritten.
 
@@ -271,6 +321,7 @@ def publish(
             if write_if_changed(directory / name, data)
         ]
         _remove_unlisted_feed_folders(directory, {feed.info.folder for feed in feeds})
+        _remove_unlisted_roundups(directory, files)
     return written
 
 
@@ -279,3 +330,21 @@ def _remove_unlisted_feed_folders(directory: Path, folders: set[str]) -> None:
         for folder in sorted((directory / group).glob("*/")):
             if folder.is_dir() and f"{group}/{folder.name}/" not in folders:
                 shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_unlisted_roundups(directory: Path, files: dict[str, bytes]) -> None:
+    """Remove roundup pages no longer published; everything of it when it is off."""
+    if DIGEST_FILE not in files:
+        _remove(directory / DIGEST_FILE)
+        shutil.rmtree(directory / DIGEST_FOLDER, ignore_errors=True)
+        return
+    for page in sorted((directory / DIGEST_FOLDER).glob("*.html")):
+        if DIGEST_FOLDER + page.name not in files:
+            _remove(page)
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as error:  # like a stale feed folder: tried again at the next publish
+        log.warning("cannot remove %s: %s", path, describe(error))

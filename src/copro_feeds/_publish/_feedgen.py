@@ -1,10 +1,13 @@
 """Entries → Atom 1.0 and RSS 2.0 bytes through feedgen (the only module using it).
 
-Every entry carries its excerpt and attribution twice: machine-readable (Atom
-``<source>`` with the partner's name, homepage and feed; RSS ``<source url>``) and visible
-("Via Scope — read the full post"). Output is deterministic: the same entries give the
-same bytes. Each document starts with an ``xml-stylesheet`` instruction, so a browser
-shows a readable page instead of raw XML.
+Every entry carries its excerpt (or, by its partner's ``display``, the headline alone or
+the whole post) and attribution twice: machine-readable (Atom ``<source>`` with the first
+partner's name, homepage and feed; RSS ``<source url>``) and visible ("Via Scope — read
+the full post", naming every partner that carried it). A partner's licence is also the
+entry's Atom ``<rights>`` and RSS ``dc:rights``; an entry in another language than the
+feed's says so (Atom ``xml:lang``, RSS ``dc:language``). Output is deterministic: the
+same entries give the same bytes. Each document starts with an ``xml-stylesheet``
+instruction, so a browser shows a readable page instead of raw XML.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from copro_feeds._publish._model import (
     RSS_FILE,
     FeedInfo,
     entry_html,
+    entry_language,
+    entry_summary,
     public_url,
     published_id,
     stylesheet_href,
@@ -40,16 +45,21 @@ UNTITLED = "Untitled post"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 GENERATOR_URI = "https://github.com/copro-feeds/copro_feeds"
 _ATOM_NS = "http://www.w3.org/2005/Atom"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 class _SourceExtension(BaseEntryExtension):  # type: ignore[misc]
-    """Writes the attribution feedgen cannot: a full Atom ``<source>``, and RSS ``<source>``."""
+    """Writes what feedgen cannot: a full Atom ``<source>``, RSS ``<source>``, and the Atom
+    entry's ``xml:lang`` (``language``, when it is not the feed's)."""
 
     def __init__(self) -> None:
         self.entry: Entry | None = None
+        self.language: str | None = None
 
     def extend_atom(self, element: Any) -> Any:
         assert self.entry is not None
+        if self.language:
+            element.set(_XML_LANG, self.language)
         source = self.entry.attribution
         # feedgen builds Atom elements without a namespace and declares it on the root.
         node = etree.SubElement(element, "source")
@@ -123,6 +133,14 @@ def _feed_entry(entry: Entry, site: SiteConfig) -> Any:
     item.load_extension("dc", atom=False, rss=True)
     item.register_extension("copro", extension_class_entry=_SourceExtension)
     item.copro.entry = entry
+    language = entry_language(entry, site.language)
+    item.copro.language = language
+    if language:
+        item.dc.dc_language(language)
+    licence = xml_safe(entry.attribution.licence or "").strip()
+    if licence:
+        item.rights(licence)
+        item.dc.dc_rights([licence])
     item.id(published_id(entry, site))
     item.guid(published_id(entry, site), permalink=False)
     item.title(collapse_whitespace(xml_safe(entry.title)) or UNTITLED)
@@ -135,9 +153,12 @@ def _feed_entry(entry: Entry, site: SiteConfig) -> Any:
     for category in entry.categories:
         item.category(term=xml_safe(category))
     # description() also sets Atom content (untyped): content() must come after it.
-    item.description(xml_safe(entry_html(entry)))
-    item.content(xml_safe(entry_html(entry)), type="html")
-    item.summary(xml_safe(entry.excerpt) or xml_safe(entry.title))
+    content = xml_safe(entry_html(entry))
+    item.description(content)
+    item.content(content, type="html")
+    summary = entry_summary(entry)
+    if summary is not None:
+        item.summary(xml_safe(summary) or xml_safe(entry.title))
     return item
 
 

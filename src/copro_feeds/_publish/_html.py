@@ -29,19 +29,25 @@ from copro_feeds._publish._model import (
     RSS_FILE,
     FeedContent,
     FeedInfo,
+    credits,
+    entry_language,
+    full_html,
     public_url,
+    separators,
 )
-from copro_feeds._text import collapse_whitespace, xml_safe
+from copro_feeds._text import collapse_whitespace, rebase_headings, xml_safe
 from copro_feeds.config import SiteConfig
 from copro_feeds.exceptions import PublishError
-from copro_feeds.types import Attribution, Entry
+from copro_feeds.types import Attribution, Display, Entry
 
 INDEX_FILE = "index.html"
 CSS_FILE = "style.css"
 PAGE_TEMPLATE = "index.html"
 DEFAULT_LANGUAGE = "en"
+# Entry titles are h2, so a full post's own headings start at h3.
+CONTENT_TOP_HEADING = 3
 DEFAULT_DESCRIPTION = (
-    "The newest posts from our partners, each with a short excerpt. "
+    "The newest posts from our partners, most with a short excerpt. "
     "Follow a title to read the full post on the partner's own website."
 )
 _MONTHS = (
@@ -76,21 +82,39 @@ class FeedLink:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Credit:
+    """One partner in an entry's credit line; ``before`` is what precedes its name in the
+    list ("", ", " or " and "), ``homepage`` its website as a safe link (or None)."""
+
+    before: str
+    name: str
+    homepage: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EntryView:
     """One entry as the page shows it.
 
-    ``link`` is the original post, else the partner's homepage, else None. ``lang`` is the
-    entry's language when it differs from the page's, else None: entries carry no language
-    yet, so it is always None for now and templates emit no ``lang`` for it.
+    ``link`` is the original post, else the partner's homepage, else None. ``partner`` and
+    ``partner_homepage`` are the first partner (whose post it is); ``credits`` lists every
+    partner that carried it, that one first. ``excerpt`` is empty unless the partner's
+    ``display`` is the excerpt; ``content_html`` is the whole post, sanitised, with its
+    headings below the entry's title, when it is ``"full"`` (else empty). ``licence`` is
+    the partner's licence or None; ``pinned`` is True for a post an editor pinned; ``lang``
+    is the entry's language when it differs from the page's, else None.
     """
 
     title: str
     link: str | None
     partner: str
     partner_homepage: str | None
+    credits: tuple[Credit, ...]
     published: str
     published_text: str
     excerpt: str
+    content_html: str
+    licence: str | None
+    pinned: bool
     tags: tuple[str, ...]
     lang: str | None = None
 
@@ -159,19 +183,29 @@ def _homepage(source: Attribution) -> str | None:
     return _web_url(source.homepage) or _web_url(f"{feed.scheme}://{feed.netloc}/")
 
 
-def _entry_view(entry: Entry) -> EntryView:
-    """What the page shows of ``entry`` (the hook for a per-entry ``lang`` when entries
-    gain a language)."""
+def _entry_view(entry: Entry, page_lang: str) -> EntryView:
+    """What a page in ``page_lang`` shows of ``entry``."""
     homepage = _homepage(entry.attribution)
+    names = credits(entry)
+    display = entry.attribution.display
+    full = display is Display.FULL
     return EntryView(
         title=entry.title,
         link=entry.link or homepage,
         partner=entry.attribution.name,
         partner_homepage=homepage,
+        credits=tuple(
+            Credit(before=before, name=_clean(source.name), homepage=_homepage(source))
+            for before, source in zip(separators(len(names)), names, strict=True)
+        ),
         published=machine_date(entry.published),
         published_text=readable_date(entry.published),
-        excerpt=entry.excerpt,
+        excerpt=entry.excerpt if display is Display.EXCERPT else "",
+        content_html=rebase_headings(full_html(entry), CONTENT_TOP_HEADING) if full else "",
+        licence=_clean(entry.attribution.licence or "") or None,
+        pinned=entry.pinned,
         tags=entry.categories,
+        lang=entry_language(entry, page_lang),
     )
 
 
@@ -230,8 +264,9 @@ def _page(
         for folder in folders
         if folder.startswith(_TAGS)
     )
+    lang = site.language or DEFAULT_LANGUAGE
     return Page(
-        lang=site.language or DEFAULT_LANGUAGE,
+        lang=lang,
         site_title=site_title,
         title=heading if not info.folder else f"{heading} \N{EN DASH} {site_title}",
         heading=heading,
@@ -240,7 +275,7 @@ def _page(
         home=f"{root}{INDEX_FILE}",
         is_home=not info.folder,
         stylesheet=f"{root}{CSS_FILE}",
-        entries=tuple(_entry_view(entry) for entry in feed.entries),
+        entries=tuple(_entry_view(entry, lang) for entry in feed.entries),
         partners=partners,
         topics=topics,
         feeds=_subscribe(info, site),

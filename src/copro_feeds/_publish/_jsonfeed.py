@@ -1,7 +1,11 @@
 """Entries → JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/).
 
-Each item carries ``summary`` (the excerpt), ``content_html`` (excerpt and credit) and
-the partner in a ``_copro`` extension object: ``{"source": {"name", "homepage", "feed_url"}}``.
+Each item carries ``summary`` (the excerpt; none when the partner's ``display`` is the
+headline), ``content_html`` (the excerpt, nothing or the whole post, then the credit),
+``language`` when it is not the feed's, and the partners in a ``_copro`` extension object:
+``{"source": {"name", "homepage", "feed_url", "licence"?}, "also_via"?: [{"name",
+"homepage", "feed_url"}, …]}`` (``licence`` only when the partner has one; ``also_via``,
+the other partners that carried the same post, only when there are any).
 """
 
 from __future__ import annotations
@@ -16,14 +20,39 @@ from copro_feeds._publish._model import (
     MAIN_FEED,
     FeedInfo,
     entry_html,
+    entry_language,
+    entry_summary,
     public_url,
     published_id,
 )
 from copro_feeds._text import xml_safe
 from copro_feeds.config import SiteConfig
-from copro_feeds.types import Entry
+from copro_feeds.types import Attribution, Entry
 
 VERSION = "https://jsonfeed.org/version/1.1"
+
+
+def _partner(source: Attribution) -> dict[str, str]:
+    return {
+        "name": xml_safe(source.name),
+        "homepage": source.homepage,
+        "feed_url": source.feed_url,
+    }
+
+
+def _extension(entry: Entry) -> dict[str, Any]:
+    """The ``_copro`` object: the partner (with its licence) and the others credited."""
+    source = _partner(entry.attribution)
+    licence = xml_safe(entry.attribution.licence or "").strip()
+    if licence:
+        source["licence"] = licence
+    extension: dict[str, Any] = {
+        "about": "https://github.com/copro-feeds/copro_feeds",
+        "source": source,
+    }
+    if entry.also_via:
+        extension["also_via"] = [_partner(other) for other in entry.also_via]
+    return extension
 
 
 def _item(entry: Entry, site: SiteConfig) -> dict[str, Any]:
@@ -32,22 +61,24 @@ def _item(entry: Entry, site: SiteConfig) -> dict[str, Any]:
         "id": published_id(entry, site),
         "url": entry.link or source.homepage,
         "title": xml_safe(entry.title),
-        "summary": xml_safe(entry.excerpt),
-        "content_html": xml_safe(entry_html(entry)),
-        "date_published": entry.published.isoformat(),
-        "date_modified": entry.updated.isoformat(),
-        "authors": [{"name": xml_safe(name)} for name in entry.authors or (source.name,)],
-        "_copro": {
-            "about": "https://github.com/copro-feeds/copro_feeds",
-            "source": {
-                "name": source.name,
-                "homepage": source.homepage,
-                "feed_url": source.feed_url,
-            },
-        },
     }
+    summary = entry_summary(entry)
+    if summary is not None:
+        item["summary"] = xml_safe(summary)
+    item.update(
+        {
+            "content_html": xml_safe(entry_html(entry)),
+            "date_published": entry.published.isoformat(),
+            "date_modified": entry.updated.isoformat(),
+            "authors": [{"name": xml_safe(name)} for name in entry.authors or (source.name,)],
+        }
+    )
     if entry.categories:
         item["tags"] = [xml_safe(category) for category in entry.categories]
+    language = entry_language(entry, site.language)
+    if language:
+        item["language"] = language
+    item["_copro"] = _extension(entry)
     return item
 
 

@@ -1,4 +1,11 @@
-"""What every output format shares: which feeds exist, their URLs, entry ids and credit text."""
+"""What every output format shares: which feeds exist, their URLs, entry ids and credit text.
+
+How much of a post is republished follows its partner's ``display`` (see
+:class:`~copro_feeds.types.Display`): the excerpt, the title alone, or the whole sanitised
+post; the credit line always follows. The credit names every partner that carried the
+post ("Via Scope and the Scottish Co-production Network"), then the first partner's
+licence when it has one, then the link to the full post.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +14,9 @@ import html
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from copro_feeds._text import sanitise_html
 from copro_feeds.config import SiteConfig
-from copro_feeds.types import Attribution, Entry
+from copro_feeds.types import Attribution, Display, Entry
 
 ATOM_FILE = "atom.xml"
 RSS_FILE = "rss.xml"
@@ -78,19 +86,72 @@ def published_id(entry: Entry, site: SiteConfig) -> str:
     return f"tag:{host},2026:{entry.source_key}/{digest}"
 
 
+def credits(entry: Entry) -> tuple[Attribution, ...]:
+    """Every partner credited for ``entry``: its own first, then ``also_via``."""
+    return (entry.attribution, *entry.also_via)
+
+
+def separators(count: int) -> tuple[str, ...]:
+    """What goes before each of ``count`` names in a list: ``A``, ``A and B``, ``A, B and C``."""
+    return tuple("" if i == 0 else " and " if i == count - 1 else ", " for i in range(count))
+
+
 def _credit_link(source: Attribution) -> str:
     return f'<a href="{html.escape(source.homepage)}">{html.escape(source.name)}</a>'
 
 
 def attribution_html(entry: Entry) -> str:
-    """The visible credit: ``Via <partner> — read the full post`` (links escaped)."""
-    via = f"Via {_credit_link(entry.attribution)}"
-    if not entry.link:
-        return f"<p>{via}</p>"
-    return f'<p>{via} — <a href="{html.escape(entry.link)}">read the full post</a></p>'
+    """The visible credit, links escaped: ``Via Scope and <other partners> — licence: CC BY
+    4.0 — read the full post`` (the licence and the link only when there is one)."""
+    names = credits(entry)
+    via = "".join(
+        before + _credit_link(source)
+        for before, source in zip(separators(len(names)), names, strict=True)
+    )
+    parts = [f"Via {via}"]
+    if entry.attribution.licence:
+        parts.append(f"licence: {html.escape(entry.attribution.licence)}")
+    if entry.link:
+        parts.append(f'<a href="{html.escape(entry.link)}">read the full post</a>')
+    return f"<p>{' — '.join(parts)}</p>"
+
+
+def full_html(entry: Entry) -> str:
+    """The whole post as safe HTML: sanitised again, as it is published whole (posts
+    stored before a sanitiser fix get the fix too)."""
+    return sanitise_html(entry.content_html)
 
 
 def entry_html(entry: Entry) -> str:
-    """What feed readers show as the entry's content: the excerpt and the credit."""
-    excerpt = f"<p>{html.escape(entry.excerpt)}</p>" if entry.excerpt else ""
-    return excerpt + attribution_html(entry)
+    """What feed readers show as the entry's content: the post as far as its partner's
+    ``display`` allows (the excerpt, nothing, or the whole post), then the credit."""
+    display = entry.attribution.display
+    if display is Display.FULL:
+        body = full_html(entry)
+    elif display is Display.EXCERPT and entry.excerpt:
+        body = f"<p>{html.escape(entry.excerpt)}</p>"
+    else:
+        body = ""
+    return body + attribution_html(entry)
+
+
+def entry_summary(entry: Entry) -> str | None:
+    """The plain-text summary: the excerpt, or None when only the headline is shown."""
+    if entry.attribution.display is Display.HEADLINE:
+        return None
+    return entry.excerpt
+
+
+def _primary(language: str | None) -> str:
+    return (language or "").split("-", 1)[0].lower()
+
+
+def entry_language(entry: Entry, feed_language: str | None) -> str | None:
+    """The entry's language when it is another language than the feed's, else None.
+
+    Only the primary language counts: ``cy`` in an ``en-GB`` feed is marked, ``en-US``
+    is not (WordPress says ``en-US`` by default, whatever the blog's English).
+    """
+    if entry.language and _primary(entry.language) != _primary(feed_language):
+        return entry.language
+    return None

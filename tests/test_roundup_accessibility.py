@@ -1,0 +1,90 @@
+"""The roundup's pages in a real browser: axe-core's WCAG 2.2 A/AA rules in headless
+Chromium (0 violations), the keyboard path, and reflow at 320 px.
+
+Uses the browser and helpers of ``test_accessibility`` (same requirements: Debian's
+Chromium, Playwright, axe-core in ``tests/.node``; nothing is skipped).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+import copro_feeds
+from copro_feeds._serve import Server
+from tests import test_accessibility as a11y
+from tests.test_accessibility import FOCUS_BACKGROUND, describe, focused, open_page, run_axe
+
+browser = a11y.browser  # the fixtures: one headless Chromium for the module, a tab per test
+page = a11y.page
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+PAGES = ["digest/2026-03-02.html", "digest/2026-02-23.html", "digest/index.html"]
+
+
+@pytest.fixture
+def site(project) -> Iterator[str]:
+    """The real pipeline's output with the weekly roundup on, served on 127.0.0.1."""
+    text = project.config_path.read_text(encoding="utf-8")
+    project.config_path.write_text(text + "\n[digest]\nenabled = true\n", encoding="utf-8")
+    config = copro_feeds.load_config(project.config_path)
+    with copro_feeds.make_aggregator(config, clock=lambda: NOW) as aggregator:
+        report = aggregator.run_once()
+    assert report.count(copro_feeds.Outcome.ERROR) == 0, report.results
+    server = Server(project.public, host="127.0.0.1", port=0)
+    base = server.start()
+    try:
+        yield base
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_axe_finds_no_wcag_22_aa_violations_on_roundup_pages(page, site, path, record_property):
+    open_page(page, site + path)
+    assert page.locator("main article").count() > 0 or path.endswith("index.html")
+    results = run_axe(page)
+    violations = results["violations"]
+    checked = len(results["passes"]) + len(results["incomplete"]) + len(results["inapplicable"])
+    summary = {
+        "page": path,
+        "axe": results["testEngine"]["version"],
+        "violations": len(violations),
+        "rules_checked": checked,
+        "passes": len(results["passes"]),
+        "incomplete": [rule["id"] for rule in results["incomplete"]],
+        "inapplicable": len(results["inapplicable"]),
+    }
+    print(json.dumps(summary))
+    record_property("axe", summary)
+    assert violations == [], describe(violations)
+    assert checked >= 50, summary  # the WCAG A/AA rule set really ran
+    assert results["passes"], summary
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_keyboard_reaches_every_link_in_order_with_focus_visible(page, site, path):
+    open_page(page, site + path)
+    links = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.href)")
+    reached = []
+    for _ in links:
+        page.keyboard.press("Tab")
+        now = focused(page)
+        assert now["tag"] == "a", (path, now, reached)
+        assert now["background"] == FOCUS_BACKGROUND, f"focus not visible on {now}"
+        assert now["width"] > 1, f"focused but hidden: {now}"
+        reached.append(page.evaluate("() => document.activeElement.href"))
+    assert reached == links, path
+    assert reached[0] == site + path + "#main"
+
+
+def test_roundup_pages_reflow_at_320_px(page, site):
+    page.set_viewport_size({"width": 320, "height": 900})
+    for path in PAGES:
+        open_page(page, site + path)
+        sizes = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert sizes[0] <= sizes[1], (path, sizes)
+        assert page.evaluate("() => document.styleSheets.length") == 1  # style.css loaded
