@@ -19,8 +19,9 @@ hand. `python -m copro_feeds` works the same as `copro-feeds`.
 The config file is `--config PATH`, else `./feeds.toml` if it exists, else the file named
 by the `COPRO_FEEDS_CONFIG` environment variable. Exit status: 0 when the command
 completed (for `update`, also when some sources failed: they are listed on stderr), 1 for
-`update --strict` with failures or a runtime error (database, output folder), 2 for a
-missing or invalid configuration.
+`update --strict` with failures, a runtime error (database, output folder), or an `ENTRY`
+reference (of `hide`, `unhide`, `pin`, `unpin`, `explain`) that matches nothing or several
+different posts (one line on stderr says which), 2 for a missing or invalid configuration.
 
 `update` shows a progress bar on a terminal; without one it logs a plain line per source
 to stderr. Both end with a summary on stdout:

@@ -207,6 +207,8 @@ def test_other_statuses_raise_http_status_error(
 
 
 def _http_date(delta: timedelta) -> str:
+    """An HTTP-date ``delta`` from now: call it in the test, not in its parameters (those
+    are computed at collection, and go stale when the run is slow)."""
     return format_datetime(datetime.now(UTC) + delta, usegmt=True)
 
 
@@ -217,15 +219,23 @@ def _http_date(delta: timedelta) -> str:
         ("120", 120, 120),
         ("5", 60, 60),
         ("999999999999", 86400, 86400),
-        (_http_date(timedelta(hours=2)), 7000, 7200),
-        (_http_date(timedelta(days=30)), 86400, 86400),
-        (_http_date(-timedelta(hours=1)), 60, 60),
+        pytest.param(timedelta(hours=2), 7000, 7200, id="date-in-2-hours"),
+        pytest.param(timedelta(days=30), 86400, 86400, id="date-in-30-days"),
+        pytest.param(-timedelta(hours=1), 60, 60, id="date-1-hour-ago"),
     ],
 )
 def test_retry_after_is_parsed_and_clamped(
-    feed_server: FeedServer, fetcher: Fetcher, status: int, retry_after: str, low: int, high: int
+    feed_server: FeedServer,
+    fetcher: Fetcher,
+    status: int,
+    retry_after: str | timedelta,
+    low: int,
+    high: int,
 ) -> None:
-    feed_server.serve("/feed", b"slow down", status=status, headers={"Retry-After": retry_after})
+    """Delta-seconds, or an HTTP-date (``timedelta``: that far from the moment of the
+    request), clamped to [60, 86400] seconds."""
+    header = retry_after if isinstance(retry_after, str) else _http_date(retry_after)
+    feed_server.serve("/feed", b"slow down", status=status, headers={"Retry-After": header})
     with pytest.raises(HTTPStatusError) as caught:
         fetcher.fetch(feed_server.url("/feed"))
     assert caught.value.status == status

@@ -237,7 +237,7 @@ def test_stylesheet_turns_a_feed_into_a_readable_page(published, name):
     assert "This is a web feed." in page
     assert "<h1>Partners' news</h1>" in page
     assert "Co-producing the cost of living guide" in page
-    assert "Via Scope" in page
+    assert 'Via <a href="https://scope.test/">Scope</a>' in page
     assert public("", name) in page  # the address to copy into a reader
     assert 'lang="en"' in page
 

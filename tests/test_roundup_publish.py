@@ -348,6 +348,16 @@ def test_a_page_per_roundup_and_a_list(files):
     assert text_of(listing.find(".//h1")) == "The weekly roundup"
 
 
+def test_every_page_links_to_the_roundup_when_it_is_on(files):
+    for name in ("index.html", "sources/scope/index.html"):
+        page = parse(files[name])
+        root = "../" * name.count("/")
+        links = page.xpath('//a[@href="' + root + 'digest/index.html"]')
+        assert [accessible_name(link) for link in links] == ["the weekly roundup"], name
+    plain = render_files(plan_feeds(ENTRIES, SOURCES, SITE, 50), ATTRIBUTIONS, SITE)
+    assert not parse(plain["index.html"]).xpath('//a[contains(@href, "digest/")]')
+
+
 def test_the_roundup_is_off_without_a_feed():
     feeds = plan_feeds(ENTRIES, SOURCES, SITE, 50)
     plain = render_files(feeds, ATTRIBUTIONS, SITE)

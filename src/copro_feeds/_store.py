@@ -31,7 +31,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -374,15 +374,30 @@ class Store:
         rows = self._read("SELECT value FROM meta WHERE key = 'generation'")
         return int(rows[0][0]) if rows else 0
 
-    def entries(self, attributions: Mapping[str, Attribution]) -> list[Entry]:
-        """Every stored entry of the given sources (others are left out), newest first."""
+    def entries(
+        self, attributions: Mapping[str, Attribution], *, content: Container[str] | None = None
+    ) -> list[Entry]:
+        """Every stored entry of the given sources (others are left out), newest first.
+
+        ``content``: the source keys whose entries need their ``content_html``; the others
+        come with an empty one, which keeps a publish of thousands of posts small in
+        memory. None (the default) reads every entry whole.
+        """
         if not attributions:
             return []
-        marks = ", ".join("?" for _ in attributions)
+        keys = list(attributions)
+        marks = ", ".join("?" for _ in keys)
+        wanted = keys if content is None else [key for key in keys if key in content]
+        body = (
+            f"CASE WHEN source_key IN ({', '.join('?' for _ in wanted)}) "
+            "THEN content_html ELSE '' END"
+            if wanted
+            else "''"
+        )
         rows = self._read(
-            f"SELECT * FROM entries WHERE source_key IN ({marks}) "  # noqa: S608
-            "ORDER BY published DESC, source_key, id",
-            list(attributions),
+            f"SELECT {_READ_COLUMNS}, {body} AS content_html FROM entries "  # noqa: S608
+            f"WHERE source_key IN ({marks}) ORDER BY published DESC, source_key, id",
+            [*wanted, *keys],
         )
         return [_entry_from_row(row, attributions[row["source_key"]]) for row in rows]
 
@@ -576,6 +591,11 @@ def _entry_row(entry: Entry, digest: str, stamp: str) -> dict[str, Any]:
         "last_changed": stamp,
         "language": entry.language,
     }
+
+
+_READ_COLUMNS = (
+    "source_key, id, title, link, authors, published, updated, excerpt, categories, language"
+)
 
 
 def _entry_from_row(row: sqlite3.Row, attribution: Attribution) -> Entry:

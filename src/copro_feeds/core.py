@@ -31,9 +31,11 @@ from copro_feeds._fetch import Fetcher
 from copro_feeds._parse import looks_like_html, parse_feed
 from copro_feeds._publish import (
     CSS_FILE,
+    DIGEST_FILE,
     FEED_FILES,
     INDEX_FILE,
     OPML_FILE,
+    folder_digest,
     public_base,
     publish,
 )
@@ -54,6 +56,7 @@ from copro_feeds.exceptions import (
 from copro_feeds.types import (
     Attribution,
     AuditRecord,
+    Display,
     EditorialAction,
     Entry,
     EntryState,
@@ -446,17 +449,19 @@ class Aggregator:
     def _publish_if_needed(self, *, force: bool, changed: bool) -> list[Path]:
         directory = self.config.output.dir
         fingerprint = self._fingerprint()
-        missing = any(
-            not (directory / name).exists()
-            for name in (*FEED_FILES, OPML_FILE, INDEX_FILE, CSS_FILE)
-        )
+        expected = [*FEED_FILES, OPML_FILE, INDEX_FILE, CSS_FILE]
+        if self.config.digest.enabled:
+            expected.append(DIGEST_FILE)
+        missing = any(not (directory / name).exists() for name in expected)
         stale = self._store.get_meta(_PUBLISH_FINGERPRINT) != fingerprint
         if not (force or changed or missing or stale):
             return []
         attributions = self._attributions()
-        stored = self._store.entries(attributions)
-        marks = self._store.editorial()
         sources = self.config.active_sources
+        # Only posts republished whole need their content: the rest show an excerpt.
+        whole = {source.key for source in sources if source.display is Display.FULL}
+        stored = self._store.entries(attributions, content=whole)
+        marks = self._store.editorial()
         feeds = plan_feeds(
             stored, sources, self.config.site, self.config.output.max_entries, marks=marks
         )
@@ -516,11 +521,8 @@ class Aggregator:
             repr(config.site),
             str(config.output.dir),
             config.output.max_entries,
-            [
-                (s.key, s.name, s.homepage, s.tags, s.include, s.exclude, s.enabled)
-                for s in config.sources
-            ],
-            _folder_digest(config.output.templates),
+            [_source_shape(source) for source in config.sources],
+            folder_digest(config.output.templates),
             repr(config.digest),
             # a period that ends brings a new roundup, even when no source changed
             period_start(self._clock(), config.digest).isoformat()
@@ -654,14 +656,12 @@ class Aggregator:
         return take_survey(stored, self.config.sources, selection, marks, limit)
 
 
-def _folder_digest(folder: Path | None) -> str:
-    """A digest of the files in a templates folder (editing a template republishes)."""
-    if folder is None:
-        return ""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+def _source_shape(source: SourceConfig) -> list[object]:
+    """What of a source's configuration shapes the outputs (not how it is fetched)."""
+    return [
+        source.key, source.name, source.homepage, source.tags, source.include,
+        source.exclude, source.enabled, source.display.value, source.licence,
+    ]  # fmt: skip
 
 
 def _is_html(response: FetchResponse) -> bool:

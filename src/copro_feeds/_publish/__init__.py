@@ -15,8 +15,14 @@ Every file is written atomically and only when its bytes change. Feed folders of
 partners or tags no longer configured are removed, and so are roundup pages no longer
 listed (all of ``digest.xml`` and ``digest/`` when the roundup is turned off). Hidden
 files in the folder belong to the publisher and are never served: ``.copro-lock`` (one
-publisher at a time) and ``.copro-tmp-*`` (files being written; those a crash left are
-removed by the next publish).
+publisher at a time), ``.copro-tmp-*`` (files being written; those a crash left are
+removed by the next publish) and ``.copro-manifest.json``.
+
+Only what changed is rendered again. The manifest, written after every file, records a
+digest of what shaped each partner's and tag's folder (its entries and feed details) and
+of what every page shares (site, partners, topics, templates, copro_feeds' version); a
+folder whose digest is unchanged and whose files are all there is not rendered again.
+The combined feed, the OPML, the roundup and the stylesheets are rendered every time.
 
 One bad entry never aborts a publish: every text is made XML-safe first (control
 characters, lone surrogates and U+FFFE/U+FFFF removed; links that are not http(s)
@@ -25,20 +31,24 @@ dropped), and an entry a format still refuses is left out of that file with a wa
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from copro_feeds import __version__
 from copro_feeds._publish._feedgen import UNTITLED, render_atom, render_rss
 from copro_feeds._publish._files import (
     LOCK_FILE,
     TEMP_PREFIX,
     describe,
+    folder_digest,
     make_folder,
     publish_lock,
     remove_stale_temp_files,
@@ -87,6 +97,7 @@ __all__ = [
     "JSON_FILE",
     "LOCK_FILE",
     "MAIN_FEED",
+    "MANIFEST_FILE",
     "OPML_FILE",
     "RSS_FILE",
     "TEMP_PREFIX",
@@ -102,6 +113,7 @@ __all__ = [
     "clean_attribution",
     "clean_entry",
     "entry_html",
+    "folder_digest",
     "public_base",
     "public_url",
     "publish",
@@ -121,6 +133,8 @@ __all__ = [
 log = logging.getLogger("copro_feeds")
 
 _GROUP_FOLDERS = ("sources", "tags")
+MANIFEST_FILE = ".copro-manifest.json"
+_SHIPPED_TEMPLATES = Path(str(resources.files("copro_feeds").joinpath("data", "templates")))
 _WEB_SCHEMES = ("http", "https")
 _SPACE = re.compile(r"\s")
 
@@ -256,17 +270,22 @@ def render_files(
     *,
     templates: Path | None = None,
     roundups: RoundupFeed | None = None,
+    skip: Container[str] = (),
 ) -> dict[str, bytes]:
     """Every output file's bytes, by path relative to the output folder.
 
     ``templates`` is a folder of Jinja2 templates overriding the shipped ones for the
     HTML pages. Pure and deterministic: the same arguments (and templates) give the same
     bytes. ``roundups`` is the ``[digest]`` feed (``digest.xml`` and the ``digest/``
-    pages), or None when the roundup is off.
+    pages), or None when the roundup is off. The feeds and pages of the folders in ``skip``
+    are left out (their files are up to date).
     """
     files: dict[str, bytes] = {}
     cleaned: list[FeedContent] = []
     for feed in feeds:
+        if feed.info.folder in skip:
+            cleaned.append(FeedContent(info=feed.info, entries=()))
+            continue
         entries, info = [clean_entry(entry) for entry in feed.entries], feed.info
         files[info.folder + ATOM_FILE] = _render(render_atom, entries, site, info)
         files[info.folder + RSS_FILE] = _render(render_rss, entries, site, info)
@@ -275,7 +294,10 @@ def render_files(
     attributions = [clean_attribution(source) for source in sources]
     files[OPML_FILE] = render_opml(attributions, site)
     files[XSL_FILE] = stylesheet()
-    files.update(render_pages(cleaned, attributions, site, templates=templates))
+    roundup = roundups.every if roundups is not None else None
+    files.update(
+        render_pages(cleaned, attributions, site, templates=templates, roundup=roundup, skip=skip)
+    )
     if roundups is not None:
         digest = _clean_roundups(roundups)
         try:
@@ -305,7 +327,6 @@ def publish(
     PublishError naming the file and the cause; files already replaced stay new, the
     others stay old, and no temporary file is left.
     """
-    files = render_files(feeds, sources, site, templates=templates, roundups=roundups)
     try:
         make_folder(directory)
     except OSError as error:
@@ -313,6 +334,11 @@ def publish(
             f"cannot create the output folder {directory}: {describe(error)}"
         ) from error
     with publish_lock(directory):
+        shared, digests = _digests(feeds, sources, site, templates, roundups)
+        unchanged = _unchanged_folders(directory, shared, digests)
+        files = render_files(
+            feeds, sources, site, templates=templates, roundups=roundups, skip=unchanged
+        )
         for stale in remove_stale_temp_files(directory):
             log.info("removed %s, left by an interrupted publish", stale)
         written = [
@@ -322,7 +348,55 @@ def publish(
         ]
         _remove_unlisted_feed_folders(directory, {feed.info.folder for feed in feeds})
         _remove_unlisted_roundups(directory, files)
+        manifest = json.dumps({"shared": shared, "folders": digests}, sort_keys=True, indent=0)
+        write_if_changed(directory / MANIFEST_FILE, manifest.encode())
     return written
+
+
+def _digests(
+    feeds: Sequence[FeedContent],
+    sources: Sequence[Attribution],
+    site: SiteConfig,
+    templates: Path | None,
+    roundups: RoundupFeed | None,
+) -> tuple[str, dict[str, str]]:
+    """A digest of what every page shares, and one of each partner's and tag's folder."""
+    shared = [
+        __version__,
+        repr(site),
+        repr(sorted(sources, key=lambda source: source.source_key)),
+        [(feed.info.folder, feed.info.related) for feed in feeds],
+        folder_digest(templates),
+        folder_digest(_SHIPPED_TEMPLATES),
+        roundups.every if roundups is not None else None,
+    ]
+    folders = {
+        feed.info.folder: _digest_of(repr((feed.info, feed.entries)))
+        for feed in feeds
+        if feed.info.folder
+    }
+    return _digest_of(json.dumps(shared, default=repr)), folders
+
+
+def _digest_of(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _unchanged_folders(directory: Path, shared: str, digests: dict[str, str]) -> set[str]:
+    """The folders whose files the last publish wrote from the same inputs, all still there."""
+    try:
+        manifest = json.loads((directory / MANIFEST_FILE).read_bytes())
+        if manifest["shared"] != shared:
+            return set()
+        before = dict(manifest["folders"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()  # no manifest, or a damaged one: render everything
+    return {
+        folder
+        for folder, digest in digests.items()
+        if before.get(folder) == digest
+        and all((directory / folder / name).is_file() for name in (*FEED_FILES, INDEX_FILE))
+    }
 
 
 def _remove_unlisted_feed_folders(directory: Path, folders: set[str]) -> None:

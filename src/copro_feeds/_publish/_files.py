@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import os
 import stat
 import tempfile
@@ -43,6 +44,16 @@ def describe(error: OSError) -> str:
     if error.strerror and name:
         return f"{error.strerror} ({name})"
     return str(error) or type(error).__name__
+
+
+def folder_digest(folder: Path | None) -> str:
+    """A digest of the files in ``folder`` and their names ("" for None)."""
+    if folder is None:
+        return ""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def make_folder(folder: Path) -> None:

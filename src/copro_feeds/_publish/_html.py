@@ -13,8 +13,8 @@ dates as people read them), so templates hold no logic beyond loops and conditio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Container, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -35,6 +35,7 @@ from copro_feeds._publish._model import (
     public_url,
     separators,
 )
+from copro_feeds._publish._roundup import DIGEST_FOLDER, PERIOD_WORDS
 from copro_feeds._text import collapse_whitespace, rebase_headings, xml_safe
 from copro_feeds.config import SiteConfig
 from copro_feeds.exceptions import PublishError
@@ -137,7 +138,9 @@ class Page:
     """Everything one page shows, every text safe to publish; links are relative to the page.
 
     ``root`` is the relative path to the output folder (``""`` or ``"../../"``);
-    ``is_home`` is True on the combined feed's page.
+    ``is_home`` is True on the combined feed's page. ``partners`` are the partners the
+    page lists (all of them on the main page), ``all_partners`` the link to the full list
+    (None on the main page); ``roundup`` links to the roundups when ``[digest]`` is on.
     """
 
     lang: str
@@ -151,9 +154,11 @@ class Page:
     stylesheet: str
     entries: tuple[EntryView, ...]
     partners: tuple[PartnerView, ...]
+    all_partners: str | None
     topics: tuple[Link, ...]
     feeds: tuple[FeedLink, ...]
     opml: FeedLink
+    roundup: Link | None
 
 
 def readable_date(moment: datetime) -> str:
@@ -183,7 +188,7 @@ def _homepage(source: Attribution) -> str | None:
     return _web_url(source.homepage) or _web_url(f"{feed.scheme}://{feed.netloc}/")
 
 
-def _entry_view(entry: Entry, page_lang: str) -> EntryView:
+def entry_view(entry: Entry, page_lang: str) -> EntryView:
     """What a page in ``page_lang`` shows of ``entry``."""
     homepage = _homepage(entry.attribution)
     names = credits(entry)
@@ -233,66 +238,138 @@ def _subscribe(info: FeedInfo, site: SiteConfig) -> tuple[FeedLink, ...]:
     )
 
 
-def _page(
-    feed: FeedContent,
-    site: SiteConfig,
-    labels: dict[str, str],
-    sources: Sequence[Attribution],
-    folders: Sequence[str],
-) -> Page:
-    """The page beside ``feed``; ``folders`` are every published feed's folder."""
-    info = feed.info
-    root = "../" * info.folder.count("/")
-    site_title = _clean(site.title)
-    heading = labels.get(info.folder, _clean(info.title_for(site))) if info.folder else site_title
-    partners = tuple(
-        PartnerView(
-            name=source.name,
-            homepage=_homepage(source),
-            page=f"{root}{folder}{INDEX_FILE}" if folder in folders else None,
-            current=folder == info.folder,
-        )
-        for source in sources
-        for folder in (f"{_SOURCES}{source.source_key}/",)
-    )
-    topics = tuple(
-        Link(
-            href=f"{root}{folder}{INDEX_FILE}",
-            text=labels.get(folder, folder),
-            current=folder == info.folder,
-        )
-        for folder in folders
-        if folder.startswith(_TAGS)
-    )
-    lang = site.language or DEFAULT_LANGUAGE
-    return Page(
-        lang=lang,
-        site_title=site_title,
-        title=heading if not info.folder else f"{heading} \N{EN DASH} {site_title}",
-        heading=heading,
-        description=_clean(info.description or site.description or DEFAULT_DESCRIPTION),
-        root=root,
-        home=f"{root}{INDEX_FILE}",
-        is_home=not info.folder,
-        stylesheet=f"{root}{CSS_FILE}",
-        entries=tuple(_entry_view(entry, lang) for entry in feed.entries),
-        partners=partners,
-        topics=topics,
-        feeds=_subscribe(info, site),
-        opml=FeedLink(
-            href=f"{root}{OPML_FILE}",
-            text="the list of partners (OPML file)",
-            media_type="text/x-opml",
-            address=public_url(site, "", OPML_FILE),
-        ),
-    )
-
-
-def _loader(templates: Path | None) -> jinja2.FileSystemLoader:
-    """The user's template folder first, then the shipped one."""
+def environment(templates: Path | None) -> jinja2.Environment:
+    """The Jinja2 environment of every page: the user's template folder first, then the
+    shipped one; autoescaping on; an undefined variable is an error."""
     shipped = resources.files("copro_feeds").joinpath("data", "templates")
     folders = [str(templates)] if templates else []
-    return jinja2.FileSystemLoader([*folders, str(shipped)])
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([*folders, str(shipped)]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+class PageFrames:
+    """Builds the :class:`Page` of each feed, working out once what every page shares.
+
+    The main page lists every partner; a partner's or a tag's page lists only the
+    partners whose posts it shows, with a link to the full list, so that rendering every
+    page costs time in proportion to the number of partners, not its square.
+    ``roundup`` is the roundup's period word ("week", "day") when ``[digest]`` is on.
+    """
+
+    def __init__(
+        self,
+        feeds: Sequence[FeedContent],
+        sources: Sequence[Attribution],
+        site: SiteConfig,
+        *,
+        roundup: str | None = None,
+    ) -> None:
+        self._site = site
+        self._labels = _labels(feeds)
+        self._folders = frozenset(feed.info.folder for feed in feeds)
+        self._partners = {
+            source.source_key: PartnerView(
+                name=source.name,
+                homepage=_homepage(source),
+                page=folder if folder in self._folders else None,
+            )
+            for source in sources
+            for folder in (f"{_SOURCES}{source.source_key}/",)
+        }
+        self._tags = [feed.info.folder for feed in feeds if feed.info.folder.startswith(_TAGS)]
+        self._roundup = roundup
+        self.lang = site.language or DEFAULT_LANGUAGE
+
+    def page(self, feed: FeedContent) -> Page:
+        """The page beside ``feed`` (its folder's ``index.html``)."""
+        info = feed.info
+        site_title = _clean(self._site.title)
+        heading = (
+            self._labels.get(info.folder, _clean(info.title_for(self._site)))
+            if info.folder
+            else site_title
+        )
+        return replace(
+            self.frame(info.folder, shown=[entry.source_key for entry in feed.entries]),
+            title=heading if not info.folder else f"{heading} \N{EN DASH} {site_title}",
+            heading=heading,
+            description=_clean(info.description or self._site.description or DEFAULT_DESCRIPTION),
+            entries=tuple(entry_view(entry, self.lang) for entry in feed.entries),
+            feeds=_subscribe(info, self._site),
+        )
+
+    def frame(self, folder: str, *, shown: Sequence[str] = ()) -> Page:
+        """A page in ``folder`` without entries or feeds of its own; ``shown`` are the
+        source keys of the partners it lists (every partner on the main page)."""
+        root = "../" * folder.count("/")
+        site_title = _clean(self._site.title)
+        keys = (
+            self._partners
+            if not folder
+            else dict.fromkeys(
+                key for key in (*_own_source(folder), *shown) if key in self._partners
+            )
+        )
+        partners = tuple(
+            replace(
+                self._partners[key],
+                page=f"{root}{self._partners[key].page}{INDEX_FILE}"
+                if self._partners[key].page
+                else None,
+                current=folder == self._partners[key].page,
+            )
+            for key in keys
+        )
+        return Page(
+            lang=self.lang,
+            site_title=site_title,
+            title=site_title,
+            heading=site_title,
+            description=_clean(self._site.description or DEFAULT_DESCRIPTION),
+            root=root,
+            home=f"{root}{INDEX_FILE}",
+            is_home=not folder,
+            stylesheet=f"{root}{CSS_FILE}",
+            entries=(),
+            partners=partners,
+            all_partners=f"{root}{INDEX_FILE}#partners" if folder else None,
+            topics=tuple(
+                Link(
+                    href=f"{root}{tag}{INDEX_FILE}",
+                    text=self._labels.get(tag, tag),
+                    current=tag == folder,
+                )
+                for tag in self._tags
+            ),
+            feeds=(),
+            opml=FeedLink(
+                href=f"{root}{OPML_FILE}",
+                text="the list of partners (OPML file)",
+                media_type="text/x-opml",
+                address=public_url(self._site, "", OPML_FILE),
+            ),
+            roundup=_roundup_link(self._roundup, root),
+        )
+
+
+def _roundup_link(every: str | None, root: str) -> Link | None:
+    if every is None:
+        return None
+    word = PERIOD_WORDS.get(every, every)
+    return Link(href=f"{root}{DIGEST_FOLDER}{INDEX_FILE}", text=f"the {word} roundup")
+
+
+def _own_source(folder: str) -> tuple[str, ...]:
+    """The source key of a partner's folder (``sources/<key>/``), else nothing."""
+    if folder.startswith(_SOURCES):
+        return (folder.removeprefix(_SOURCES).rstrip("/"),)
+    return ()
 
 
 def render_pages(
@@ -301,30 +378,25 @@ def render_pages(
     site: SiteConfig,
     *,
     templates: Path | None = None,
+    roundup: str | None = None,
+    skip: Container[str] = (),
 ) -> dict[str, bytes]:
     """The HTML page of every feed and the stylesheet, by path relative to the output folder.
 
-    ``feeds`` hold entries already cleaned for publishing. A template that is missing,
-    broken or uses an undefined variable raises PublishError naming it.
+    ``feeds`` hold entries already cleaned for publishing; the pages of the folders in
+    ``skip`` are not rendered. ``roundup``: as for :class:`PageFrames`. A template that
+    is missing, broken or uses an undefined variable raises PublishError naming it.
     """
-    loader = _loader(templates)
-    environment = jinja2.Environment(
-        loader=loader,
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    labels = _labels(feeds)
-    folders = [feed.info.folder for feed in feeds]
+    pages = environment(templates)
+    frames = PageFrames(feeds, sources, site, roundup=roundup)
     files: dict[str, bytes] = {}
     try:
-        template = environment.get_template(PAGE_TEMPLATE)
+        template = pages.get_template(PAGE_TEMPLATE)
         for feed in feeds:
-            page = _page(feed, site, labels, sources, folders)
-            files[feed.info.folder + INDEX_FILE] = template.render(site=site, page=page).encode()
-        css, _, _ = loader.get_source(environment, CSS_FILE)
+            if feed.info.folder not in skip:
+                html = template.render(site=site, page=frames.page(feed))
+                files[feed.info.folder + INDEX_FILE] = html.encode()
+        css, _, _ = pages.loader.get_source(pages, CSS_FILE)  # type: ignore[union-attr]
     except jinja2.TemplateError as error:
         where = getattr(error, "filename", None) or getattr(error, "name", None) or PAGE_TEMPLATE
         raise PublishError(f"cannot render the HTML pages ({where}): {error}") from error

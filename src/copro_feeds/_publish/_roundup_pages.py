@@ -22,13 +22,12 @@ from copro_feeds._publish._html import (
     INDEX_FILE,
     EntryView,
     FeedLink,
-    _entry_view,
-    _labels,
-    _loader,
-    _page,
+    PageFrames,
+    entry_view,
+    environment,
     readable_date,
 )
-from copro_feeds._publish._model import FeedContent, FeedInfo, public_url
+from copro_feeds._publish._model import FeedContent, public_url
 from copro_feeds._publish._roundup import (
     DIGEST_FILE,
     DIGEST_FOLDER,
@@ -76,7 +75,7 @@ class RoundupView:
 def _post(entry: Entry, language: str) -> EntryView:
     quoted = entry.attribution.display is not Display.HEADLINE
     return replace(
-        _entry_view(entry, language),
+        entry_view(entry, language),
         excerpt=entry.excerpt if quoted else "",
         content_html="",
         pinned=False,
@@ -104,18 +103,6 @@ def _view(roundup: Roundup, language: str) -> RoundupView:
     )
 
 
-def _environment(templates: Path | None) -> jinja2.Environment:
-    """The same settings as the other pages (see ``_html.render_pages``)."""
-    return jinja2.Environment(
-        loader=_loader(templates),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def render_roundup_pages(
     feed: RoundupFeed,
     feeds: Sequence[FeedContent],
@@ -130,12 +117,9 @@ def render_roundup_pages(
     the partner and topic links every page carries. A template that is missing, broken
     or uses an undefined variable raises PublishError naming it.
     """
-    frame = _page(
-        FeedContent(info=FeedInfo(folder=DIGEST_FOLDER), entries=()),
-        site,
-        _labels(feeds),
-        sources,
-        [content.info.folder for content in feeds],
+    # The roundup pages are few: each lists every partner, as the main page does.
+    frame = PageFrames(feeds, sources, site, roundup=feed.every).frame(
+        DIGEST_FOLDER, shown=[source.source_key for source in sources]
     )
     word = PERIOD_WORDS.get(feed.every, feed.every)
     subscribe = FeedLink(
@@ -153,15 +137,15 @@ def render_roundup_pages(
     )
     views = tuple(_view(roundup, frame.lang) for roundup in feed.roundups)
     variables: dict[str, Any] = {"site": site, "page": page, "roundups": views, "every": feed.every}
-    environment = _environment(templates)
+    pages = environment(templates)
     files: dict[str, bytes] = {}
     name = LIST_TEMPLATE
     try:
         files[DIGEST_FOLDER + INDEX_FILE] = (
-            environment.get_template(LIST_TEMPLATE).render(variables).encode()
+            pages.get_template(LIST_TEMPLATE).render(variables).encode()
         )
         name = ROUNDUP_TEMPLATE
-        template = environment.get_template(ROUNDUP_TEMPLATE)
+        template = pages.get_template(ROUNDUP_TEMPLATE)
         for roundup, view in zip(feed.roundups, views, strict=True):
             titled = replace(page, title=f"{view.title} \N{EN DASH} {frame.site_title}")
             html = template.render(variables, page=titled, roundup=view)
