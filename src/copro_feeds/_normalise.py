@@ -113,7 +113,9 @@ def normalise_entry(raw: RawEntry, settings: NormaliseSettings, now: datetime) -
     link = canonical_link(raw.link, settings.base_url)
     if link is None and raw.guid_is_link:
         link = canonical_link(raw.guid, settings.base_url)
-    content_html = sanitise_html(_content_html(raw, settings.max_entry_bytes))
+    content_html = sanitise_html(
+        _content_html(raw, settings.max_entry_bytes), base=raw.content_base or settings.base_url
+    )
     excerpt = make_excerpt(content_html, settings.excerpt_words)
     published = _clamp(raw.published or raw.updated, now)
     updated = max(_clamp(raw.updated or raw.published, now), published)

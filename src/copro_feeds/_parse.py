@@ -87,7 +87,7 @@ def parse_feed(
             io.BytesIO(body),
             response_headers=request_headers,
             sanitize_html=False,
-            resolve_relative_uris=True,
+            resolve_relative_uris=False,  # _text resolves them while sanitising
         )
     except Exception as error:  # feedparser bugs on hostile input must fail this feed only
         raise ParseError(f"parser failed: {type(error).__name__}: {error}") from error
@@ -226,7 +226,7 @@ def _describe(exception: BaseException) -> str:
 
 def _raw_entry(entry: Any) -> RawEntry:
     title_detail = entry.get("title_detail") or {}
-    content, content_is_html, content_language = _content(entry)
+    content, content_is_html, content_language, content_base = _content(entry)
     return RawEntry(
         guid=_text_or_none(entry.get("id")),
         guid_is_link=bool(entry.get("guidislink")),
@@ -239,6 +239,7 @@ def _raw_entry(entry: Any) -> RawEntry:
         updated=_datetime(dict.get(entry, "updated_parsed"), dict.get(entry, "updated")),
         content=content,
         content_is_html=content_is_html,
+        content_base=content_base,
         categories=tuple(
             term
             for tag in entry.get("tags") or []
@@ -250,9 +251,10 @@ def _raw_entry(entry: Any) -> RawEntry:
     )
 
 
-def _content(entry: Any) -> tuple[str | None, bool, str | None]:
+def _content(entry: Any) -> tuple[str | None, bool, str | None, str | None]:
     """The richest body (HTML content first, then any content, then the summary): its
-    text, whether it is HTML, and its ``xml:lang`` (inherited from the feed's, if any)."""
+    text, whether it is HTML, its ``xml:lang`` (inherited from the feed's, if any), and
+    the base URL its relative links resolve against (``xml:base``, else the feed's URL)."""
     candidates = list(entry.get("content") or [])
     if entry.get("summary_detail"):
         candidates.append(entry["summary_detail"])
@@ -261,8 +263,9 @@ def _content(entry: Any) -> tuple[str | None, bool, str | None]:
         value = detail.get("value")
         if isinstance(value, str) and value.strip():
             language = _text_or_none(detail.get("language"))
-            return value, detail.get("type") in _HTML_TYPES, language
-    return None, False, None
+            base = _text_or_none(detail.get("base"))
+            return value, detail.get("type") in _HTML_TYPES, language, base
+    return None, False, None, None
 
 
 def _authors(entry: Any) -> tuple[str, ...]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import warnings
+from contextvars import ContextVar
+from urllib.parse import urljoin
 
 import nh3
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
@@ -28,6 +30,7 @@ _BLOCK_TAGS = [
 ]  # fmt: skip
 
 _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+_WEB_SCHEMES = frozenset({"http", "https"})
 # URL attributes nh3 keeps but does not check against ``url_schemes`` (it checks href/src).
 _UNCHECKED_URL_ATTRIBUTES = frozenset({"cite"})
 _URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
@@ -40,11 +43,34 @@ def _url_scheme(url: str) -> str | None:
     return found[1].lower() if found else None
 
 
-def _drop_unsafe_urls(element: str, attribute: str, value: str) -> str | None:
-    """nh3 attribute filter: ``cite`` (on blockquote, q, ins, del) only as an http(s) URL."""
-    del element  # the same rule on every element
-    if attribute in _UNCHECKED_URL_ATTRIBUTES and _url_scheme(value) not in _SAFE_SCHEMES:
+# The base URL relative links in the fragment being sanitised resolve against (see
+# sanitise_html); a context variable, so that threads sanitising at once never mix bases.
+_BASE: ContextVar[str | None] = ContextVar("copro_feeds_html_base", default=None)
+
+
+def _absolute(url: str) -> str | None:
+    """nh3 ``url_relative`` hook: a relative URL resolved against the fragment's base, if
+    it then is an http(s) URL; else None, and the attribute is dropped."""
+    base = _BASE.get()
+    if not base:
         return None
+    try:
+        joined = urljoin(base, url.strip())
+    except ValueError:
+        return None
+    return joined if _url_scheme(joined) in _WEB_SCHEMES else None
+
+
+def _drop_unsafe_urls(element: str, attribute: str, value: str) -> str | None:
+    """nh3 attribute filter: ``cite`` (on blockquote, q, ins, del) only as an http(s) URL,
+    made absolute like ``href`` and ``src``."""
+    del element  # the same rule on every element
+    if attribute in _UNCHECKED_URL_ATTRIBUTES:
+        scheme = _url_scheme(value)
+        if scheme is None:
+            return _absolute(value)
+        if scheme not in _SAFE_SCHEMES:
+            return None
     return value
 
 
@@ -100,7 +126,7 @@ _CLEANER = nh3.Cleaner(
     attribute_filter=_drop_unsafe_urls,
     clean_content_tags=set(_CLEANER_CONTENT_TAGS),
     url_schemes=set(_SAFE_SCHEMES),
-    url_relative="deny",
+    url_relative=_absolute,
     link_rel="noopener noreferrer",
     strip_comments=True,
 )
@@ -117,20 +143,24 @@ def collapse_whitespace(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
-def sanitise_html(html: str) -> str:
+def sanitise_html(html: str, base: str | None = None) -> str:
     """Untrusted HTML → safe HTML: no script, style, SVG, MathML, forms, comments or ``on*``.
 
     Markup that would make the parser slow or its output explode is flattened first (see
     :func:`_tame`); output over ``_MAX_GROWTH`` times its input becomes plain text.
-    Only http, https and mailto URLs survive (in ``href``, ``src`` and ``cite``), relative
-    ones are dropped (feedparser has already made the legitimate ones absolute), and every
-    link gets ``rel="noopener noreferrer"``. Idempotent.
+    Only http, https and mailto URLs survive (in ``href``, ``src`` and ``cite``); relative
+    ones are resolved against ``base`` (the fragment's ``xml:base`` or document URL), or
+    dropped without one; every link gets ``rel="noopener noreferrer"``. Idempotent.
     """
     tamed = _tame(xml_safe(html))
-    cleaned = _CLEANER.clean(tamed)
-    if len(cleaned) > _MAX_GROWTH * len(tamed) + _GROWTH_ALLOWANCE:  # a parser bomb
-        text = _TEXT_ONLY.clean(tamed).strip()  # escaped text: bs4 is quadratic here
-        cleaned = _CLEANER.clean(f"<p>{text}</p>") if text else ""
+    token = _BASE.set(base)
+    try:
+        cleaned = _CLEANER.clean(tamed)
+        if len(cleaned) > _MAX_GROWTH * len(tamed) + _GROWTH_ALLOWANCE:  # a parser bomb
+            text = _TEXT_ONLY.clean(tamed).strip()  # escaped text: bs4 is quadratic here
+            cleaned = _CLEANER.clean(f"<p>{text}</p>") if text else ""
+    finally:
+        _BASE.reset(token)
     # Again after nh3: it decodes character references such as "&#1;" into controls. A
     # leading U+FEFF would be read as a byte order mark, and dropped, by the next parse.
     return xml_safe(cleaned).lstrip("\ufeff")

@@ -44,6 +44,7 @@ class RawEntry:
     content_is_html: bool
     categories: tuple[str, ...]
     language: str | None = None
+    content_base: str | None = None  # what relative links in ``content`` resolve against
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

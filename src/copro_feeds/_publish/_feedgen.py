@@ -12,6 +12,7 @@ instruction, so a browser shows a readable page instead of raw XML.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from typing import Any
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.ext.dc import DcEntryExtension, DcExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
@@ -94,7 +96,8 @@ class _ChannelLinks(BaseExtension):  # type: ignore[misc]
 
 def _feed_generator(site: SiteConfig, entries: Sequence[Entry], feed: FeedInfo, name: str) -> Any:
     generator = FeedGenerator()
-    generator.load_extension("dc", atom=False, rss=True)
+    # register_extension, not load_extension: that one imports the module on every call.
+    generator.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
     generator.register_extension("copro", extension_class_feed=_ChannelLinks, atom=False, rss=True)
     self_url = public_url(site, feed.folder, name)
     generator.id(self_url or site.link)
@@ -128,9 +131,13 @@ def _feed_generator(site: SiteConfig, entries: Sequence[Entry], feed: FeedInfo, 
     return generator
 
 
+@functools.lru_cache(maxsize=1024)
 def _feed_entry(entry: Entry, site: SiteConfig) -> Any:
+    """The feedgen entry of ``entry``; cached, since each entry is in several feeds (the
+    combined one, its partner's, its tags') and formats (feedgen builds XML from it
+    afresh for each document, and never changes it)."""
     item = FeedEntry()
-    item.load_extension("dc", atom=False, rss=True)
+    item.register_extension("dc", DcEntryExtension, atom=False, rss=True)
     item.register_extension("copro", extension_class_entry=_SourceExtension)
     item.copro.entry = entry
     language = entry_language(entry, site.language)
