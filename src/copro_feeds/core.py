@@ -206,12 +206,15 @@ class Aggregator:
             return
         workers = min(self.config.fetch.max_workers, len(sources))
         with ThreadPoolExecutor(workers, thread_name_prefix="copro-fetch") as pool:
-            futures: dict[Future[_Refresh], SourceConfig] = {}
+            futures: set[Future[_Refresh]] = set()
             for source in sources:
                 if self._stop.is_set():
                     break
-                futures[pool.submit(self._refresh, source, states[source.key], now)] = source
+                futures.add(pool.submit(self._refresh, source, states[source.key], now))
             for future in as_completed(futures):
+                # Let go of each result once handled: holding every source's entries
+                # until the last one arrived made the first refresh's memory peak.
+                futures.discard(future)
                 if self._stop.is_set():
                     for pending in futures:
                         pending.cancel()

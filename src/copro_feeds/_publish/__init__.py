@@ -36,7 +36,7 @@ import json
 import logging
 import re
 import shutil
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -54,7 +54,7 @@ from copro_feeds._publish._files import (
     remove_stale_temp_files,
     write_if_changed,
 )
-from copro_feeds._publish._html import CSS_FILE, INDEX_FILE, render_pages
+from copro_feeds._publish._html import CSS_FILE, INDEX_FILE, PageRenderer
 from copro_feeds._publish._jsonfeed import render_json_feed
 from copro_feeds._publish._model import (
     ATOM_FILE,
@@ -114,6 +114,7 @@ __all__ = [
     "clean_entry",
     "entry_html",
     "folder_digest",
+    "iter_files",
     "public_base",
     "public_url",
     "publish",
@@ -124,7 +125,6 @@ __all__ = [
     "render_files",
     "render_json_feed",
     "render_opml",
-    "render_pages",
     "render_roundup_atom",
     "render_rss",
     "write_if_changed",
@@ -263,7 +263,7 @@ def _renderable(
     return kept
 
 
-def render_files(
+def iter_files(
     feeds: Sequence[FeedContent],
     sources: Sequence[Attribution],
     site: SiteConfig,
@@ -271,41 +271,52 @@ def render_files(
     templates: Path | None = None,
     roundups: RoundupFeed | None = None,
     skip: Container[str] = (),
-) -> dict[str, bytes]:
-    """Every output file's bytes, by path relative to the output folder.
+) -> Iterator[tuple[str, bytes]]:
+    """Every output file's path (relative to the output folder) and bytes, one at a time.
 
     ``templates`` is a folder of Jinja2 templates overriding the shipped ones for the
     HTML pages. Pure and deterministic: the same arguments (and templates) give the same
     bytes. ``roundups`` is the ``[digest]`` feed (``digest.xml`` and the ``digest/``
     pages), or None when the roundup is off. The feeds and pages of the folders in ``skip``
-    are left out (their files are up to date).
+    are left out (their files are up to date). Files come folder by folder, so a caller
+    writing them as they come holds one folder's files in memory, not every file.
     """
-    files: dict[str, bytes] = {}
-    cleaned: list[FeedContent] = []
+    attributions = [clean_attribution(source) for source in sources]
+    every = roundups.every if roundups is not None else None
+    pages = PageRenderer(feeds, attributions, site, templates=templates, roundup=every)
     for feed in feeds:
         if feed.info.folder in skip:
-            cleaned.append(FeedContent(info=feed.info, entries=()))
             continue
         entries, info = [clean_entry(entry) for entry in feed.entries], feed.info
-        files[info.folder + ATOM_FILE] = _render(render_atom, entries, site, info)
-        files[info.folder + RSS_FILE] = _render(render_rss, entries, site, info)
-        files[info.folder + JSON_FILE] = _render(render_json_feed, entries, site, info)
-        cleaned.append(FeedContent(info=info, entries=tuple(entries)))
-    attributions = [clean_attribution(source) for source in sources]
-    files[OPML_FILE] = render_opml(attributions, site)
-    files[XSL_FILE] = stylesheet()
-    roundup = roundups.every if roundups is not None else None
-    files.update(
-        render_pages(cleaned, attributions, site, templates=templates, roundup=roundup, skip=skip)
-    )
+        yield info.folder + ATOM_FILE, _render(render_atom, entries, site, info)
+        yield info.folder + RSS_FILE, _render(render_rss, entries, site, info)
+        yield info.folder + JSON_FILE, _render(render_json_feed, entries, site, info)
+        yield info.folder + INDEX_FILE, pages.render(FeedContent(info=info, entries=tuple(entries)))
+    yield CSS_FILE, pages.stylesheet()
+    yield OPML_FILE, render_opml(attributions, site)
+    yield XSL_FILE, stylesheet()
     if roundups is not None:
         digest = _clean_roundups(roundups)
         try:
-            files[DIGEST_FILE] = render_roundup_atom(digest, site)
+            yield DIGEST_FILE, render_roundup_atom(digest, site)
         except ValueError as error:  # lxml's and feedgen's refusals
             raise PublishError(f"cannot render {DIGEST_FILE}: {error}") from error
-        files.update(render_roundup_pages(digest, cleaned, attributions, site, templates=templates))
-    return files
+        yield from render_roundup_pages(
+            digest, feeds, attributions, site, templates=templates
+        ).items()
+
+
+def render_files(
+    feeds: Sequence[FeedContent],
+    sources: Sequence[Attribution],
+    site: SiteConfig,
+    *,
+    templates: Path | None = None,
+    roundups: RoundupFeed | None = None,
+) -> dict[str, bytes]:
+    """Every output file's bytes, by path relative to the output folder (see
+    :func:`iter_files`)."""
+    return dict(iter_files(feeds, sources, site, templates=templates, roundups=roundups))
 
 
 def publish(
@@ -321,11 +332,13 @@ def publish(
 
     ``templates`` and ``roundups``: as for :func:`render_files`.
 
-    Everything is rendered first, in memory; then, holding the folder's publisher lock
-    (waiting up to ``_files.LOCK_TIMEOUT`` seconds for another publisher), stale
-    temporary files are removed and each changed file is replaced atomically. Raises
-    PublishError naming the file and the cause; files already replaced stay new, the
-    others stay old, and no temporary file is left.
+    Holding the folder's publisher lock (waiting up to ``_files.LOCK_TIMEOUT`` seconds
+    for another publisher), stale temporary files are removed, then files are rendered
+    folder by folder and each changed one is replaced atomically as soon as it is
+    rendered (so memory holds one folder's files, not all). Raises PublishError naming
+    the file and the cause; files already replaced stay new, the others stay old, no
+    temporary file is left, and the manifest is not updated, so the next publish renders
+    the unfinished folders again.
     """
     try:
         make_folder(directory)
@@ -336,18 +349,19 @@ def publish(
     with publish_lock(directory):
         shared, digests = _digests(feeds, sources, site, templates, roundups)
         unchanged = _unchanged_folders(directory, shared, digests)
-        files = render_files(
+        files = iter_files(
             feeds, sources, site, templates=templates, roundups=roundups, skip=unchanged
         )
         for stale in remove_stale_temp_files(directory):
             log.info("removed %s, left by an interrupted publish", stale)
-        written = [
-            directory / name
-            for name, data in files.items()
-            if write_if_changed(directory / name, data)
-        ]
+        names: set[str] = set()
+        written = []
+        for name, data in files:
+            names.add(name)
+            if write_if_changed(directory / name, data):
+                written.append(directory / name)
         _remove_unlisted_feed_folders(directory, {feed.info.folder for feed in feeds})
-        _remove_unlisted_roundups(directory, files)
+        _remove_unlisted_roundups(directory, names)
         manifest = json.dumps({"shared": shared, "folders": digests}, sort_keys=True, indent=0)
         write_if_changed(directory / MANIFEST_FILE, manifest.encode())
     return written
@@ -406,7 +420,7 @@ def _remove_unlisted_feed_folders(directory: Path, folders: set[str]) -> None:
                 shutil.rmtree(folder, ignore_errors=True)
 
 
-def _remove_unlisted_roundups(directory: Path, files: dict[str, bytes]) -> None:
+def _remove_unlisted_roundups(directory: Path, files: Container[str]) -> None:
     """Remove roundup pages no longer published; everything of it when it is off."""
     if DIGEST_FILE not in files:
         _remove(directory / DIGEST_FILE)

@@ -13,11 +13,12 @@ dates as people read them), so templates hold no logic beyond loops and conditio
 
 from __future__ import annotations
 
-from collections.abc import Container, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import jinja2
@@ -40,6 +41,8 @@ from copro_feeds._text import collapse_whitespace, rebase_headings, xml_safe
 from copro_feeds.config import SiteConfig
 from copro_feeds.exceptions import PublishError
 from copro_feeds.types import Attribution, Display, Entry
+
+_T = TypeVar("_T")
 
 INDEX_FILE = "index.html"
 CSS_FILE = "style.css"
@@ -372,33 +375,45 @@ def _own_source(folder: str) -> tuple[str, ...]:
     return ()
 
 
-def render_pages(
-    feeds: Sequence[FeedContent],
-    sources: Sequence[Attribution],
-    site: SiteConfig,
-    *,
-    templates: Path | None = None,
-    roundup: str | None = None,
-    skip: Container[str] = (),
-) -> dict[str, bytes]:
-    """The HTML page of every feed and the stylesheet, by path relative to the output folder.
+class PageRenderer:
+    """Renders the page beside each feed, one at a time, and the stylesheet.
 
-    ``feeds`` hold entries already cleaned for publishing; the pages of the folders in
-    ``skip`` are not rendered. ``roundup``: as for :class:`PageFrames`. A template that
-    is missing, broken or uses an undefined variable raises PublishError naming it.
+    Built once per publish from every feed (for the links pages share); ``sources`` and
+    the entries given to :meth:`render` must already be cleaned for publishing. A template
+    that is missing, broken or uses an undefined variable raises PublishError naming it.
     """
-    pages = environment(templates)
-    frames = PageFrames(feeds, sources, site, roundup=roundup)
-    files: dict[str, bytes] = {}
-    try:
-        template = pages.get_template(PAGE_TEMPLATE)
-        for feed in feeds:
-            if feed.info.folder not in skip:
-                html = template.render(site=site, page=frames.page(feed))
-                files[feed.info.folder + INDEX_FILE] = html.encode()
-        css, _, _ = pages.loader.get_source(pages, CSS_FILE)  # type: ignore[union-attr]
-    except jinja2.TemplateError as error:
-        where = getattr(error, "filename", None) or getattr(error, "name", None) or PAGE_TEMPLATE
-        raise PublishError(f"cannot render the HTML pages ({where}): {error}") from error
-    files[CSS_FILE] = css.encode()
-    return files
+
+    def __init__(
+        self,
+        feeds: Sequence[FeedContent],
+        sources: Sequence[Attribution],
+        site: SiteConfig,
+        *,
+        templates: Path | None = None,
+        roundup: str | None = None,
+    ) -> None:
+        self._site = site
+        self._pages = environment(templates)
+        self._frames = PageFrames(feeds, sources, site, roundup=roundup)
+        self._template = self._call(lambda: self._pages.get_template(PAGE_TEMPLATE))
+
+    def render(self, feed: FeedContent) -> bytes:
+        """The page of ``feed`` (its folder's ``index.html``)."""
+        page = self._frames.page(feed)
+        return self._call(lambda: self._template.render(site=self._site, page=page)).encode()
+
+    def stylesheet(self) -> bytes:
+        """``style.css``: the user's, else the shipped one."""
+        loader = self._pages.loader
+        assert loader is not None
+        css, _, _ = self._call(lambda: loader.get_source(self._pages, CSS_FILE))
+        return css.encode()
+
+    @staticmethod
+    def _call(work: Callable[[], _T]) -> _T:
+        try:
+            return work()
+        except jinja2.TemplateError as error:
+            where = getattr(error, "filename", None) or getattr(error, "name", None)
+            where = where or PAGE_TEMPLATE
+            raise PublishError(f"cannot render the HTML pages ({where}): {error}") from error
