@@ -25,12 +25,16 @@ Handler = Callable[[BaseHTTPRequestHandler], None]
 
 @dataclass(frozen=True, slots=True)
 class RecordedRequest:
-    """One request the server received; ``status`` is 0 when the handler sent none."""
+    """One request the server received; ``status`` is 0 when the handler sent none.
+
+    ``client_port`` tells connections apart: requests on one kept-alive connection share it.
+    """
 
     method: str
     path: str
     headers: dict[str, str]
     status: int
+    client_port: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +198,7 @@ class FeedServer:
             path=handler.path,
             headers={name.lower(): value for name, value in handler.headers.items()},
             status=handler.sent_status,
+            client_port=handler.client_address[1],
         )
         with self._lock:
             self.requests.append(recorded)

@@ -130,6 +130,28 @@ def test_304_with_etag(feed_server: FeedServer, fetcher: Fetcher) -> None:
     assert feed_server.requests[-1].headers["if-none-match"] == first.etag
 
 
+def test_connections_are_kept_alive_after_a_200_and_a_304(
+    feed_server: FeedServer, fetcher: Fetcher
+) -> None:
+    feed_server.serve("/feed", FEED)
+    feed_server.serve("/other", FEED)
+    first = fetcher.fetch(feed_server.url("/feed"))
+    assert fetcher.fetch(feed_server.url("/feed"), etag=first.etag).status == 304
+    assert fetcher.fetch(feed_server.url("/other")).status == 200
+    ports = [request.client_port for request in feed_server.requests]
+    assert len(ports) == 3
+    assert len(set(ports)) == 1  # one connection, reused
+
+
+def test_an_error_status_closes_its_connection(feed_server: FeedServer, fetcher: Fetcher) -> None:
+    feed_server.serve("/feed", FEED)
+    with pytest.raises(HTTPStatusError):
+        fetcher.fetch(feed_server.url("/missing"))
+    fetcher.fetch(feed_server.url("/feed"))
+    first, second = feed_server.requests
+    assert first.client_port != second.client_port  # the unread error body was not reused
+
+
 def test_304_with_last_modified(feed_server: FeedServer, fetcher: Fetcher) -> None:
     feed_server.serve("/feed", FEED, etag=False)
     first = fetcher.fetch(feed_server.url("/feed"))

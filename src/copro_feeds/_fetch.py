@@ -253,11 +253,19 @@ class _GuardedHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _GuardedHTTPSConnection
 
 
+# Connection pools kept: one per host, for the most recently used hosts. requests' default
+# (10) made a hub of feeds on a few dozen hosts open a new connection for nearly every feed
+# (500 fetches over 50 hosts: 500 connects); idle sockets are cheap next to that.
+_POOLED_HOSTS = 128
+
+
 class _Adapter(HTTPAdapter):
     """No retries, two blocking connections per host, our guarded connection classes."""
 
     def __init__(self) -> None:
-        super().__init__(max_retries=0, pool_maxsize=2, pool_block=True)
+        super().__init__(
+            pool_connections=_POOLED_HOSTS, max_retries=0, pool_maxsize=2, pool_block=True
+        )
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
@@ -438,6 +446,9 @@ class Fetcher:
                 body = b""
             else:
                 raise _status_error(response, url)
+            # Read to the end (a 304 has no body): the connection goes back to the pool
+            # for the next feed on this host, instead of being closed with the response.
+            response.raw.release_conn()
         headers = {name.lower(): value for name, value in response.headers.items()}
         if status == 304:
             etag = headers.get("etag", sent.get("If-None-Match"))
