@@ -7,7 +7,6 @@ Chromium, Playwright, axe-core in ``tests/.node``; nothing is skipped).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -16,7 +15,7 @@ import pytest
 import copro_feeds
 from copro_feeds._serve import Server
 from tests import test_accessibility as a11y
-from tests.test_accessibility import FOCUS_BACKGROUND, describe, focused, open_page, run_axe
+from tests.test_accessibility import FOCUS_BACKGROUND, check_axe, focused, open_page
 
 browser = a11y.browser  # the fixtures: one headless Chromium for the module, a tab per test
 page = a11y.page
@@ -46,23 +45,7 @@ def site(project) -> Iterator[str]:
 def test_axe_finds_no_wcag_22_aa_violations_on_roundup_pages(page, site, path, record_property):
     open_page(page, site + path)
     assert page.locator("main article").count() > 0 or path.endswith("index.html")
-    results = run_axe(page)
-    violations = results["violations"]
-    checked = len(results["passes"]) + len(results["incomplete"]) + len(results["inapplicable"])
-    summary = {
-        "page": path,
-        "axe": results["testEngine"]["version"],
-        "violations": len(violations),
-        "rules_checked": checked,
-        "passes": len(results["passes"]),
-        "incomplete": [rule["id"] for rule in results["incomplete"]],
-        "inapplicable": len(results["inapplicable"]),
-    }
-    print(json.dumps(summary))
-    record_property("axe", summary)
-    assert violations == [], describe(violations)
-    assert checked >= 50, summary  # the WCAG A/AA rule set really ran
-    assert results["passes"], summary
+    check_axe(page, path, record_property)
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -162,7 +162,7 @@ def test_digest_xml_has_one_entry_per_ended_period_newest_first(files):
         "alternate": "https://copro.example/feeds/digest/index.html",
     }
     assert feed.findtext(f"{ATOM}author/{ATOM}name") == "Co-production Network"
-    assert feed.findtext(f"{ATOM}updated") == "2026-03-10T12:00:00+00:00"
+    assert feed.findtext(f"{ATOM}updated") == "2026-03-16T00:00:00+00:00"  # the newest end
     assert "weekly roundup" in feed.findtext(f"{ATOM}subtitle")
 
 
@@ -173,7 +173,7 @@ def test_an_entry_is_its_period(files):
     assert link.get("href") == "https://copro.example/feeds/digest/2026-03-02.html"
     assert link.get("rel", "alternate") == "alternate"
     assert item.findtext(f"{ATOM}published") == "2026-03-09T00:00:00+00:00"  # its end
-    assert item.findtext(f"{ATOM}updated") == "2026-03-05T12:00:00+00:00"  # its newest post
+    assert item.findtext(f"{ATOM}updated") == "2026-03-09T00:00:00+00:00"  # the period's end
     assert item.findtext(f"{ATOM}author/{ATOM}name") == "Co-production Network"
     assert item.findtext(f"{ATOM}summary") == f"2 posts from {CFWR_NAME} and Scope."
 
@@ -248,7 +248,7 @@ def test_a_late_post_updates_its_periods_entry(files):
     after_entries = entries_of(atom(after[DIGEST_FILE]))
     assert list(after_entries) == list(before_entries)  # no entry added
     key = "tag:copro.example,2026:digest/week/2026-03-02"
-    assert before_entries[key].findtext(f"{ATOM}updated") == "2026-03-05T12:00:00+00:00"
+    assert before_entries[key].findtext(f"{ATOM}updated") == "2026-03-09T00:00:00+00:00"
     assert after_entries[key].findtext(f"{ATOM}updated") == "2026-03-12T12:00:00+00:00"
     assert "A late post" not in text_of(content(before_entries[key]))
     assert "A late post" in text_of(content(after_entries[key]))

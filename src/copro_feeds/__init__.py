@@ -9,6 +9,7 @@
 
 __version__ = "0.1.0"
 
+from copro_feeds._refresh import discover_feeds
 from copro_feeds.config import (
     Config,
     FetchConfig,
@@ -18,7 +19,7 @@ from copro_feeds.config import (
     StorageConfig,
     load_config,
 )
-from copro_feeds.core import Aggregator, discover_feeds, make_aggregator
+from copro_feeds.core import Aggregator, make_aggregator
 from copro_feeds.exceptions import (
     AmbiguousEntryError,
     BlockedURLError,

@@ -24,10 +24,11 @@ from copro_feeds import __version__
 from copro_feeds._demo import run_demo
 from copro_feeds._editorial import quote
 from copro_feeds._opml_import import import_opml
+from copro_feeds._refresh import discover_feeds
 from copro_feeds._schedule import run_daemon
 from copro_feeds._serve import Server, serve
 from copro_feeds.config import Config, FetchConfig, load_config
-from copro_feeds.core import Aggregator, discover_feeds, make_aggregator
+from copro_feeds.core import Aggregator, make_aggregator
 from copro_feeds.exceptions import ConfigError, CoproFeedsError
 from copro_feeds.types import EditorialAction, EntryState, SourceResult, StoredEntry
 

@@ -16,19 +16,16 @@ import random
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from types import TracebackType
 
 from copro_feeds import _policy
-from copro_feeds._digest import Digest, SourceFacts, digest, homepage_for
-from copro_feeds._discover import advertised_feeds, common_feed_urls
+from copro_feeds._digest import homepage_for
 from copro_feeds._editorial import entry_key, every_copy, resolve
 from copro_feeds._explain import Survey, explain, take_survey
 from copro_feeds._fetch import Fetcher
-from copro_feeds._parse import looks_like_html, parse_feed
 from copro_feeds._publish import (
     CSS_FILE,
     DIGEST_FILE,
@@ -39,17 +36,15 @@ from copro_feeds._publish import (
     public_base,
     publish,
 )
+from copro_feeds._refresh import Refresh, Refresher
 from copro_feeds._roundup import period_start, plan_roundups
 from copro_feeds._sandbox import Sandbox
 from copro_feeds._select import combined_selection, plan_feeds
 from copro_feeds._store import Store
-from copro_feeds._types import FetchResponse, SourceState
-from copro_feeds.config import Config, FetchConfig, SourceConfig
+from copro_feeds._types import SourceState
+from copro_feeds.config import Config, SourceConfig
 from copro_feeds.exceptions import (
     FeedError,
-    GoneError,
-    HTTPStatusError,
-    ParseError,
     PublishError,
     StoreError,
 )
@@ -82,18 +77,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Refresh:
-    """What refreshing one source produced, before it is saved."""
-
-    source: SourceConfig
-    state: SourceState
-    outcome: Outcome
-    entries: tuple[Entry, ...] | None = None
-    undated_ids: frozenset[str] = frozenset()
-    error: str | None = None
-
-
 class Aggregator:
     """Refreshes the configured sources into the store and publishes the combined feed.
 
@@ -118,7 +101,12 @@ class Aggregator:
             workers=PARSE_WORKERS, memory_bytes=fetch.parse_memory, seconds=fetch.parse_timeout
         )
         self._clock = clock
-        self._rng = rng or random.Random()  # noqa: S311 (jitter, not cryptography)
+        self._refresher = Refresher(
+            config,
+            fetcher=fetcher,
+            sandbox=self._sandbox,
+            rng=rng or random.Random(),  # noqa: S311 (jitter, not cryptography)
+        )
         self._run_lock = threading.Lock()
         self._stop = threading.Event()
         store.sync_sources({source.key: source.url for source in config.sources})
@@ -179,7 +167,7 @@ class Aggregator:
         ]
         results = [self._gone_result(s) for s in chosen if states[s.key].gone]
         todo = [s for s in chosen if not states[s.key].gone]
-        state_only: list[_Refresh] = []  # 304s and errors: saved together below
+        state_only: list[Refresh] = []  # 304s and errors: saved together below
         for refresh in self._refresh_all(todo, states, now):
             if refresh.entries is None:
                 state_only.append(refresh)
@@ -201,16 +189,16 @@ class Aggregator:
 
     def _refresh_all(
         self, sources: list[SourceConfig], states: dict[str, SourceState], now: datetime
-    ) -> Iterator[_Refresh]:
+    ) -> Iterator[Refresh]:
         if not sources:
             return
         workers = min(self.config.fetch.max_workers, len(sources))
         with ThreadPoolExecutor(workers, thread_name_prefix="copro-fetch") as pool:
-            futures: set[Future[_Refresh]] = set()
+            futures: set[Future[Refresh]] = set()
             for source in sources:
                 if self._stop.is_set():
                     break
-                futures.add(pool.submit(self._refresh, source, states[source.key], now))
+                futures.add(pool.submit(self._refresher.refresh, source, states[source.key], now))
             for future in as_completed(futures):
                 # Let go of each result once handled: holding every source's entries
                 # until the last one arrived made the first refresh's memory peak.
@@ -222,135 +210,7 @@ class Aggregator:
                     continue
                 yield future.result()
 
-    def _refresh(self, source: SourceConfig, state: SourceState, now: datetime) -> _Refresh:
-        """Fetch, parse and normalise one source; every expected failure becomes a value."""
-        state = replace(state, last_attempt=now)
-        try:
-            return self._refresh_or_raise(source, state, now)
-        except FeedError as error:
-            return self._failure(source, state, error, now)
-        except Exception as error:  # a bug must not stop the other sources
-            log.exception("%s: unexpected error", source.name)
-            return self._failure(source, state, error, now)
-
-    def _refresh_or_raise(
-        self, source: SourceConfig, state: SourceState, now: datetime
-    ) -> _Refresh:
-        response, feed_url, digested = self._fetch_feed(source, state, now)
-        state = self._follow_permanent_redirect(state, feed_url, response)
-        interval = self.config.interval_of(source)
-        state = replace(
-            state,
-            etag=response.etag,
-            last_modified=response.last_modified,
-            last_success=now,
-            last_error=None,
-            failures=0,
-            next_due=_policy.next_due_after_success(now, interval, self._rng),
-        )
-        body_hash = hashlib.sha256(response.body).hexdigest() if response.status == 200 else None
-        if response.status == 304 or (digested is None and body_hash == state.body_hash):
-            return _Refresh(source=source, state=state, outcome=Outcome.NOT_MODIFIED)
-        if digested is None:
-            digested = self._digest(source, state, response, feed_url, now)
-        for warning in digested.warnings:
-            log.warning("%s: %s", source.name, warning)
-        return _Refresh(
-            source=source,
-            state=replace(
-                state, body_hash=body_hash, homepage=digested.feed_link or state.homepage
-            ),
-            outcome=Outcome.UPDATED,
-            entries=digested.entries,
-            undated_ids=digested.undated_ids,
-        )
-
-    def _digest(
-        self,
-        source: SourceConfig,
-        state: SourceState,
-        response: FetchResponse,
-        feed_url: str,
-        now: datetime,
-    ) -> Digest:
-        """Parse and normalise a body in a sandboxed worker (memory and time limits)."""
-        facts = SourceFacts(
-            key=source.key,
-            name=source.name,
-            homepage=source.homepage,
-            stored_homepage=state.homepage,
-            tags=source.tags,
-            excerpt_words=self.config.output.excerpt_words,
-            max_entry_bytes=self.config.fetch.max_entry_bytes,
-            max_entries=self.config.fetch.max_entries_per_feed,
-        )
-        headers = dict(response.headers)
-        return self._sandbox.call(digest, response.body, headers, feed_url, facts, now)
-
-    def _fetch_feed(
-        self, source: SourceConfig, state: SourceState, now: datetime
-    ) -> tuple[FetchResponse, str, Digest | None]:
-        """Fetch the source's feed, discovering it from a homepage the first time.
-
-        Returns the response, the feed URL it came from, and the digested feed when
-        discovery had to parse it already (else None).
-        """
-        url = state.effective_url
-        agent = source.user_agent
-        response = self._fetcher.fetch(
-            url, etag=state.etag, last_modified=state.last_modified, user_agent=agent
-        )
-        if state.feed_url is not None or response.status == 304:
-            return response, url, None
-        try:
-            return response, url, self._digest(source, state, response, url, now)
-        except ParseError:
-            if not _is_html(response):
-                raise
-        candidates = advertised_feeds(response.body, response.url) + common_feed_urls(response.url)
-        for candidate in candidates:
-            try:
-                found = self._fetcher.fetch(candidate, user_agent=agent)
-                digested = self._digest(source, state, found, candidate, now)
-            except FeedError as error:
-                log.debug("%s: %s is not a feed: %s", source.name, candidate, error)
-                continue
-            log.info("%s: discovered the feed at %s", source.name, candidate)
-            return found, candidate, digested
-        raise ParseError(f"{url} is a web page that links to no feed, and no usual feed path works")
-
-    def _follow_permanent_redirect(
-        self, state: SourceState, feed_url: str, response: FetchResponse
-    ) -> SourceState:
-        """Move to a new URL only after several consistent permanent redirects."""
-        if feed_url != state.feed_url:  # first success, or just discovered
-            state = replace(state, feed_url=feed_url, redirect_url=None, redirect_hits=0)
-        target = response.permanent_redirect
-        if target is None:
-            return replace(state, redirect_url=None, redirect_hits=0)
-        hits = state.redirect_hits + 1 if state.redirect_url == target else 1
-        if hits >= _policy.PERMANENT_REDIRECT_HITS:
-            log.info("%s moved permanently to %s", state.effective_url, target)
-            return replace(state, feed_url=target, redirect_url=None, redirect_hits=0)
-        return replace(state, redirect_url=target, redirect_hits=hits)
-
-    def _failure(
-        self, source: SourceConfig, state: SourceState, error: Exception, now: datetime
-    ) -> _Refresh:
-        message = str(error) or type(error).__name__
-        failures = state.failures + 1
-        if isinstance(error, GoneError):
-            state = replace(state, gone=True, next_due=None)
-        else:
-            retry_after = error.retry_after if isinstance(error, HTTPStatusError) else None
-            due = _policy.next_due_after_failure(
-                now, self.config.interval_of(source), failures, retry_after, self._rng
-            )
-            state = replace(state, next_due=due)
-        state = replace(state, last_error=message, failures=failures)
-        return _Refresh(source=source, state=state, outcome=Outcome.ERROR, error=message)
-
-    def _save(self, refresh: _Refresh, now: datetime) -> SourceResult:
+    def _save(self, refresh: Refresh, now: datetime) -> SourceResult:
         """Save a source's entries with its state, in one transaction."""
         assert refresh.entries is not None
         try:
@@ -361,7 +221,7 @@ class Aggregator:
             return self._logged(self._result(refresh, error=f"could not save: {failure}"))
         return self._logged(self._result(refresh, new=counts.new, updated=counts.updated))
 
-    def _save_states(self, refreshes: list[_Refresh]) -> list[SourceResult]:
+    def _save_states(self, refreshes: list[Refresh]) -> list[SourceResult]:
         """Save the sources that brought no entries in one transaction.
 
         Losing these to a crash costs nothing lasting: a 304 changed no validator, and a
@@ -377,7 +237,7 @@ class Aggregator:
 
     @staticmethod
     def _result(
-        refresh: _Refresh, *, new: int = 0, updated: int = 0, error: str | None = None
+        refresh: Refresh, *, new: int = 0, updated: int = 0, error: str | None = None
     ) -> SourceResult:
         return SourceResult(
             source_key=refresh.source.key,
@@ -665,31 +525,6 @@ def _source_shape(source: SourceConfig) -> list[object]:
         source.key, source.name, source.homepage, source.tags, source.include,
         source.exclude, source.enabled, source.display.value, source.licence,
     ]  # fmt: skip
-
-
-def _is_html(response: FetchResponse) -> bool:
-    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    return content_type in ("text/html", "application/xhtml+xml") or looks_like_html(response.body)
-
-
-def discover_feeds(url: str, settings: FetchConfig | None = None) -> list[str]:
-    """The feed URLs a page advertises, or ``[url]`` when the page is itself a feed.
-
-    Raises FeedError when the page cannot be fetched or is neither a feed nor HTML.
-    """
-    settings = settings or FetchConfig()
-    with Fetcher(settings) as fetcher:
-        response = fetcher.fetch(url)
-    sandbox = Sandbox(workers=1, memory_bytes=settings.parse_memory, seconds=settings.parse_timeout)
-    try:
-        with sandbox:
-            parse = partial(parse_feed, max_entries=1)
-            sandbox.call(parse, response.body, dict(response.headers), response.url)
-    except ParseError:
-        if not _is_html(response):
-            raise
-        return advertised_feeds(response.body, response.url)
-    return [response.url]
 
 
 def make_aggregator(config: Config, *, clock: Clock = utc_now) -> Aggregator:

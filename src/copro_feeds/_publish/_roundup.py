@@ -64,8 +64,9 @@ class Roundup:
 
     @property
     def updated(self) -> datetime:
-        """The latest published or updated time of its posts (a late post moves it)."""
-        return max(max(post.published, post.updated) for post in self.posts)
+        """The period's end, or the latest published or updated time of its posts when that
+        is later (an edit after the period ended moves it)."""
+        return max(self.end, *(max(post.published, post.updated) for post in self.posts))
 
     @property
     def page(self) -> str:

@@ -1,0 +1,204 @@
+"""Refreshing one source: fetch it (discovering its feed the first time), follow a move,
+skip an unchanged body, and parse and normalise it in a sandboxed worker.
+
+Every expected failure becomes a value (:class:`Refresh` with an error), never an
+exception, so that one bad source never stops the others. Thread-safe: the aggregator
+refreshes many sources at once with one :class:`Refresher`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import partial
+
+from copro_feeds import _policy
+from copro_feeds._digest import Digest, SourceFacts, digest
+from copro_feeds._discover import advertised_feeds, common_feed_urls
+from copro_feeds._fetch import Fetcher
+from copro_feeds._parse import looks_like_html, parse_feed
+from copro_feeds._sandbox import Sandbox
+from copro_feeds._types import FetchResponse, SourceState
+from copro_feeds.config import Config, FetchConfig, SourceConfig
+from copro_feeds.exceptions import FeedError, GoneError, HTTPStatusError, ParseError
+from copro_feeds.types import Entry, Outcome
+
+log = logging.getLogger("copro_feeds")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Refresh:
+    """What refreshing one source produced, before it is saved."""
+
+    source: SourceConfig
+    state: SourceState
+    outcome: Outcome
+    entries: tuple[Entry, ...] | None = None
+    undated_ids: frozenset[str] = frozenset()
+    error: str | None = None
+
+
+class Refresher:
+    """Refreshes sources with one fetcher and one sandbox (owned by the caller)."""
+
+    def __init__(
+        self, config: Config, *, fetcher: Fetcher, sandbox: Sandbox, rng: random.Random
+    ) -> None:
+        self.config = config
+        self._fetcher = fetcher
+        self._sandbox = sandbox
+        self._rng = rng
+
+    def refresh(self, source: SourceConfig, state: SourceState, now: datetime) -> Refresh:
+        """Fetch, parse and normalise one source; every expected failure becomes a value."""
+        state = replace(state, last_attempt=now)
+        try:
+            return self._refresh_or_raise(source, state, now)
+        except FeedError as error:
+            return self._failure(source, state, error, now)
+        except Exception as error:  # a bug must not stop the other sources
+            log.exception("%s: unexpected error", source.name)
+            return self._failure(source, state, error, now)
+
+    def _refresh_or_raise(self, source: SourceConfig, state: SourceState, now: datetime) -> Refresh:
+        response, feed_url, digested = self._fetch_feed(source, state, now)
+        state = self._follow_permanent_redirect(state, feed_url, response)
+        interval = self.config.interval_of(source)
+        state = replace(
+            state,
+            etag=response.etag,
+            last_modified=response.last_modified,
+            last_success=now,
+            last_error=None,
+            failures=0,
+            next_due=_policy.next_due_after_success(now, interval, self._rng),
+        )
+        body_hash = hashlib.sha256(response.body).hexdigest() if response.status == 200 else None
+        if response.status == 304 or (digested is None and body_hash == state.body_hash):
+            return Refresh(source=source, state=state, outcome=Outcome.NOT_MODIFIED)
+        if digested is None:
+            digested = self._digest(source, state, response, feed_url, now)
+        for warning in digested.warnings:
+            log.warning("%s: %s", source.name, warning)
+        return Refresh(
+            source=source,
+            state=replace(
+                state, body_hash=body_hash, homepage=digested.feed_link or state.homepage
+            ),
+            outcome=Outcome.UPDATED,
+            entries=digested.entries,
+            undated_ids=digested.undated_ids,
+        )
+
+    def _digest(
+        self,
+        source: SourceConfig,
+        state: SourceState,
+        response: FetchResponse,
+        feed_url: str,
+        now: datetime,
+    ) -> Digest:
+        """Parse and normalise a body in a sandboxed worker (memory and time limits)."""
+        facts = SourceFacts(
+            key=source.key,
+            name=source.name,
+            homepage=source.homepage,
+            stored_homepage=state.homepage,
+            tags=source.tags,
+            excerpt_words=self.config.output.excerpt_words,
+            max_entry_bytes=self.config.fetch.max_entry_bytes,
+            max_entries=self.config.fetch.max_entries_per_feed,
+        )
+        headers = dict(response.headers)
+        return self._sandbox.call(digest, response.body, headers, feed_url, facts, now)
+
+    def _fetch_feed(
+        self, source: SourceConfig, state: SourceState, now: datetime
+    ) -> tuple[FetchResponse, str, Digest | None]:
+        """Fetch the source's feed, discovering it from a homepage the first time.
+
+        Returns the response, the feed URL it came from, and the digested feed when
+        discovery had to parse it already (else None).
+        """
+        url = state.effective_url
+        agent = source.user_agent
+        response = self._fetcher.fetch(
+            url, etag=state.etag, last_modified=state.last_modified, user_agent=agent
+        )
+        if state.feed_url is not None or response.status == 304:
+            return response, url, None
+        try:
+            return response, url, self._digest(source, state, response, url, now)
+        except ParseError:
+            if not _is_html(response):
+                raise
+        candidates = advertised_feeds(response.body, response.url) + common_feed_urls(response.url)
+        for candidate in candidates:
+            try:
+                found = self._fetcher.fetch(candidate, user_agent=agent)
+                digested = self._digest(source, state, found, candidate, now)
+            except FeedError as error:
+                log.debug("%s: %s is not a feed: %s", source.name, candidate, error)
+                continue
+            log.info("%s: discovered the feed at %s", source.name, candidate)
+            return found, candidate, digested
+        raise ParseError(f"{url} is a web page that links to no feed, and no usual feed path works")
+
+    def _follow_permanent_redirect(
+        self, state: SourceState, feed_url: str, response: FetchResponse
+    ) -> SourceState:
+        """Move to a new URL only after several consistent permanent redirects."""
+        if feed_url != state.feed_url:  # first success, or just discovered
+            state = replace(state, feed_url=feed_url, redirect_url=None, redirect_hits=0)
+        target = response.permanent_redirect
+        if target is None:
+            return replace(state, redirect_url=None, redirect_hits=0)
+        hits = state.redirect_hits + 1 if state.redirect_url == target else 1
+        if hits >= _policy.PERMANENT_REDIRECT_HITS:
+            log.info("%s moved permanently to %s", state.effective_url, target)
+            return replace(state, feed_url=target, redirect_url=None, redirect_hits=0)
+        return replace(state, redirect_url=target, redirect_hits=hits)
+
+    def _failure(
+        self, source: SourceConfig, state: SourceState, error: Exception, now: datetime
+    ) -> Refresh:
+        message = str(error) or type(error).__name__
+        failures = state.failures + 1
+        if isinstance(error, GoneError):
+            state = replace(state, gone=True, next_due=None)
+        else:
+            retry_after = error.retry_after if isinstance(error, HTTPStatusError) else None
+            due = _policy.next_due_after_failure(
+                now, self.config.interval_of(source), failures, retry_after, self._rng
+            )
+            state = replace(state, next_due=due)
+        state = replace(state, last_error=message, failures=failures)
+        return Refresh(source=source, state=state, outcome=Outcome.ERROR, error=message)
+
+
+def _is_html(response: FetchResponse) -> bool:
+    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type in ("text/html", "application/xhtml+xml") or looks_like_html(response.body)
+
+
+def discover_feeds(url: str, settings: FetchConfig | None = None) -> list[str]:
+    """The feed URLs a page advertises, or ``[url]`` when the page is itself a feed.
+
+    Raises FeedError when the page cannot be fetched or is neither a feed nor HTML.
+    """
+    settings = settings or FetchConfig()
+    with Fetcher(settings) as fetcher:
+        response = fetcher.fetch(url)
+    sandbox = Sandbox(workers=1, memory_bytes=settings.parse_memory, seconds=settings.parse_timeout)
+    try:
+        with sandbox:
+            parse = partial(parse_feed, max_entries=1)
+            sandbox.call(parse, response.body, dict(response.headers), response.url)
+    except ParseError:
+        if not _is_html(response):
+            raise
+        return advertised_feeds(response.body, response.url)
+    return [response.url]
