@@ -6,17 +6,20 @@ Run by hand: python benchmarks/soak.py [--cycles 1000]
 
 The first form refreshes the three test partners, one of which changes every ten
 cycles. With ``--feeds N`` it refreshes N feeds of the benchmark corpus
-(benchmarks/corpus.py, served by benchmarks/server.py) and changes ``--change`` of them
-before every cycle after the first.
+(benchmarks/corpus.py, served by benchmarks/server.py in a process of its own, so that
+the figures are copro_feeds' alone) and changes ``--change`` of them before every cycle
+after the first.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 import tempfile
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,13 +45,15 @@ def rss_kib() -> int:
 
 
 def children_rss_kib() -> int:
+    """The resident memory of copro_feeds' parse workers (children running its sandbox)."""
     total = 0
     for child in Path("/proc").glob("[0-9]*"):
         try:
             status = (child / "status").read_text()
+            command = (child / "cmdline").read_bytes()
         except OSError:
             continue
-        if f"PPid:\t{os.getpid()}" in status:
+        if f"PPid:\t{os.getpid()}" in status and b"copro_feeds._sandbox" in command:
             total += next(int(x.split()[1]) for x in status.splitlines() if x.startswith("VmRSS"))
     return total
 
@@ -67,9 +72,25 @@ def report(cycle: int, folder: str, started: float) -> None:
     )
 
 
+def serve_corpus(feeds: int, connection: Connection) -> None:
+    """The server's own process (so the soak measures copro_feeds alone): send the feed
+    URLs, then change ``fraction`` of the feeds on each ``(fraction, round)`` received."""
+    with CorpusServer(corpus.build(feeds)) as server:
+        connection.send(server.urls())
+        while (order := connection.recv()) is not None:
+            server.change(order[0], round_number=order[1])
+            connection.send("changed")
+
+
 def soak_corpus(feeds: int, cycles: int, change: float) -> None:
     """Refresh ``feeds`` corpus feeds ``cycles`` times, ``change`` of them changing each time."""
-    with tempfile.TemporaryDirectory() as folder, CorpusServer(corpus.build(feeds)) as server:
+    ours, theirs = multiprocessing.Pipe()
+    server = multiprocessing.get_context("spawn").Process(
+        target=serve_corpus, args=(feeds, theirs), daemon=True
+    )
+    server.start()
+    urls = ours.recv()
+    with tempfile.TemporaryDirectory() as folder:
         config_path = Path(folder) / "feeds.toml"
         config_path.write_text(
             '[site]\ntitle = "Soak"\nlink = "https://copro.test/"\n'
@@ -77,7 +98,7 @@ def soak_corpus(feeds: int, cycles: int, change: float) -> None:
             "[fetch]\nallow_private_networks = true\nmax_workers = 16\n"
             + "".join(
                 f'[[sources]]\nname = "Partner {index}"\nurl = "{url}"\n'
-                for index, url in enumerate(server.urls())
+                for index, url in enumerate(urls)
             )
         )
         started = time.perf_counter()
@@ -85,10 +106,13 @@ def soak_corpus(feeds: int, cycles: int, change: float) -> None:
         with copro_feeds.make_aggregator(copro_feeds.load_config(config_path)) as aggregator:
             for cycle in range(1, cycles + 1):
                 if cycle > 1:
-                    server.change(change, round_number=cycle)
+                    ours.send((change, cycle))
+                    ours.recv()
                 aggregator.run_once(all_sources=True)
                 if cycle in (1, 2, 10, 25, 50, 75, cycles):
                     report(cycle, folder, started)
+    ours.send(None)
+    server.join()
 
 
 def main() -> None:
