@@ -272,23 +272,36 @@ def focused(page: Page) -> dict:
     )
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_keyboard_reaches_the_skip_link_first_then_every_link_in_order(page, site, path):
-    open_page(page, site + path)
+def check_keyboard(page: Page, url: str) -> None:
+    """Tab through the open page at ``url``: the skip link first, then every link once,
+    in reading order, each visibly focused."""
     links = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.href)")
     reached = []
     for _ in links:
         page.keyboard.press("Tab")
         now = focused(page)
-        assert now["tag"] == "a", (path, now, reached)
+        assert now["tag"] == "a", (url, now, reached)
         assert now["background"] == FOCUS_BACKGROUND, f"focus not visible on {now}"
         assert now["width"] > 1, f"focused but hidden: {now}"
         reached.append(page.evaluate("() => document.activeElement.href"))
-    assert reached == links, path  # every link, once, in reading order
-    assert reached[0] == site + path + "#main"
+    assert reached == links, url  # every link, once, in reading order
+    assert reached[0] == url + "#main"
     assert page.evaluate("() => document.querySelector('a[href]').textContent") == (
         "Skip to main content"
     )
+
+
+def check_reflow(page: Page, url: str) -> None:
+    """The open page at ``url`` fits the viewport's width, with its stylesheet loaded."""
+    sizes = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert sizes[0] <= sizes[1], (url, sizes)
+    assert page.evaluate("() => document.styleSheets.length") == 1  # style.css loaded
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_keyboard_reaches_the_skip_link_first_then_every_link_in_order(page, site, path):
+    open_page(page, site + path)
+    check_keyboard(page, site + path)
 
 
 def test_skip_link_moves_the_keyboard_to_the_main_content(page, site):
@@ -322,9 +335,7 @@ def test_pages_reflow_without_horizontal_scrolling(request, page, site, width):
     page.set_viewport_size({"width": width, "height": 900})
     for path in PAGES:
         open_page(page, site + path)
-        sizes = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-        assert sizes[0] <= sizes[1], (path, width, sizes)
-        assert page.evaluate("() => document.styleSheets.length") == 1  # style.css loaded
+        check_reflow(page, site + path)
     if os.environ.get("COPRO_WRITE_SCREENSHOTS") == "1":
         open_page(page, site + "index.html")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -123,16 +123,21 @@ def test_pages_parse_without_errors_and_need_no_javascript(files):
         assert not [a for e in document.iter(etree.Element) for a in e.attrib if a.startswith("on")]
 
 
+def assert_heading_order(name: str, document: etree._Element) -> None:
+    """One h1, first, and no heading level skipped after it."""
+    levels = [
+        int(match.group(1))
+        for element in document.iter(etree.Element)
+        if (match := HEADING.match(element.tag))
+    ]
+    assert levels.count(1) == 1 and levels[0] == 1, (name, levels)
+    for previous, level in itertools.pairwise(levels):
+        assert level <= previous + 1, (name, levels)
+
+
 def test_one_h1_and_no_skipped_heading_levels(files):
     for name, document in html_pages(files).items():
-        levels = [
-            int(match.group(1))
-            for element in document.iter(etree.Element)
-            if (match := HEADING.match(element.tag))
-        ]
-        assert levels.count(1) == 1 and levels[0] == 1, (name, levels)
-        for previous, level in itertools.pairwise(levels):
-            assert level <= previous + 1, (name, levels)
+        assert_heading_order(name, document)
 
 
 def test_landmarks(files):

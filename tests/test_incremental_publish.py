@@ -89,6 +89,15 @@ def rendered_folders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
+@pytest.fixture
+def published(tmp_path: Path, rendered_folders: list[str]) -> tuple[Path, list[FeedContent]]:
+    """An output folder after a first publish of the three partners' posts; the spy cleared."""
+    out, feeds = tmp_path / "out", _feeds(_posts())
+    publish(feeds, PARTNERS, SITE, out)
+    rendered_folders.clear()
+    return out, feeds
+
+
 def test_a_second_publish_renders_only_the_partner_that_changed(
     tmp_path: Path, rendered_folders: list[str]
 ) -> None:
@@ -108,20 +117,17 @@ def test_a_second_publish_renders_only_the_partner_that_changed(
 
 
 def test_nothing_changed_renders_only_the_combined_feed(
-    tmp_path: Path, rendered_folders: list[str]
+    published: tuple[Path, list[FeedContent]], rendered_folders: list[str]
 ) -> None:
-    out = tmp_path / "out"
-    feeds = _feeds(_posts())
-    publish(feeds, PARTNERS, SITE, out)
-    rendered_folders.clear()
+    out, feeds = published
     assert publish(feeds, PARTNERS, SITE, out) == []
     assert rendered_folders == [""]
 
 
-def test_a_deleted_file_is_rendered_again(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    feeds = _feeds(_posts())
-    publish(feeds, PARTNERS, SITE, out)
+def test_a_deleted_file_is_rendered_again(
+    tmp_path: Path, published: tuple[Path, list[FeedContent]]
+) -> None:
+    out, feeds = published
     (out / "sources" / "gamma" / "index.html").unlink()
     publish(feeds, PARTNERS, SITE, out)
     assert _tree(out) == _full(feeds, tmp_path, PARTNERS)
@@ -129,13 +135,10 @@ def test_a_deleted_file_is_rendered_again(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("damage", [b"", b"{not json", b'{"shared": 1}', b"[]"])
 def test_a_damaged_manifest_means_rendering_everything(
-    tmp_path: Path, rendered_folders: list[str], damage: bytes
+    published: tuple[Path, list[FeedContent]], rendered_folders: list[str], damage: bytes
 ) -> None:
-    out = tmp_path / "out"
-    feeds = _feeds(_posts())
-    publish(feeds, PARTNERS, SITE, out)
+    out, feeds = published
     (out / MANIFEST_FILE).write_bytes(damage)
-    rendered_folders.clear()
     publish(feeds, PARTNERS, SITE, out)
     assert len(rendered_folders) == 4
     assert json.loads((out / MANIFEST_FILE).read_bytes())["folders"].keys() == {
@@ -146,12 +149,9 @@ def test_a_damaged_manifest_means_rendering_everything(
 
 
 def test_what_every_page_shares_changing_renders_every_folder(
-    tmp_path: Path, rendered_folders: list[str]
+    tmp_path: Path, published: tuple[Path, list[FeedContent]], rendered_folders: list[str]
 ) -> None:
-    out = tmp_path / "out"
-    feeds = _feeds(_posts())
-    publish(feeds, PARTNERS, SITE, out)
-    rendered_folders.clear()
+    out, feeds = published
     renamed = [*PARTNERS[:2], attribution("gamma", "Gamma Trust")]
     publish(feeds, renamed, SITE, out)
     assert len(rendered_folders) == 4

@@ -15,7 +15,7 @@ import pytest
 import copro_feeds
 from copro_feeds._serve import Server
 from tests import test_accessibility as a11y
-from tests.test_accessibility import FOCUS_BACKGROUND, check_axe, focused, open_page
+from tests.test_accessibility import check_axe, check_keyboard, check_reflow, open_page
 
 browser = a11y.browser  # the fixtures: one headless Chromium for the module, a tab per test
 page = a11y.page
@@ -51,23 +51,11 @@ def test_axe_finds_no_wcag_22_aa_violations_on_roundup_pages(page, site, path, r
 @pytest.mark.parametrize("path", PAGES)
 def test_keyboard_reaches_every_link_in_order_with_focus_visible(page, site, path):
     open_page(page, site + path)
-    links = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.href)")
-    reached = []
-    for _ in links:
-        page.keyboard.press("Tab")
-        now = focused(page)
-        assert now["tag"] == "a", (path, now, reached)
-        assert now["background"] == FOCUS_BACKGROUND, f"focus not visible on {now}"
-        assert now["width"] > 1, f"focused but hidden: {now}"
-        reached.append(page.evaluate("() => document.activeElement.href"))
-    assert reached == links, path
-    assert reached[0] == site + path + "#main"
+    check_keyboard(page, site + path)
 
 
 def test_roundup_pages_reflow_at_320_px(page, site):
     page.set_viewport_size({"width": 320, "height": 900})
     for path in PAGES:
         open_page(page, site + path)
-        sizes = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-        assert sizes[0] <= sizes[1], (path, sizes)
-        assert page.evaluate("() => document.styleSheets.length") == 1  # style.css loaded
+        check_reflow(page, site + path)

@@ -5,7 +5,6 @@ the partner feeds served on 127.0.0.1."""
 from __future__ import annotations
 
 import io
-import itertools
 import re
 import subprocess
 from dataclasses import replace
@@ -35,11 +34,11 @@ from copro_feeds.types import Display
 from tests.factories import attribution, entry
 from tests.test_html import (
     BANNED_LINK_TEXT,
-    HEADING,
     LQ,
     READABLE,
     RQ,
     accessible_name,
+    assert_heading_order,
     parse,
     text_of,
 )
@@ -373,14 +372,7 @@ def test_the_roundup_is_off_without_a_feed():
 
 def test_page_structure_headings_landmarks_and_skip_link(files):
     for name, document in digest_pages(files).items():
-        levels = [
-            int(match.group(1))
-            for element in document.iter(etree.Element)
-            if (match := HEADING.match(element.tag))
-        ]
-        assert levels.count(1) == 1 and levels[0] == 1, (name, levels)
-        for previous, level in itertools.pairwise(levels):
-            assert level <= previous + 1, (name, levels)
+        assert_heading_order(name, document)
         assert document.get("lang") == "en-GB"
         body = document.find("body")
         assert len(body.findall("header")) == len(body.findall("footer")) == 1

@@ -275,16 +275,13 @@ class PageFrames:
     ) -> None:
         self._site = site
         self._labels = _labels(feeds)
-        self._folders = frozenset(feed.info.folder for feed in feeds)
+        folders = frozenset(feed.info.folder for feed in feeds)
+        # Each partner as every page shows it; ``page`` is set per page (it is relative).
         self._partners = {
-            source.source_key: PartnerView(
-                name=source.name,
-                homepage=_homepage(source),
-                page=folder if folder in self._folders else None,
-            )
+            source.source_key: PartnerView(name=source.name, homepage=_homepage(source), page=None)
             for source in sources
-            for folder in (f"{_SOURCES}{source.source_key}/",)
         }
+        self._with_page = {key for key in self._partners if _source_folder(key) in folders}
         self._tags = [feed.info.folder for feed in feeds if feed.info.folder.startswith(_TAGS)]
         self._roundup = roundup
         self.lang = site.language or DEFAULT_LANGUAGE
@@ -322,10 +319,8 @@ class PageFrames:
         partners = tuple(
             replace(
                 self._partners[key],
-                page=f"{root}{self._partners[key].page}{INDEX_FILE}"
-                if self._partners[key].page
-                else None,
-                current=folder == self._partners[key].page,
+                page=f"{root}{_source_folder(key)}{INDEX_FILE}" if key in self._with_page else None,
+                current=folder == _source_folder(key),
             )
             for key in keys
         )
@@ -366,6 +361,11 @@ def _roundup_link(every: str | None, root: str) -> Link | None:
         return None
     word = PERIOD_WORDS.get(every, every)
     return Link(href=f"{root}{DIGEST_FOLDER}{INDEX_FILE}", text=f"the {word} roundup")
+
+
+def _source_folder(key: str) -> str:
+    """A partner's folder: ``sources/<key>/``."""
+    return f"{_SOURCES}{key}/"
 
 
 def _own_source(folder: str) -> tuple[str, ...]:
