@@ -39,12 +39,19 @@ class SourceFacts:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Digest:
-    """The entries of one feed document, ready to store."""
+    """The entries of one feed document, ready to store.
+
+    ``well_formed`` and ``complete`` are the parser's (see ``ParsedFeed``): entries
+    of a document that is not well-formed never replace longer stored copies, and the
+    validators of one that is not complete are not kept.
+    """
 
     entries: tuple[Entry, ...]
     undated_ids: frozenset[str]
     feed_link: str | None
     warnings: tuple[str, ...]
+    well_formed: bool = True
+    complete: bool = True
 
 
 def homepage_for(feed_url: str, *candidates: str | None) -> str:
@@ -87,4 +94,6 @@ def digest(
         undated_ids=frozenset(entry.id for entry, undated in normalised if undated),
         feed_link=feed_link,
         warnings=parsed.warnings,
+        well_formed=parsed.well_formed,
+        complete=parsed.complete,
     )

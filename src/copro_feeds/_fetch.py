@@ -31,6 +31,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from copro_feeds._address import is_public_address, parse_address
+from copro_feeds._decode import BodyDecoder, DecodeError
 from copro_feeds._types import FetchResponse
 from copro_feeds.config import FetchConfig
 from copro_feeds.exceptions import (
@@ -467,19 +468,27 @@ class Fetcher:
 
 
 def _read_body(response: requests.Response, url: str, limit: int) -> bytes:
-    """The decompressed body, refused as soon as it passes ``limit`` bytes."""
+    """The decoded body, refused as soon as it passes ``limit`` bytes (before or after
+    decoding), or when its compressed stream stops before its end."""
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise ResponseTooLargeError(
             f"{redact(url)} declares {int(declared)} bytes, over the {limit}-byte cap"
         )
+    decoder = BodyDecoder(response.headers.get("content-encoding", ""), limit)
     chunks: list[bytes] = []
-    total = 0
-    for chunk in response.raw.stream(_CHUNK, decode_content=True):
-        total += len(chunk)
-        if total > limit:
-            raise ResponseTooLargeError(f"{redact(url)} sent more than the {limit}-byte cap")
-        chunks.append(chunk)
+    received = total = 0
+    try:
+        for raw in response.raw.stream(_CHUNK, decode_content=False):
+            received += len(raw)
+            chunk = decoder.feed(raw)
+            total += len(chunk)
+            if total > limit or received > limit:
+                raise ResponseTooLargeError(f"{redact(url)} sent more than the {limit}-byte cap")
+            chunks.append(chunk)
+        decoder.finish()
+    except DecodeError as error:
+        raise FetchError(f"{redact(url)} sent an invalid compressed body: {error}") from error
     return b"".join(chunks)
 
 
@@ -518,7 +527,6 @@ def _causes(error: BaseException) -> list[BaseException]:
 
 
 _PROBLEMS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str], ...] = (
-    (urllib3.exceptions.DecodeError, "{url} sent an invalid compressed body"),
     (
         (urllib3.exceptions.NameResolutionError, socket.gaierror),
         "could not resolve the host of {url}",

@@ -38,6 +38,7 @@ class Refresh:
     outcome: Outcome
     entries: tuple[Entry, ...] | None = None
     undated_ids: frozenset[str] = frozenset()
+    well_formed: bool = True
     error: str | None = None
 
 
@@ -67,10 +68,8 @@ class Refresher:
         response, feed_url, digested = self._fetch_feed(source, state, now)
         state = self._follow_permanent_redirect(state, feed_url, response)
         interval = self.config.interval_of(source)
-        state = replace(
+        succeeded = replace(
             state,
-            etag=response.etag,
-            last_modified=response.last_modified,
             last_success=now,
             last_error=None,
             failures=0,
@@ -78,19 +77,28 @@ class Refresher:
         )
         body_hash = hashlib.sha256(response.body).hexdigest() if response.status == 200 else None
         if response.status == 304 or (digested is None and body_hash == state.body_hash):
-            return Refresh(source=source, state=state, outcome=Outcome.NOT_MODIFIED)
+            validators = replace(
+                succeeded, etag=response.etag, last_modified=response.last_modified
+            )
+            return Refresh(source=source, state=validators, outcome=Outcome.NOT_MODIFIED)
         if digested is None:
             digested = self._digest(source, state, response, feed_url, now)
         for warning in digested.warnings:
             log.warning("%s: %s", source.name, warning)
+        if digested.complete:  # a document cut short is fetched whole next time
+            succeeded = replace(
+                succeeded,
+                etag=response.etag,
+                last_modified=response.last_modified,
+                body_hash=body_hash,
+            )
         return Refresh(
             source=source,
-            state=replace(
-                state, body_hash=body_hash, homepage=digested.feed_link or state.homepage
-            ),
+            state=replace(succeeded, homepage=digested.feed_link or state.homepage),
             outcome=Outcome.UPDATED,
             entries=digested.entries,
             undated_ids=digested.undated_ids,
+            well_formed=digested.well_formed,
         )
 
     def _digest(

@@ -215,7 +215,11 @@ class Aggregator:
         assert refresh.entries is not None
         try:
             counts = self._store.save_fetch(
-                refresh.state, refresh.entries, refresh.undated_ids, now
+                refresh.state,
+                refresh.entries,
+                refresh.undated_ids,
+                now,
+                well_formed=refresh.well_formed,
             )
         except StoreError as failure:  # nothing of this source was saved: it is refetched
             return self._logged(self._result(refresh, error=f"could not save: {failure}"))
