@@ -35,6 +35,8 @@ class SourceFacts:
     excerpt_words: int
     max_entry_bytes: int
     max_entries: int
+    max_categories: int = 50
+    max_authors: int = 20
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,6 +84,8 @@ def digest(
         tags=facts.tags,
         excerpt_words=facts.excerpt_words,
         max_entry_bytes=facts.max_entry_bytes,
+        max_categories=facts.max_categories,
+        max_authors=facts.max_authors,
         fallback_author=parsed.author,
         language=language_tag(parsed.language),
     )

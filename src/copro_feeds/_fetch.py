@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -29,6 +29,9 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+if TYPE_CHECKING:
+    from urllib3._base_connection import BaseHTTPConnection
 
 from copro_feeds._address import is_public_address, parse_address
 from copro_feeds._decode import BodyDecoder, DecodeError
@@ -155,18 +158,23 @@ class _Timekeeper:
 
 
 class _Watchdog:
-    """Shuts down the sockets of one fetch when its whole-request deadline passes."""
+    """Shuts down the sockets of one fetch when its whole-request deadline passes.
+
+    The clock starts when the fetch first gets a connection (:meth:`start`), not while
+    it waits for one of its host's pooled connections: sources on a busy host must not
+    use up their deadline in the queue.
+    """
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self.expires = time.monotonic() + seconds
+        self.expires = float("inf")
         self.finished = False
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         self._fired = False
+        self._started = False
 
     def __enter__(self) -> _Watchdog:
-        _TIMEKEEPER.schedule(self)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -174,14 +182,23 @@ class _Watchdog:
             self.finished = True
             self._sockets.clear()
 
+    def start(self) -> None:
+        """Start the clock (once: later calls, e.g. on a redirect's hop, change nothing)."""
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+            self.expires = time.monotonic() + self.seconds
+        _TIMEKEEPER.schedule(self)
+
     @property
     def expired(self) -> bool:
         """True once the deadline has passed (the sockets are then shut down)."""
         return self._fired or self.remaining() <= 0
 
     def remaining(self) -> float:
-        """Seconds left before the deadline."""
-        return self.expires - time.monotonic()
+        """Seconds left before the deadline (all of them while the clock has not started)."""
+        return min(self.expires - time.monotonic(), self.seconds)
 
     def watch(self, sock: socket.socket) -> None:
         """Shut ``sock`` down at the deadline (at once if it has already passed)."""
@@ -246,12 +263,29 @@ class _GuardedHTTPSConnection(_GuardedHTTPConnection, HTTPSConnection):
     """The same checks, after the TLS handshake."""
 
 
+def _got_connection() -> None:
+    """The running fetch has a connection: its deadline starts now."""
+    watchdog: _Watchdog | None = getattr(_local, "watchdog", None)
+    if watchdog is not None:
+        watchdog.start()
+
+
 class _GuardedHTTPPool(HTTPConnectionPool):
     ConnectionCls = _GuardedHTTPConnection
+
+    def _get_conn(self, timeout: float | None = None) -> BaseHTTPConnection:
+        connection = super()._get_conn(timeout)
+        _got_connection()
+        return connection
 
 
 class _GuardedHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _GuardedHTTPSConnection
+
+    def _get_conn(self, timeout: float | None = None) -> BaseHTTPConnection:
+        connection = super()._get_conn(timeout)
+        _got_connection()
+        return connection
 
 
 # Connection pools kept: one per host, for the most recently used hosts. requests' default

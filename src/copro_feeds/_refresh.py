@@ -119,6 +119,8 @@ class Refresher:
             excerpt_words=self.config.output.excerpt_words,
             max_entry_bytes=self.config.fetch.max_entry_bytes,
             max_entries=self.config.fetch.max_entries_per_feed,
+            max_categories=self.config.fetch.max_categories_per_entry,
+            max_authors=self.config.fetch.max_authors_per_entry,
         )
         headers = dict(response.headers)
         return self._sandbox.call(digest, response.body, headers, feed_url, facts, now)

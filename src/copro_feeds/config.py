@@ -70,6 +70,8 @@ class FetchConfig:
     max_redirects: int = 5
     max_entry_bytes: int = 256 * 1024
     max_entries_per_feed: int = 1000
+    max_categories_per_entry: int = 50
+    max_authors_per_entry: int = 20
     max_workers: int = 8
     parse_timeout: float = 30.0
     parse_memory: int = 512 * MiB
@@ -369,6 +371,8 @@ def _fetch(checker: _Checker, table: dict[str, Any]) -> FetchConfig:
         "max_redirects": _positive_int,
         "max_entry_bytes": _positive_int,
         "max_entries_per_feed": _positive_int,
+        "max_categories_per_entry": _positive_int,
+        "max_authors_per_entry": _positive_int,
         "max_workers": _positive_int,
         "parse_timeout": _seconds,
         "parse_memory": _positive_int,
