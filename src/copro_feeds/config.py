@@ -182,6 +182,10 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(str(config_path), [f"cannot read the file: {error}"]) from error
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(str(config_path), [f"not valid TOML: {error}"]) from error
+    except RecursionError:  # tomllib recurses once per level of nesting
+        raise ConfigError(
+            str(config_path), ["arrays or tables are nested too deeply to read"]
+        ) from None
     return config_from_dict(raw, config_path)
 
 
