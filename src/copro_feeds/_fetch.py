@@ -66,6 +66,7 @@ _NETWORK_ERRORS = (
     OSError,
 )
 
+PRIVATE_HINT = " (to fetch feeds on your own network, set [fetch] allow_private_networks = true)"
 _local = threading.local()  # the watchdog and guard setting of the fetch running on this thread
 
 
@@ -236,7 +237,7 @@ def _on_connect(connection: HTTPConnection) -> None:
     if not is_public_address(peer):
         raise BlockedURLError(
             f"refused to talk to {connection.host}: the connection went to {peer}, "
-            "which is not a public address"
+            f"which is not a public address{PRIVATE_HINT}"
         )
 
 
@@ -348,9 +349,11 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         user_agent: str | None = None,
+        timeout: float | None = None,
     ) -> FetchResponse:
         """GET ``url`` (conditionally when validators are given), following redirects.
 
+        ``timeout`` shortens the whole-request deadline below ``[fetch] timeout``.
         Returns a 200 or 304 :class:`FetchResponse`; raises FetchError subclasses only.
         """
         headers = {"User-Agent": user_agent or self._settings.user_agent}
@@ -358,7 +361,10 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        with _Watchdog(self._settings.timeout) as watchdog:
+        seconds = (
+            self._settings.timeout if timeout is None else min(timeout, self._settings.timeout)
+        )
+        with _Watchdog(seconds) as watchdog:
             _local.watchdog = watchdog
             _local.guard = not self._settings.allow_private_networks
             try:
@@ -444,7 +450,7 @@ class Fetcher:
             if not is_public_address(address):
                 raise BlockedURLError(
                     f"refused {redact(url)}: {host} resolves to {address}, "
-                    "which is not a public address"
+                    f"which is not a public address{PRIVATE_HINT}"
                 )
 
     def _send(self, url: str, headers: dict[str, str], watchdog: _Watchdog) -> requests.Response:

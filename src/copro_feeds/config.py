@@ -64,6 +64,7 @@ class FetchConfig:
 
     interval: float = 1800.0
     timeout: float = 30.0
+    source_timeout: float = 90.0
     connect_timeout: float = 5.0
     read_timeout: float = 10.0
     max_bytes: int = 10 * MiB
@@ -369,6 +370,7 @@ def _fetch(checker: _Checker, table: dict[str, Any]) -> FetchConfig:
     converters: dict[str, Callable[[Any], Any]] = {
         "interval": parse_duration,
         "timeout": _seconds,
+        "source_timeout": _seconds,
         "connect_timeout": _seconds,
         "read_timeout": _seconds,
         "max_bytes": _positive_int,
