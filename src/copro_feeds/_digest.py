@@ -16,6 +16,7 @@ from copro_feeds._dedupe import unique_by_id
 from copro_feeds._normalise import (
     NormaliseSettings,
     canonical_link,
+    has_usable_date,
     language_tag,
     normalise_entry,
 )
@@ -42,6 +43,8 @@ class SourceFacts:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Digest:
     """The entries of one feed document, ready to store.
+
+    ``undated_ids``: the entries with no usable date (none, or one in the future).
 
     ``well_formed`` and ``complete`` are the parser's (see ``ParsedFeed``): entries
     of a document that is not well-formed never replace longer stored copies, and the
@@ -90,7 +93,7 @@ def digest(
         language=language_tag(parsed.language),
     )
     normalised = [
-        (normalise_entry(raw, settings, now), raw.published is None and raw.updated is None)
+        (normalise_entry(raw, settings, now), not has_usable_date(raw, now))
         for raw in parsed.entries
     ]
     return Digest(

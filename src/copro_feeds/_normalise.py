@@ -141,6 +141,13 @@ def normalise_entry(raw: RawEntry, settings: NormaliseSettings, now: datetime) -
     )
 
 
+def has_usable_date(raw: RawEntry, now: datetime) -> bool:
+    """False when the entry has no date, or one too far in the future to believe: its
+    published time is then ``now``, and the store keeps the time it was first seen."""
+    date = raw.published or raw.updated
+    return date is not None and date <= now + FUTURE_TOLERANCE
+
+
 def merge_categories(*groups: tuple[str, ...]) -> tuple[str, ...]:
     """Categories in order of first appearance, without case-insensitive repeats."""
     seen: set[str] = set()
