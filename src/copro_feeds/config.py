@@ -7,6 +7,7 @@ never passes silently. Relative paths are taken relative to the config file's fo
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 import unicodedata
@@ -146,10 +147,30 @@ class Config:
         return source.interval if source.interval is not None else self.fetch.interval
 
 
+MAX_SLUG_CHARS = 60
+"""The longest slug: a partner's or tag's folder name stays far below any file system's
+limit on a name (255 bytes), whatever the name it is made from."""
+_SLUG_DIGEST_CHARS = 8
+
+
 def slugify(text: str) -> str:
-    """A stable ASCII slug: ``"Centre for Welfare Reform"`` → ``"centre-for-welfare-reform"``."""
+    """A stable ASCII slug: ``"Centre for Welfare Reform"`` → ``"centre-for-welfare-reform"``.
+
+    At most :data:`MAX_SLUG_CHARS` characters: a longer one is cut at a word boundary and
+    ends with 8 hex digits of a digest of the whole slug, so two long names that share
+    their start still get different slugs, the same ones every time. Empty when ``text``
+    has no ASCII letter or digit.
+    """
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(slug) <= MAX_SLUG_CHARS:
+        return slug
+    digest = hashlib.sha256(slug.encode()).hexdigest()[:_SLUG_DIGEST_CHARS]
+    room = MAX_SLUG_CHARS - _SLUG_DIGEST_CHARS - 1
+    head = slug[:room]
+    if slug[room] != "-" and "-" in head:  # cut inside a word: drop that word
+        head = head.rsplit("-", 1)[0]
+    return f"{head.rstrip('-')}-{digest}"
 
 
 def parse_duration(value: object) -> float:
@@ -416,7 +437,7 @@ def _sources(checker: _Checker, raw: object) -> tuple[SourceConfig, ...]:
             url=url or "",
             homepage=checker.get(table, where, "homepage", _http_url),
             interval=checker.get(table, where, "interval", parse_duration),
-            tags=checker.get(table, where, "tags", _words, ()),
+            tags=_tags(checker, table, where),
             include=checker.get(table, where, "include", _words, ()),
             exclude=checker.get(table, where, "exclude", _words, ()),
             user_agent=checker.get(table, where, "user_agent", _text),
@@ -426,6 +447,18 @@ def _sources(checker: _Checker, raw: object) -> tuple[SourceConfig, ...]:
         )
         sources.append(source)
     return tuple(sources)
+
+
+def _tags(checker: _Checker, table: dict[str, Any], where: str) -> tuple[str, ...]:
+    """The source's tags; each names a folder of feeds, so it needs a letter or digit."""
+    tags: tuple[str, ...] = checker.get(table, where, "tags", _words, ())
+    for index, tag in enumerate(tags):
+        if not slugify(tag):
+            checker.problem(
+                f"{where}.tags[{index}]",
+                f"{tag!r} needs at least one letter or digit (A-Z, 0-9): it names a folder",
+            )
+    return tags
 
 
 def _digest(checker: _Checker, table: dict[str, Any]) -> DigestConfig:
