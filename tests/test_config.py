@@ -297,3 +297,12 @@ def test_tags_that_name_no_folder_are_refused(tmp_path):
     assert "sources[0].tags[2]" in problems
     assert "tags[0]" not in problems
     assert "tags[3]" not in problems  # a long tag gets a bounded slug instead
+
+
+def test_credentials_env_names_a_variable(tmp_path):
+    good = load_config(write(tmp_path, MINIMAL + 'credentials_env = "SCOPE_FEED_AUTH"\n'))
+    assert good.sources[0].credentials_env == "SCOPE_FEED_AUTH"
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, MINIMAL + 'credentials_env = "user:password"\n'))
+    assert "sources[0].credentials_env" in str(caught.value)
+    assert "user:password" not in str(caught.value)

@@ -220,7 +220,7 @@ def test_files_are_0644_and_folders_0755_even_under_umask_077(tmp_path):
         os.umask(previous)
     files = snapshot(out)
     pages = ["index.html", "sources/scope/index.html", "style.css"]
-    assert sorted(files) == sorted([*FEED_NAMES, *pages, "sources.opml", "feed.xsl"]), (
+    assert sorted(files) == sorted([*FEED_NAMES, *pages, "sources.opml", "via.opml", "feed.xsl"]), (
         "every output is written"
     )
     assert sorted(path.relative_to(out).as_posix() for path in written) == sorted(files)
@@ -415,7 +415,7 @@ def test_bad_characters_are_cleaned_and_publishing_twice_changes_nothing(tmp_pat
     ]
     sources = [dirty_source]
     written = publish(content, sources, SITE, out)
-    assert len(written) == 11  # 2 x (3 feeds + index.html), sources.opml, feed.xsl, style.css
+    assert len(written) == 12  # 2 x (3 feeds + index.html), 2 OPML files, feed.xsl, style.css
     found = parse_all(out, ["", "tags/news/"])
     expected = ["Dirty title", UNTITLED, UNTITLED, "Good one"]
     assert found == dict.fromkeys(found, expected)

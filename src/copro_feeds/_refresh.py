@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import random
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -18,12 +19,12 @@ from functools import partial
 from copro_feeds import _policy
 from copro_feeds._digest import Digest, SourceFacts, digest
 from copro_feeds._discover import advertised_feeds, common_feed_urls
-from copro_feeds._fetch import Fetcher
+from copro_feeds._fetch import Fetcher, redact, same_origin
 from copro_feeds._parse import looks_like_html, parse_feed
 from copro_feeds._sandbox import Sandbox
 from copro_feeds._types import FetchResponse, SourceState
-from copro_feeds.config import Config, FetchConfig, SourceConfig
-from copro_feeds.exceptions import FeedError, GoneError, HTTPStatusError, ParseError
+from copro_feeds.config import Config, FetchConfig, SourceConfig, source_credentials
+from copro_feeds.exceptions import ConfigError, FeedError, GoneError, HTTPStatusError, ParseError
 from copro_feeds.types import Entry, Outcome
 
 log = logging.getLogger("copro_feeds")
@@ -125,8 +126,9 @@ class Refresher:
         """
         url = state.effective_url
         agent = source.user_agent
+        auth = _credentials(source)
         response = self._fetcher.fetch(
-            url, etag=state.etag, last_modified=state.last_modified, user_agent=agent
+            url, etag=state.etag, last_modified=state.last_modified, user_agent=agent, auth=auth
         )
         if state.feed_url is not None or response.status == 304:
             return response, url, None
@@ -138,14 +140,19 @@ class Refresher:
         candidates = advertised_feeds(response.body, response.url) + common_feed_urls(response.url)
         for candidate in candidates:
             try:
-                found = self._fetcher.fetch(candidate, user_agent=agent)
+                same = same_origin(candidate, url)
+                found = self._fetcher.fetch(
+                    candidate, user_agent=agent, auth=auth if same else None
+                )
                 digested = self._digest(source, state, found, candidate, now)
             except FeedError as error:
-                log.debug("%s: %s is not a feed: %s", source.name, candidate, error)
+                log.debug("%s: %s is not a feed: %s", source.name, redact(candidate), error)
                 continue
-            log.info("%s: discovered the feed at %s", source.name, candidate)
+            log.info("%s: discovered the feed at %s", source.name, redact(candidate))
             return found, candidate, digested
-        raise ParseError(f"{url} is a web page that links to no feed, and no usual feed path works")
+        raise ParseError(
+            f"{redact(url)} is a web page that links to no feed, and no usual feed path works"
+        )
 
     def _follow_permanent_redirect(
         self, state: SourceState, feed_url: str, response: FetchResponse
@@ -158,7 +165,7 @@ class Refresher:
             return replace(state, redirect_url=None, redirect_hits=0)
         hits = state.redirect_hits + 1 if state.redirect_url == target else 1
         if hits >= _policy.PERMANENT_REDIRECT_HITS:
-            log.info("%s moved permanently to %s", state.effective_url, target)
+            log.info("%s moved permanently to %s", redact(state.effective_url), redact(target))
             return replace(state, feed_url=target, redirect_url=None, redirect_hits=0)
         return replace(state, redirect_url=target, redirect_hits=hits)
 
@@ -177,6 +184,15 @@ class Refresher:
             state = replace(state, next_due=due)
         state = replace(state, last_error=message, failures=failures)
         return Refresh(source=source, state=state, outcome=Outcome.ERROR, error=message)
+
+
+def _credentials(source: SourceConfig) -> tuple[str, str] | None:
+    """The source's login from its ``credentials_env`` variable; FeedError naming the
+    variable (never its value) when it is missing or malformed."""
+    try:
+        return source_credentials(source, os.environ)
+    except ConfigError as error:
+        raise FeedError("; ".join(error.problems)) from None
 
 
 def _is_html(response: FetchResponse) -> bool:

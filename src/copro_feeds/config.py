@@ -27,6 +27,7 @@ DEFAULT_USER_AGENT = (
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 MiB = 1024 * 1024
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,6 +95,7 @@ class SourceConfig:
     enabled: bool = True
     display: Display = Display.EXCERPT
     licence: str | None = None
+    credentials_env: str | None = None
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -171,6 +173,39 @@ def slugify(text: str) -> str:
     if slug[room] != "-" and "-" in head:  # cut inside a word: drop that word
         head = head.rsplit("-", 1)[0]
     return f"{head.rstrip('-')}-{digest}"
+
+
+def source_credentials(source: SourceConfig, environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """The (user, password) the source's ``credentials_env`` variable holds, else None.
+
+    The variable's value is ``user:password``. Raises ConfigError naming the variable,
+    never its value, when it is unset, empty or has no ``:``. Read at each fetch, so the
+    password is never kept in the configuration, the store or the outputs.
+    """
+    name = source.credentials_env
+    if name is None:
+        return None
+    where = f"sources[{source.key!r}].credentials_env"
+    value = environ.get(name)
+    if not value:
+        problem = f"{where}: the environment variable {name} is not set"
+    elif not value.partition(":")[0] or ":" not in value:
+        problem = f"{where}: the environment variable {name} must hold user:password"
+    else:
+        user, _, password = value.partition(":")
+        return user, password
+    raise ConfigError("the environment", [problem])
+
+
+def credential_problems(config: Config, environ: Mapping[str, str]) -> list[str]:
+    """What :func:`source_credentials` would refuse, for every enabled source."""
+    problems: list[str] = []
+    for source in config.active_sources:
+        try:
+            source_credentials(source, environ)
+        except ConfigError as error:
+            problems.extend(error.problems)
+    return problems
 
 
 def parse_duration(value: object) -> float:
@@ -314,6 +349,12 @@ def _words(value: object) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
+def _env_name(value: object) -> str:
+    if not isinstance(value, str) or not _ENV_NAME.match(value):
+        raise ValueError("must be the name of an environment variable, like SCOPE_FEED_AUTH")
+    return value
+
+
 def _display(value: object) -> Display:
     choices = [display.value for display in Display]
     if value not in choices:
@@ -406,7 +447,7 @@ def _fetch(checker: _Checker, table: dict[str, Any]) -> FetchConfig:
 
 _SOURCE_KEYS = {
     "name", "url", "homepage", "interval", "tags", "include", "exclude", "user_agent", "slug",
-    "enabled", "display", "licence",
+    "enabled", "display", "licence", "credentials_env",
 }  # fmt: skip
 
 
@@ -444,6 +485,7 @@ def _sources(checker: _Checker, raw: object) -> tuple[SourceConfig, ...]:
             enabled=checker.get(table, where, "enabled", _boolean, True),
             display=checker.get(table, where, "display", _display, Display.EXCERPT),
             licence=checker.get(table, where, "licence", _text),
+            credentials_env=checker.get(table, where, "credentials_env", _env_name),
         )
         sources.append(source)
     return tuple(sources)

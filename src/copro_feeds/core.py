@@ -42,6 +42,7 @@ from copro_feeds._sandbox import Sandbox
 from copro_feeds._select import combined_selection, plan_feeds
 from copro_feeds._store import Store
 from copro_feeds._types import SourceState
+from copro_feeds._urls import without_credentials
 from copro_feeds.config import Config, SourceConfig
 from copro_feeds.exceptions import (
     FeedError,
@@ -275,7 +276,7 @@ class Aggregator:
     # -- reading and publishing --------------------------------------------------
 
     def _attribution(self, source: SourceConfig, state: SourceState) -> Attribution:
-        feed_url = state.effective_url
+        feed_url = without_credentials(state.effective_url)  # the fetcher keeps them
         homepage = homepage_for(feed_url, source.homepage, state.homepage)
         return Attribution(
             source_key=source.key,

@@ -3,7 +3,7 @@ partner list as OPML, and the stylesheet that makes the XML feeds readable in a 
 
 Output files (under ``[output] dir``)::
 
-    atom.xml  rss.xml  feed.json  index.html  sources.opml  feed.xsl  style.css
+    atom.xml  rss.xml  feed.json  index.html  sources.opml  via.opml  feed.xsl  style.css
     sources/<source slug>/atom.xml  rss.xml  feed.json  index.html
     tags/<tag slug>/atom.xml  rss.xml  feed.json  index.html
     digest.xml  digest/index.html  digest/<first day of a period>.html   (with [digest])
@@ -63,6 +63,7 @@ from copro_feeds._publish._model import (
     MAIN_FEED,
     OPML_FILE,
     RSS_FILE,
+    VIA_OPML_FILE,
     XSL_FILE,
     FeedContent,
     FeedInfo,
@@ -72,7 +73,7 @@ from copro_feeds._publish._model import (
     public_url,
     published_id,
 )
-from copro_feeds._publish._opml import OutlineFeed, read_opml, render_opml
+from copro_feeds._publish._opml import OutlineFeed, read_opml, render_opml, render_via_opml
 from copro_feeds._publish._roundup import (
     DIGEST_FILE,
     DIGEST_FOLDER,
@@ -83,6 +84,7 @@ from copro_feeds._publish._roundup import (
 )
 from copro_feeds._publish._roundup_pages import render_roundup_pages
 from copro_feeds._text import collapse_whitespace, xml_safe
+from copro_feeds._urls import without_credentials
 from copro_feeds.config import SiteConfig
 from copro_feeds.exceptions import PublishError
 from copro_feeds.types import Attribution, Entry
@@ -102,6 +104,7 @@ __all__ = [
     "RSS_FILE",
     "TEMP_PREFIX",
     "UNTITLED",
+    "VIA_OPML_FILE",
     "XSL_FILE",
     "FeedContent",
     "FeedInfo",
@@ -127,6 +130,7 @@ __all__ = [
     "render_opml",
     "render_roundup_atom",
     "render_rss",
+    "render_via_opml",
     "write_if_changed",
 ]
 
@@ -156,8 +160,9 @@ def _clean_names(names: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _clean_url(url: str) -> str:
-    """``url`` XML-safe and trimmed, inner whitespace percent-encoded."""
-    return _SPACE.sub(lambda match: quote(match.group()), xml_safe(url).strip())
+    """``url`` XML-safe and trimmed, inner whitespace percent-encoded, no credentials."""
+    safe = without_credentials(xml_safe(url))
+    return _SPACE.sub(lambda match: quote(match.group()), safe)
 
 
 def _clean_link(link: str | None) -> str | None:
@@ -294,6 +299,7 @@ def iter_files(
         yield info.folder + INDEX_FILE, pages.render(FeedContent(info=info, entries=tuple(entries)))
     yield CSS_FILE, pages.stylesheet()
     yield OPML_FILE, render_opml(attributions, site)
+    yield VIA_OPML_FILE, render_via_opml(attributions, site)
     yield XSL_FILE, stylesheet()
     if roundups is not None:
         digest = _clean_roundups(roundups)

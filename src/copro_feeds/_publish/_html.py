@@ -28,6 +28,7 @@ from copro_feeds._publish._model import (
     JSON_FILE,
     OPML_FILE,
     RSS_FILE,
+    VIA_OPML_FILE,
     FeedContent,
     FeedInfo,
     credits,
@@ -144,6 +145,8 @@ class Page:
     ``is_home`` is True on the combined feed's page. ``partners`` are the partners the
     page lists (all of them on the main page), ``all_partners`` the link to the full list
     (None on the main page); ``roundup`` links to the roundups when ``[digest]`` is on.
+    ``opml`` links to the partners' own feeds (``sources.opml``), ``via_opml`` to our
+    feed of each partner (``via.opml``; None without ``[site] feed_url``).
     """
 
     lang: str
@@ -162,6 +165,7 @@ class Page:
     feeds: tuple[FeedLink, ...]
     opml: FeedLink
     roundup: Link | None
+    via_opml: FeedLink | None = None
 
 
 def readable_date(moment: datetime) -> str:
@@ -353,6 +357,14 @@ class PageFrames:
                 address=public_url(self._site, "", OPML_FILE),
             ),
             roundup=_roundup_link(self._roundup, root),
+            via_opml=FeedLink(
+                href=f"{root}{VIA_OPML_FILE}",
+                text="the list of our feeds of each partner (OPML file)",
+                media_type="text/x-opml",
+                address=public_url(self._site, "", VIA_OPML_FILE),
+            )
+            if self._site.feed_url
+            else None,
         )
 
 

@@ -22,6 +22,7 @@ ATOM_FILE = "atom.xml"
 RSS_FILE = "rss.xml"
 JSON_FILE = "feed.json"
 OPML_FILE = "sources.opml"
+VIA_OPML_FILE = "via.opml"
 XSL_FILE = "feed.xsl"
 FEED_FILES = (ATOM_FILE, RSS_FILE, JSON_FILE)
 
