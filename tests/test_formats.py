@@ -139,9 +139,14 @@ def test_atom_rights_and_joint_credit_from_the_config(published):
     )
     assert guide.findtext(f"{ATOM}source/{ATOM}title") == "Scope"
     credit = guide.findtext(f"{ATOM}content")
+    # Joint credit: Scope's licence goes with Scope, not after both names.
     assert re.search(
-        r"Via <a [^>]*>Scope</a> and <a [^>]*>Scottish Co-production Network</a>", credit
+        r"Via <a [^>]*>Scope</a> \(licence: CC BY 4\.0\) and "
+        r"<a [^>]*>Scottish Co-production Network</a> — <a ",
+        credit,
     )
+    assert "— licence:" not in credit
+    assert guide.findtext(f"{ATOM}source/{ATOM}rights") == "CC BY 4.0"
     scope = etree.parse(str(published / "sources/scope/atom.xml")).getroot()
     for entry in scope.findall(f"{ATOM}entry"):
         assert entry.findtext(f"{ATOM}rights") == "CC BY 4.0"
@@ -200,7 +205,7 @@ def test_every_json_feed_is_valid(published):
     assert scope["_copro"]["source"]["licence"] == "CC BY 4.0"
     # The Scottish network carried the same post: credited jointly, listed in the extension.
     assert [p["name"] for p in scope["_copro"]["also_via"]] == ["Scottish Co-production Network"]
-    assert "Scope</a> and <a" in scope["content_html"]
+    assert "Scope</a> (licence: CC BY 4.0) and <a" in scope["content_html"]
     # Scope is republished in full: more than the excerpt, then the credit and licence.
     assert len(scope["content_html"]) > len(scope["summary"]) + 200
     assert "licence: CC BY 4.0" in scope["content_html"]

@@ -329,8 +329,9 @@ class Aggregator:
         feeds = plan_feeds(
             stored, sources, self.config.site, self.config.output.max_entries, marks=marks
         )
+        now = self._clock()
         roundups = (
-            plan_roundups(stored, sources, self.config.digest, marks, self._clock())
+            plan_roundups(stored, sources, self.config.digest, marks, now)
             if self.config.digest.enabled
             else None
         )
@@ -343,6 +344,7 @@ class Aggregator:
             directory,
             templates=self.config.output.templates,
             roundups=roundups,
+            now=now,
         )
         self._store.set_meta(_PUBLISH_FINGERPRINT, fingerprint)
         for path in written:

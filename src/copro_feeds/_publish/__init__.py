@@ -38,6 +38,7 @@ import re
 import shutil
 from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -268,6 +269,24 @@ def _renderable(
     return kept
 
 
+def _with_source_dates(feeds: Sequence[FeedContent]) -> list[FeedContent]:
+    """``feeds`` with each entry's partner dated (``Attribution.updated``): the newest
+    update among that partner's entries in any of the feeds, the same in every feed."""
+    newest: dict[str, datetime] = {}
+    for feed in feeds:
+        for entry in feed.entries:
+            key = entry.source_key
+            newest[key] = max(newest.get(key, entry.updated), entry.updated)
+
+    def dated(entry: Entry) -> Entry:
+        updated = newest[entry.source_key]
+        if entry.attribution.updated == updated:
+            return entry
+        return replace(entry, attribution=replace(entry.attribution, updated=updated))
+
+    return [replace(feed, entries=tuple(map(dated, feed.entries))) for feed in feeds]
+
+
 def iter_files(
     feeds: Sequence[FeedContent],
     sources: Sequence[Attribution],
@@ -276,6 +295,7 @@ def iter_files(
     templates: Path | None = None,
     roundups: RoundupFeed | None = None,
     skip: Container[str] = (),
+    now: datetime | None = None,
 ) -> Iterator[tuple[str, bytes]]:
     """Every output file's path (relative to the output folder) and bytes, one at a time.
 
@@ -285,14 +305,18 @@ def iter_files(
     pages), or None when the roundup is off. The feeds and pages of the folders in ``skip``
     are left out (their files are up to date). Files come folder by folder, so a caller
     writing them as they come holds one folder's files in memory, not every file.
+    ``now`` dates the feeds that have no entries (default: the clock, read once).
     """
+    moment = now or datetime.now(UTC)
+    feeds = _with_source_dates(feeds)
     attributions = [clean_attribution(source) for source in sources]
     every = roundups.every if roundups is not None else None
     pages = PageRenderer(feeds, attributions, site, templates=templates, roundup=every)
     for feed in feeds:
         if feed.info.folder in skip:
             continue
-        entries, info = [clean_entry(entry) for entry in feed.entries], feed.info
+        entries = [clean_entry(entry) for entry in feed.entries]
+        info = feed.info if entries else replace(feed.info, updated=moment)
         yield info.folder + ATOM_FILE, _render(render_atom, entries, site, info)
         yield info.folder + RSS_FILE, _render(render_rss, entries, site, info)
         yield info.folder + JSON_FILE, _render(render_json_feed, entries, site, info)
@@ -304,7 +328,7 @@ def iter_files(
     if roundups is not None:
         digest = _clean_roundups(roundups)
         try:
-            yield DIGEST_FILE, render_roundup_atom(digest, site)
+            yield DIGEST_FILE, render_roundup_atom(digest, site, now=moment)
         except ValueError as error:  # lxml's and feedgen's refusals
             raise PublishError(f"cannot render {DIGEST_FILE}: {error}") from error
         yield from render_roundup_pages(
@@ -319,10 +343,11 @@ def render_files(
     *,
     templates: Path | None = None,
     roundups: RoundupFeed | None = None,
+    now: datetime | None = None,
 ) -> dict[str, bytes]:
     """Every output file's bytes, by path relative to the output folder (see
     :func:`iter_files`)."""
-    return dict(iter_files(feeds, sources, site, templates=templates, roundups=roundups))
+    return dict(iter_files(feeds, sources, site, templates=templates, roundups=roundups, now=now))
 
 
 def publish(
@@ -333,10 +358,11 @@ def publish(
     *,
     templates: Path | None = None,
     roundups: RoundupFeed | None = None,
+    now: datetime | None = None,
 ) -> list[Path]:
     """Write every output into ``directory``; return the files actually rewritten.
 
-    ``templates`` and ``roundups``: as for :func:`render_files`.
+    ``templates``, ``roundups`` and ``now``: as for :func:`render_files`.
 
     Holding the folder's publisher lock (waiting up to ``_files.LOCK_TIMEOUT`` seconds
     for another publisher), stale temporary files are removed, then files are rendered
@@ -356,7 +382,7 @@ def publish(
         shared, digests = _digests(feeds, sources, site, templates, roundups)
         unchanged = _unchanged_folders(directory, shared, digests)
         files = iter_files(
-            feeds, sources, site, templates=templates, roundups=roundups, skip=unchanged
+            feeds, sources, site, templates=templates, roundups=roundups, skip=unchanged, now=now
         )
         for stale in remove_stale_temp_files(directory):
             log.info("removed %s, left by an interrupted publish", stale)
@@ -392,7 +418,7 @@ def _digests(
     ]
     folders = {
         feed.info.folder: _digest_of(repr((feed.info, feed.entries)))
-        for feed in feeds
+        for feed in _with_source_dates(feeds)  # a partner's newer post re-dates its <source>
         if feed.info.folder
     }
     return _digest_of(json.dumps(shared, default=repr)), folders
