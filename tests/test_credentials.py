@@ -51,15 +51,18 @@ def _needs_login(handler: BaseHTTPRequestHandler) -> None:
 
 
 def _config(project: Project, scope: str) -> Path:
+    """Scope as given, and an ordinary partner; the roundup on, so its pages are checked."""
     server = project.server
     return project.write_config(
         f"""
 {scope}
+tags = ["members"]
 
 [[sources]]
 name = "Centre for Welfare Reform"
 url = "{server.url("/cfwr/atom.xml")}"
-"""
+""",
+        extra='[digest]\nenabled = true\nevery = "day"\nperiods = 400\n',
     )
 
 
@@ -72,7 +75,9 @@ def _every_published_file(public: Path) -> Iterator[tuple[Path, bytes]]:
 def _assert_secret_nowhere(public: Path, texts: list[str]) -> None:
     encoded = base64.b64encode(f"{USER}:{SECRET}".encode())
     files = list(_every_published_file(public))
-    assert len(files) > 10
+    names = {path.relative_to(public).as_posix() for path, _ in files}
+    assert {"sources.opml", "via.opml", "digest.xml", "tags/members/atom.xml"} <= names
+    assert any(name.startswith("digest/2026-") for name in names)
     for path, data in files:
         assert SECRET.encode() not in data, path
         assert f"{USER}:".encode() not in data, path
