@@ -367,10 +367,11 @@ def publish(
     Holding the folder's publisher lock (waiting up to ``_files.LOCK_TIMEOUT`` seconds
     for another publisher), stale temporary files are removed, then files are rendered
     folder by folder and each changed one is replaced atomically as soon as it is
-    rendered (so memory holds one folder's files, not all). Raises PublishError naming
-    the file and the cause; files already replaced stay new, the others stay old, no
-    temporary file is left, and the manifest is not updated, so the next publish renders
-    the unfinished folders again.
+    rendered (so memory holds one folder's files, not all). A file that cannot be written
+    does not stop the others: every other file is still written, then PublishError names
+    the files that failed and the cause. Those stay old, no temporary file is left, and
+    the manifest leaves their folders out, so the next publish renders them again.
+    A file that cannot be rendered (a broken template) stops the publish at once.
     """
     try:
         make_folder(directory)
@@ -388,14 +389,22 @@ def publish(
             log.info("removed %s, left by an interrupted publish", stale)
         names: set[str] = set()
         written = []
+        failures: list[PublishError] = []
         for name, data in files:
             names.add(name)
-            if write_if_changed(directory / name, data):
-                written.append(directory / name)
+            try:
+                if write_if_changed(directory / name, data):
+                    written.append(directory / name)
+            except PublishError as error:  # the other files are still written
+                failures.append(error)
+                digests.pop(name.rpartition("/")[0] + "/", None)  # render it again next time
         _remove_unlisted_feed_folders(directory, {feed.info.folder for feed in feeds})
         _remove_unlisted_roundups(directory, names)
         manifest = json.dumps({"shared": shared, "folders": digests}, sort_keys=True, indent=0)
         write_if_changed(directory / MANIFEST_FILE, manifest.encode())
+    if failures:
+        more = f" (and {len(failures) - 1} more file(s))" if len(failures) > 1 else ""
+        raise PublishError(f"{failures[0]}{more}; every other file was written") from failures[0]
     return written
 
 
