@@ -110,18 +110,21 @@ class _Daemon:
         log.info("daemon stopped")
 
     def _cycle(self) -> None:
-        if self._stopping.is_set():
-            return
-        try:
-            self._follow_config()
-            report = self._aggregator.run_once()
-        except Exception:  # the daemon outlives any bug in one cycle
-            log.exception("refresh cycle failed")
-            return
-        for failure in report.failures:
-            log.warning("failed: %s: %s", failure.name, failure.error)
-        if report.results:
-            log.info("cycle done: %s", report.summary())
+        """Follow the config file, then refresh what is due; again at once after a SIGHUP
+        that came during the cycle (the tick it brought forward was skipped)."""
+        while not self._stopping.is_set():
+            try:
+                self._follow_config()
+                report = self._aggregator.run_once()
+            except Exception:  # the daemon outlives any bug in one cycle
+                log.exception("refresh cycle failed")
+                return
+            for failure in report.failures:
+                log.warning("failed: %s: %s", failure.name, failure.error)
+            if report.results:
+                log.info("cycle done: %s", report.summary())
+            if not self._reload_requested.is_set():
+                return
 
     def _follow_config(self) -> None:
         """Take an edited (or, after SIGHUP, the same) config file if it is valid."""
