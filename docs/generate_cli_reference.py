@@ -35,10 +35,11 @@ logs a plain line per source to stderr. Each source that failed is listed once o
 sources: 3 updated, 0 not modified, 0 failed; entries: 6 new, 0 updated; files written: 23
 ```
 
-or, when no source was due, says how many wait and which comes next:
+or, when no source was due, says how many wait and which comes next (`--all` fetches them
+all now):
 
 ```
-nothing due: 3 sources not due yet; next: Scope at 2026-03-02 10:41 UTC (--all fetches every source now); files written: 0
+nothing due: 3 sources not due yet; next: Scope at 2026-03-02 10:41 UTC; files written: 0
 ```
 
 `status --json` prints JSON Lines: one object per source, one per line, with the keys

@@ -16,14 +16,17 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
 
 from copro_feeds import __version__
+from copro_feeds._cli_text import (
+    nothing_due,
+    print_status_table,
+    print_table,
+    status_record,
+)
 from copro_feeds._demo import run_demo
 from copro_feeds._editorial import quote
-from copro_feeds._fetch import redact
 from copro_feeds._opml_import import import_opml
 from copro_feeds._progress import progress_bar
 from copro_feeds._refresh import discover_feeds
@@ -32,7 +35,7 @@ from copro_feeds._serve import Server, serve
 from copro_feeds.config import Config, FetchConfig, SourceConfig, load_config
 from copro_feeds.core import make_aggregator
 from copro_feeds.exceptions import ConfigError, CoproFeedsError
-from copro_feeds.types import EditorialAction, EntryState, RunReport, SourceStatus, StoredEntry
+from copro_feeds.types import EditorialAction, EntryState, StoredEntry
 
 DEFAULT_CONFIG = "feeds.toml"
 CONFIG_ENV = "COPRO_FEEDS_CONFIG"
@@ -268,7 +271,7 @@ def _update(args: argparse.Namespace) -> int:
         statuses = aggregator.status() if not report.results else []
     for failure in report.failures:
         print(f"failed: {failure.name}: {failure.error}", file=sys.stderr)
-    print(_nothing_due(report, statuses) if not report.results else report.summary())
+    print(nothing_due(report, statuses) if not report.results else report.summary())
     if report.publish_error:
         return EXIT_FAILED
     return EXIT_FAILED if args.strict and report.failures else EXIT_OK
@@ -289,28 +292,6 @@ def _named_sources(config: Config, names: Sequence[str]) -> list[SourceConfig]:
     if problems:
         raise ConfigError(str(config.path), problems)
     return found
-
-
-def _nothing_due(report: RunReport, statuses: Sequence[SourceStatus]) -> str:
-    """Why ``update`` fetched nothing: how many sources wait, and when the next is due."""
-    published = report.summary().split("; ", 2)[2]  # files written, or publishing failed
-    enabled = [status for status in statuses if status.enabled]
-    if not enabled:
-        return f"nothing due: no enabled sources; {published}"
-    waiting = [status for status in enabled if not status.gone]
-    gone = len(enabled) - len(waiting)
-    text = f"nothing due: {_count(len(waiting), 'source')} not due yet"
-    if gone:
-        text += f", {gone} gone (410)"
-    timed = [status for status in waiting if status.next_due is not None]
-    if timed:
-        first = min(timed, key=lambda status: status.next_due or datetime.max.replace(tzinfo=UTC))
-        text += f"; next: {first.name} at {_when(first.next_due)}"
-    return f"{text} (--all fetches every source now); {published}"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -360,46 +341,14 @@ def _status(args: argparse.Namespace) -> int:
         statuses = aggregator.status()
     if args.json:
         for status in statuses:
-            print(json.dumps(_status_record(status), ensure_ascii=False))
+            print(json.dumps(status_record(status), ensure_ascii=False))
     else:
-        rows = [
-            (
-                status.name,
-                _when(status.last_success),
-                "gone (410)" if status.gone else (status.last_error or "-"),
-                str(status.entries),
-                _when(status.next_due) if status.enabled else "disabled",
-            )
-            for status in statuses
-        ]
-        _print_table(("source", "last success", "last error", "entries", "next due"), rows)
+        print_status_table(statuses)
     failing = [status.name for status in statuses if status.enabled and status.last_error]
     if args.strict and failing:
-        print(
-            f"copro-feeds: last attempt failed: {', '.join(failing)}",
-            file=sys.stderr,
-        )
+        print(f"copro-feeds: last attempt failed: {', '.join(failing)}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
-
-
-def _status_record(status: SourceStatus) -> dict[str, object]:
-    """One source for ``status --json``: times in ISO 8601 UTC, the URL without credentials."""
-    return {
-        "name": status.name,
-        "slug": status.source_key,
-        "url": redact(status.url),
-        "enabled": status.enabled,
-        "last_success": _iso(status.last_success),
-        "last_error": status.last_error,
-        "failures": status.failures,
-        "next_due": _iso(status.next_due),
-        "entries": status.entries,
-    }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
 
 def _discover(args: argparse.Namespace) -> int:
@@ -448,7 +397,7 @@ def _entries(args: argparse.Namespace) -> int:
         )
         for placed in found
     ]
-    _print_table(("date", "partner", "state", "ref", "title"), rows)
+    print_table(("date", "partner", "state", "ref", "title"), rows)
     return EXIT_OK
 
 
@@ -528,7 +477,7 @@ def _log(args: argparse.Namespace) -> int:
         )
         for record in records
     ]
-    _print_table(("time (UTC)", "action", "by", "ref", "title", "reason"), rows)
+    print_table(("time (UTC)", "action", "by", "ref", "title", "reason"), rows)
     return EXIT_OK
 
 
@@ -537,21 +486,6 @@ def _explain(args: argparse.Namespace) -> int:
         explanation = aggregator.explain(args.entry)
     print(explanation.text)
     return EXIT_OK
-
-
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
-
-
-def _print_table(
-    header: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO = sys.stdout
-) -> None:
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip(),
-            file=out,
-        )
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
