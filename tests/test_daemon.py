@@ -134,26 +134,37 @@ def stop(daemon: subprocess.Popen[str]) -> str:
 
 
 def test_an_edited_config_is_followed_on_the_next_tick(project):
-    """Added source: fetched at once. Disabled source: not fetched again. No SIGHUP."""
+    """Added: fetched at once. Removed or disabled: not fetched again. No SIGHUP needed."""
     server = project.server
-    project.write_config(scope_source(project, "1s") + cfwr_source(project, "1s", enabled=False))
+    server.serve("/extra/feed", (PARTNERS / "scope-v2.rss.xml").read_bytes(), content_type=RSS)
+    scottish = source_table(project, "Scottish", "/scottish/rss.xml", "1s", True)
+    project.write_config(
+        scope_source(project, "1s")
+        + source_table(project, "Extra", "/extra/feed", "1s", True)
+        + scottish
+    )
     daemon = start_daemon(project.root)
     try:
-        wait_for(lambda: server.hits("/scope/feed/") >= 2, "Scope's second fetch")
-        assert server.hits("/cfwr/atom.xml") == 0  # disabled
+        wait_for(lambda: server.hits("/extra/feed") >= 2, "a second fetch")
+        assert server.hits("/cfwr/atom.xml") == 0
+        # Scope removed, Extra disabled, the Centre for Welfare Reform added.
         project.write_config(
-            scope_source(project, "1s", enabled=False) + cfwr_source(project, "1h")
+            source_table(project, "Extra", "/extra/feed", "1s", False)
+            + scottish
+            + cfwr_source(project, "1h")
         )
         wait_for(lambda: server.hits("/cfwr/atom.xml") >= 1, "the added source's first fetch")
         wait_for((project.public / "sources" / "centre-for-welfare-reform").exists, "pages")
-        scope_hits = server.hits("/scope/feed/")
-        time.sleep(4)  # four ticks of 1 s
-        assert server.hits("/scope/feed/") <= scope_hits + 1  # one may have been in flight
+        before = {path: server.hits(path) for path in ("/scope/feed/", "/extra/feed")}
+        scottish_before = server.hits("/scottish/rss.xml")
+        time.sleep(5)  # five ticks of 1 s: Scottish goes on
+        assert server.hits("/scottish/rss.xml") >= scottish_before + 2
+        assert {path: server.hits(path) for path in before} == before  # never again
         assert server.hits("/cfwr/atom.xml") == 1  # due again in an hour, not every tick
     finally:
         stderr = stop(daemon)
     assert "configuration reloaded" in stderr
-    assert "2 source(s), 1 enabled" in stderr
+    assert "3 source(s), 2 enabled" in stderr
 
 
 def test_a_bad_edit_keeps_the_running_config_and_is_logged_once(project):

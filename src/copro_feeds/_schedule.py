@@ -38,9 +38,10 @@ MISFIRE_GRACE_SECONDS = 300
 
 
 def tick_seconds(aggregator: Aggregator) -> float:
-    """How often to look for due sources: the shortest interval, at most a minute."""
+    """How often to look for due sources: the shortest enabled interval, at most a minute."""
     config = aggregator.config
-    shortest = min((config.interval_of(s) for s in config.sources), default=MAX_TICK_SECONDS)
+    intervals = (config.interval_of(source) for source in config.active_sources)
+    shortest = min(intervals, default=MAX_TICK_SECONDS)
     return max(1.0, min(shortest, MAX_TICK_SECONDS))
 
 
