@@ -442,6 +442,13 @@ def test_update_with_an_unknown_name_is_a_clear_error(project, feed_server):
     both = cli("update", "--all", "Scope", cwd=project.root)
     assert both.returncode == 2
     assert "NAMEs or --all" in both.stderr
+    project.write_config(
+        partner_sources(feed_server).replace('name = "Scope"', 'name = "Scope"\nenabled = false')
+    )
+    disabled = cli("update", "scope", cwd=project.root)
+    assert disabled.returncode == 2
+    assert disabled.stderr == "copro-feeds: 'Scope' is disabled (enabled = false in the config)\n"
+    assert feed_server.requests == []
 
 
 def test_update_with_nothing_due_says_why_and_when(project):

@@ -257,13 +257,18 @@ def _load(args: argparse.Namespace) -> Config:
 
 def _update(args: argparse.Namespace) -> int:
     config = _load(args)
-    named = _named_sources(config, args.names)
+    named, problems = _named_sources(config, args.names)
+    for problem in problems:
+        print(f"copro-feeds: {problem}", file=sys.stderr)
+    if problems:
+        return EXIT_CONFIG
     only = {source.key for source in named} if args.names else None
     with make_aggregator(config) as aggregator:
         if _shows_progress(args):
-            total = len(named) or len(
-                config.active_sources if args.all else aggregator.due_sources()
-            )
+            if only is not None:
+                total = len(only)
+            else:
+                total = len(config.active_sources if args.all else aggregator.due_sources())
             with progress_bar(total) as advance:
                 report = aggregator.run_once(all_sources=args.all, only=only, progress=advance)
         else:
@@ -277,9 +282,10 @@ def _update(args: argparse.Namespace) -> int:
     return EXIT_FAILED if args.strict and report.failures else EXIT_OK
 
 
-def _named_sources(config: Config, names: Sequence[str]) -> list[SourceConfig]:
-    """The enabled sources ``names`` name (by name or slug); ConfigError for any other."""
-    found, problems = [], []
+def _named_sources(config: Config, names: Sequence[str]) -> tuple[list[SourceConfig], list[str]]:
+    """The enabled sources ``names`` name (by name or slug), and a problem for any other."""
+    found: list[SourceConfig] = []
+    problems: list[str] = []
     for name in names:
         source = config.named(name)
         if source is None:
@@ -289,9 +295,7 @@ def _named_sources(config: Config, names: Sequence[str]) -> list[SourceConfig]:
             problems.append(f"{source.name!r} is disabled (enabled = false in the config)")
         else:
             found.append(source)
-    if problems:
-        raise ConfigError(str(config.path), problems)
-    return found
+    return found, problems
 
 
 def _run(args: argparse.Namespace) -> int:
