@@ -78,6 +78,7 @@ def aggregate(config_path: Path, kill_at_commit: int, kill_after_saved: int, now
 
     store.save_fetch = save_fetch  # type: ignore[method-assign]  # this process only
     store._db.set_trace_callback(on_statement)
+    store.sync_sources({source.key: source.url for source in config.sources})
     done = {"count": 0}
 
     def progress(result: Any) -> None:

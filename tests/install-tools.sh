@@ -11,6 +11,7 @@ command -v feed2exec >/dev/null || packages+=(feed2exec)
 command -v xmllint >/dev/null || packages+=(libxml2-utils)
 [ -x /usr/bin/chromium ] || packages+=(chromium)
 command -v npm >/dev/null || packages+=(npm)
+command -v systemd-analyze >/dev/null || packages+=(systemd)  # verifies contrib/systemd
 if [ ${#packages[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq

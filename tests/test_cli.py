@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import fcntl
+import json
 import os
 import pty
 import re
@@ -18,7 +20,8 @@ import urllib.request
 from pathlib import Path
 
 import copro_feeds
-from tests.conftest import PARTNERS, RSS
+from copro_feeds._cli import build_parser
+from tests.conftest import PARTNERS, RSS, partner_sources
 
 
 def cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60):
@@ -195,13 +198,13 @@ def test_daemon_publishes_then_stops_cleanly_on_sigterm(project, feed_server):
     assert not list(project.public.glob(".copro-tmp-*"))
 
 
-def test_update_on_a_terminal_shows_a_progress_bar(project):
-    """Run under a real pseudo-terminal: tqdm draws its bar with the source's name."""
+def on_terminal(*args: str, cwd: Path) -> tuple[int, str]:
+    """``copro-feeds ARGS`` under a real pseudo-terminal (100 columns): exit status and output."""
     main_fd, child_fd = pty.openpty()
     fcntl.ioctl(child_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
     process = subprocess.Popen(
-        [sys.executable, "-m", "copro_feeds", "update"],
-        cwd=project.root,
+        [sys.executable, "-m", "copro_feeds", *args],
+        cwd=cwd,
         stdin=child_fd,
         stdout=child_fd,
         stderr=child_fd,
@@ -218,11 +221,43 @@ def test_update_on_a_terminal_shows_a_progress_bar(project):
         output += chunk
     process.wait(timeout=60)
     os.close(main_fd)
-    text = output.decode(errors="replace")
-    assert process.returncode == 0, text
+    return process.returncode, output.decode(errors="replace")
+
+
+def test_update_on_a_terminal_shows_a_progress_bar(project):
+    """Run under a real pseudo-terminal: tqdm draws its bar with the source's name."""
+    returncode, text = on_terminal("update", cwd=project.root)
+    assert returncode == 0, text
     assert "source" in text and "3/3" in text  # the bar: "…| 3/3 [00:00<00:00, … source/s]"
     assert "sources: 3 updated" in text
     assert "INFO" not in text  # the bar replaces the per-source log lines
+
+
+LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (DEBUG|INFO|WARNING|ERROR) ")
+
+
+def test_log_lines_go_above_the_progress_bar_never_through_it(project, feed_server):
+    feed_server.serve("/cfwr/atom.xml", b"nope", status=503, content_type="text/plain")
+    returncode, text = on_terminal("update", "-v", cwd=project.root)
+    assert returncode == 0, text
+    assert "3/3" in text  # the bar was drawn
+    # Every log line starts a line of its own: the bar was cleared first, not written over.
+    pieces = re.split(r"[\r\n]", text)
+    logged = [piece for piece in pieces if LOG_LINE.search(piece)]
+    assert len(logged) >= 3, text
+    for piece in logged:
+        assert LOG_LINE.match(piece.lstrip(" ")), repr(piece)
+    # The failure is said once: the summary's list, no log line besides.
+    assert text.count("503") == 1, text
+    assert "failed: Centre for Welfare Reform: " in text
+
+
+def test_quiet_on_a_terminal_shows_no_bar_and_no_info(project):
+    returncode, text = on_terminal("update", "-q", cwd=project.root)
+    assert returncode == 0, text
+    assert "3/3" not in text
+    assert "INFO" not in text
+    assert text.strip().splitlines()[-1].startswith("sources: 3 updated")
 
 
 OPML = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -382,3 +417,172 @@ def test_older_posts_are_marked_beyond_the_newest_n(project):
 def test_log_and_entries_before_anything_is_stored(project):
     assert cli("log", cwd=project.root).stdout == "no editorial actions yet\n"
     assert cli("entries", cwd=project.root).stdout == "no stored entries yet\n"
+
+
+# -- update NAME, nothing due, status for monitoring, verbosity, help ---------------------
+
+
+def test_update_names_refreshes_those_sources_due_or_not(project, feed_server):
+    cli("update", cwd=project.root)
+    result = cli("update", "scope", "centre for welfare reform", cwd=project.root)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == (
+        "sources: 0 updated, 2 not modified, 0 failed; entries: 0 new, 0 updated; files written: 0"
+    )
+    assert feed_server.hits("/scope/feed/") == 2
+    assert feed_server.hits("/cfwr/atom.xml") == 2
+    assert feed_server.hits("/scottish/rss.xml") == 1
+
+
+def test_update_with_an_unknown_name_is_a_clear_error(project, feed_server):
+    result = cli("update", "Scope", "Nobody", cwd=project.root)
+    assert result.returncode == 2
+    assert "no source named 'Nobody'" in result.stderr
+    assert "Scope (scope)" in result.stderr  # the names it could have been
+    assert feed_server.requests == []  # nothing fetched
+    both = cli("update", "--all", "Scope", cwd=project.root)
+    assert both.returncode == 2
+    assert "NAMEs or --all" in both.stderr
+    project.write_config(
+        partner_sources(feed_server).replace('name = "Scope"', 'name = "Scope"\nenabled = false')
+    )
+    disabled = cli("update", "scope", cwd=project.root)
+    assert disabled.returncode == 2
+    assert disabled.stderr == "copro-feeds: 'Scope' is disabled (enabled = false in the config)\n"
+    assert feed_server.requests == []
+
+
+def test_update_with_nothing_due_says_why_and_when(project):
+    cli("update", cwd=project.root)
+    result = cli("update", cwd=project.root)
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(
+        r"nothing due: 3 sources not due yet; next: (Scope|Centre for Welfare Reform|"
+        r"Scottish Co-production Network) at \d{4}-\d\d-\d\d \d\d:\d\d UTC; "
+        r"files written: 0\n",
+        result.stdout,
+    ), result.stdout
+    statuses = {s.name: s.next_due for s in status_of(project)}
+    soonest = min(statuses, key=lambda name: statuses[name])
+    assert f"next: {soonest} at {statuses[soonest]:%Y-%m-%d %H:%M} UTC" in result.stdout
+
+
+def status_of(project):
+    with copro_feeds.make_aggregator(copro_feeds.load_config(project.config_path)) as aggregator:
+        return aggregator.status()
+
+
+ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
+def test_status_json_prints_one_object_per_source_per_line(project, feed_server):
+    feed_server.serve("/cfwr/atom.xml", b"nope", status=503, content_type="text/plain")
+    secret_url = feed_server.url("/private/feed").replace("http://", "http://reader:s3cret@")
+    project.write_config(
+        partner_sources(feed_server)
+        + f'[[sources]]\nname = "Private"\nurl = "{secret_url}"\nenabled = false\n'
+    )
+    cli("update", cwd=project.root)
+    result = cli("status", "--json", cwd=project.root)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 4  # JSON Lines: one object per source, one per line
+    records = {record["slug"]: record for record in map(json.loads, lines)}
+    keys = {"name", "slug", "url", "enabled", "last_success", "last_error", "failures"}
+    for record in records.values():
+        assert set(record) == keys | {"next_due", "entries"}
+    scope = records["scope"]
+    assert scope["name"] == "Scope"
+    assert scope["url"] == feed_server.url("/scope/feed/")
+    assert scope["enabled"] is True
+    assert ISO_UTC.fullmatch(scope["last_success"]) and ISO_UTC.fullmatch(scope["next_due"])
+    assert (scope["last_error"], scope["failures"], scope["entries"]) == (None, 0, 2)
+    cfwr = records["centre-for-welfare-reform"]
+    assert cfwr["last_success"] is None
+    assert "503" in cfwr["last_error"]
+    assert cfwr["failures"] == 1
+    private = records["private"]
+    assert private["enabled"] is False
+    assert private["url"] == feed_server.url("/private/feed").replace("http://", "http://***@")
+    assert "s3cret" not in result.stdout
+    assert (private["last_success"], private["next_due"], private["entries"]) == (None, None, 0)
+
+
+def test_status_strict_exits_1_while_an_enabled_source_is_failing(project, feed_server):
+    cli("update", cwd=project.root)
+    healthy = cli("status", "--strict", "--json", cwd=project.root)
+    assert healthy.returncode == 0, healthy.stderr
+    feed_server.serve("/cfwr/atom.xml", b"nope", status=500, content_type="text/plain")
+    cli("update", "--all", cwd=project.root)
+    failing = cli("status", "--strict", cwd=project.root)
+    assert failing.returncode == 1
+    assert "Centre for Welfare Reform" in failing.stderr
+    assert "source" in failing.stdout  # the table is still printed
+    # A disabled source's old failure does not count.
+    project.write_config(
+        partner_sources(feed_server).replace(
+            'name = "Centre for Welfare Reform"',
+            'name = "Centre for Welfare Reform"\nenabled = false',
+        )
+    )
+    assert cli("status", "--strict", cwd=project.root).returncode == 0
+    # It recovers: the next success clears the error.
+    feed_server.serve("/cfwr/atom.xml", (PARTNERS / "cfwr.atom.xml").read_bytes(), content_type=RSS)
+    project.write_config(partner_sources(feed_server))
+    cli("update", "--all", cwd=project.root)
+    assert cli("status", "--strict", cwd=project.root).returncode == 0
+
+
+def test_verbose_and_quiet_work_before_or_after_the_command(project):
+    verbose = cli("update", "-v", cwd=project.root)
+    assert verbose.returncode == 0, verbose.stderr
+    assert " DEBUG wrote " in verbose.stderr
+    (project.public / "atom.xml").unlink()
+    before = cli("-v", "publish", cwd=project.root)
+    assert " DEBUG wrote " in before.stderr
+    quiet = cli("update", "--all", "-q", cwd=project.root)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr == ""  # warnings and errors only: none here
+    assert cli("-q", "update", "--all", cwd=project.root).stderr == ""
+    normal = cli("update", "--all", cwd=project.root)
+    assert " INFO " in normal.stderr
+    assert " DEBUG " not in normal.stderr
+    both = cli("-v", "status", "-q", cwd=project.root)
+    assert both.returncode == 2
+    assert "cannot be used together" in both.stderr
+
+
+def test_every_command_help_starts_with_a_sentence_saying_what_it_does():
+    parser = build_parser()
+    commands = next(
+        action for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+    )
+    assert len(commands.choices) >= 16
+    for name, command in commands.choices.items():
+        help_text = command.format_help()
+        paragraphs = help_text.split("\n\n")
+        assert paragraphs[0].startswith(f"usage: copro-feeds {name}"), name
+        first = " ".join(paragraphs[1].split())
+        assert first[0].isupper() and first.endswith("."), (name, first)
+        assert "-q, --quiet" in help_text and "-v, --verbose" in help_text, name
+    shown = cli("status", "--help", cwd=Path.cwd())
+    assert shown.stdout.split("\n\n")[1].startswith("Show each source's last success")
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_documented_summary_lines_are_what_update_prints(project):
+    """README, quick start and CLI reference show the line the three partners really give."""
+    printed = cli("update", cwd=project.root).stdout.strip().splitlines()[-1]
+    assert printed.startswith("sources: 3 updated")
+    for document in ("README.md", "docs/quickstart.md", "docs/cli.md"):
+        shown = re.findall(r"sources: \d+ updated[^`\n]*", (ROOT / document).read_text())
+        assert shown, document
+        assert set(shown) == {printed}, document
+    waiting = cli("update", cwd=project.root).stdout.strip()
+    documented = re.search(r"nothing due: .*", (ROOT / "docs/cli.md").read_text()).group()
+    pattern = r"\d{4}-\d\d-\d\d \d\d:\d\d UTC"
+    assert re.sub(pattern, "TIME", waiting).replace("Centre for Welfare Reform", "Scope").replace(
+        "Scottish Co-production Network", "Scope"
+    ) == re.sub(pattern, "TIME", documented)

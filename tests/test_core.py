@@ -406,7 +406,9 @@ class _BrokenFetcher:
 def test_an_unexpected_exception_in_one_source_does_not_stop_the_run(project):
     config = copro_feeds.load_config(project.config_path)
     broken = _BrokenFetcher(Fetcher(config.fetch), project.server.url("/cfwr/atom.xml"))
-    aggregator = Aggregator(config, store=Store(config.storage.path), fetcher=broken)
+    store = Store(config.storage.path)
+    store.sync_sources({source.key: source.url for source in config.sources})
+    aggregator = Aggregator(config, store=store, fetcher=broken)
     with aggregator:
         report = aggregator.run_once()
     assert by_name(report)["Centre for Welfare Reform"].error == "a bug in one source's path"
@@ -526,3 +528,87 @@ def test_a_post_dated_in_the_future_keeps_the_time_it_was_first_seen(project, fe
     report, entries = run_at(first_seen + timedelta(days=2))
     assert (report.new_entries, report.updated_entries) == (0, 1)
     assert entries["Our plans"].published == first_seen
+
+
+# -- taking a new configuration (the daemon's reload) ---------------------------------
+
+
+def test_reconfigure_adds_removes_and_disables_sources(project, feed_server):
+    feed_server.serve("/extra/feed", (PARTNERS / "scope-v2.rss.xml").read_bytes(), content_type=RSS)
+    config = copro_feeds.load_config(project.config_path)
+    with copro_feeds.make_aggregator(config) as aggregator:
+        assert len(aggregator.run_once().results) == 3
+        assert aggregator.due_sources() == []
+        # Scope disabled, the Scottish network removed, Extra added.
+        project.write_config(f"""
+[[sources]]
+name = "Scope"
+url = "{feed_server.url("/scope/feed/")}"
+enabled = false
+
+[[sources]]
+name = "Centre for Welfare Reform"
+url = "{feed_server.url("/cfwr/atom.xml")}"
+
+[[sources]]
+name = "Extra"
+url = "{feed_server.url("/extra/feed")}"
+""")
+        new = copro_feeds.load_config(project.config_path)
+        aggregator.reconfigure(new)
+        assert aggregator.config is new
+        assert [s.key for s in aggregator.due_sources()] == ["extra"]  # added: due at once
+        hits = {path: feed_server.hits(path) for path in ("/scope/feed/", "/scottish/rss.xml")}
+        report = aggregator.run_once()
+        assert [result.name for result in report.results] == ["Extra"]
+        report = aggregator.run_once(all_sources=True)
+        assert sorted(result.name for result in report.results) == [
+            "Centre for Welfare Reform",
+            "Extra",
+        ]
+        assert {path: feed_server.hits(path) for path in hits} == hits  # never fetched again
+        statuses = {status.name: status for status in aggregator.status()}
+    assert set(statuses) == {"Scope", "Centre for Welfare Reform", "Extra"}
+    assert not statuses["Scope"].enabled
+    assert statuses["Scope"].entries == 2  # a disabled source's entries are kept
+    opml = (project.public / "sources.opml").read_text()
+    assert "Extra" in opml
+    assert "Scope" not in opml
+    assert "Scottish" not in opml
+
+
+def test_reconfigure_refuses_another_database_and_keeps_the_running_config(project):
+    config = copro_feeds.load_config(project.config_path)
+    with copro_feeds.make_aggregator(config) as aggregator:
+        project.write_config(partner_sources(project.server), extra='[storage]\npath = "other.db"')
+        with pytest.raises(copro_feeds.ConfigError, match=r"storage\.path: .*restart"):
+            aggregator.reconfigure(copro_feeds.load_config(project.config_path))
+        assert aggregator.config is config
+        assert len(aggregator.run_once().results) == 3
+    assert not (project.root / "other.db").exists()
+
+
+def test_reconfigure_applies_new_fetch_settings(project, feed_server):
+    config = copro_feeds.load_config(project.config_path)
+    with copro_feeds.make_aggregator(config) as aggregator:
+        aggregator.run_once()
+        project.write_config(partner_sources(feed_server), extra='user_agent = "reloaded-agent/1"')
+        aggregator.reconfigure(copro_feeds.load_config(project.config_path))
+        aggregator.run_once(only={"scope"})
+    agents = [r.headers["user-agent"] for r in feed_server.requests if r.path == "/scope/feed/"]
+    assert len(agents) == 2
+    assert agents[0].startswith("copro_feeds/")
+    assert agents[1] == "reloaded-agent/1"
+
+
+def test_run_once_only_refreshes_the_named_sources_due_or_not(project, feed_server):
+    config = copro_feeds.load_config(project.config_path)
+    with copro_feeds.make_aggregator(config) as aggregator:
+        aggregator.run_once()
+        report = aggregator.run_once(only={"scope", "centre-for-welfare-reform"})
+    assert sorted(result.name for result in report.results) == [
+        "Centre for Welfare Reform",
+        "Scope",
+    ]
+    assert feed_server.hits("/scottish/rss.xml") == 1
+    assert feed_server.hits("/scope/feed/") == 2

@@ -99,3 +99,134 @@ def test_soak_memory_open_files_and_temp_files_stay_flat(project, feed_server):
     assert files_late <= files_early + 2, samples
     assert rss_late < rss_early + 20 * 1024, samples  # under 20 MiB of growth
     assert not list(project.public.rglob(".copro-tmp-*"))
+
+
+# -- following the config file ---------------------------------------------------------
+
+
+def scope_source(project, interval: str, *, enabled: bool = True) -> str:
+    return source_table(project, "Scope", "/scope/feed/", interval, enabled)
+
+
+def cfwr_source(project, interval: str, *, enabled: bool = True) -> str:
+    return source_table(project, "Centre for Welfare Reform", "/cfwr/atom.xml", interval, enabled)
+
+
+def source_table(project, name: str, path: str, interval: str, enabled: bool) -> str:
+    return (
+        f'[[sources]]\nname = "{name}"\nurl = "{project.server.url(path)}"\n'
+        f'interval = "{interval}"\nenabled = {"true" if enabled else "false"}\n'
+    )
+
+
+def wait_for(condition, what: str, seconds: float = 45) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
+        time.sleep(0.1)
+
+
+def stop(daemon: subprocess.Popen[str]) -> str:
+    daemon.send_signal(signal.SIGTERM)
+    _, stderr = daemon.communicate(timeout=60)
+    assert daemon.returncode == 0, stderr
+    return stderr
+
+
+def test_an_edited_config_is_followed_on_the_next_tick(project):
+    """Added: fetched at once. Removed or disabled: not fetched again. No SIGHUP needed."""
+    server = project.server
+    server.serve("/extra/feed", (PARTNERS / "scope-v2.rss.xml").read_bytes(), content_type=RSS)
+    scottish = source_table(project, "Scottish", "/scottish/rss.xml", "1s", True)
+    project.write_config(
+        scope_source(project, "1s")
+        + source_table(project, "Extra", "/extra/feed", "1s", True)
+        + scottish
+    )
+    daemon = start_daemon(project.root)
+    try:
+        wait_for(lambda: server.hits("/extra/feed") >= 2, "a second fetch")
+        assert server.hits("/cfwr/atom.xml") == 0
+        # Scope removed, Extra disabled, the Centre for Welfare Reform added.
+        project.write_config(
+            source_table(project, "Extra", "/extra/feed", "1s", False)
+            + scottish
+            + cfwr_source(project, "1h")
+        )
+        wait_for(lambda: server.hits("/cfwr/atom.xml") >= 1, "the added source's first fetch")
+        wait_for((project.public / "sources" / "centre-for-welfare-reform").exists, "pages")
+        before = {path: server.hits(path) for path in ("/scope/feed/", "/extra/feed")}
+        scottish_before = server.hits("/scottish/rss.xml")
+        time.sleep(5)  # five ticks of 1 s: Scottish goes on
+        assert server.hits("/scottish/rss.xml") >= scottish_before + 2
+        assert {path: server.hits(path) for path in before} == before  # never again
+        assert server.hits("/cfwr/atom.xml") == 1  # due again in an hour, not every tick
+    finally:
+        stderr = stop(daemon)
+    assert "configuration reloaded" in stderr
+    assert "3 source(s), 2 enabled" in stderr
+
+
+def test_a_bad_edit_keeps_the_running_config_and_is_logged_once(project):
+    server = project.server
+    project.write_config(scope_source(project, "1s"))
+    daemon = start_daemon(project.root)
+    try:
+        wait_for(lambda: server.hits("/scope/feed/") >= 1, "Scope's first fetch")
+        project.write_config(
+            scope_source(project, "1s") + '[[sources]]\nname = "Broken"\nurl = "ftp://x/"\n'
+            'intervl = "1h"\n'
+        )
+        fetched = server.hits("/scope/feed/")
+        # The running config goes on: Scope is fetched on later ticks.
+        wait_for(lambda: server.hits("/scope/feed/") >= fetched + 3, "three more fetches")
+    finally:
+        stderr = stop(daemon)
+    assert stderr.count("sources[1].url: not an http(s) URL") == 1, stderr
+    assert stderr.count("sources[1].intervl: unknown key") == 1, stderr
+    assert stderr.count("keeping the running configuration") == 1, stderr
+    assert "configuration reloaded" not in stderr
+
+
+def test_sighup_reloads_at_once_and_the_tick_follows_the_shortest_interval(project):
+    server = project.server
+    project.write_config(scope_source(project, "1h"))  # a tick of 60 s
+    daemon = start_daemon(project.root)
+    try:
+        wait_for(lambda: server.hits("/scope/feed/") >= 1, "Scope's first fetch")
+        project.write_config(scope_source(project, "1h") + cfwr_source(project, "2s"))
+        time.sleep(0.5)
+        daemon.send_signal(signal.SIGHUP)
+        # Reloaded at once (not at the next 60 s tick), and ticking every 2 s from then on.
+        wait_for(lambda: server.hits("/cfwr/atom.xml") >= 3, "three fetches of the 2 s source")
+        assert daemon.poll() is None  # SIGHUP did not stop it
+        # SIGHUP reads the file again even when it did not change; a bad file is reported.
+        project.config_path.write_text("[site]\n", encoding="utf-8")
+        time.sleep(5)  # a tick (every 2 s) notices the edit: the problems are logged once
+        daemon.send_signal(signal.SIGHUP)  # then once more for each SIGHUP
+        time.sleep(5)
+        daemon.send_signal(signal.SIGHUP)
+        fetched = server.hits("/cfwr/atom.xml")
+        wait_for(lambda: server.hits("/cfwr/atom.xml") >= fetched + 2, "the old config going on")
+    finally:
+        stderr = stop(daemon)
+    assert "checking for due sources every 60 s" in stderr
+    assert "checking for due sources every 2 s" in stderr
+    assert stderr.count("received SIGHUP") >= 2
+    # The edit is reported once, and again on each SIGHUP: asking is answered.
+    assert stderr.count("site.title: missing (required)") == 3, stderr
+
+
+def test_a_failure_in_the_daemon_is_logged_once_per_cycle(project):
+    server = project.server
+    server.serve("/scope/feed/", b"nope", status=500, content_type="text/plain")
+    project.write_config(scope_source(project, "1h"))
+    daemon = start_daemon(project.root)
+    try:
+        wait_for(lambda: server.hits("/scope/feed/") >= 1, "Scope's fetch")
+        time.sleep(1)
+    finally:
+        stderr = stop(daemon)
+    failures = [line for line in stderr.splitlines() if "500" in line]
+    assert len(failures) == 1, stderr
+    assert "WARNING failed: Scope: " in failures[0]

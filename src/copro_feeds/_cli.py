@@ -1,36 +1,47 @@
 """The ``copro-feeds`` command (also ``python -m copro_feeds``).
 
 Exit status: 0 when the command completed (``update`` also when some sources failed,
-listed on stderr), 1 for ``update --strict`` with failures or a runtime error
-(database, output folder, an ENTRY that names no stored entry or several posts), 2 for a
-missing or invalid configuration or a wrong argument.
+listed on stderr), 1 for ``update --strict`` with failures, ``status --strict`` with an
+enabled source whose last attempt failed, or a runtime error (database, output folder,
+an ENTRY that names no stored entry or several posts), 2 for a missing or invalid
+configuration or a wrong argument (an unknown source NAME too).
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from pathlib import Path
-from typing import TextIO
-
-from tqdm import tqdm
 
 from copro_feeds import __version__
+from copro_feeds._cli_text import (
+    nothing_due,
+    print_status_table,
+    print_table,
+    status_record,
+)
 from copro_feeds._demo import run_demo
 from copro_feeds._editorial import quote
 from copro_feeds._opml_import import import_opml
+from copro_feeds._progress import progress_bar
 from copro_feeds._refresh import discover_feeds
 from copro_feeds._schedule import run_daemon
 from copro_feeds._serve import Server, serve
-from copro_feeds.config import Config, FetchConfig, credential_problems, load_config
-from copro_feeds.core import Aggregator, make_aggregator
+from copro_feeds.config import (
+    Config,
+    FetchConfig,
+    SourceConfig,
+    credential_problems,
+    load_config,
+)
+from copro_feeds.core import make_aggregator
 from copro_feeds.exceptions import ConfigError, CoproFeedsError
-from copro_feeds.types import EditorialAction, EntryState, SourceResult, StoredEntry
+from copro_feeds.types import EditorialAction, EntryState, StoredEntry
 
 DEFAULT_CONFIG = "feeds.toml"
 CONFIG_ENV = "COPRO_FEEDS_CONFIG"
@@ -44,80 +55,130 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="copro-feeds",
         description="Aggregate partner blogs into one combined feed, with excerpts and credit.",
+        epilog="-v and -q also work after the COMMAND.",
     )
     parser.add_argument(
         "--config",
         metavar="PATH",
         help=f"the config file (default: ./{DEFAULT_CONFIG}, then ${CONFIG_ENV})",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
+    _add_verbosity(parser, default=False)
     parser.add_argument("--version", action="version", version=f"copro-feeds {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    verbosity = argparse.ArgumentParser(add_help=False)
+    _add_verbosity(verbosity, default=argparse.SUPPRESS)
 
-    update = commands.add_parser(
-        "update", help="fetch the due sources once, store their entries, publish"
+    def command(name: str, summary: str, details: str = "") -> argparse.ArgumentParser:
+        """A subcommand whose --help starts with its summary as a sentence."""
+        sentence = summary[0].upper() + summary[1:] + "."
+        return commands.add_parser(
+            name,
+            help=summary,
+            description=f"{sentence} {details}".strip(),
+            parents=[verbosity],
+        )
+
+    update = command(
+        "update",
+        "fetch the due sources once, store their entries, publish",
+        "With NAMEs, fetch those sources now, due or not. The last line on stdout is a "
+        "summary; each failed source is listed on stderr.",
+    )
+    update.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="only these sources, due or not: a name or slug (key) from the config",
     )
     update.add_argument("--all", action="store_true", help="fetch every source, due or not")
     update.add_argument("--strict", action="store_true", help="exit 1 if any source failed")
-    run = commands.add_parser(
-        "run", help="the scheduler daemon: update each source on its interval"
+    run = command(
+        "run",
+        "the scheduler daemon: update each source on its interval",
+        "It follows the config file: an edit is picked up on the next tick, SIGHUP reloads "
+        "it at once, and an invalid edit is logged and ignored. SIGTERM or SIGINT stop it "
+        "after the write in progress.",
     )
     run.add_argument("--serve", action="store_true", help="also serve the output folder over HTTP")
     _add_listen_options(run)
-    serve = commands.add_parser("serve", help="serve the output folder over HTTP (waitress)")
+    serve = command("serve", "serve the output folder over HTTP (waitress)")
     _add_listen_options(serve)
-    demo = commands.add_parser(
-        "demo", help="see it work offline: sample partners on 127.0.0.1, aggregated and served"
+    demo = command(
+        "demo", "see it work offline: sample partners on 127.0.0.1, aggregated and served"
     )
     demo.add_argument("--port", type=int, default=0, help="port for the result (default: any)")
-    commands.add_parser("publish", help="render the combined feeds from the store now")
-    commands.add_parser("check", help="validate the config file (exit 2 on errors)")
-    commands.add_parser("status", help="show each source's last success, error and entries")
-    discover = commands.add_parser("discover", help="print the feed URLs found on a web page")
+    command("publish", "render the combined feeds from the store now")
+    command("check", "validate the config file (exit 2 on errors)")
+    status = command(
+        "status",
+        "show each source's last success, error and entries",
+        "With --json, one JSON object per source per line (JSON Lines), times in ISO 8601 "
+        "UTC or null.",
+    )
+    status.add_argument(
+        "--json", action="store_true", help="one JSON object per line for each source"
+    )
+    status.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 if any enabled source's last attempt failed (for monitoring)",
+    )
+    discover = command("discover", "print the feed URLs found on a web page")
     discover.add_argument("url", help="a web page or feed URL")
-    opml = commands.add_parser(
-        "import-opml", help="add the feeds listed in an OPML file to the config as new sources"
+    opml = command(
+        "import-opml", "add the feeds listed in an OPML file to the config as new sources"
     )
     opml.add_argument("file", help="an OPML file (e.g. exported from a feed reader)")
-    _add_editorial_commands(commands)
+    _add_editorial_commands(command)
     return parser
+
+
+def _add_verbosity(parser: argparse.ArgumentParser, *, default: object) -> None:
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", default=default, help="log debugging detail"
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=default,
+        help="log warnings and errors only; no progress bar",
+    )
 
 
 _ENTRY_HELP = "the entry: its link, its ref as `copro-feeds entries` shows it, or its id"
 
 
-def _add_editorial_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    entries = commands.add_parser(
-        "entries", help="list the stored entries: date, partner, state, ref and title"
-    )
+def _add_editorial_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    entries = command("entries", "list the stored entries: date, partner, state, ref and title")
     entries.add_argument("--source", metavar="KEY", help="only this partner's entries (its key)")
     entries.add_argument(
         "--state", choices=[state.value for state in EntryState], help="only entries in this state"
     )
     entries.add_argument("--limit", type=_positive, metavar="N", help="at most N entries")
     for action, summary in _ACTION_HELP.items():
-        command = commands.add_parser(action.value, help=summary)
-        command.add_argument("entry", metavar="ENTRY", help=_ENTRY_HELP)
-        command.add_argument(
+        edit = command(action.value, summary)
+        edit.add_argument("entry", metavar="ENTRY", help=_ENTRY_HELP)
+        edit.add_argument(
             "--reason",
             required=action is EditorialAction.HIDE,
             type=_reason,
             help="why, for the audit log"
             + (" (required)" if action is EditorialAction.HIDE else ""),
         )
-        command.add_argument(
+        edit.add_argument(
             "--by",
             metavar="NAME",
             help="who is acting, for the audit log (default: your login name)",
         )
-        command.add_argument(
+        edit.add_argument(
             "--no-publish",
             action="store_true",
             help="only record it: the outputs change at the next publish or daemon cycle",
         )
-    commands.add_parser("log", help="the audit log of hide, unhide, pin and unpin, oldest first")
-    explain = commands.add_parser(
-        "explain", help="say in plain words why an entry is or is not in the combined feed"
+    command("log", "show the audit log of hide, unhide, pin and unpin, oldest first")
+    explain = command(
+        "explain", "say in plain words why an entry is or is not in the combined feed"
     )
     explain.add_argument("entry", metavar="ENTRY", help=_ENTRY_HELP)
 
@@ -164,8 +225,13 @@ def config_path(argument: str | None) -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    args = build_parser().parse_args(argv)
-    _setup_logging(verbose=args.verbose, command=args.command)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.verbose and args.quiet:
+        parser.error("-v/--verbose and -q/--quiet cannot be used together")
+    if args.command == "update" and args.names and args.all:
+        parser.error("update: give source NAMEs or --all, not both")
+    _setup_logging(verbose=args.verbose, quiet=args.quiet or _shows_progress(args))
     try:
         return _COMMANDS[args.command](args)
     except ConfigError as error:
@@ -176,8 +242,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
 
 
-def _setup_logging(*, verbose: bool, command: str) -> None:
-    quiet = command == "update" and sys.stderr.isatty()  # the progress bar says it instead
+def _shows_progress(args: argparse.Namespace) -> bool:
+    """``update`` on a terminal shows a bar instead of a log line per source (not with -q)."""
+    return args.command == "update" and not args.quiet and sys.stderr.isatty()
+
+
+def _setup_logging(*, verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
@@ -193,34 +263,45 @@ def _load(args: argparse.Namespace) -> Config:
 
 def _update(args: argparse.Namespace) -> int:
     config = _load(args)
+    named, problems = _named_sources(config, args.names)
+    for problem in problems:
+        print(f"copro-feeds: {problem}", file=sys.stderr)
+    if problems:
+        return EXIT_CONFIG
+    only = {source.key for source in named} if args.names else None
     with make_aggregator(config) as aggregator:
-        progress, close_progress = _progress(aggregator, all_sources=args.all)
-        try:
-            report = aggregator.run_once(all_sources=args.all, progress=progress)
-        finally:
-            close_progress()
+        if _shows_progress(args):
+            if only is not None:
+                total = len(only)
+            else:
+                total = len(config.active_sources if args.all else aggregator.due_sources())
+            with progress_bar(total) as advance:
+                report = aggregator.run_once(all_sources=args.all, only=only, progress=advance)
+        else:
+            report = aggregator.run_once(all_sources=args.all, only=only)
+        statuses = aggregator.status() if not report.results else []
     for failure in report.failures:
         print(f"failed: {failure.name}: {failure.error}", file=sys.stderr)
-    print(report.summary())
+    print(nothing_due(report, statuses) if not report.results else report.summary())
     if report.publish_error:
         return EXIT_FAILED
     return EXIT_FAILED if args.strict and report.failures else EXIT_OK
 
 
-def _progress(
-    aggregator: Aggregator, *, all_sources: bool
-) -> tuple[Callable[[SourceResult], None] | None, Callable[[], None]]:
-    """A tqdm bar on a terminal; nothing otherwise (log lines say it)."""
-    if not sys.stderr.isatty():
-        return None, lambda: None
-    total = len(aggregator.config.sources) if all_sources else len(aggregator.due_sources())
-    bar = tqdm(total=total, unit="source", file=sys.stderr)
-
-    def advance(result: SourceResult) -> None:
-        bar.set_description_str(result.name[:30])
-        bar.update()
-
-    return advance, bar.close
+def _named_sources(config: Config, names: Sequence[str]) -> tuple[list[SourceConfig], list[str]]:
+    """The enabled sources ``names`` name (by name or slug), and a problem for any other."""
+    found: list[SourceConfig] = []
+    problems: list[str] = []
+    for name in names:
+        source = config.named(name)
+        if source is None:
+            known = ", ".join(f"{s.name} ({s.key})" for s in config.sources)
+            problems.append(f"no source named {name!r} (sources: {known})")
+        elif not source.enabled:
+            problems.append(f"{source.name!r} is disabled (enabled = false in the config)")
+        else:
+            found.append(source)
+    return found, problems
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -272,17 +353,16 @@ def _check(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     with make_aggregator(_load(args)) as aggregator:
-        rows = [
-            (
-                status.name,
-                _when(status.last_success),
-                "gone (410)" if status.gone else (status.last_error or "-"),
-                str(status.entries),
-                _when(status.next_due) if status.enabled else "disabled",
-            )
-            for status in aggregator.status()
-        ]
-    _print_table(("source", "last success", "last error", "entries", "next due"), rows)
+        statuses = aggregator.status()
+    if args.json:
+        for status in statuses:
+            print(json.dumps(status_record(status), ensure_ascii=False))
+    else:
+        print_status_table(statuses)
+    failing = [status.name for status in statuses if status.enabled and status.last_error]
+    if args.strict and failing:
+        print(f"copro-feeds: last attempt failed: {', '.join(failing)}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -328,7 +408,7 @@ def _entries(args: argparse.Namespace) -> int:
         )
         for placed in found
     ]
-    _print_table(("date", "partner", "state", "ref", "title"), rows)
+    print_table(("date", "partner", "state", "ref", "title"), rows)
     return EXIT_OK
 
 
@@ -408,7 +488,7 @@ def _log(args: argparse.Namespace) -> int:
         )
         for record in records
     ]
-    _print_table(("time (UTC)", "action", "by", "ref", "title", "reason"), rows)
+    print_table(("time (UTC)", "action", "by", "ref", "title", "reason"), rows)
     return EXIT_OK
 
 
@@ -417,21 +497,6 @@ def _explain(args: argparse.Namespace) -> int:
         explanation = aggregator.explain(args.entry)
     print(explanation.text)
     return EXIT_OK
-
-
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
-
-
-def _print_table(
-    header: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO = sys.stdout
-) -> None:
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip(),
-            file=out,
-        )
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

@@ -142,6 +142,18 @@ class Config:
                 return source
         raise KeyError(key)
 
+    def named(self, text: str) -> SourceConfig | None:
+        """The source ``text`` names: its slug (key), its name in any case, or the name's
+        slug; None if there is none. A slug wins over another source's name."""
+        wanted = text.strip()
+        by_key = {source.key: source for source in self.sources}
+        if wanted in by_key:
+            return by_key[wanted]
+        for source in self.sources:
+            if source.name.casefold() == wanted.casefold():
+                return source
+        return by_key.get(slugify(wanted))
+
     @property
     def active_sources(self) -> tuple[SourceConfig, ...]:
         """The sources fetched and published (``enabled = false`` ones are left out)."""

@@ -14,7 +14,7 @@ import logging
 import os
 import random
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -46,6 +46,7 @@ from copro_feeds._types import SourceState
 from copro_feeds._urls import without_credentials
 from copro_feeds.config import Config, SourceConfig
 from copro_feeds.exceptions import (
+    ConfigError,
     FeedError,
     PublishError,
     StoreError,
@@ -83,7 +84,8 @@ class Aggregator:
     """Refreshes the configured sources into the store and publishes the combined feed.
 
     Use :func:`make_aggregator` to build one, as a context manager so that the database
-    and HTTP connections are closed.
+    and HTTP connections are closed. Whoever builds one directly first gives the store a
+    row per source (``store.sync_sources``), as the factory does.
     """
 
     def __init__(
@@ -103,15 +105,10 @@ class Aggregator:
             workers=PARSE_WORKERS, memory_bytes=fetch.parse_memory, seconds=fetch.parse_timeout
         )
         self._clock = clock
-        self._refresher = Refresher(
-            config,
-            fetcher=fetcher,
-            sandbox=self._sandbox,
-            rng=rng or random.Random(),  # noqa: S311 (jitter, not cryptography)
-        )
+        self._rng = rng or random.Random()  # noqa: S311 (jitter, not cryptography)
+        self._refresher = Refresher(config, fetcher=fetcher, sandbox=self._sandbox, rng=self._rng)
         self._run_lock = threading.Lock()
         self._stop = threading.Event()
-        store.sync_sources({source.key: source.url for source in config.sources})
 
     def __enter__(self) -> Aggregator:
         return self
@@ -130,6 +127,39 @@ class Aggregator:
         self._sandbox.close()
         self._store.close()
 
+    def reconfigure(self, config: Config) -> None:
+        """Take a new configuration; the next :meth:`run_once` follows it.
+
+        Waits for a run in progress to finish. An added source gets a store row and is
+        due at once; a removed or disabled one is no longer fetched (its stored entries
+        stay). Changed ``[fetch]`` settings get a new HTTP session and parser workers.
+        Raises ConfigError, keeping the running configuration, when ``config`` names
+        another database: ``[storage] path`` takes effect only when the store is opened.
+        """
+        if config.storage.path.resolve() != self.config.storage.path.resolve():
+            raise ConfigError(
+                str(config.path),
+                [
+                    f"storage.path: the database cannot change while running "
+                    f"({self.config.storage.path} → {config.storage.path}): restart to use it"
+                ],
+            )
+        with self._run_lock:
+            self._store.sync_sources(source_urls(config))
+            old = self.config.fetch
+            new = config.fetch
+            if replace(old, interval=new.interval, max_workers=new.max_workers) != new:
+                self._fetcher.close()
+                self._sandbox.close()
+                self._fetcher = Fetcher(new)
+                self._sandbox = Sandbox(
+                    workers=PARSE_WORKERS, memory_bytes=new.parse_memory, seconds=new.parse_timeout
+                )
+            self.config = config
+            self._refresher = Refresher(
+                config, fetcher=self._fetcher, sandbox=self._sandbox, rng=self._rng
+            )
+
     def request_stop(self) -> None:
         """Ask a running :meth:`run_once` to start no more sources (those in flight finish).
 
@@ -146,27 +176,41 @@ class Aggregator:
         return [s for s in self.config.active_sources if _policy.is_due(states[s.key], moment)]
 
     def run_once(
-        self, *, all_sources: bool = False, progress: ProgressCallback | None = None
+        self,
+        *,
+        all_sources: bool = False,
+        only: Collection[str] | None = None,
+        progress: ProgressCallback | None = None,
     ) -> RunReport:
         """Refresh the due sources (or every source), store, and publish if anything changed.
 
+        ``only`` refreshes the enabled sources with these keys, due or not, instead.
         Never raises for a failing source: each source's result, error included, is in
         the returned report. Sources marked gone are reported as errors and not fetched.
         """
         with self._run_lock:
             try:
-                return self._run_locked(all_sources=all_sources, progress=progress)
+                return self._run_locked(all_sources=all_sources, only=only, progress=progress)
             finally:
                 self._stop.clear()
 
-    def _run_locked(self, *, all_sources: bool, progress: ProgressCallback | None) -> RunReport:
+    def _run_locked(
+        self,
+        *,
+        all_sources: bool,
+        only: Collection[str] | None,
+        progress: ProgressCallback | None,
+    ) -> RunReport:
         now = self._clock()
         states = self._store.states()
-        chosen = [
-            source
-            for source in self.config.active_sources
-            if all_sources or _policy.is_due(states[source.key], now)
-        ]
+        if only is not None:
+            chosen = [s for s in self.config.active_sources if s.key in only]
+        else:
+            chosen = [
+                source
+                for source in self.config.active_sources
+                if all_sources or _policy.is_due(states[source.key], now)
+            ]
         results = [self._gone_result(s) for s in chosen if states[s.key].gone]
         todo = [s for s in chosen if not states[s.key].gone]
         state_only: list[Refresh] = []  # 304s and errors: saved together below
@@ -256,10 +300,12 @@ class Aggregator:
 
     @staticmethod
     def _logged(result: SourceResult) -> SourceResult:
-        """Log one line for the source's result, and return it."""
-        if result.error:
-            log.warning("%s: %s", result.name, result.error)
-        else:
+        """Log one line for a source that succeeded, and return the result.
+
+        A failure is not logged here: it is in the report, and the caller says it once
+        (``update`` lists it, the daemon logs it).
+        """
+        if not result.error:
             log.info(
                 "%s: %s (%d new, %d updated)",
                 result.name,
@@ -538,10 +584,16 @@ def _source_shape(source: SourceConfig) -> list[object]:
     ]  # fmt: skip
 
 
+def source_urls(config: Config) -> dict[str, str]:
+    """Each configured source's key and URL, as ``Store.sync_sources`` takes them."""
+    return {source.key: source.url for source in config.sources}
+
+
 def make_aggregator(config: Config, *, clock: Clock = utc_now) -> Aggregator:
     """Open the store and the HTTP session for ``config`` and return an :class:`Aggregator`."""
     store = Store(config.storage.path)
     try:
+        store.sync_sources(source_urls(config))
         return Aggregator(config, store=store, fetcher=Fetcher(config.fetch), clock=clock)
     except BaseException:
         store.close()
