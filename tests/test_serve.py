@@ -10,6 +10,7 @@ import gzip
 import http.client
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -19,13 +20,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import Message
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 import pytest
 
 from copro_feeds._serve import MEDIA_TYPES, Server, make_app, media_type, serve
 
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 SECRET = "TOP-SECRET-7f3a9c"
 ATOM = b'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
 ATOM += b"<title>Partners</title>" * 50 + b"</feed>\n"
@@ -36,6 +38,8 @@ FILES = {
     "rss.xml": b'<?xml version="1.0"?><rss version="2.0"><channel/></rss>',
     "feed.json": b'{"version": "https://jsonfeed.org/version/1.1", "items": []}',
     "sitemap.xml": b"<urlset/>",
+    "digest.xml": b'<feed xmlns="http://www.w3.org/2005/Atom"><title>Roundup</title></feed>',
+    "digest/index.html": b"<title>Roundups</title>",
     "sources.opml": b'<opml version="2.0"/>',
     "feed.xsl": b"<xsl:stylesheet/>",
     "style.css": b"body { color: black }",
@@ -127,6 +131,8 @@ def base(site: Path) -> Iterator[str]:
         ("/rss.xml", "application/rss+xml; charset=utf-8"),
         ("/feed.json", "application/feed+json; charset=utf-8"),
         ("/sitemap.xml", "application/xml; charset=utf-8"),
+        ("/digest.xml", "application/atom+xml; charset=utf-8"),
+        ("/digest/index.html", "text/html; charset=utf-8"),
         ("/sources.opml", "text/x-opml; charset=utf-8"),
         ("/feed.xsl", "text/xsl; charset=utf-8"),
         ("/index.html", "text/html; charset=utf-8"),
@@ -146,6 +152,21 @@ def test_media_types(base, site, path, expected):
     assert reply.headers["Content-Type"] == expected
     assert reply.body == (site / path.lstrip("/")).read_bytes()
     assert reply.headers["Content-Length"] == str(len(reply.body))
+
+
+def test_every_published_file_is_served_with_its_documented_media_type():
+    """docs/outputs.md's table is the promise: each file named there gets its media type."""
+    table = (DOCS / "outputs.md").read_text(encoding="utf-8").split("## ", 1)[0]
+    rows = re.findall(r"^\| (.+) \| .+ \| (.+) \|$", table, flags=re.MULTILINE)
+    documented: dict[str, str] = {}
+    for paths, kind in rows[1:]:  # the header row first
+        for path in re.findall(r"`([^`]+)`", paths):
+            name = PurePosixPath(path).name
+            # "as above": the same file name was given its type in an earlier row
+            documented[name] = documented[name] if kind == "as above" else kind.strip("`")
+    assert {"atom.xml", "rss.xml", "feed.json", "digest.xml", "sources.opml"} <= set(documented)
+    for name, kind in documented.items():
+        assert media_type(name).split(";")[0] == kind, name
 
 
 def test_media_type_table_and_lookup():

@@ -35,6 +35,7 @@ MEDIA_TYPES: dict[str, str] = {
     "atom.xml": "application/atom+xml; charset=utf-8",
     "rss.xml": "application/rss+xml; charset=utf-8",
     "feed.json": "application/feed+json; charset=utf-8",
+    "digest.xml": "application/atom+xml; charset=utf-8",  # the roundup feed is Atom too
     ".xml": "application/xml; charset=utf-8",
     ".opml": "text/x-opml; charset=utf-8",
     ".xsl": "text/xsl; charset=utf-8",
