@@ -17,6 +17,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 import copro_feeds
 from tests.conftest import PARTNERS, RSS
 
@@ -290,6 +292,22 @@ def test_run_with_serve_runs_daemon_and_server_together(project):
         _, stderr = daemon.communicate(timeout=30)
     assert daemon.returncode == 0, stderr
     assert "GET /atom.xml 200" in stderr
+
+
+@pytest.mark.parametrize("command", [["serve"], ["run", "--serve"]])
+def test_a_busy_port_is_one_clear_line_and_exit_1(project, command):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = cli(*command, "--port", str(port), cwd=project.root, timeout=30)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"copro-feeds: error: cannot listen on 127.0.0.1:{port}: "
+        "the address is already in use (is another server running there?)"
+    )
+    assert not (project.public / "atom.xml").exists()  # the daemon never started
 
 
 def test_demo_serves_an_aggregated_feed_offline():

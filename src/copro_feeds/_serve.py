@@ -5,19 +5,32 @@ A small, strict static-file WSGI app: GET and HEAD only; correct feed media type
 text when the client accepts it; no directory listings, no hidden or temporary files
 (any segment starting with ``.``, so ``.copro-tmp-*`` too) and nothing outside the
 folder, whatever the path, its percent-encoding or a symlink says.
+
+Slow and idle clients cannot starve the others (see :class:`Limits`): the request line,
+headers and any body must arrive within a deadline of the connection opening (or of the
+request's first byte on a kept-alive connection), whether or not the client keeps
+trickling bytes; a connection with nothing to do is closed after an idle timeout; and
+at the connection limit a new connection takes the place of the one that has waited
+longest for its request (idle or incomplete; never one being answered), so a crowd of
+slow connections cannot keep a quick client out. Other paths (``/healthz``,
+``/metrics``) can be routed to WSGI apps of the caller's (``routes``).
 """
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import logging
 import os
 import re
 import signal
+import socket
 import stat
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path, PurePath
 from types import FrameType
@@ -25,8 +38,12 @@ from typing import Any
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from waitress import wasyncore  # type: ignore[import-untyped, unused-ignore]
-from waitress.server import create_server  # type: ignore[import-untyped, unused-ignore]
+from waitress.adjustments import Adjustments  # type: ignore[import-untyped, unused-ignore]
+from waitress.channel import HTTPChannel  # type: ignore[import-untyped, unused-ignore]
+from waitress.server import TcpWSGIServer  # type: ignore[import-untyped, unused-ignore]
 from waitress.task import ThreadedTaskDispatcher  # type: ignore[import-untyped, unused-ignore]
+
+from copro_feeds.exceptions import ServeError
 
 log = logging.getLogger(__name__)
 
@@ -170,12 +187,24 @@ def _error(start_response: StartResponse, status: int) -> list[bytes]:
     return [body]
 
 
-def make_app(directory: Path, *, cache_seconds: int = 300) -> WSGIApplication:
-    """A WSGI app serving the files under ``directory`` (see the module docstring)."""
+def make_app(
+    directory: Path,
+    *,
+    cache_seconds: int = 300,
+    routes: Mapping[str, WSGIApplication] | None = None,
+) -> WSGIApplication:
+    """A WSGI app serving the files under ``directory`` (see the module docstring).
+
+    ``routes`` maps exact paths (``/healthz``) to WSGI apps that answer them instead.
+    """
     root = directory.resolve(strict=True)
     cache_control = f"public, max-age={cache_seconds}"
+    routed = dict(routes or {})
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        route = routed.get(str(environ.get("PATH_INFO", "")))
+        if route is not None:
+            return route(environ, start_response)
         method = str(environ.get("REQUEST_METHOD", "GET")).upper()
         target = _find(root, environ) if method in ("GET", "HEAD") else 405
         loaded = _read(target) if isinstance(target, Path) else None
@@ -220,11 +249,105 @@ def make_app(directory: Path, *, cache_seconds: int = 300) -> WSGIApplication:
     return logged
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Limits:
+    """How the server shares itself out; the defaults suit a public feed server.
+
+    ``request_seconds``: the request line, headers and any body must all arrive within
+    this many seconds of the connection opening (the first request) or of the request's
+    first byte (later requests on a kept-alive connection), however steadily they
+    trickle. ``idle_seconds``: a connection with no request under way, or whose client
+    reads nothing of its answer, is closed after this long. ``connections``: open
+    connections per listening address; at the limit, a new connection takes the place of
+    the one waiting longest for its request (never one being answered). ``threads``
+    answer requests; ``header_bytes`` and ``body_bytes`` cap a request (431 and 413).
+    """
+
+    connections: int = 200
+    request_seconds: float = 10.0
+    idle_seconds: float = 30.0
+    threads: int = 4
+    header_bytes: int = 32 * 1024
+    body_bytes: int = 64 * 1024  # only GET and HEAD are answered: no body is needed
+
+
+class _Channel(HTTPChannel):  # type: ignore[misc]
+    """A waitress connection that remembers when the request it awaits began."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The first request's clock starts at accept: silence counts against it too.
+        self.request_began: float | None = self.creation_time
+
+    def received(self, data: bytes) -> bool:
+        if self.request is None and self.request_began is None:
+            self.request_began = time.time()  # a new request's first byte
+        result: bool = super().received(data)
+        if self.request is None:  # every byte so far made whole requests
+            self.request_began = None
+        return result
+
+    def waiting_since(self) -> float | None:
+        """Since when it has waited for its client, or None while being answered."""
+        if self.requests or self.total_outbufs_len or self.will_close:
+            return None
+        return self.request_began if self.request_began is not None else self.last_activity
+
+
+class _Listener(TcpWSGIServer):  # type: ignore[misc]
+    """A waitress listening socket with a request deadline and a fair connection limit."""
+
+    channel_class = _Channel
+    next_channel_cleanup: float = 0.0
+
+    def __init__(self, *args: Any, request_seconds: float, **kwargs: Any) -> None:
+        self.request_seconds = request_seconds
+        super().__init__(*args, **kwargs)
+
+    def maintenance(self, now: float) -> None:
+        """waitress closes idle connections; this closes those past the request deadline."""
+        super().maintenance(now)
+        cutoff = now - self.request_seconds
+        for channel in list(self.active_channels.values()):
+            began = channel.request_began
+            if not channel.requests and began is not None and began < cutoff:
+                log.debug("closing %s: no whole request within the deadline", channel.addr)
+                channel.will_close = True
+
+    def _longest_waiting(self) -> _Channel | None:
+        waiting = [
+            (since, channel)
+            for channel in self.active_channels.values()
+            if (since := channel.waiting_since()) is not None
+        ]
+        return min(waiting, key=lambda pair: pair[0])[1] if waiting else None
+
+    def readable(self) -> bool:
+        now = time.time()
+        if now >= self.next_channel_cleanup:
+            self.next_channel_cleanup = now + self.adj.cleanup_interval
+            self.maintenance(now)
+        full = len(self.active_channels) >= self.adj.connection_limit
+        # At the limit, accept only when some connection can give up its place.
+        return bool(self.accepting) and (not full or self._longest_waiting() is not None)
+
+    def handle_accept(self) -> None:
+        if len(self.active_channels) >= self.adj.connection_limit:
+            victim = self._longest_waiting()
+            if victim is None:
+                return  # every connection is being answered: the new one waits in the backlog
+            log.debug("connection limit reached: closing %s, the longest waiting", victim.addr)
+            victim.handle_close()
+        super().handle_accept()
+
+
 class Server:
     """waitress serving ``directory``, on a thread (:meth:`start`) or in the caller (:meth:`run`).
 
     Port 0 picks a free port; :meth:`bind` (called by :meth:`start`) returns the base URL.
-    :meth:`stop` is safe from any thread or a signal handler.
+    :meth:`stop` is safe from any thread or a signal handler. ``routes`` and
+    ``cache_seconds`` are passed to :func:`make_app`; ``limits`` protect the server from
+    slow clients (see :class:`Limits`).
     """
 
     def __init__(
@@ -234,49 +357,73 @@ class Server:
         host: str = "127.0.0.1",
         port: int = 0,
         cache_seconds: int = 300,
+        routes: Mapping[str, WSGIApplication] | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.directory = directory
-        self._app = make_app(directory, cache_seconds=cache_seconds)
+        self._app = make_app(directory, cache_seconds=cache_seconds, routes=routes)
         self._host = host
         self._port = port
+        self._limits = limits or Limits()
         self._map: dict[int, Any] = {}
-        self._server: Any = None
+        self._listeners: list[_Listener] = []
         self._dispatcher: Any = None
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self.base_url = ""
 
     def bind(self) -> str:
-        """Open the listening socket and return ``http://host:port/`` (OSError if it cannot)."""
+        """Open the listening socket and return ``http://host:port/``.
+
+        Raises ServeError, naming the address and the problem, when it cannot listen.
+        """
+        limits = self._limits
         self._dispatcher = ThreadedTaskDispatcher()
-        self._dispatcher.set_thread_count(4)
+        self._dispatcher.set_thread_count(limits.threads)
         try:
-            self._server = create_server(
-                self._app,
-                map=self._map,
-                _dispatcher=self._dispatcher,
+            adjustments = Adjustments(
                 host=self._host,
                 port=self._port,
                 ident="copro-feeds",
+                threads=limits.threads,
+                connection_limit=limits.connections,
+                channel_timeout=limits.idle_seconds,
+                cleanup_interval=1,  # how often the deadlines are checked
+                max_request_header_size=limits.header_bytes,
+                max_request_body_size=limits.body_bytes,
+                asyncore_use_poll=True,
             )
+            adjustments.channel_timeout = limits.idle_seconds  # waitress would make it an int
+            for sockinfo in adjustments.listen:
+                self._listeners.append(
+                    _Listener(
+                        self._app,
+                        map=self._map,
+                        dispatcher=self._dispatcher,
+                        adj=adjustments,
+                        sockinfo=sockinfo,
+                        request_seconds=limits.request_seconds,
+                    )
+                )
+        except (OSError, ValueError) as error:
+            self.close()
+            raise ServeError(_cannot_listen(self._host, self._port, error)) from error
         except BaseException:
             self.close()
             raise
-        listen = getattr(self._server, "effective_listen", None) or [
-            (self._server.effective_host, self._server.effective_port)
-        ]
-        host, port = listen[0]
+        first = self._listeners[0]
+        host, port = first.effective_host, first.effective_port
         host = f"[{host}]" if ":" in str(host) else host
         self.base_url = f"http://{host}:{port}/"
         return self.base_url
 
     def run(self, *, until: threading.Event | None = None) -> None:
         """Answer requests until :meth:`stop` (or ``until`` is set), then close every socket."""
-        if self._server is None:
+        if not self._listeners:
             self.bind()
         try:
             while not self._stopping.is_set() and not (until is not None and until.is_set()):
-                wasyncore.loop(timeout=0.1, map=self._map, count=1)
+                wasyncore.loop(timeout=0.1, map=self._map, use_poll=True, count=1)
         finally:
             self.close()
 
@@ -298,6 +445,24 @@ class Server:
         self._stopping.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=10)
+
+
+_LISTEN_PROBLEMS = {
+    errno.EADDRINUSE: "the address is already in use (is another server running there?)",
+    errno.EACCES: "permission denied (ports below 1024 need privileges)",
+    errno.EADDRNOTAVAIL: "this machine has no such address",
+}
+
+
+def _cannot_listen(host: str, port: int, error: Exception) -> str:
+    if isinstance(error, socket.gaierror):
+        problem = f"cannot resolve the host name ({error.strerror})"
+    elif isinstance(error, OSError):
+        problem = _LISTEN_PROBLEMS.get(error.errno or 0, error.strerror or str(error))
+    else:
+        problem = str(error)
+    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return f"cannot listen on {address}: {problem}"
 
 
 def serve(
