@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -23,6 +24,7 @@ from tqdm import tqdm
 from copro_feeds import __version__
 from copro_feeds._demo import run_demo
 from copro_feeds._editorial import quote
+from copro_feeds._monitor import open_monitor
 from copro_feeds._opml_import import import_opml
 from copro_feeds._refresh import discover_feeds
 from copro_feeds._schedule import run_daemon
@@ -225,25 +227,26 @@ def _progress(
 
 def _run(args: argparse.Namespace) -> int:
     config = _load(args)
-    server = None
-    if args.serve:
-        config.output.dir.mkdir(parents=True, exist_ok=True)
-        server = Server(config.output.dir, host=args.host, port=args.port)
-    with make_aggregator(config) as aggregator:
-        if server is not None:
+    with make_aggregator(config) as aggregator, ExitStack() as serving:
+        if args.serve:
+            monitor = serving.enter_context(open_monitor(config, count_runs=True))
+            aggregator.add_observer(monitor.observe)
+            config.output.dir.mkdir(parents=True, exist_ok=True)
+            server = Server(
+                config.output.dir, host=args.host, port=args.port, routes=monitor.routes
+            )
             log.info("serving %s at %s", config.output.dir, server.start())
-        try:
-            run_daemon(aggregator)
-        finally:
-            if server is not None:
-                server.stop()
+            serving.callback(server.stop)
+        run_daemon(aggregator)
     return EXIT_OK
 
 
 def _serve(args: argparse.Namespace) -> int:
-    directory = _load(args).output.dir
+    config = _load(args)
+    directory = config.output.dir
     directory.mkdir(parents=True, exist_ok=True)
-    serve(directory, host=args.host, port=args.port)
+    with open_monitor(config, count_runs=False) as monitor:
+        serve(directory, host=args.host, port=args.port, routes=monitor.routes)
     return EXIT_OK
 
 

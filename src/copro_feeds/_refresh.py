@@ -11,6 +11,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -39,6 +42,32 @@ class Refresh:
     entries: tuple[Entry, ...] | None = None
     undated_ids: frozenset[str] = frozenset()
     error: str | None = None
+    fetch_seconds: float | None = None
+    parse_seconds: float | None = None
+
+
+@dataclass(slots=True)
+class _Timings:
+    """Seconds spent fetching and parsing during one refresh (None: not done)."""
+
+    fetch: float | None = None
+    parse: float | None = None
+
+    @contextmanager
+    def fetching(self) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.fetch = (self.fetch or 0.0) + time.perf_counter() - started
+
+    @contextmanager
+    def parsing(self) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.parse = (self.parse or 0.0) + time.perf_counter() - started
 
 
 class Refresher:
@@ -55,16 +84,20 @@ class Refresher:
     def refresh(self, source: SourceConfig, state: SourceState, now: datetime) -> Refresh:
         """Fetch, parse and normalise one source; every expected failure becomes a value."""
         state = replace(state, last_attempt=now)
+        timings = _Timings()
         try:
-            return self._refresh_or_raise(source, state, now)
+            refreshed = self._refresh_or_raise(source, state, now, timings)
         except FeedError as error:
-            return self._failure(source, state, error, now)
+            refreshed = self._failure(source, state, error, now)
         except Exception as error:  # a bug must not stop the other sources
             log.exception("%s: unexpected error", source.name)
-            return self._failure(source, state, error, now)
+            refreshed = self._failure(source, state, error, now)
+        return replace(refreshed, fetch_seconds=timings.fetch, parse_seconds=timings.parse)
 
-    def _refresh_or_raise(self, source: SourceConfig, state: SourceState, now: datetime) -> Refresh:
-        response, feed_url, digested = self._fetch_feed(source, state, now)
+    def _refresh_or_raise(
+        self, source: SourceConfig, state: SourceState, now: datetime, timings: _Timings
+    ) -> Refresh:
+        response, feed_url, digested = self._fetch_feed(source, state, now, timings)
         state = self._follow_permanent_redirect(state, feed_url, response)
         interval = self.config.interval_of(source)
         state = replace(
@@ -80,7 +113,7 @@ class Refresher:
         if response.status == 304 or (digested is None and body_hash == state.body_hash):
             return Refresh(source=source, state=state, outcome=Outcome.NOT_MODIFIED)
         if digested is None:
-            digested = self._digest(source, state, response, feed_url, now)
+            digested = self._digest(source, state, response, feed_url, now, timings=timings)
         for warning in digested.warnings:
             log.warning("%s: %s", source.name, warning)
         return Refresh(
@@ -100,6 +133,8 @@ class Refresher:
         response: FetchResponse,
         feed_url: str,
         now: datetime,
+        *,
+        timings: _Timings,
     ) -> Digest:
         """Parse and normalise a body in a sandboxed worker (memory and time limits)."""
         facts = SourceFacts(
@@ -113,10 +148,11 @@ class Refresher:
             max_entries=self.config.fetch.max_entries_per_feed,
         )
         headers = dict(response.headers)
-        return self._sandbox.call(digest, response.body, headers, feed_url, facts, now)
+        with timings.parsing():
+            return self._sandbox.call(digest, response.body, headers, feed_url, facts, now)
 
     def _fetch_feed(
-        self, source: SourceConfig, state: SourceState, now: datetime
+        self, source: SourceConfig, state: SourceState, now: datetime, timings: _Timings
     ) -> tuple[FetchResponse, str, Digest | None]:
         """Fetch the source's feed, discovering it from a homepage the first time.
 
@@ -125,21 +161,23 @@ class Refresher:
         """
         url = state.effective_url
         agent = source.user_agent
-        response = self._fetcher.fetch(
-            url, etag=state.etag, last_modified=state.last_modified, user_agent=agent
-        )
+        with timings.fetching():
+            response = self._fetcher.fetch(
+                url, etag=state.etag, last_modified=state.last_modified, user_agent=agent
+            )
         if state.feed_url is not None or response.status == 304:
             return response, url, None
         try:
-            return response, url, self._digest(source, state, response, url, now)
+            return response, url, self._digest(source, state, response, url, now, timings=timings)
         except ParseError:
             if not _is_html(response):
                 raise
         candidates = advertised_feeds(response.body, response.url) + common_feed_urls(response.url)
         for candidate in candidates:
             try:
-                found = self._fetcher.fetch(candidate, user_agent=agent)
-                digested = self._digest(source, state, found, candidate, now)
+                with timings.fetching():
+                    found = self._fetcher.fetch(candidate, user_agent=agent)
+                digested = self._digest(source, state, found, candidate, now, timings=timings)
             except FeedError as error:
                 log.debug("%s: %s is not a feed: %s", source.name, candidate, error)
                 continue

@@ -53,7 +53,7 @@ def run_daemon(aggregator: Aggregator) -> None:
         if stopping.is_set():
             return
         try:
-            report = aggregator.run_once()
+            report = aggregator.run_once(tick_seconds=interval)
         except Exception:  # the daemon outlives any bug in one cycle
             log.exception("refresh cycle failed")
             return

@@ -472,12 +472,14 @@ def serve(
     port: int = 8080,
     ready: Callable[[str], None] | None = None,
     stop: threading.Event | None = None,
+    routes: Mapping[str, WSGIApplication] | None = None,
 ) -> None:
     """Serve ``directory`` until SIGINT/SIGTERM (main thread) or ``stop`` is set.
 
-    ``ready`` is called with the base URL once the socket listens (useful with port 0).
+    ``ready`` is called with the base URL once the socket listens (useful with port 0);
+    ``routes`` answer their paths (see :func:`make_app`).
     """
-    server = Server(directory, host=host, port=port)
+    server = Server(directory, host=host, port=port, routes=routes)
     url = server.bind()
     log.info("serving %s at %s", directory, url)
     previous: dict[int, Any] = {}
