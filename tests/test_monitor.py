@@ -150,7 +150,7 @@ def test_metrics_come_from_the_store_beside_a_separate_run(project, standalone):
     aggregate(project)
     status, headers, body = get(standalone.url, "/metrics")
     assert status == 200
-    assert headers["Content-Type"].startswith("text/plain; version=")
+    assert headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
     samples = metrics(body)
     names = {name for name, _ in samples}
     assert all(name.startswith("copro_feeds_") for name in names), names

@@ -19,13 +19,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 
 from copro_feeds._health import Health
 from copro_feeds.types import Outcome, RunReport, SourceStatus
 
-CONTENT_TYPE: str = CONTENT_TYPE_LATEST
+# The classic text format every scraper reads; generate_latest writes it for our names.
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # Fetches take from milliseconds (a 304 nearby) to the fetch deadline (30 s by default).
 _FETCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 _PARSE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 20.0)
