@@ -205,6 +205,7 @@ def test_in_process_runs_are_counted_by_outcome_and_timed(project, feed_server):
         assert samples["copro_feeds_fetch_duration_seconds_count", ()] == 6
         assert samples["copro_feeds_parse_duration_seconds_count", ()] == 2  # 304s unparsed
         assert samples["copro_feeds_fetch_duration_seconds_sum", ()] > 0
+        assert not any(name.endswith("_created") for name, _ in samples)
         failures = samples[
             "copro_feeds_source_consecutive_failures", (("source", "centre-for-welfare-reform"),)
         ]

@@ -18,12 +18,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 
 from copro_feeds._health import Health
 from copro_feeds.types import Outcome, RunReport, SourceStatus
 
+# No `…_created` series beside each counter and histogram: they double the output and
+# only say when this process started. (A process-wide switch; this is its only user.)
+disable_created_metrics()  # type: ignore[no-untyped-call]
 # The classic text format every scraper reads; generate_latest writes it for our names.
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # Fetches take from milliseconds (a 304 nearby) to the fetch deadline (30 s by default).
@@ -125,7 +134,8 @@ class RunMetrics:
         )
         self._parse_seconds = Histogram(
             "copro_feeds_parse_duration_seconds",
-            "Time spent parsing and normalising a feed body, per source refresh.",
+            "Time spent parsing and normalising a changed feed body in the parser sandbox "
+            "(waiting for a parser process included), per source refresh.",
             buckets=_PARSE_BUCKETS,
             registry=registry,
         )
