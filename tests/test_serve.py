@@ -205,6 +205,42 @@ def test_slow_clients_cannot_starve_a_quick_one(site):
         server.stop()
 
 
+def test_clients_that_never_read_cannot_hold_every_place(site):
+    """A "slow read": whole requests for a file larger than the socket buffers, whose
+    answers are never read, fill every place; a quick client takes the stalest one."""
+    (site / "big.bin").write_bytes(b"x" * (8 << 20))
+    server = Server(site, limits=Limits(connections=4))
+    url = server.start()
+    listener = server._listeners[0]
+    parts = urlsplit(url)
+    readers = []
+    try:
+        for _ in range(6):
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect((parts.hostname, parts.port))
+            sock.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+            readers.append(sock)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (
+            len(listener.active_channels) == 4
+            and all(
+                c.total_outbufs_len and not c.requests for c in listener.active_channels.values()
+            )
+        ):
+            time.sleep(0.05)
+        stuck = list(listener.active_channels.values())
+        assert len(stuck) == 4
+        assert all(channel.total_outbufs_len > 0 for channel in stuck)  # answers unread
+        reply, seconds = timed_fetch(url, "/rss.xml")
+        assert reply.status == 200
+        assert seconds < 3.0
+    finally:
+        for sock in readers:
+            sock.close()
+        server.stop()
+
+
 def test_a_trickled_request_is_cut_at_the_deadline(site):
     server = Server(site, limits=Limits(request_seconds=1.0))
     url = server.start()

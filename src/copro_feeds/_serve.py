@@ -5,10 +5,10 @@ cannot starve the others (see :class:`Limits`): the request line, headers and an
 must arrive within a deadline of the connection opening (or of the request's first byte
 on a kept-alive connection), whether or not the client keeps trickling bytes; a
 connection with nothing to do is closed after an idle timeout; and at the connection
-limit a new connection takes the place of the one that has waited longest for its
-request (idle or incomplete; never one being answered), so a crowd of slow connections
-cannot keep a quick client out. A port that cannot be used is a :class:`ServeError`
-naming the address and the problem.
+limit a new connection takes the place of the one that has waited longest on its client
+(for a request's bytes, or to read its answer; never one whose request is being
+answered), so a crowd of slow connections cannot keep a quick client out. A port that
+cannot be used is a :class:`ServeError` naming the address and the problem.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ class Limits:
     trickle. ``idle_seconds``: a connection with no request under way, or whose client
     reads nothing of its answer, is closed after this long. ``connections``: open
     connections per listening address; at the limit, a new connection takes the place of
-    the one waiting longest for its request (never one being answered). ``threads``
+    the one that has waited longest on its client (for a request, or to read its answer;
+    never one whose request is being answered). ``threads``
     answer requests; ``header_bytes`` and ``body_bytes`` cap a request (431 and 413).
     """
 
@@ -77,8 +78,10 @@ class _Channel(HTTPChannel):  # type: ignore[misc]
         return result
 
     def waiting_since(self) -> float | None:
-        """Since when it has waited for its client, or None while being answered."""
-        if self.requests or self.total_outbufs_len or self.will_close:
+        """Since when it has waited for its client: for the request's bytes, or for any
+        progress (idle, or sending an answer the client is slow to read); None while a
+        request is being answered, or when it is already closing."""
+        if self.requests or self.will_close:
             return None
         return self.request_began if self.request_began is not None else self.last_activity
 
@@ -222,6 +225,9 @@ class Server:
         """Stop the worker threads and close every socket (what :meth:`run` ends with)."""
         if self._dispatcher is not None:
             self._dispatcher.shutdown()
+        for channel in list(self._map.values()):
+            if isinstance(channel, HTTPChannel):
+                channel.handle_close()  # its buffers too: a big answer's temporary file
         wasyncore.close_all(self._map)
 
     def start(self) -> str:
