@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -241,3 +243,37 @@ colour = "blue"
         assert any(p.startswith(f"digest.{key}:") for p in problems), (key, problems)
     assert len(problems) == 7, problems
     assert any("{start}" in p for p in problems if p.startswith("digest.title"))
+
+
+DEEP = {
+    "arrays 100,000 deep": "x = " + "[" * 100_000 + "]" * 100_000,
+    "inline tables 5,000 deep": "x = " + "{a = " * 5_000 + "1" + "}" * 5_000,
+    "tags nested 50,000 deep": "[[sources]]\ntags = " + "[" * 50_000 + "]" * 50_000,
+}
+
+
+@pytest.mark.parametrize("text", DEEP.values(), ids=DEEP.keys())
+def test_a_config_nested_too_deeply_is_one_config_error(tmp_path, text):
+    path = tmp_path / "feeds.toml"
+    path.write_text(f'[site]\ntitle = "t"\nlink = "https://x.example/"\n{text}\n')
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        load_config(path)
+
+
+@pytest.mark.parametrize("command", ["check", "update", "status"])
+def test_every_command_refuses_a_deeply_nested_config_in_one_line(tmp_path, command):
+    (tmp_path / "feeds.toml").write_text(DEEP["arrays 100,000 deep"])
+    result = subprocess.run(
+        [sys.executable, "-m", "copro_feeds", command],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) <= 2, lines
+    assert "nested too deeply" in result.stderr

@@ -482,3 +482,46 @@ def test_a_disabled_source_is_not_fetched_and_leaves_every_output(project):
     assert not (project.public / "sources/scope").exists()
     assert row_count(project) == 6  # kept in the store for the record
     assert {s.name: s.enabled for s in statuses}["Scope"] is False
+
+
+def _future_feed(*, extra_item: bool, edited: bool) -> bytes:
+    future = (
+        "<item><guid>future</guid><title>Our plans</title><link>https://p.test/plans</link>"
+        "<pubDate>Fri, 01 Jan 2100 09:00:00 +0000</pubDate>"
+        f"<description>{'Edited plans.' if edited else 'Plans.'}</description></item>"
+    )
+    other = (
+        "<item><guid>other</guid><title>Other</title><link>https://p.test/other</link>"
+        "<pubDate>Mon, 02 Mar 2026 09:00:00 +0000</pubDate><description>x</description></item>"
+    )
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>P</title>'
+        f"<link>https://p.test/</link>{future}{other if extra_item else ''}</channel></rss>"
+    ).encode()
+
+
+def test_a_post_dated_in_the_future_keeps_the_time_it_was_first_seen(project, feed_server):
+    """Issue 11 item 13: clamped to 'now' once, never again when its feed changes."""
+    feed_server.serve("/p.xml", _future_feed(extra_item=False, edited=False), content_type=RSS)
+    project.write_config(f'[[sources]]\nname = "P"\nurl = "{feed_server.url("/p.xml")}"\n')
+    config = copro_feeds.load_config(project.config_path)
+    first_seen = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+
+    def run_at(moment):
+        with copro_feeds.make_aggregator(config, clock=lambda: moment) as aggregator:
+            report = aggregator.run_once(all_sources=True)
+            return report, {e.title: e for e in aggregator.entries()}
+
+    report, entries = run_at(first_seen)
+    assert entries["Our plans"].published == first_seen
+    # The feed changes (a new post) twice, later: the future post neither moves nor
+    # counts as updated.
+    feed_server.serve("/p.xml", _future_feed(extra_item=True, edited=False), content_type=RSS)
+    report, entries = run_at(first_seen + timedelta(days=1))
+    assert (report.new_entries, report.updated_entries) == (1, 0)
+    assert entries["Our plans"].published == first_seen
+    # Its own edit counts once, and still keeps its first-seen time.
+    feed_server.serve("/p.xml", _future_feed(extra_item=True, edited=True), content_type=RSS)
+    report, entries = run_at(first_seen + timedelta(days=2))
+    assert (report.new_entries, report.updated_entries) == (0, 1)
+    assert entries["Our plans"].published == first_seen

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import feedparser
 from hypothesis import given
 from hypothesis import strategies as st
 
+import copro_feeds
 from copro_feeds._dedupe import (
     merge_duplicates,
     newest_first,
@@ -20,7 +22,7 @@ BASE = datetime(2026, 1, 1, tzinfo=UTC)
 
 def select_for_publishing(entries, limit):
     """The newest ``limit`` posts, one entry per post (what a feed without marks holds)."""
-    return newest_first(one_per_post(entries))[:limit]
+    return newest_first(one_per_post(entries, {}))[:limit]
 
 
 def test_cross_posted_entry_appears_once_earliest_wins():
@@ -113,7 +115,7 @@ def test_the_winner_credits_each_other_partner_once_in_group_order():
         entry(id="c", link=link, attribution=attribution("scope"), published=BASE + timedelta(2)),
         entry(id="d", link=link, attribution=attribution("scn"), published=BASE + timedelta(3)),
     ]
-    (merged,) = merge_duplicates(reversed(group)).values()
+    (merged,) = merge_duplicates(reversed(group), {}).values()
     assert merged == group
     winner = with_joint_credit(merged)
     assert winner.id == "a"
@@ -122,4 +124,92 @@ def test_the_winner_credits_each_other_partner_once_in_group_order():
     # Credits already on a winner are kept (selecting a selection changes nothing).
     again = with_joint_credit([winner, entry(id="e", link=link, attribution=attribution("x"))])
     assert [a.source_key for a in again.also_via] == ["cfwr", "scn", "x"]
-    assert [e.also_via for e in one_per_post([group[0]])] == [()]
+    assert [e.also_via for e in one_per_post([group[0]], {})] == [()]
+
+
+# -- issue 10 item 6: nobody's credit taken ---------------------------------------------
+
+VICTIM_POST = "https://victim.example/blog/our-guide/"
+
+
+def _copies(thief_home: str, *, victim_configured: bool):
+    """The victim's post and a thief's backdated copy; the thief declares ``thief_home``."""
+    victim = entry(
+        id="v",
+        attribution=attribution("victim"),
+        link=VICTIM_POST,
+        published=BASE + timedelta(days=3),
+    )
+    thief = entry(
+        id="t",
+        attribution=attribution("thief", name="Thief", homepage=thief_home),
+        link=VICTIM_POST,
+        published=BASE,  # backdated: earliest would win
+    )
+    homepages = {"victim": "https://victim.example/"} if victim_configured else {}
+    return [thief, victim], homepages
+
+
+def test_a_feed_claiming_a_configured_homepage_never_takes_the_credit():
+    entries, homepages = _copies("https://victim.example/", victim_configured=True)
+    (winner,) = one_per_post(entries, homepages)
+    assert winner.source_key == "victim"
+    assert [credit.source_key for credit in winner.also_via] == ["thief"]
+
+
+def test_a_feed_claiming_its_own_exact_host_of_another_configured_site_is_refused():
+    entries, homepages = _copies("https://www.victim.example/", victim_configured=True)
+    (winner,) = one_per_post(entries, homepages)
+    assert winner.source_key == "victim"
+
+
+def test_a_declared_parent_domain_claims_nothing():
+    entries, _ = _copies("https://example/", victim_configured=False)
+    (winner,) = one_per_post(entries, {})
+    assert winner.source_key == "victim"  # its declared host is the link's exact host
+
+
+def test_a_configured_homepage_outranks_an_identical_declared_one():
+    entries, _ = _copies("https://victim.example/", victim_configured=False)
+    homepages = {"victim": "https://victim.example/"}
+    assert one_per_post(entries, homepages)[0].source_key == "victim"
+    # Without the configuration both declare the host and the earlier (thief) copy wins:
+    # that is why feeds.toml's homepage matters, and the docs say to set it.
+    assert one_per_post(entries, {})[0].source_key == "thief"
+
+
+def test_a_configured_homepage_claims_its_subdomains_a_declared_one_does_not():
+    post = "https://blog.partner.example/p/1/"
+    own = entry(
+        id="o", attribution=attribution("partner"), link=post, published=BASE + timedelta(1)
+    )
+    early = entry(id="e", attribution=attribution("other"), link=post, published=BASE)
+    assert one_per_post([own, early], {"partner": "https://partner.example/"})[0].id == "o"
+    assert one_per_post([own, early], {})[0].id == "e"  # declared: exact host only
+
+
+def test_the_thiefs_credit_never_links_to_the_victims_homepage(project):
+    server = project.server
+    server.serve(
+        "/thief.xml",
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Thief</title>'
+        b"<link>https://scope.test/</link><item><title>Our guide</title>"
+        b"<link>https://scope.test/blog/cost-of-living-guide/</link><guid>t1</guid>"
+        b"<pubDate>Mon, 02 Feb 2026 09:30:00 +0000</pubDate>"
+        b"<description>Copied.</description></item></channel></rss>",
+    )
+    text = project.config_path.read_text()
+    project.config_path.write_text(
+        text + f'\n[[sources]]\nname = "Thief"\nurl = "{server.url("/thief.xml")}"\n'
+    )
+    config = copro_feeds.load_config(project.config_path)
+    with copro_feeds.make_aggregator(config) as aggregator:
+        aggregator.run_once()
+        shown = aggregator.entries()
+    guide = [e for e in shown if e.link == "https://scope.test/blog/cost-of-living-guide/"]
+    assert [e.attribution.name for e in guide] == ["Scope"]
+    thief = next(c for c in guide[0].also_via if c.name == "Thief")
+    assert thief.homepage == server.url("/")  # the feed's own site, not scope.test
+    published = feedparser.parse(str(project.public / "atom.xml"))
+    (copy,) = [e for e in published.entries if e.link == guide[0].link]
+    assert copy.source.title == "Scope"

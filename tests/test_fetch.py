@@ -521,6 +521,40 @@ def test_deadline_spans_redirect_hops(feed_server: FeedServer) -> None:
     assert feed_server.hits("/end") == 0
 
 
+def test_waiting_for_a_busy_hosts_connection_does_not_use_up_the_deadline(
+    feed_server: FeedServer,
+) -> None:
+    """Two feeds trickle on a host (its two connections busy until their deadline); a
+    third feed on the same host waits for a connection, then has its whole deadline."""
+    slow = b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"
+    trickling = threading.Semaphore(0)
+
+    def trickle(handler: BaseHTTPRequestHandler) -> None:
+        trickling.release()
+        _trickle(handler, slow)
+
+    def answer_in_half_a_second(handler: BaseHTTPRequestHandler) -> None:
+        time.sleep(0.5)
+        _raw(handler, b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(FEED), FEED))
+
+    for path in ("/slow1", "/slow2"):
+        feed_server.route(path, trickle)
+    feed_server.route("/quick", answer_in_half_a_second)
+    with Fetcher(_settings(timeout=2.0)) as fetcher, ThreadPoolExecutor(3) as pool:
+        slow_fetches = [
+            pool.submit(fetcher.fetch, feed_server.url(p)) for p in ("/slow1", "/slow2")
+        ]
+        for _ in range(2):  # both connections are taken
+            assert trickling.acquire(timeout=10)
+        started = time.monotonic()
+        quick = pool.submit(fetcher.fetch, feed_server.url("/quick"))
+        assert quick.result().body == FEED  # it waited for a connection, then succeeded
+        assert time.monotonic() - started >= 1.5  # it really did wait behind the slow ones
+        for future in slow_fetches:
+            with pytest.raises(DeadlineExceededError):
+                future.result()
+
+
 def _redirect_after(delay: float, location: str) -> Callable[[BaseHTTPRequestHandler], None]:
     def handler(request: BaseHTTPRequestHandler) -> None:
         time.sleep(delay)
@@ -729,6 +763,9 @@ def test_watchdog_wakes_a_blocked_reader() -> None:
     left, right = socket.socketpair()
     with left, right, _fetch._Watchdog(0.3) as watchdog:
         watchdog.watch(left)
+        time.sleep(0.5)
+        assert not watchdog.expired  # the clock starts with the connection, not before
+        watchdog.start()
         started = time.monotonic()
         reader = threading.Thread(target=left.recv, args=(1,))
         reader.start()

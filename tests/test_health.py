@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,6 +22,7 @@ from copro_feeds._health import (
     record_publish,
 )
 from copro_feeds._store import Store
+from tests.conftest import PARTNERS, RSS
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -215,6 +217,34 @@ def test_results_carry_fetch_and_parse_times(project):
         assert result.outcome is Outcome.NOT_MODIFIED
         assert result.fetch_seconds is not None
         assert result.parse_seconds is None  # a 304 is not parsed
+
+
+def test_discovery_requests_count_as_fetching(project, feed_server):
+    body = (PARTNERS / "scope.rss.xml").read_bytes()
+
+    def slow_feed(request):
+        time.sleep(0.6)
+        request.send_response(200)
+        request.send_header("Content-Type", RSS)
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    feed_server.route("/slow/feed", slow_feed)
+    feed_server.serve(
+        "/home",
+        b'<html><head><link rel="alternate" type="application/rss+xml" href="/slow/feed">'
+        b"</head></html>",
+        content_type="text/html",
+    )
+    project.write_config(f'[[sources]]\nname = "Home"\nurl = "{feed_server.url("/home")}"\n')
+    config = copro_feeds.load_config(project.config_path)
+    with copro_feeds.make_aggregator(config) as aggregator:
+        (result,) = aggregator.run_once().results
+    assert result.outcome is Outcome.UPDATED, result.error
+    assert result.fetch_seconds is not None
+    assert result.fetch_seconds >= 0.6  # the page, then the slow feed it advertises
+    assert result.parse_seconds is not None  # the page tried as a feed, then the feed
 
 
 def test_observers_see_each_report_and_cannot_break_a_run(project, caplog):

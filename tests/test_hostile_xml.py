@@ -234,6 +234,22 @@ def test_200k_items_keep_only_max_entries_quickly(sandbox):
     assert (entries[0].id, entries[-1].id) == ("id-0", "id-999")
 
 
+@pytest.mark.parametrize(
+    "filler",
+    [b"<item/>", b"<item />", b"<entry/>", b"<item></item>", b"<rss:item/>"],
+    ids=["item/", "item /", "entry/", "empty pair", "prefixed"],
+)
+def test_a_million_empty_items_after_real_ones_keep_the_first_quickly(filler):
+    """Issue 10 item 2: 1,500 real items then 1,000,000 empty ones (7 MB, under the size
+    cap): the first max_entries are kept, in well under the parse time limit (CPU time)."""
+    body = rss(b"".join(item(n) for n in range(1500)) + filler * 1_000_000)
+    started = time.process_time()
+    entries = parse_and_normalise(body, {}, 1000)
+    assert time.process_time() - started < 5  # was the whole 30 s parse limit
+    assert len(entries) == 1000
+    assert (entries[0].id, entries[-1].id) == ("id-0", "id-999")
+
+
 def test_truncated_documents_keep_their_complete_entries():
     body = rss(b"".join(item(n) for n in range(3)))
     entries = parse_and_normalise(body[: body.index(b"<item>", 300) + 20], {})

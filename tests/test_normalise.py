@@ -173,3 +173,56 @@ def test_dates_are_always_aware_utc_and_ordered(published, updated):
         assert moment.utcoffset() == timedelta(0)
         assert moment <= NOW + timedelta(days=1)
     assert result.updated >= result.published
+
+
+# -- issue 10 items 3 and 4: huge metadata, invisible titles ---------------------------
+
+
+def test_categories_and_authors_are_capped_and_configured_tags_always_kept():
+    raw = raw_entry(
+        categories=tuple(f"topic {n}" for n in range(10_000)),
+        authors=tuple(f"Author {n}" for n in range(10_000)),
+    )
+    settings = NormaliseSettings(
+        attribution=attribution(),
+        base_url="https://scope.example/feed/",
+        tags=("disability",),
+        excerpt_words=5,
+        max_entry_bytes=1024,
+        max_categories=50,
+        max_authors=20,
+    )
+    entry = normalise_entry(raw, settings, NOW)
+    assert entry.categories == (*(f"topic {n}" for n in range(50)), "disability")
+    assert entry.authors == tuple(f"Author {n}" for n in range(20))
+
+
+INVISIBLE = ["\u200b", "\u200c\u200d", "\u2060\ufeff", " \u200b \t\u200b ", "\u3164", "\u00ad"]
+
+
+@pytest.mark.parametrize("title", INVISIBLE)
+def test_a_title_of_only_invisible_characters_is_no_title(title):
+    entry = normalise_entry(
+        raw_entry(title=title, content="<p>Care in the community</p>"), SETTINGS, NOW
+    )
+    assert entry.title == "Care in the community"
+    empty = normalise_entry(raw_entry(title=title, content=f"<p>{title}</p>"), SETTINGS, NOW)
+    assert empty.title == "Untitled post"
+
+
+@pytest.mark.parametrize("title", INVISIBLE)
+def test_html_titles_of_invisible_characters_are_no_title_either(title):
+    raw = raw_entry(title=f"<b>{title}</b>", title_is_html=True, content="<p>Hello there</p>")
+    assert normalise_entry(raw, SETTINGS, NOW).title == "Hello there"
+
+
+def test_invisible_authors_and_categories_are_dropped():
+    raw = raw_entry(authors=("\u200b", "Ann", "\ufeff"), categories=("\u2060", "News"))
+    entry = normalise_entry(raw, SETTINGS, NOW)
+    assert entry.authors == ("Ann",)
+    assert entry.categories == ("News", "disability")  # "news" repeats "News"
+
+
+def test_titles_with_some_visible_text_are_kept_as_written():
+    for title in ("\u200bCare\u200b", "é", "Co\u00adproduction"):
+        assert normalise_entry(raw_entry(title=title), SETTINGS, NOW).title == title

@@ -287,11 +287,7 @@ def _status(args: argparse.Namespace) -> int:
 def _discover(args: argparse.Namespace) -> int:
     path = config_path(args.config)
     settings = load_config(path).fetch if path.exists() else FetchConfig()
-    found = discover_feeds(args.url, settings)
-    if not found:
-        print(f"no feed advertised on {args.url}", file=sys.stderr)
-        return EXIT_FAILED
-    print("\n".join(found))
+    print("\n".join(discover_feeds(args.url, settings)))  # raises, saying why, when none
     return EXIT_OK
 
 

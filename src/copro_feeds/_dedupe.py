@@ -7,13 +7,18 @@ cannot take them over); otherwise the earliest published; ties broken by source 
 id, so the choice never depends on the order entries arrive in. Every copy stays in the
 store; only the selection is deduplicated.
 
+Whose own site a link is on: a homepage configured in feeds.toml (``homepages``: source
+key → URL) claims its host and every subdomain, and outranks anything a feed says about
+itself. A homepage the feed declared (or the feed's own host) claims that exact host
+only, never a parent domain, and never a host a configured homepage claims.
+
 The winner carries the joint credit: ``also_via`` names the other partners whose feeds
 carried the same post (see :func:`one_per_post`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from urllib.parse import urlsplit
 
@@ -36,28 +41,53 @@ def duplicate_key(entry: Entry) -> tuple[str, ...]:
     return ("link", entry.link) if entry.link else ("id", entry.source_key, entry.id)
 
 
+Homepages = Mapping[str, str]
+"""The homepages configured in feeds.toml: source key → URL."""
+
+_OWN, _DECLARED_OWN, _NOT_OWN = 0, 1, 2
+
+
 def _site(url: str | None) -> str:
     host = (urlsplit(url).hostname or "") if url else ""
     return host.removeprefix("www.")
 
 
-def is_publishers_own(entry: Entry) -> bool:
-    """True when the entry's link is on its partner's own site (host or a subdomain)."""
-    link, home = _site(entry.link), _site(entry.attribution.homepage)
-    return bool(link and home) and (link == home or link.endswith("." + home))
+def _on(host: str, site: str) -> bool:
+    """True when ``host`` is ``site`` or one of its subdomains."""
+    return bool(host and site) and (host == site or host.endswith("." + site))
 
 
-def _priority(entry: Entry) -> tuple[object, ...]:
-    return (not is_publishers_own(entry), entry.published, entry.source_key, entry.id)
+def is_claimed(url: str | None, homepages: Homepages, *, besides: str) -> bool:
+    """True when ``url``'s host is on a homepage configured for a source other than ``besides``."""
+    host = _site(url)
+    return any(_on(host, _site(home)) for key, home in homepages.items() if key != besides)
 
 
-def merge_duplicates(entries: Iterable[Entry]) -> dict[tuple[str, ...], list[Entry]]:
+def _ownership(entry: Entry, homepages: Homepages) -> int:
+    link = _site(entry.link)
+    configured = homepages.get(entry.source_key)
+    if configured is not None:
+        return _OWN if _on(link, _site(configured)) else _NOT_OWN
+    declared = _site(entry.attribution.homepage)
+    if not link or link != declared or is_claimed(entry.link, homepages, besides=entry.source_key):
+        return _NOT_OWN
+    return _DECLARED_OWN
+
+
+def is_publishers_own(entry: Entry, homepages: Homepages) -> bool:
+    """True when the entry's link is on its partner's own site (see the module docstring)."""
+    return _ownership(entry, homepages) != _NOT_OWN
+
+
+def merge_duplicates(
+    entries: Iterable[Entry], homepages: Homepages
+) -> dict[tuple[str, ...], list[Entry]]:
     """Group entries by :func:`duplicate_key`; each group's winner first."""
     groups: dict[tuple[str, ...], list[Entry]] = {}
     for entry in entries:
         groups.setdefault(duplicate_key(entry), []).append(entry)
     for group in groups.values():
-        group.sort(key=_priority)
+        group.sort(key=lambda e: (_ownership(e, homepages), e.published, e.source_key, e.id))
     return groups
 
 
@@ -80,9 +110,9 @@ def with_joint_credit(group: Sequence[Entry]) -> Entry:
     return replace(winner, also_via=tuple(credits.values())[1:])
 
 
-def one_per_post(entries: Iterable[Entry]) -> list[Entry]:
+def one_per_post(entries: Iterable[Entry], homepages: Homepages) -> list[Entry]:
     """Each duplicate group's winner, with joint credit to the others (in no set order)."""
-    return [with_joint_credit(group) for group in merge_duplicates(entries).values()]
+    return [with_joint_credit(group) for group in merge_duplicates(entries, homepages).values()]
 
 
 def newest_first(entries: Iterable[Entry]) -> list[Entry]:

@@ -16,6 +16,7 @@ from copro_feeds._dedupe import unique_by_id
 from copro_feeds._normalise import (
     NormaliseSettings,
     canonical_link,
+    has_usable_date,
     language_tag,
     normalise_entry,
 )
@@ -35,16 +36,27 @@ class SourceFacts:
     excerpt_words: int
     max_entry_bytes: int
     max_entries: int
+    max_categories: int = 50
+    max_authors: int = 20
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Digest:
-    """The entries of one feed document, ready to store."""
+    """The entries of one feed document, ready to store.
+
+    ``undated_ids``: the entries with no usable date (none, or one in the future).
+
+    ``well_formed`` and ``complete`` are the parser's (see ``ParsedFeed``): entries
+    of a document that is not well-formed never replace longer stored copies, and the
+    validators of one that is not complete are not kept.
+    """
 
     entries: tuple[Entry, ...]
     undated_ids: frozenset[str]
     feed_link: str | None
     warnings: tuple[str, ...]
+    well_formed: bool = True
+    complete: bool = True
 
 
 def homepage_for(feed_url: str, *candidates: str | None) -> str:
@@ -75,11 +87,13 @@ def digest(
         tags=facts.tags,
         excerpt_words=facts.excerpt_words,
         max_entry_bytes=facts.max_entry_bytes,
+        max_categories=facts.max_categories,
+        max_authors=facts.max_authors,
         fallback_author=parsed.author,
         language=language_tag(parsed.language),
     )
     normalised = [
-        (normalise_entry(raw, settings, now), raw.published is None and raw.updated is None)
+        (normalise_entry(raw, settings, now), not has_usable_date(raw, now))
         for raw in parsed.entries
     ]
     return Digest(
@@ -87,4 +101,6 @@ def digest(
         undated_ids=frozenset(entry.id for entry, undated in normalised if undated),
         feed_link=feed_link,
         warnings=parsed.warnings,
+        well_formed=parsed.well_formed,
+        complete=parsed.complete,
     )

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from copro_feeds._dedupe import duplicate_key, is_publishers_own, merge_duplicates
+from copro_feeds._dedupe import Homepages, duplicate_key, is_publishers_own, merge_duplicates
 from copro_feeds._editorial import entry_key, quote, ref_of
 from copro_feeds._filter import filter_verdict
-from copro_feeds._select import kept_entries
+from copro_feeds._select import configured_homepages, kept_entries
 from copro_feeds._text import html_to_text
 from copro_feeds._types import EditorialMarks, EntryKey
 from copro_feeds.config import SourceConfig
@@ -42,6 +42,7 @@ class Survey:
     ``placed`` is every stored entry of the configured sources, newest first. ``groups``
     holds, per post, the copies that passed their filters (the merge the publisher
     makes), the winner first. ``selection`` is the combined feed as published.
+    ``homepages`` are the configured ones that decided whose own site a link is on.
     """
 
     placed: tuple[StoredEntry, ...]
@@ -50,6 +51,7 @@ class Survey:
     selection: tuple[Entry, ...]
     pinned_posts: frozenset[PostKey]
     limit: int
+    homepages: Homepages
 
     def copies(self, entry: Entry) -> tuple[StoredEntry, ...]:
         """Every stored copy of ``entry``'s post: the shown (or winning) one first."""
@@ -82,7 +84,8 @@ def take_survey(
     live = [entry for entry in stored if entry.source_key in active_keys]
     kept = kept_entries(live, active)
     passed = {entry_key(entry) for entry in kept}
-    groups = {post: tuple(group) for post, group in merge_duplicates(kept).items()}
+    homepages = configured_homepages(active)
+    groups = {post: tuple(group) for post, group in merge_duplicates(kept, homepages).items()}
     shown = {entry_key(entry): entry for entry in selection}
     hidden_live, hidden_any = _hidden(live, marks), _hidden(stored, marks)
     placed = []
@@ -110,6 +113,7 @@ def take_survey(
         selection=tuple(selection),
         pinned_posts=frozenset(duplicate_key(e) for e in live if entry_key(e) in marks.pinned),
         limit=limit,
+        homepages=homepages,
     )
 
 
@@ -210,7 +214,8 @@ def _merge(entry: Entry, survey: Survey) -> list[str]:
     if len(group) < 2:
         return ["No other partner's copy of this post was merged with it."]
     winner, runner_up = group[0], group[1]
-    if is_publishers_own(winner) and not is_publishers_own(runner_up):
+    own = survey.homepages
+    if is_publishers_own(winner, own) and not is_publishers_own(runner_up, own):
         host = urlsplit(winner.link or "").hostname
         why = f"its link is on {winner.attribution.name}'s own site ({host})"
     elif winner.published < runner_up.published:

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -30,7 +30,11 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+if TYPE_CHECKING:
+    from urllib3._base_connection import BaseHTTPConnection
+
 from copro_feeds._address import is_public_address, parse_address
+from copro_feeds._decode import BodyDecoder, DecodeError
 from copro_feeds._types import FetchResponse
 from copro_feeds.config import FetchConfig
 from copro_feeds.exceptions import (
@@ -62,6 +66,7 @@ _NETWORK_ERRORS = (
     OSError,
 )
 
+PRIVATE_HINT = " (to fetch feeds on your own network, set [fetch] allow_private_networks = true)"
 _local = threading.local()  # the watchdog and guard setting of the fetch running on this thread
 
 
@@ -154,18 +159,23 @@ class _Timekeeper:
 
 
 class _Watchdog:
-    """Shuts down the sockets of one fetch when its whole-request deadline passes."""
+    """Shuts down the sockets of one fetch when its whole-request deadline passes.
+
+    The clock starts when the fetch first gets a connection (:meth:`start`), not while
+    it waits for one of its host's pooled connections: sources on a busy host must not
+    use up their deadline in the queue.
+    """
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self.expires = time.monotonic() + seconds
+        self.expires = float("inf")
         self.finished = False
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         self._fired = False
+        self._started = False
 
     def __enter__(self) -> _Watchdog:
-        _TIMEKEEPER.schedule(self)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -173,14 +183,23 @@ class _Watchdog:
             self.finished = True
             self._sockets.clear()
 
+    def start(self) -> None:
+        """Start the clock (once: later calls, e.g. on a redirect's hop, change nothing)."""
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+            self.expires = time.monotonic() + self.seconds
+        _TIMEKEEPER.schedule(self)
+
     @property
     def expired(self) -> bool:
         """True once the deadline has passed (the sockets are then shut down)."""
         return self._fired or self.remaining() <= 0
 
     def remaining(self) -> float:
-        """Seconds left before the deadline."""
-        return self.expires - time.monotonic()
+        """Seconds left before the deadline (all of them while the clock has not started)."""
+        return min(self.expires - time.monotonic(), self.seconds)
 
     def watch(self, sock: socket.socket) -> None:
         """Shut ``sock`` down at the deadline (at once if it has already passed)."""
@@ -218,7 +237,7 @@ def _on_connect(connection: HTTPConnection) -> None:
     if not is_public_address(peer):
         raise BlockedURLError(
             f"refused to talk to {connection.host}: the connection went to {peer}, "
-            "which is not a public address"
+            f"which is not a public address{PRIVATE_HINT}"
         )
 
 
@@ -245,12 +264,29 @@ class _GuardedHTTPSConnection(_GuardedHTTPConnection, HTTPSConnection):
     """The same checks, after the TLS handshake."""
 
 
+def _got_connection() -> None:
+    """The running fetch has a connection: its deadline starts now."""
+    watchdog: _Watchdog | None = getattr(_local, "watchdog", None)
+    if watchdog is not None:
+        watchdog.start()
+
+
 class _GuardedHTTPPool(HTTPConnectionPool):
     ConnectionCls = _GuardedHTTPConnection
+
+    def _get_conn(self, timeout: float | None = None) -> BaseHTTPConnection:
+        connection = super()._get_conn(timeout)
+        _got_connection()
+        return connection
 
 
 class _GuardedHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _GuardedHTTPSConnection
+
+    def _get_conn(self, timeout: float | None = None) -> BaseHTTPConnection:
+        connection = super()._get_conn(timeout)
+        _got_connection()
+        return connection
 
 
 # Connection pools kept: one per host, for the most recently used hosts. requests' default
@@ -313,9 +349,11 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         user_agent: str | None = None,
+        timeout: float | None = None,
     ) -> FetchResponse:
         """GET ``url`` (conditionally when validators are given), following redirects.
 
+        ``timeout`` shortens the whole-request deadline below ``[fetch] timeout``.
         Returns a 200 or 304 :class:`FetchResponse`; raises FetchError subclasses only.
         """
         headers = {"User-Agent": user_agent or self._settings.user_agent}
@@ -323,7 +361,10 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        with _Watchdog(self._settings.timeout) as watchdog:
+        seconds = (
+            self._settings.timeout if timeout is None else min(timeout, self._settings.timeout)
+        )
+        with _Watchdog(seconds) as watchdog:
             _local.watchdog = watchdog
             _local.guard = not self._settings.allow_private_networks
             try:
@@ -409,7 +450,7 @@ class Fetcher:
             if not is_public_address(address):
                 raise BlockedURLError(
                     f"refused {redact(url)}: {host} resolves to {address}, "
-                    "which is not a public address"
+                    f"which is not a public address{PRIVATE_HINT}"
                 )
 
     def _send(self, url: str, headers: dict[str, str], watchdog: _Watchdog) -> requests.Response:
@@ -467,19 +508,27 @@ class Fetcher:
 
 
 def _read_body(response: requests.Response, url: str, limit: int) -> bytes:
-    """The decompressed body, refused as soon as it passes ``limit`` bytes."""
+    """The decoded body, refused as soon as it passes ``limit`` bytes (before or after
+    decoding), or when its compressed stream stops before its end."""
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise ResponseTooLargeError(
             f"{redact(url)} declares {int(declared)} bytes, over the {limit}-byte cap"
         )
+    decoder = BodyDecoder(response.headers.get("content-encoding", ""), limit)
     chunks: list[bytes] = []
-    total = 0
-    for chunk in response.raw.stream(_CHUNK, decode_content=True):
-        total += len(chunk)
-        if total > limit:
-            raise ResponseTooLargeError(f"{redact(url)} sent more than the {limit}-byte cap")
-        chunks.append(chunk)
+    received = total = 0
+    try:
+        for raw in response.raw.stream(_CHUNK, decode_content=False):
+            received += len(raw)
+            chunk = decoder.feed(raw)
+            total += len(chunk)
+            if total > limit or received > limit:
+                raise ResponseTooLargeError(f"{redact(url)} sent more than the {limit}-byte cap")
+            chunks.append(chunk)
+        decoder.finish()
+    except DecodeError as error:
+        raise FetchError(f"{redact(url)} sent an invalid compressed body: {error}") from error
     return b"".join(chunks)
 
 
@@ -518,7 +567,6 @@ def _causes(error: BaseException) -> list[BaseException]:
 
 
 _PROBLEMS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str], ...] = (
-    (urllib3.exceptions.DecodeError, "{url} sent an invalid compressed body"),
     (
         (urllib3.exceptions.NameResolutionError, socket.gaierror),
         "could not resolve the host of {url}",

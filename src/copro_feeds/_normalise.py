@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from copro_feeds._text import (
     collapse_whitespace,
     html_to_text,
+    is_visible,
     make_excerpt,
     sanitise_html,
     truncate_words,
@@ -43,6 +44,8 @@ class NormaliseSettings:
     tags: tuple[str, ...]
     excerpt_words: int
     max_entry_bytes: int
+    max_categories: int = 50
+    max_authors: int = 20
     fallback_author: str | None = None
     language: str | None = None  # the feed's, already a clean tag (see language_tag)
 
@@ -120,19 +123,29 @@ def normalise_entry(raw: RawEntry, settings: NormaliseSettings, now: datetime) -
     published = _clamp(raw.published or raw.updated, now)
     updated = max(_clamp(raw.updated or raw.published, now), published)
     authors = raw.authors or ((settings.fallback_author,) if settings.fallback_author else ())
+    # The feed's own categories and authors are capped (10,000 of each made publishing
+    # quadratic); the source's configured tags always follow, so tag feeds stay whole.
+    own_categories = merge_categories(raw.categories)[: settings.max_categories]
     return Entry(
         id=entry_id(raw, link),
         attribution=settings.attribution,
         title=_title(raw, excerpt),
         link=link,
-        authors=tuple(collapse_whitespace(xml_safe(a)) for a in authors if a.strip()),
+        authors=_names(authors)[: settings.max_authors],
         published=published,
         updated=updated,
         content_html=content_html,
         excerpt=excerpt,
-        categories=merge_categories(raw.categories, settings.tags),
+        categories=merge_categories(own_categories, settings.tags),
         language=language_tag(raw.language) or settings.language,
     )
+
+
+def has_usable_date(raw: RawEntry, now: datetime) -> bool:
+    """False when the entry has no date, or one too far in the future to believe: its
+    published time is then ``now``, and the store keeps the time it was first seen."""
+    date = raw.published or raw.updated
+    return date is not None and date <= now + FUTURE_TOLERANCE
 
 
 def merge_categories(*groups: tuple[str, ...]) -> tuple[str, ...]:
@@ -142,10 +155,16 @@ def merge_categories(*groups: tuple[str, ...]) -> tuple[str, ...]:
     for group in groups:
         for category in group:
             cleaned = collapse_whitespace(xml_safe(category))
-            if cleaned and cleaned.casefold() not in seen:
+            if is_visible(cleaned) and cleaned.casefold() not in seen:
                 seen.add(cleaned.casefold())
                 merged.append(cleaned)
     return tuple(merged)
+
+
+def _names(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Author names cleaned, without invisible ones or repeats, in order."""
+    cleaned = (collapse_whitespace(xml_safe(name)) for name in names)
+    return tuple(dict.fromkeys(name for name in cleaned if is_visible(name)))
 
 
 def _content_html(raw: RawEntry, max_bytes: int) -> str:
@@ -157,9 +176,9 @@ def _content_html(raw: RawEntry, max_bytes: int) -> str:
 def _title(raw: RawEntry, excerpt: str) -> str:
     title = (raw.title or "")[:_MAX_TITLE_CHARS]
     text = html_to_text(title) if raw.title_is_html else collapse_whitespace(xml_safe(title))
-    if text:
+    if is_visible(text):  # a title of only zero-width characters is no title
         return text
-    return truncate_words(excerpt, _TITLE_FROM_EXCERPT_WORDS) if excerpt else _UNTITLED
+    return truncate_words(excerpt, _TITLE_FROM_EXCERPT_WORDS) if is_visible(excerpt) else _UNTITLED
 
 
 def _clamp(moment: datetime | None, now: datetime) -> datetime:

@@ -19,8 +19,11 @@ The ``bozo`` policy:
   parsing (with a warning);
 * any other exception inside feedparser is a :class:`ParseError` ("parser failed");
 * ill-formed XML that the lenient parser still recognises as RSS or Atom is kept, with
-  a warning (a truncated feed gives fewer entries; stored entries are never deleted
-  because a feed stopped listing them);
+  a warning, and marked not ``well_formed`` (the store then never lets it replace a
+  stored entry with a shorter copy); a document that also stops before its root
+  element's end tag is not ``complete`` (cut short: its validators are not kept), and
+  its last entry is dropped when that entry's end tag is missing too (stored entries
+  are never deleted because a feed stopped listing them);
 * a wrong or missing charset label, or a non-XML Content-Type, is only a warning.
 """
 
@@ -48,6 +51,12 @@ from copro_feeds.exceptions import ParseError
 _ROOT_ELEMENT = re.compile(rb"<[A-Za-z_]")
 _ENTRY_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s/>]")
 _ENTRY_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\s*>")
+# The end of an entry: its end tag, or a whole self-closing <item/>.
+_ENTRY_CLOSE = re.compile(
+    rb"</(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\s*>|<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\b[^<>]*/>"
+)
+_ROOT_NAME = re.compile(rb"<([A-Za-z_][\w.:-]*)")
+_TAIL_WINDOW = 64 * 1024
 _BAD_CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]0*([0-9a-fA-F]{1,8})|0*([0-9]{1,10}));")
 _BOMS = (
     (b"\x00\x00\xfe\xff", "utf-32-be"),
@@ -93,10 +102,21 @@ def parse_feed(
         raise ParseError(f"parser failed: {type(error).__name__}: {error}") from error
     warnings = _check(result, body)
     feed = result.get("feed", {})
-    entries = tuple(_raw_entry(entry) for entry in result.get("entries", [])[:max_entries])
-    if dropped or len(result.get("entries", [])) > max_entries:
+    found = result.get("entries", [])
+    well_formed = not result.get("bozo") or isinstance(result.get("bozo_exception"), _SURVIVABLE)
+    complete = well_formed or _root_is_closed(body)
+    if not complete:
+        warnings.append(
+            "the document stops before its end (cut short?): only what was complete is read"
+        )
+        if found and _last_entry_is_open(body):
+            found = found[:-1]
+    entries = tuple(_raw_entry(entry) for entry in found[:max_entries])
+    if dropped or len(found) > max_entries:
         warnings.append(f"feed has more than {max_entries} entries; kept the first {max_entries}")
     return ParsedFeed(
+        well_formed=well_formed,
+        complete=complete,
         version=result.get("version") or "unknown",
         title=_text_or_none(feed.get("title")),
         link=_text_or_none(feed.get("link")),
@@ -189,16 +209,54 @@ def _drop_extra_entries(body: bytes, max_entries: int) -> tuple[bytes, bool]:
 
     feedparser builds every entry (200,000 items took 37 s and 400 MB), so a feed with
     more start tags than wanted keeps its head up to the next entry's start and its
-    tail after the last entry's end (``</channel></rss>``, ``</feed>``): still
-    well-formed when the original was. Only ASCII-compatible encodings are cut.
+    tail after the last entry's end, whether an end tag or a self-closing ``<item/>``
+    (``</channel></rss>``, ``</feed>``): still well-formed when the original was. Only
+    ASCII-compatible encodings are cut.
     """
     starts = _ENTRY_START.finditer(body)
     cut = next(itertools.islice(starts, max_entries, None), None)
     if cut is None:
         return body, False
-    ends = [match.end() for match in _ENTRY_END.finditer(body, cut.start())]
-    tail = body[ends[-1] :] if ends else b""
+    end = _last_match_end(_ENTRY_CLOSE, body, cut.start())
+    tail = body[end:] if end is not None else b""
     return body[: cut.start()] + tail, True
+
+
+def _last_match_end(pattern: re.Pattern[bytes], body: bytes, start: int) -> int | None:
+    """Where the last match of ``pattern`` in ``body[start:]`` ends, or None.
+
+    Looks in a window at the end first, widening it only when that finds nothing: the
+    last entry is normally a few bytes from the end, however many entries come before.
+    """
+    window = _TAIL_WINDOW
+    while True:
+        low = max(start, len(body) - window)
+        last = None
+        for last in pattern.finditer(body, low):  # noqa: B007 - only the last one is wanted
+            pass
+        if last is not None:
+            return last.end()
+        if low == start:
+            return None
+        window *= 4
+
+
+def _root_is_closed(body: bytes) -> bool:
+    """True when the document ends with its root element's end tag (then comments or PIs)."""
+    root = _ROOT_NAME.search(body)  # the first name after "<": not "<?xml", "<!--", "<!DOCTYPE"
+    if root is None:
+        return False
+    closing = re.compile(
+        rb"</\s*" + re.escape(root[1]) + rb"\s*>(?:\s|<!--.*?-->|<\?.*?\?>)*\Z", re.DOTALL
+    )
+    return closing.search(body, max(0, len(body) - _TAIL_WINDOW)) is not None
+
+
+def _last_entry_is_open(body: bytes) -> bool:
+    """True when the document's last entry starts after the last entry end."""
+    start = _last_match_end(_ENTRY_START, body, 0)
+    end = _last_match_end(_ENTRY_CLOSE, body, 0)
+    return start is not None and (end is None or start > end)
 
 
 def _check(result: Any, body: bytes) -> list[str]:

@@ -12,24 +12,36 @@ import hashlib
 import logging
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
+from typing import Generic, TypeVar
 
 from copro_feeds import _policy
 from copro_feeds._digest import Digest, SourceFacts, digest
 from copro_feeds._discover import advertised_feeds, common_feed_urls
-from copro_feeds._fetch import Fetcher
+from copro_feeds._fetch import Fetcher, redact
 from copro_feeds._parse import looks_like_html, parse_feed
 from copro_feeds._sandbox import Sandbox
 from copro_feeds._types import FetchResponse, SourceState
 from copro_feeds.config import Config, FetchConfig, SourceConfig
-from copro_feeds.exceptions import FeedError, GoneError, HTTPStatusError, ParseError
+from copro_feeds.exceptions import (
+    BlockedURLError,
+    DeadlineExceededError,
+    FeedError,
+    GoneError,
+    HTTPStatusError,
+    ParseError,
+)
 from copro_feeds.types import Entry, Outcome
 
 log = logging.getLogger("copro_feeds")
+
+T = TypeVar("T")
+MAX_CANDIDATES = 10
+"""The most feed URLs discovery tries for one page (advertised first, then usual paths)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,6 +53,7 @@ class Refresh:
     outcome: Outcome
     entries: tuple[Entry, ...] | None = None
     undated_ids: frozenset[str] = frozenset()
+    well_formed: bool = True
     error: str | None = None
     fetch_seconds: float | None = None
     parse_seconds: float | None = None
@@ -55,11 +68,14 @@ class _Timings:
 
     @contextmanager
     def fetching(self) -> Iterator[None]:
+        """Count the block as fetching, less any parsing timed inside it (discovery)."""
         started = time.perf_counter()
+        parsed = self.parse or 0.0
         try:
             yield
         finally:
-            self.fetch = (self.fetch or 0.0) + time.perf_counter() - started
+            parsing = (self.parse or 0.0) - parsed
+            self.fetch = (self.fetch or 0.0) + time.perf_counter() - started - parsing
 
     @contextmanager
     def parsing(self) -> Iterator[None]:
@@ -100,10 +116,8 @@ class Refresher:
         response, feed_url, digested = self._fetch_feed(source, state, now, timings)
         state = self._follow_permanent_redirect(state, feed_url, response)
         interval = self.config.interval_of(source)
-        state = replace(
+        succeeded = replace(
             state,
-            etag=response.etag,
-            last_modified=response.last_modified,
             last_success=now,
             last_error=None,
             failures=0,
@@ -111,19 +125,28 @@ class Refresher:
         )
         body_hash = hashlib.sha256(response.body).hexdigest() if response.status == 200 else None
         if response.status == 304 or (digested is None and body_hash == state.body_hash):
-            return Refresh(source=source, state=state, outcome=Outcome.NOT_MODIFIED)
+            validators = replace(
+                succeeded, etag=response.etag, last_modified=response.last_modified
+            )
+            return Refresh(source=source, state=validators, outcome=Outcome.NOT_MODIFIED)
         if digested is None:
             digested = self._digest(source, state, response, feed_url, now, timings=timings)
         for warning in digested.warnings:
             log.warning("%s: %s", source.name, warning)
+        if digested.complete:  # a document cut short is fetched whole next time
+            succeeded = replace(
+                succeeded,
+                etag=response.etag,
+                last_modified=response.last_modified,
+                body_hash=body_hash,
+            )
         return Refresh(
             source=source,
-            state=replace(
-                state, body_hash=body_hash, homepage=digested.feed_link or state.homepage
-            ),
+            state=replace(succeeded, homepage=digested.feed_link or state.homepage),
             outcome=Outcome.UPDATED,
             entries=digested.entries,
             undated_ids=digested.undated_ids,
+            well_formed=digested.well_formed,
         )
 
     def _digest(
@@ -146,6 +169,8 @@ class Refresher:
             excerpt_words=self.config.output.excerpt_words,
             max_entry_bytes=self.config.fetch.max_entry_bytes,
             max_entries=self.config.fetch.max_entries_per_feed,
+            max_categories=self.config.fetch.max_categories_per_entry,
+            max_authors=self.config.fetch.max_authors_per_entry,
         )
         headers = dict(response.headers)
         with timings.parsing():
@@ -161,6 +186,7 @@ class Refresher:
         """
         url = state.effective_url
         agent = source.user_agent
+        started = time.monotonic()
         with timings.fetching():
             response = self._fetcher.fetch(
                 url, etag=state.etag, last_modified=state.last_modified, user_agent=agent
@@ -172,18 +198,18 @@ class Refresher:
         except ParseError:
             if not _is_html(response):
                 raise
-        candidates = advertised_feeds(response.body, response.url) + common_feed_urls(response.url)
-        for candidate in candidates:
-            try:
-                with timings.fetching():
-                    found = self._fetcher.fetch(candidate, user_agent=agent)
-                digested = self._digest(source, state, found, candidate, now, timings=timings)
-            except FeedError as error:
-                log.debug("%s: %s is not a feed: %s", source.name, candidate, error)
-                continue
-            log.info("%s: discovered the feed at %s", source.name, candidate)
-            return found, candidate, digested
-        raise ParseError(f"{url} is a web page that links to no feed, and no usual feed path works")
+
+        def check(found: FetchResponse, candidate: str) -> Digest:
+            return self._digest(source, state, found, candidate, now, timings=timings)
+
+        probe: FeedProbe[Digest] = FeedProbe(
+            self._fetcher, self.config.fetch, response, agent, started
+        )
+        with timings.fetching():  # the candidates' requests (their parsing is timed apart)
+            for candidate, found, digested in probe.feeds(check):
+                log.info("%s: discovered the feed at %s", source.name, candidate)
+                return found, candidate, digested
+        raise probe.failure()
 
     def _follow_permanent_redirect(
         self, state: SourceState, feed_url: str, response: FetchResponse
@@ -222,21 +248,117 @@ def _is_html(response: FetchResponse) -> bool:
     return content_type in ("text/html", "application/xhtml+xml") or looks_like_html(response.body)
 
 
-def discover_feeds(url: str, settings: FetchConfig | None = None) -> list[str]:
-    """The feed URLs a page advertises, or ``[url]`` when the page is itself a feed.
+class FeedProbe(Generic[T]):
+    """Tries the feed URLs a web page leads to, in order, within bounds.
 
-    Raises FeedError when the page cannot be fetched or is neither a feed nor HTML.
+    The candidates are the feeds the page advertises, then the usual feed paths (at most
+    :data:`MAX_CANDIDATES` in all). Each is fetched within what is left of the source's
+    ``[fetch] source_timeout`` (counted from ``started``, the page's own fetch) and
+    checked by the caller's function; the refresh and ``copro-feeds discover`` share it.
+    """
+
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        settings: FetchConfig,
+        page: FetchResponse,
+        user_agent: str | None,
+        started: float,
+    ) -> None:
+        self._fetcher = fetcher
+        self._settings = settings
+        self._page = page
+        self._agent = user_agent
+        self._started = started
+        advertised = advertised_feeds(page.body, page.url)
+        everything = list(dict.fromkeys([*advertised, *common_feed_urls(page.url)]))
+        self.candidates = everything[:MAX_CANDIDATES]
+        self.advertised = frozenset(advertised) & frozenset(self.candidates)
+        self._errors: list[tuple[str, FeedError]] = []
+        self._tried = 0
+        self._out_of_time = False
+
+    def feeds(
+        self, check: Callable[[FetchResponse, str], T]
+    ) -> Iterator[tuple[str, FetchResponse, T]]:
+        """Each candidate that ``check`` accepts, with its response and what it returned."""
+        for candidate in self.candidates:
+            remaining = self._settings.source_timeout - (time.monotonic() - self._started)
+            if remaining <= 0:
+                self._out_of_time = True
+                return
+            self._tried += 1
+            try:
+                found = self._fetcher.fetch(
+                    candidate,
+                    user_agent=self._agent,
+                    timeout=min(remaining, self._settings.timeout),
+                )
+                result = check(found, candidate)
+            except FeedError as error:
+                log.debug("%s is not a feed: %s", redact(candidate), error)
+                self._errors.append((candidate, error))
+                continue
+            yield candidate, found, result
+
+    def failure(self) -> FeedError:
+        """The error to report when no candidate was a feed, naming the likeliest cause."""
+        page = redact(self._page.url)
+        refused = [(url, e) for url, e in self._errors if isinstance(e, BlockedURLError)]
+        if refused:
+            url, refusal = refused[0]
+            return BlockedURLError(
+                f"{page} is a web page; its feed {redact(url)} was refused: {refusal}"
+            )
+        if self._out_of_time:
+            return DeadlineExceededError(
+                f"{page} is a web page; gave up looking for its feed after {self._tried} of "
+                f"{len(self.candidates)} candidate URLs: the "
+                f"{self._settings.source_timeout:g}-second [fetch] source_timeout was spent"
+            )
+        broken = [(url, e) for url, e in self._errors if url in self.advertised]
+        if broken:
+            url, problem = broken[0]
+            return ParseError(
+                f"{page} is a web page advertising {len(self.advertised)} feed(s), none usable: "
+                f"{redact(url)}: {problem}"
+            )
+        return ParseError(
+            f"{page} is a web page that links to no feed, and no usual feed path works"
+        )
+
+
+def discover_feeds(url: str, settings: FetchConfig | None = None) -> list[str]:
+    """The feeds a refresh of ``url`` would find: ``[url]`` when it is itself a feed, else
+    every feed the page advertises that works (the first is the one a refresh uses), else
+    the first usual feed path that works; probed exactly as a refresh probes them.
+
+    Raises FeedError when the page cannot be fetched, is neither a feed nor HTML, or leads
+    to no feed (saying why, as a refresh would).
     """
     settings = settings or FetchConfig()
-    with Fetcher(settings) as fetcher:
-        response = fetcher.fetch(url)
     sandbox = Sandbox(workers=1, memory_bytes=settings.parse_memory, seconds=settings.parse_timeout)
-    try:
-        with sandbox:
+    with Fetcher(settings) as fetcher, sandbox:
+        started = time.monotonic()
+        response = fetcher.fetch(url)
+
+        def check(found: FetchResponse, candidate: str) -> object:
             parse = partial(parse_feed, max_entries=1)
-            sandbox.call(parse, response.body, dict(response.headers), response.url)
-    except ParseError:
-        if not _is_html(response):
-            raise
-        return advertised_feeds(response.body, response.url)
-    return [response.url]
+            return sandbox.call(parse, found.body, dict(found.headers), candidate)
+
+        try:
+            check(response, response.url)
+        except ParseError:
+            if not _is_html(response):
+                raise
+        else:
+            return [response.url]
+        probe: FeedProbe[object] = FeedProbe(fetcher, settings, response, None, started)
+        found: list[str] = []
+        for candidate, _, _ in probe.feeds(check):
+            if candidate not in probe.advertised:
+                return found or [candidate]
+            found.append(candidate)
+        if not found:
+            raise probe.failure()
+        return found

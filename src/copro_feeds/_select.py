@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from copro_feeds._dedupe import duplicate_key, newest_first, one_per_post
+from copro_feeds._dedupe import Homepages, duplicate_key, newest_first, one_per_post
 from copro_feeds._filter import passes_filters
 from copro_feeds._publish import FeedContent, FeedInfo
 from copro_feeds._types import EditorialMarks
@@ -106,11 +106,19 @@ def _visible(
     return [entry for entry in kept_entries(entries, sources) if duplicate_key(entry) not in hidden]
 
 
+def configured_homepages(sources: Sequence[SourceConfig]) -> Homepages:
+    """The homepages set in feeds.toml, by source key (they decide whose site a link is on)."""
+    return {source.key: source.homepage for source in sources if source.homepage}
+
+
 def _posts(
-    entries: Iterable[Entry], limit: int | None, pins: Mapping[PostKey, datetime]
+    entries: Iterable[Entry],
+    limit: int | None,
+    pins: Mapping[PostKey, datetime],
+    homepages: Homepages,
 ) -> list[Entry]:
     """One entry per post with joint credit, pinned posts first, then the newest."""
-    return _pinned_first(one_per_post(entries), pins, limit)
+    return _pinned_first(one_per_post(entries, homepages), pins, limit)
 
 
 def combined_selection(
@@ -127,7 +135,12 @@ def combined_selection(
     pinned posts first (``pinned=True``, the latest pin first), then the newest. At most
     ``limit`` entries unless more are pinned; ``limit=None`` keeps every post.
     """
-    return _posts(_visible(entries, sources, marks), limit, _pinned_posts(entries, marks))
+    return _posts(
+        _visible(entries, sources, marks),
+        limit,
+        _pinned_posts(entries, marks),
+        configured_homepages(sources),
+    )
 
 
 def plan_feeds(
@@ -143,6 +156,7 @@ def plan_feeds(
     ``marks``: editors' hidden and pinned entries (see the module docstring).
     """
     kept, pins = _visible(entries, sources, marks), _pinned_posts(entries, marks)
+    homepages = configured_homepages(sources)
     tags = configured_tags(sources)
     related = tuple((source.name, source_folder(source)) for source in sources) + tuple(
         (f"Tag: {tag}", tag_folder(tag)) for tag in tags
@@ -151,7 +165,8 @@ def plan_feeds(
     by_source: dict[str, list[Entry]] = {}
     for entry in kept:
         by_source.setdefault(entry.source_key, []).append(entry)
-    feeds = [FeedContent(info=FeedInfo(related=related), entries=tuple(_posts(kept, limit, pins)))]
+    combined = _posts(kept, limit, pins, homepages)
+    feeds = [FeedContent(info=FeedInfo(related=related), entries=tuple(combined))]
     for source in sources:
         own = _pinned_first(by_source.get(source.key, ()), pins, limit)
         info = FeedInfo(
@@ -170,5 +185,5 @@ def plan_feeds(
             description=f"Partners' posts tagged {tag!r}, quoted and credited by {site.title}.",
             related=back,
         )
-        feeds.append(FeedContent(info=info, entries=tuple(_posts(tagged, limit, pins))))
+        feeds.append(FeedContent(info=info, entries=tuple(_posts(tagged, limit, pins, homepages))))
     return feeds

@@ -329,12 +329,17 @@ class Store:
         entries: Sequence[Entry],
         undated_ids: frozenset[str],
         now: datetime,
+        *,
+        well_formed: bool = True,
     ) -> SaveCounts:
         """Save a fetched feed's entries and the source's new state in one transaction.
 
         An entry whose content is unchanged is not touched; an edited one is updated in
-        place. Entries in ``undated_ids`` had no date in the feed: their stored
-        ``published`` (the first-seen time) is kept. A changed ``language`` alone is
+        place, except that entries read from a document that was not ``well_formed``
+        never replace a stored copy whose content is longer (a document cut short must
+        not destroy a post). Entries in ``undated_ids`` had no usable date in the feed
+        (none, or one in the future): their stored ``published`` (the first-seen time)
+        is kept. A changed ``language`` alone is
         saved without counting as an edit (entries stored before languages were kept
         get theirs on the next fetch, without a flood of "updated").
         """
@@ -342,10 +347,10 @@ class Store:
         stamp = format_time(now)
         with self._transaction() as db:
             existing = {
-                row[0]: (row[1], row[2], row[3])
+                row[0]: (row[1], row[2], row[3], row[4])
                 for row in db.execute(
-                    "SELECT id, content_hash, published, language FROM entries "
-                    "WHERE source_key = ?",
+                    "SELECT id, content_hash, published, language, length(content_html) "
+                    "FROM entries WHERE source_key = ?",
                     (state.key,),
                 )
             }
@@ -357,6 +362,8 @@ class Store:
                     db.execute(_INSERT_ENTRY, row)
                     new += 1
                 elif existing[entry.id][0] != digest:
+                    if not well_formed and len(entry.content_html) < existing[entry.id][3]:
+                        continue  # a shorter copy from a broken document: keep ours
                     if undated:
                         row["published"] = existing[entry.id][1]
                     db.execute(_UPDATE_ENTRY, row)

@@ -7,6 +7,7 @@ or publish has passed through :func:`sanitise_html`.
 from __future__ import annotations
 
 import re
+import unicodedata
 import warnings
 from contextvars import ContextVar
 from urllib.parse import urljoin
@@ -136,6 +137,22 @@ _TEXT_ONLY = nh3.Cleaner(tags=set(), clean_content_tags=_CLEANER_CONTENT_TAGS, a
 def xml_safe(text: str) -> str:
     """``text`` without the characters XML 1.0 cannot carry (controls, surrogates, U+FFFE)."""
     return _NOT_XML_SAFE.sub("", text)
+
+
+# Characters that draw nothing, though Unicode does not class them as spaces or formats.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me"})
+
+
+def is_visible(text: str) -> bool:
+    """True when ``text`` draws at least one character (not only spaces, zero-width or
+    format characters such as U+200B, U+FEFF and U+2060, combining marks or fillers)."""
+    return any(
+        char not in _BLANK_LETTERS
+        and not char.isspace()
+        and unicodedata.category(char) not in _INVISIBLE_CATEGORIES
+        for char in text
+    )
 
 
 def collapse_whitespace(text: str) -> str:

@@ -53,6 +53,8 @@ class ParsedFeed:
 
     ``language`` is the feed's (RSS ``<language>``, the root's ``xml:lang``, else the
     Content-Language header), not yet checked; None when it declares none.
+    ``well_formed`` is False when the XML had to be read leniently; ``complete`` is False
+    when, besides, the document stops before its root element's end tag (cut short).
     """
 
     version: str
@@ -62,6 +64,8 @@ class ParsedFeed:
     entries: tuple[RawEntry, ...]
     warnings: tuple[str, ...] = field(default_factory=tuple)
     language: str | None = None
+    well_formed: bool = True
+    complete: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

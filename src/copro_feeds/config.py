@@ -64,12 +64,15 @@ class FetchConfig:
 
     interval: float = 1800.0
     timeout: float = 30.0
+    source_timeout: float = 90.0
     connect_timeout: float = 5.0
     read_timeout: float = 10.0
     max_bytes: int = 10 * MiB
     max_redirects: int = 5
     max_entry_bytes: int = 256 * 1024
     max_entries_per_feed: int = 1000
+    max_categories_per_entry: int = 50
+    max_authors_per_entry: int = 20
     max_workers: int = 8
     parse_timeout: float = 30.0
     parse_memory: int = 512 * MiB
@@ -180,6 +183,10 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(str(config_path), [f"cannot read the file: {error}"]) from error
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(str(config_path), [f"not valid TOML: {error}"]) from error
+    except RecursionError:  # tomllib recurses once per level of nesting
+        raise ConfigError(
+            str(config_path), ["arrays or tables are nested too deeply to read"]
+        ) from None
     return config_from_dict(raw, config_path)
 
 
@@ -363,12 +370,15 @@ def _fetch(checker: _Checker, table: dict[str, Any]) -> FetchConfig:
     converters: dict[str, Callable[[Any], Any]] = {
         "interval": parse_duration,
         "timeout": _seconds,
+        "source_timeout": _seconds,
         "connect_timeout": _seconds,
         "read_timeout": _seconds,
         "max_bytes": _positive_int,
         "max_redirects": _positive_int,
         "max_entry_bytes": _positive_int,
         "max_entries_per_feed": _positive_int,
+        "max_categories_per_entry": _positive_int,
+        "max_authors_per_entry": _positive_int,
         "max_workers": _positive_int,
         "parse_timeout": _seconds,
         "parse_memory": _positive_int,

@@ -23,6 +23,7 @@ from pathlib import Path
 from types import TracebackType
 
 from copro_feeds import _policy
+from copro_feeds._dedupe import is_claimed
 from copro_feeds._digest import homepage_for
 from copro_feeds._editorial import entry_key, every_copy, resolve
 from copro_feeds._explain import Survey, explain, take_survey
@@ -41,7 +42,7 @@ from copro_feeds._publish import (
 from copro_feeds._refresh import Refresh, Refresher
 from copro_feeds._roundup import period_start, plan_roundups
 from copro_feeds._sandbox import Sandbox
-from copro_feeds._select import combined_selection, plan_feeds
+from copro_feeds._select import combined_selection, configured_homepages, plan_feeds
 from copro_feeds._store import Store
 from copro_feeds._types import SourceState
 from copro_feeds.config import Config, SourceConfig
@@ -262,7 +263,11 @@ class Aggregator:
         assert refresh.entries is not None
         try:
             counts = self._store.save_fetch(
-                refresh.state, refresh.entries, refresh.undated_ids, now
+                refresh.state,
+                refresh.entries,
+                refresh.undated_ids,
+                now,
+                well_formed=refresh.well_formed,
             )
         except StoreError as failure:  # nothing of this source was saved: it is refetched
             return self._logged(self._result(refresh, error=f"could not save: {failure}"))
@@ -325,7 +330,10 @@ class Aggregator:
 
     def _attribution(self, source: SourceConfig, state: SourceState) -> Attribution:
         feed_url = state.effective_url
-        homepage = homepage_for(feed_url, source.homepage, state.homepage)
+        declared = state.homepage  # what the feed says of itself: never another's homepage
+        if is_claimed(declared, configured_homepages(self.config.sources), besides=source.key):
+            declared = None
+        homepage = homepage_for(feed_url, source.homepage, declared)
         return Attribution(
             source_key=source.key,
             name=source.name,
