@@ -52,6 +52,19 @@ def test_a_recent_cycle_is_healthy_up_to_two_ticks():
     )
 
 
+def test_a_cycle_longer_than_the_tick_stretches_it():
+    """The daemon never overlaps cycles: 5-minute cycles on a 1-minute tick finish 5
+    minutes apart, and that is healthy; a cycle stuck past two lengths is not."""
+    long = CycleRecord(finished=NOW - timedelta(seconds=590), tick_seconds=60, seconds=300)
+    assert long.expected_seconds == 300
+    assert assess(long, None, NOW).healthy
+    stuck = CycleRecord(finished=NOW - timedelta(seconds=601), tick_seconds=60, seconds=300)
+    assert assess(stuck, None, NOW).problems == (
+        "the last cycle finished 601 s ago, more than 2 tick intervals "
+        "(2 x 300 s, the length of the last cycle)",
+    )
+
+
 def test_a_failed_publish_is_unhealthy_and_says_why():
     failed = PublishRecord(finished=NOW, seconds=0.25, error="cannot write atom.xml: disk full")
     health = assess(cycle(5), failed, NOW)
@@ -79,6 +92,7 @@ def test_healthy_body():
         "last_cycle": {
             "finished": "2026-03-02T11:59:30.000000Z",
             "seconds_ago": 30.0,
+            "seconds": 0.0,
             "tick_seconds": 1800,
         },
         "last_publish": {
@@ -103,13 +117,13 @@ def test_records_round_trip_through_the_store(tmp_path):
     try:
         assert last_cycle(store) is None
         assert last_publish(store) is None
-        record_cycle(store, cycle(0, tick=90))
+        record_cycle(store, CycleRecord(finished=NOW, tick_seconds=90, seconds=2.5))
         record_publish(store, PublishRecord(finished=NOW, seconds=0.5, error="x"))
     finally:
         store.close()
     store = Store(tmp_path / "db.sqlite3")  # another connection, as another process has
     try:
-        assert last_cycle(store) == cycle(0, tick=90)
+        assert last_cycle(store) == CycleRecord(finished=NOW, tick_seconds=90, seconds=2.5)
         assert last_publish(store) == PublishRecord(finished=NOW, seconds=0.5, error="x")
     finally:
         store.close()
@@ -145,7 +159,10 @@ def test_run_once_records_the_cycle_and_the_publish(project):
         report = aggregator.run_once()
         store = aggregator._store
         recorded = last_cycle(store)
-        assert recorded == CycleRecord(finished=clock.now, tick_seconds=1800.0)  # 30m
+        assert recorded is not None
+        assert recorded.finished == clock.now
+        assert recorded.tick_seconds == 1800.0  # 30m
+        assert 0 < recorded.seconds < 60
         published = last_publish(store)
         assert published is not None
         assert published.error is None
@@ -155,7 +172,9 @@ def test_run_once_records_the_cycle_and_the_publish(project):
         # The daemon says how often it ticks; a later cycle replaces the record.
         clock.now += timedelta(minutes=1)
         aggregator.run_once(tick_seconds=60)
-        assert last_cycle(store) == CycleRecord(finished=clock.now, tick_seconds=60)
+        again = last_cycle(store)
+        assert again is not None
+        assert (again.finished, again.tick_seconds) == (clock.now, 60)
         assert last_publish(store) == published  # nothing changed: nothing published
         assert assess(last_cycle(store), last_publish(store), clock.now).healthy
 

@@ -173,6 +173,7 @@ def test_metrics_come_from_the_store_beside_a_separate_run(project, standalone):
     assert sum(counts.values()) == 6
     assert samples["copro_feeds_healthy", ()] == 1
     assert samples["copro_feeds_tick_seconds", ()] == 1800
+    assert 0 < samples["copro_feeds_last_cycle_duration_seconds", ()] < 60
     assert samples["copro_feeds_last_publish_success", ()] == 1
     assert 0 < samples["copro_feeds_last_publish_duration_seconds", ()] < 60
     published = samples["copro_feeds_last_publish_timestamp_seconds", ()]

@@ -24,10 +24,17 @@ TICKS_ALLOWED = 2
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CycleRecord:
-    """A finished :meth:`~copro_feeds.Aggregator.run_once`, and how often one is expected."""
+    """A finished :meth:`~copro_feeds.Aggregator.run_once`: when, how long it took, and
+    how often one is expected (the tick)."""
 
     finished: datetime
     tick_seconds: float
+    seconds: float = 0.0
+
+    @property
+    def expected_seconds(self) -> float:
+        """How far apart finishes are expected: the tick, or the cycle's length if longer."""
+        return max(self.tick_seconds, self.seconds)
 
     def __post_init__(self) -> None:
         require_utc(self.finished, "finished")
@@ -71,6 +78,7 @@ class Health:
             else {
                 "finished": format_time(cycle.finished),
                 "seconds_ago": round((self.now - cycle.finished).total_seconds(), 1),
+                "seconds": round(cycle.seconds, 3),
                 "tick_seconds": cycle.tick_seconds,
             },
             "last_publish": None
@@ -86,7 +94,11 @@ class Health:
 
 def record_cycle(store: Store, record: CycleRecord) -> None:
     """Save ``record`` as the last cycle."""
-    value = {"finished": format_time(record.finished), "tick_seconds": record.tick_seconds}
+    value = {
+        "finished": format_time(record.finished),
+        "tick_seconds": record.tick_seconds,
+        "seconds": record.seconds,
+    }
     store.set_meta(CYCLE_KEY, json.dumps(value))
 
 
@@ -107,7 +119,9 @@ def last_cycle(store: Store) -> CycleRecord | None:
         return None
     try:
         return CycleRecord(
-            finished=parse_time(value["finished"]), tick_seconds=float(value["tick_seconds"])
+            finished=parse_time(value["finished"]),
+            tick_seconds=float(value["tick_seconds"]),
+            seconds=float(value.get("seconds", 0.0)),
         )
     except (KeyError, TypeError, ValueError):
         return None
@@ -141,18 +155,20 @@ def _load(store: Store, key: str) -> dict[str, Any] | None:
 
 
 def assess(cycle: CycleRecord | None, publish: PublishRecord | None, now: datetime) -> Health:
-    """Healthy when the last cycle finished within two ticks of ``now`` and the last
-    publish succeeded (no publish recorded yet is no problem: nothing needed writing)."""
+    """Healthy when the last cycle finished within two ticks of ``now`` (a tick as long as
+    the last cycle, if that was longer) and the last publish succeeded (no publish
+    recorded yet is no problem: nothing needed writing)."""
     problems = []
     if cycle is None:
         problems.append("no cycle recorded in the store yet")
     else:
         age = (now - cycle.finished).total_seconds()
-        allowed = TICKS_ALLOWED * cycle.tick_seconds
-        if age > allowed:
+        expected = cycle.expected_seconds
+        if age > TICKS_ALLOWED * expected:
+            longer = ", the length of the last cycle" if expected > cycle.tick_seconds else ""
             problems.append(
                 f"the last cycle finished {age:.0f} s ago, more than {TICKS_ALLOWED} tick "
-                f"intervals ({TICKS_ALLOWED} x {cycle.tick_seconds:g} s)"
+                f"intervals ({TICKS_ALLOWED} x {expected:g} s{longer})"
             )
     if publish is not None and publish.error is not None:
         problems.append(f"the last publish failed: {publish.error}")

@@ -6,7 +6,7 @@ process or platform collectors):
 * **From the store**, read afresh at each scrape by :class:`StoreCollector`, so they
   are true in a ``copro-feeds serve`` beside a separate daemon or a scheduled
   ``update``: entries stored, last success and consecutive failures per source; the
-  last cycle's finish time and tick; the last publish's time, duration and success;
+  last cycle's finish time, duration and tick; the last publish's time, duration and success;
   and the health verdict of ``/healthz``.
 * **Counted in this process** by :class:`RunMetrics` from each run's report: fetches by
   outcome, fetch and parse durations. Only a process that runs the cycles has them
@@ -90,6 +90,11 @@ def _health_gauges(health: Health) -> Iterator[Metric]:
             "copro_feeds_last_cycle_timestamp_seconds",
             "When the last cycle (run_once: daemon tick or update) finished (Unix time).",
             value=health.cycle.finished.timestamp(),
+        )
+        yield GaugeMetricFamily(
+            "copro_feeds_last_cycle_duration_seconds",
+            "How long the last cycle took.",
+            value=health.cycle.seconds,
         )
         yield GaugeMetricFamily(
             "copro_feeds_tick_seconds",

@@ -168,18 +168,20 @@ class Aggregator:
         Never raises for a failing source: each source's result, error included, is in
         the returned report. Sources marked gone are reported as errors and not fetched.
 
-        The store records when the run finished and ``tick_seconds``, how often the
-        caller runs one (default: the shortest interval of the enabled sources, the
-        most a scheduled ``update`` should wait): ``/healthz`` fails after two ticks
-        without a run.
+        The store records when the run finished, how long it took, and ``tick_seconds``,
+        how often the caller runs one (default: the shortest interval of the enabled
+        sources, the most a scheduled ``update`` should wait): ``/healthz`` fails after
+        two ticks (or two runs' lengths, if longer) without a run.
         """
         tick = tick_seconds if tick_seconds is not None else self.shortest_interval()
         with self._run_lock:
+            started = time.monotonic()
             try:
                 report = self._run_locked(all_sources=all_sources, progress=progress)
             finally:
                 self._stop.clear()
-            self._record(CycleRecord(finished=self._clock(), tick_seconds=tick))
+            seconds = time.monotonic() - started
+            self._record(CycleRecord(finished=self._clock(), tick_seconds=tick, seconds=seconds))
         for observer in self._observers:
             try:
                 observer(report)
