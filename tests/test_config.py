@@ -8,6 +8,7 @@ import pytest
 
 from copro_feeds.config import (
     DEFAULT_USER_AGENT,
+    MAX_SLUG_CHARS,
     DigestConfig,
     load_config,
     parse_duration,
@@ -277,3 +278,67 @@ def test_every_command_refuses_a_deeply_nested_config_in_one_line(tmp_path, comm
     lines = result.stderr.strip().splitlines()
     assert len(lines) <= 2, lines
     assert "nested too deeply" in result.stderr
+
+
+# -- slugs name folders: bounded, stable, unique (issue 10 item 7) ------------------------
+
+LONG_NAME = ("Network of Disabled People's Organisations and Allies " * 6).strip()  # 330
+
+
+def test_long_names_give_short_slugs_cut_at_a_word_boundary():
+    slug = slugify(LONG_NAME)
+    assert len(LONG_NAME) > 300
+    assert len(slug) <= MAX_SLUG_CHARS
+    head, digest = slug.rsplit("-", 1)
+    assert len(digest) == 8
+    assert set(digest) <= set("0123456789abcdef")
+    full = "network-of-disabled-people-s-organisations-and-allies-network-of"
+    assert full.startswith(head + "-")  # whole words only
+    assert len(head) > 40
+
+
+def test_long_names_sharing_a_start_get_different_stable_slugs():
+    first, second = LONG_NAME + " in Wales", LONG_NAME + " in Scotland"
+    assert slugify(first) != slugify(second)
+    assert slugify(first) == slugify(first)
+    assert slugify(first)[:40] == slugify(second)[:40]
+
+
+@pytest.mark.parametrize("length", [1, 59, 60, 61, 100, 255, 256, 1000, 5000])
+def test_every_slug_fits_the_bound(length):
+    name = ("ab " * length)[:length]
+    assert 0 < len(slugify(name)) <= MAX_SLUG_CHARS
+    word = "x" * length  # one long word: cut inside it
+    assert 0 < len(slugify(word)) <= MAX_SLUG_CHARS
+
+
+def test_short_slugs_are_unchanged():
+    sixty = "-".join(["abcd"] * 12)  # 59 characters
+    assert slugify(sixty) == sixty
+
+
+def test_a_308_character_name_is_accepted_with_a_bounded_key(tmp_path):
+    name = ("Scope " + "x" * 300 + " Trust")[:308]
+    config = load_config(write(tmp_path, MINIMAL.replace('name = "Scope"', f'name = "{name}"', 1)))
+    assert len(config.sources[0].name) == 308
+    assert len(config.sources[0].key) <= MAX_SLUG_CHARS
+
+
+def test_tags_that_name_no_folder_are_refused(tmp_path):
+    text = MINIMAL + 'tags = ["disability", "—", "残疾", "' + "t" * 300 + '"]\n'
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    problems = "\n".join(caught.value.problems)
+    assert "sources[0].tags[1]" in problems
+    assert "sources[0].tags[2]" in problems
+    assert "tags[0]" not in problems
+    assert "tags[3]" not in problems  # a long tag gets a bounded slug instead
+
+
+def test_credentials_env_names_a_variable(tmp_path):
+    good = load_config(write(tmp_path, MINIMAL + 'credentials_env = "SCOPE_FEED_AUTH"\n'))
+    assert good.sources[0].credentials_env == "SCOPE_FEED_AUTH"
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, MINIMAL + 'credentials_env = "user:password"\n'))
+    assert "sources[0].credentials_env" in str(caught.value)
+    assert "user:password" not in str(caught.value)

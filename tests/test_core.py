@@ -69,6 +69,7 @@ def test_first_run_stores_dedupes_and_publishes(project):
         "feed.json",
         "index.html",
         "sources.opml",
+        "via.opml",
         "feed.xsl",
         "style.css",
     }

@@ -773,3 +773,24 @@ def test_watchdog_wakes_a_blocked_reader() -> None:
         assert not reader.is_alive()
         assert watchdog.expired
         assert 0.2 < time.monotonic() - started < 2
+
+
+def test_basic_auth_goes_to_the_feeds_origin_only(fetcher: Fetcher, feed_server: FeedServer):
+    """A redirect to another host (here "localhost" for 127.0.0.1) loses the login."""
+    other = feed_server.url("/elsewhere.xml").replace("127.0.0.1", "localhost")
+    feed_server.serve("/feed.xml", b"", status=302, headers={"Location": "/moved.xml"})
+    feed_server.serve("/moved.xml", b"", status=302, headers={"Location": other})
+    feed_server.serve("/elsewhere.xml", FEED)
+    response = fetcher.fetch(feed_server.url("/feed.xml"), auth=("alice", "secret"))
+    assert response.body == FEED
+    logins = {r.path: r.headers.get("authorization") for r in feed_server.requests}
+    assert logins["/feed.xml"] == logins["/moved.xml"] == "Basic YWxpY2U6c2VjcmV0"
+    assert logins["/elsewhere.xml"] is None
+
+
+def test_same_origin_fills_in_default_ports():
+    assert _fetch.same_origin("https://a.example/x", "HTTPS://a.example:443/y")
+    assert not _fetch.same_origin("https://a.example/", "http://a.example/")
+    assert not _fetch.same_origin("https://a.example/", "https://b.example/")
+    assert not _fetch.same_origin("https://a.example/", "https://a.example:8443/")
+    assert not _fetch.same_origin("https://a.example/", "https://[bad/")

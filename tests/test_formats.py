@@ -139,9 +139,14 @@ def test_atom_rights_and_joint_credit_from_the_config(published):
     )
     assert guide.findtext(f"{ATOM}source/{ATOM}title") == "Scope"
     credit = guide.findtext(f"{ATOM}content")
+    # Joint credit: Scope's licence goes with Scope, not after both names.
     assert re.search(
-        r"Via <a [^>]*>Scope</a> and <a [^>]*>Scottish Co-production Network</a>", credit
+        r"Via <a [^>]*>Scope</a> \(licence: CC BY 4\.0\) and "
+        r"<a [^>]*>Scottish Co-production Network</a> — <a ",
+        credit,
     )
+    assert "— licence:" not in credit
+    assert guide.findtext(f"{ATOM}source/{ATOM}rights") == "CC BY 4.0"
     scope = etree.parse(str(published / "sources/scope/atom.xml")).getroot()
     for entry in scope.findall(f"{ATOM}entry"):
         assert entry.findtext(f"{ATOM}rights") == "CC BY 4.0"
@@ -200,7 +205,7 @@ def test_every_json_feed_is_valid(published):
     assert scope["_copro"]["source"]["licence"] == "CC BY 4.0"
     # The Scottish network carried the same post: credited jointly, listed in the extension.
     assert [p["name"] for p in scope["_copro"]["also_via"]] == ["Scottish Co-production Network"]
-    assert "Scope</a> and <a" in scope["content_html"]
+    assert "Scope</a> (licence: CC BY 4.0) and <a" in scope["content_html"]
     # Scope is republished in full: more than the excerpt, then the credit and licence.
     assert len(scope["content_html"]) > len(scope["summary"]) + 200
     assert "licence: CC BY 4.0" in scope["content_html"]
@@ -208,26 +213,44 @@ def test_every_json_feed_is_valid(published):
     assert awkward["content_html"].startswith("<p>Via ")  # headline: the credit alone
 
 
-def test_opml_lists_every_partner(published):
+PARTNER_NAMES = {
+    "Scope",
+    'Centre for "Welfare" & Reform',
+    "Scottish Co-production Network",
+    "Awkward <b>&</b> 'Co'",
+}
+
+
+def test_sources_opml_lists_each_partners_own_feed_once(published):
     opml = etree.parse(str(published / "sources.opml")).getroot()
     assert opml.get("version") == "2.0"
-    groups = opml.find("body").findall("outline")
-    own, via = ({o.get("text"): o for o in group.findall("outline")} for group in groups)
-    assert (
-        set(own)
-        == set(via)
-        == {
-            "Scope",
-            'Centre for "Welfare" & Reform',
-            "Scottish Co-production Network",
-            "Awkward <b>&</b> 'Co'",
-        }
-    )
+    outlines = opml.find("body").findall("outline")
+    assert [o.findall("outline") for o in outlines] == [[]] * len(outlines)  # flat
+    own = {o.get("text"): o for o in outlines}
+    assert set(own) == PARTNER_NAMES
+    assert len(outlines) == len(PARTNER_NAMES)
     assert own["Scope"].get("htmlUrl") == "https://scope.test/"
     assert own["Scope"].get("xmlUrl").endswith("/scope/feed/")
-    assert via["Scope"].get("xmlUrl") == public("sources/scope/", "atom.xml")
+    base = public("", "")
+    assert not [o for o in outlines if o.get("xmlUrl").startswith(base)]  # none of ours
     feeds = copro_feeds._publish.read_opml((published / "sources.opml").read_bytes(), "x")
-    assert len(feeds) == 8
+    assert len(feeds) == len({feed.xml_url for feed in feeds}) == 4
+
+
+def test_via_opml_lists_our_feed_of_each_partner_once(published):
+    opml = etree.parse(str(published / "via.opml")).getroot()
+    assert opml.get("version") == "2.0"
+    outlines = opml.find("body").findall("outline")
+    via = {o.get("title"): o for o in outlines}
+    assert len(outlines) == len(PARTNER_NAMES)
+    assert {title.rsplit(" (via ", 1)[0] for title in via} == PARTNER_NAMES
+    scope = next(o for title, o in via.items() if title.startswith("Scope (via"))
+    assert scope.get("xmlUrl") == public("sources/scope/", "atom.xml")
+    assert scope.get("htmlUrl") == "https://scope.test/"
+    feeds = copro_feeds._publish.read_opml((published / "via.opml").read_bytes(), "x")
+    own = copro_feeds._publish.read_opml((published / "sources.opml").read_bytes(), "x")
+    assert not {f.xml_url for f in feeds} & {f.xml_url for f in own}
+    assert all(feed.xml_url.startswith(public("sources/", "")) for feed in feeds)
 
 
 @pytest.mark.parametrize("name", ["atom.xml", "rss.xml"])

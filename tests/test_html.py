@@ -284,7 +284,9 @@ def test_subscribe_section_explains_feeds_and_links_every_format(files):
         folder = name.removesuffix("index.html")
         assert {folder + f for f in ("atom.xml", "rss.xml", "feed.json")} <= hrefs, name
         assert "sources.opml" in hrefs, name
+        assert "via.opml" in hrefs, name
         assert "A feed lets you follow new posts" in text_of(document)
+        assert "not both" in text_of(document)  # both lists would show every post twice
 
 
 def test_a_users_template_folder_overrides_the_shipped_templates(tmp_path, files):
@@ -321,3 +323,13 @@ def test_publish_writes_the_pages(tmp_path):
 def test_no_entries_yet(files):
     document = parse(render(entries=())["index.html"])
     assert "There are no posts here yet." in text_of(document.find(".//main"))
+
+
+def test_without_a_public_address_the_page_links_no_via_list():
+    site = replace(SITE, feed_url=None)
+    rendered = render(site=site)
+    document = parse(rendered["index.html"])
+    hrefs = set(document.xpath("//a/@href"))
+    assert "sources.opml" in hrefs
+    assert "via.opml" not in hrefs  # its addresses are unknown: it lists no feed
+    assert b"<outline" not in rendered["via.opml"]

@@ -4,14 +4,18 @@ Atom ``<source>`` and JSON ``_copro.source``, the others are listed in ``_copro.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
-from copro_feeds._publish import attribution_html
-from copro_feeds._publish._model import separators
+import lxml.html
+
+from copro_feeds._publish import Roundup, RoundupSection, attribution_html
+from copro_feeds._publish._model import CREDIT_NS, separators
+from copro_feeds._publish._roundup import roundup_html
 from copro_feeds._select import combined_selection
 from copro_feeds.config import SourceConfig
 from tests.factories import NOW, attribution, entry
-from tests.outputs import ATOM, render_all, text_of
+from tests.outputs import ATOM, SITE, render_all, text_of
 
 LINK = "https://scope.example/blog/guide/"
 SCOPE = attribution("scope", "Scope")
@@ -130,3 +134,75 @@ def test_a_partner_carrying_the_post_twice_is_credited_once_and_never_the_winner
     (winner,) = combined_selection(twice, SOURCES, None)
     assert winner.id == "scope-1"
     assert winner.also_via == (SCOTTISH,)
+
+
+# -- each partner's licence with that partner (issue 11 item 14) ------------------------
+
+SCOPE_BY = replace(SCOPE, licence="CC BY 4.0")
+CFWR_ARR = replace(CFWR, licence="All rights reserved")
+
+
+def test_each_licence_goes_with_its_partner_in_every_format():
+    out = render_all([joint(SCOPE_BY, SCOTTISH, CFWR_ARR)])
+    expected_text = (
+        "Via Scope (licence: CC BY 4.0), the Scottish Co-production Network and "
+        "Centre for Welfare Reform (licence: All rights reserved)"
+    )
+    (atom,) = out.atom_parsed.entries
+    (item,) = out.rss_items()
+    (json_item,) = out.json["items"]
+    for content in (atom.content[0].value, item.findtext("description"), json_item["content_html"]):
+        credit = lxml.html.fromstring(content).xpath("//p[starts-with(., 'Via ')]")[-1]
+        assert credit.text_content().split(" \N{EM DASH} ")[0] == expected_text
+        assert "\N{EM DASH} licence:" not in credit.text_content()  # none seems to cover all
+    (element,) = out.atom_entries()
+    # Atom rights: the licence of the copy republished (Scope's), also on its <source>.
+    assert element.findtext(f"{ATOM}rights") == "CC BY 4.0"
+    assert element.findtext(f"{ATOM}source/{ATOM}rights") == "CC BY 4.0"
+    via = element.findall(f"{{{CREDIT_NS}}}via")
+    assert [(v.text, v.get("licence")) for v in via] == [
+        ("Scope", "CC BY 4.0"),
+        ("the Scottish Co-production Network", None),
+        ("Centre for Welfare Reform", "All rights reserved"),
+    ]
+    assert [(v.text, v.get("licence")) for v in item.findall(f"{{{CREDIT_NS}}}via")] == [
+        (v.text, v.get("licence")) for v in via
+    ]
+    assert json_item["_copro"]["source"]["licence"] == "CC BY 4.0"
+    assert [p.get("licence") for p in json_item["_copro"]["also_via"]] == [
+        None,
+        "All rights reserved",
+    ]
+    (article,) = out.articles()
+    meta = article.find(".//p[@class='entry-meta']")
+    assert text_of(meta) == f"{expected_text}, 3 March 2026"
+    assert article.find(".//p[@class='entry-licence']") is None
+
+
+def test_a_joint_credit_where_only_a_later_partner_has_a_licence():
+    out = render_all([joint(SCOPE, CFWR_ARR)])
+    (element,) = out.atom_entries()
+    assert element.findtext(f"{ATOM}rights") is None  # Scope's copy: no licence declared
+    assert "Centre for Welfare Reform</a> (licence: All rights reserved)" in element.findtext(
+        f"{ATOM}content"
+    )
+    assert "Scope</a> (licence" not in element.findtext(f"{ATOM}content")
+
+
+def test_the_roundup_shows_each_licence_with_its_partner():
+    winner = joint(SCOPE_BY, CFWR_ARR)
+    html = roundup_html(
+        Roundup(
+            start=NOW,
+            end=NOW + timedelta(days=7),
+            title="Week",
+            posts=(winner,),
+            sections=(RoundupSection(heading="Scope", entries=(winner,)),),
+        ),
+        SITE,
+    )
+    credit = lxml.html.fromstring(html).xpath("//p[starts-with(., 'Via ')]")[0]
+    assert credit.text_content() == (
+        "Via Scope (licence: CC BY 4.0) and Centre for Welfare Reform "
+        "(licence: All rights reserved)"
+    )

@@ -129,6 +129,7 @@ def test_publish_writes_once_atomically_with_0644(tmp_path):
         "rss.xml",
         "sources.opml",
         "style.css",
+        "via.opml",
     ]
     for path in written:
         assert stat.S_IMODE(path.stat().st_mode) == 0o644

@@ -13,11 +13,13 @@ import os
 import random
 import re
 import select
+import shutil
 import signal
 import stat
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import feedparser
@@ -220,7 +222,7 @@ def test_files_are_0644_and_folders_0755_even_under_umask_077(tmp_path):
         os.umask(previous)
     files = snapshot(out)
     pages = ["index.html", "sources/scope/index.html", "style.css"]
-    assert sorted(files) == sorted([*FEED_NAMES, *pages, "sources.opml", "feed.xsl"]), (
+    assert sorted(files) == sorted([*FEED_NAMES, *pages, "sources.opml", "via.opml", "feed.xsl"]), (
         "every output is written"
     )
     assert sorted(path.relative_to(out).as_posix() for path in written) == sorted(files)
@@ -295,6 +297,35 @@ def test_a_failed_publish_is_retried_next_cycle_even_with_nothing_new(project: P
         assert retried.publish_error is None
         assert str(blocked) in retried.files_written
         assert b"Disability Price Tag 2026, edited" in blocked.read_bytes()
+
+
+def test_an_unwritable_partner_folder_stops_no_other_output(tmp_path):
+    """A file where a partner's folder should be: that folder fails, every other output is
+    written, the error names it, and the next publish writes it once it can."""
+    out = tmp_path / "public"
+
+    def with_a_tag(generation: str) -> list[FeedContent]:  # a folder written after Scope's
+        combined, scope = feeds(generation, 6)
+        return [combined, scope, replace(scope, info=FeedInfo(folder="tags/news/"))]
+
+    publish(with_a_tag("A"), SOURCES, SITE, out)
+    shutil.rmtree(out / "sources" / "scope")
+    (out / "sources" / "scope").write_bytes(b"in the way")
+    with pytest.raises(PublishError) as caught:
+        publish(with_a_tag("B"), SOURCES, SITE, out)
+    message = str(caught.value)
+    assert str(out / "sources" / "scope") in message
+    assert "every other file was written" in message
+    for name in ("atom.xml", "rss.xml", "feed.json", "tags/news/atom.xml", "tags/news/rss.xml"):
+        assert generation_of(name, (out / name).read_bytes(), 6) == "B"
+    for name in ("index.html", "sources.opml", "via.opml", "feed.xsl", "style.css"):
+        assert (out / name).is_file(), name
+    assert not temp_files(out)
+    (out / "sources" / "scope").unlink()
+    written = publish(with_a_tag("B"), SOURCES, SITE, out)
+    assert out / "sources" / "scope" / "atom.xml" in written
+    path = "sources/scope/atom.xml"
+    assert generation_of(path, (out / path).read_bytes(), 6) == "B"
 
 
 # -- 4. one publisher at a time -----------------------------------------------------------
@@ -415,7 +446,7 @@ def test_bad_characters_are_cleaned_and_publishing_twice_changes_nothing(tmp_pat
     ]
     sources = [dirty_source]
     written = publish(content, sources, SITE, out)
-    assert len(written) == 11  # 2 x (3 feeds + index.html), sources.opml, feed.xsl, style.css
+    assert len(written) == 12  # 2 x (3 feeds + index.html), 2 OPML files, feed.xsl, style.css
     found = parse_all(out, ["", "tags/news/"])
     expected = ["Dirty title", UNTITLED, UNTITLED, "Good one"]
     assert found == dict.fromkeys(found, expected)

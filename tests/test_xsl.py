@@ -40,8 +40,14 @@ def published(tmp_path: Path) -> Path:
             attribution=attribution(licence="CC BY 4.0"),
             also_via=(
                 attribution("cfwr", 'Centre for "Welfare" & Reform'),
-                attribution("awkward", "Awkward <b>&</b> 'Co'"),
+                attribution("awkward", "Awkward <b>&</b> 'Co'", licence="All rights reserved"),
             ),
+        ),
+        entry(
+            id="solo",
+            title="A post one partner licensed",
+            link="https://solo.example/post/",
+            attribution=attribution("solo", "Solo", licence="CC BY-SA 4.0"),
         ),
         entry(
             id="welsh",
@@ -91,31 +97,33 @@ def test_no_empty_paragraph_for_a_headline_only_post(published, name):
 
 
 @pytest.mark.parametrize("name", ["atom.xml", "rss.xml"])
-def test_licence_shown_as_plain_text(published, name):
+def test_a_single_partners_licence_shown_as_plain_text(published, name):
     page = view(published, name)
-    licensed = articles(page)["A licensed post"]
-    paragraphs = [p.text_content() for p in licensed.iter("p")]
-    assert "Licence: CC BY 4.0" in paragraphs
-    licence = next(p for p in licensed.iter("p") if p.text_content().startswith("Licence:"))
+    solo = articles(page)["A post one partner licensed"]
+    paragraphs = [p.text_content() for p in solo.iter("p")]
+    assert "Licence: CC BY-SA 4.0" in paragraphs
+    licence = next(p for p in solo.iter("p") if p.text_content().startswith("Licence:"))
     assert list(licence.iter("a")) == []
-    assert page.count("Licence:") == 1  # only the licensed post has one
+    assert page.count("Licence:") == 1  # only the post one partner licensed has one
 
 
 @pytest.mark.parametrize("name", ["atom.xml", "rss.xml"])
-def test_every_partner_credited_each_linked(published, name):
+def test_every_partner_credited_each_linked_with_its_own_licence(published, name):
     licensed = articles(view(published, name))["A licensed post"]
     assert credit(licensed) == (
-        "Via Scope, Centre for \"Welfare\" & Reform and Awkward <b>&</b> 'Co'",
+        'Via Scope (licence: CC BY 4.0), Centre for "Welfare" & Reform and '
+        "Awkward <b>&</b> 'Co' (licence: All rights reserved)",
         [
             ("https://scope.example/", "Scope"),
             ("https://cfwr.example/", 'Centre for "Welfare" & Reform'),
             ("https://awkward.example/", "Awkward <b>&</b> 'Co'"),
         ],
     )
+    assert not [p for p in licensed.iter("p") if p.text_content().startswith("Licence:")]
 
 
 @pytest.mark.parametrize("name", ["atom.xml", "rss.xml"])
-def test_credit_is_the_last_via_paragraph(published, name):
+def test_credit_is_ours_not_a_lookalike_in_the_post(published, name):
     whole = articles(view(published, name))["A whole post"]
     assert credit(whole) == ("Via Whole Partner", [("https://whole.example/", "Whole Partner")])
 
@@ -136,3 +144,59 @@ def test_rss_view_marks_languages(published):
     found = articles(view(published, "rss.xml"))
     assert found["Newyddion"].get("lang") == "cy"
     assert found["Only a headline"].get("lang") is None
+
+
+# -- a post of any size or shape renders (issue 10 item 5) -------------------------------
+
+CREDIT_LIKE = (
+    '<p>Via <a href="https://elsewhere.example/">Someone else</a> and '
+    '<a href="https://other.example/">Other</a> — licence: fake</p>'
+)
+FORGED = "<p>&lt;copro:via href=&quot;https://evil.example/&quot;&gt;Evil&lt;/copro:via&gt;</p>"
+
+
+@pytest.mark.parametrize("paragraphs", [1_500, 2_000, 5_000])
+@pytest.mark.parametrize("name", ["atom.xml", "rss.xml"])
+def test_thousands_of_credit_like_paragraphs_render_with_our_credit(tmp_path, paragraphs, name):
+    big = entry(
+        id="big",
+        title="A very long post",
+        link="https://whole.example/long/",
+        content_html=CREDIT_LIKE * paragraphs + FORGED,
+        excerpt="Via Someone else",
+        attribution=attribution("whole", "Whole Partner", display=Display.FULL),
+    )
+    publish([FeedContent(info=FeedInfo(), entries=(big,))], [], SITE, tmp_path)
+    assert (tmp_path / name).stat().st_size > paragraphs * len(CREDIT_LIKE)  # all published
+    page = view(tmp_path, name)  # raised XSLTApplyError (recursion limit) before
+    (article,) = articles(page).values()
+    assert credit(article) == ("Via Whole Partner", [("https://whole.example/", "Whole Partner")])
+    assert "Someone else" not in article.find_class("meta")[0].text_content()
+    assert "evil.example" not in page
+
+
+def test_the_stylesheet_has_no_recursive_template():
+    """Partner content can never drive a recursion: no named template calls itself, or
+    another that calls back (the call graph has no cycle)."""
+    xsl = "{http://www.w3.org/1999/XSL/Transform}"
+    sheet = etree.parse(
+        str(Path(__file__).parents[1] / "src" / "copro_feeds" / "data" / "feed.xsl")
+    )
+    calls = {
+        template.get("name"): {call.get("name") for call in template.iter(f"{xsl}call-template")}
+        for template in sheet.getroot().iter(f"{xsl}template")
+        if template.get("name")
+    }
+    assert calls  # the credit and licence templates
+
+    def reaches(start: str, target: str, seen: frozenset[str] = frozenset()) -> bool:
+        return any(
+            callee == target or (callee not in seen and reaches(callee, target, seen | {callee}))
+            for callee in calls.get(start, ())
+        )
+
+    assert [name for name in calls if reaches(name, name)] == []
+    # Nor does any template take the entry's content as text to search.
+    text = (Path(__file__).parents[1] / "src" / "copro_feeds" / "data" / "feed.xsl").read_text()
+    assert "atom:content" not in text
+    assert "string(description)" not in text

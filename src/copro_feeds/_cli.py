@@ -29,7 +29,7 @@ from copro_feeds._opml_import import import_opml
 from copro_feeds._refresh import discover_feeds
 from copro_feeds._schedule import run_daemon
 from copro_feeds._serve import Server, serve
-from copro_feeds.config import Config, FetchConfig, load_config
+from copro_feeds.config import Config, FetchConfig, credential_problems, load_config
 from copro_feeds.core import Aggregator, make_aggregator
 from copro_feeds.exceptions import ConfigError, CoproFeedsError
 from copro_feeds.types import EditorialAction, EntryState, SourceResult, StoredEntry
@@ -264,6 +264,11 @@ def _publish(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     config = _load(args)
+    problems = credential_problems(config, os.environ)
+    if problems:
+        for problem in problems:
+            print(f"{config.path}: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
     print(f"{config.path}: ok, {len(config.sources)} source(s)")
     return EXIT_OK
 

@@ -21,6 +21,7 @@ from copro_feeds._normalise import (
     normalise_entry,
 )
 from copro_feeds._parse import parse_feed
+from copro_feeds._urls import without_credentials
 from copro_feeds.types import Attribution, Entry
 
 
@@ -60,18 +61,24 @@ class Digest:
 
 
 def homepage_for(feed_url: str, *candidates: str | None) -> str:
-    """The page a credit links to: the first candidate given, else the feed's site root."""
+    """The page a credit links to: the first candidate given, else the feed's site root;
+    never with credentials (a feed URL may carry ``user:password@``)."""
     found = next((candidate for candidate in candidates if candidate), None)
     if found:
-        return found
-    parts = urlsplit(feed_url)
+        return without_credentials(found)
+    parts = urlsplit(without_credentials(feed_url))
     return f"{parts.scheme}://{parts.netloc}/"
 
 
 def digest(
     body: bytes, headers: Mapping[str, str], feed_url: str, facts: SourceFacts, now: datetime
 ) -> Digest:
-    """Parse ``body`` (from ``feed_url``) and normalise its entries; ParseError if not a feed."""
+    """Parse ``body`` (from ``feed_url``) and normalise its entries; ParseError if not a feed.
+
+    Relative links resolve against ``feed_url`` without its credentials, so that none
+    reaches an entry's link or content.
+    """
+    feed_url = without_credentials(feed_url)
     parsed = parse_feed(body, headers, feed_url, max_entries=facts.max_entries)
     # The feed's own <link> becomes the credit link: only ever as a clean http(s) URL.
     feed_link = canonical_link(parsed.link, feed_url)

@@ -58,6 +58,7 @@ _PERMANENT = frozenset({301, 308})
 _CHUNK = 64 * 1024
 RETRY_AFTER_MIN = 60.0
 RETRY_AFTER_MAX = 86400.0
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 _USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*:)?//[^/?#]*@")
 _NETWORK_ERRORS = (
     requests.RequestException,
@@ -73,6 +74,23 @@ _local = threading.local()  # the watchdog and guard setting of the fetch runnin
 def redact(url: str) -> str:
     """``url`` with any ``user:password@`` replaced by ``***@``, safe for messages and logs."""
     return _USERINFO.sub(r"\1//***@", url)
+
+
+def same_origin(first: str, second: str) -> bool:
+    """True when both URLs have the same scheme, host and port (default ports filled in)."""
+    try:
+        one, two = urlsplit(first), urlsplit(second)
+        ports = (
+            one.port or _DEFAULT_PORTS.get(one.scheme.lower()),
+            two.port or _DEFAULT_PORTS.get(two.scheme.lower()),
+        )
+    except ValueError:
+        return False
+    return (
+        one.scheme.lower() == two.scheme.lower()
+        and one.hostname == two.hostname
+        and ports[0] == ports[1]
+    )
 
 
 def system_resolver(host: str, port: int) -> list[str]:
@@ -350,10 +368,13 @@ class Fetcher:
         last_modified: str | None = None,
         user_agent: str | None = None,
         timeout: float | None = None,
+        auth: tuple[str, str] | None = None,
     ) -> FetchResponse:
         """GET ``url`` (conditionally when validators are given), following redirects.
 
         ``timeout`` shortens the whole-request deadline below ``[fetch] timeout``.
+        ``auth`` (user, password) is sent as HTTP Basic auth to ``url``'s origin only: a
+        redirect to another scheme, host or port goes there without it.
         Returns a 200 or 304 :class:`FetchResponse`; raises FetchError subclasses only.
         """
         headers = {"User-Agent": user_agent or self._settings.user_agent}
@@ -368,7 +389,7 @@ class Fetcher:
             _local.watchdog = watchdog
             _local.guard = not self._settings.allow_private_networks
             try:
-                result = self._follow(url, headers, watchdog)
+                result = self._follow(url, headers, watchdog, auth)
             finally:
                 _local.watchdog = None
         if watchdog.expired and result.status == 200:  # the body may have been cut short
@@ -398,7 +419,13 @@ class Fetcher:
             finally:
                 _local.watchdog = None
 
-    def _follow(self, url: str, headers: dict[str, str], watchdog: _Watchdog) -> FetchResponse:
+    def _follow(
+        self,
+        url: str,
+        headers: dict[str, str],
+        watchdog: _Watchdog,
+        auth: tuple[str, str] | None = None,
+    ) -> FetchResponse:
         """Send ``url`` and each redirect target in turn; return the final response."""
         visited = {url}
         current, hops, permanent = url, 0, True
@@ -406,7 +433,9 @@ class Fetcher:
             if watchdog.expired:
                 raise _deadline(current, watchdog)
             self._check_host(current)
-            response = self._send(current, headers, watchdog)
+            response = self._send(
+                current, headers, watchdog, auth if same_origin(current, url) else None
+            )
             location = response.headers.get("location")
             if response.status_code not in _REDIRECTS or location is None:
                 moved = current if hops and permanent else None
@@ -453,7 +482,13 @@ class Fetcher:
                     f"which is not a public address{PRIVATE_HINT}"
                 )
 
-    def _send(self, url: str, headers: dict[str, str], watchdog: _Watchdog) -> requests.Response:
+    def _send(
+        self,
+        url: str,
+        headers: dict[str, str],
+        watchdog: _Watchdog,
+        auth: tuple[str, str] | None = None,
+    ) -> requests.Response:
         """One GET without following redirects; the body is left unread."""
         remaining = max(watchdog.remaining(), 0.001)
         timeout = (
@@ -462,7 +497,12 @@ class Fetcher:
         )
         try:
             return self._session.get(
-                url, headers=headers, allow_redirects=False, stream=True, timeout=timeout
+                url,
+                headers=headers,
+                allow_redirects=False,
+                stream=True,
+                timeout=timeout,
+                auth=auth,
             )
         except _NETWORK_ERRORS as error:
             raise _translate(error, url, watchdog) from error

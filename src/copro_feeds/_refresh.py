@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -22,13 +23,14 @@ from typing import Generic, TypeVar
 from copro_feeds import _policy
 from copro_feeds._digest import Digest, SourceFacts, digest
 from copro_feeds._discover import advertised_feeds, common_feed_urls
-from copro_feeds._fetch import Fetcher, redact
+from copro_feeds._fetch import Fetcher, redact, same_origin
 from copro_feeds._parse import looks_like_html, parse_feed
 from copro_feeds._sandbox import Sandbox
 from copro_feeds._types import FetchResponse, SourceState
-from copro_feeds.config import Config, FetchConfig, SourceConfig
+from copro_feeds.config import Config, FetchConfig, SourceConfig, source_credentials
 from copro_feeds.exceptions import (
     BlockedURLError,
+    ConfigError,
     DeadlineExceededError,
     FeedError,
     GoneError,
@@ -187,9 +189,14 @@ class Refresher:
         url = state.effective_url
         agent = source.user_agent
         started = time.monotonic()
+        auth = _credentials(source)
         with timings.fetching():
             response = self._fetcher.fetch(
-                url, etag=state.etag, last_modified=state.last_modified, user_agent=agent
+                url,
+                etag=state.etag,
+                last_modified=state.last_modified,
+                user_agent=agent,
+                auth=auth,
             )
         if state.feed_url is not None or response.status == 304:
             return response, url, None
@@ -203,11 +210,11 @@ class Refresher:
             return self._digest(source, state, found, candidate, now, timings=timings)
 
         probe: FeedProbe[Digest] = FeedProbe(
-            self._fetcher, self.config.fetch, response, agent, started
+            self._fetcher, self.config.fetch, response, agent, started, auth=(url, auth)
         )
         with timings.fetching():  # the candidates' requests (their parsing is timed apart)
             for candidate, found, digested in probe.feeds(check):
-                log.info("%s: discovered the feed at %s", source.name, candidate)
+                log.info("%s: discovered the feed at %s", source.name, redact(candidate))
                 return found, candidate, digested
         raise probe.failure()
 
@@ -222,7 +229,7 @@ class Refresher:
             return replace(state, redirect_url=None, redirect_hits=0)
         hits = state.redirect_hits + 1 if state.redirect_url == target else 1
         if hits >= _policy.PERMANENT_REDIRECT_HITS:
-            log.info("%s moved permanently to %s", state.effective_url, target)
+            log.info("%s moved permanently to %s", redact(state.effective_url), redact(target))
             return replace(state, feed_url=target, redirect_url=None, redirect_hits=0)
         return replace(state, redirect_url=target, redirect_hits=hits)
 
@@ -241,6 +248,15 @@ class Refresher:
             state = replace(state, next_due=due)
         state = replace(state, last_error=message, failures=failures)
         return Refresh(source=source, state=state, outcome=Outcome.ERROR, error=message)
+
+
+def _credentials(source: SourceConfig) -> tuple[str, str] | None:
+    """The source's login from its ``credentials_env`` variable; FeedError naming the
+    variable (never its value) when it is missing or malformed."""
+    try:
+        return source_credentials(source, os.environ)
+    except ConfigError as error:
+        raise FeedError("; ".join(error.problems)) from None
 
 
 def _is_html(response: FetchResponse) -> bool:
@@ -264,8 +280,13 @@ class FeedProbe(Generic[T]):
         page: FetchResponse,
         user_agent: str | None,
         started: float,
+        *,
+        auth: tuple[str, tuple[str, str] | None] | None = None,
     ) -> None:
+        """``auth``: the source's URL and its credentials, sent to candidates on that
+        URL's origin only."""
         self._fetcher = fetcher
+        self._auth = auth
         self._settings = settings
         self._page = page
         self._agent = user_agent
@@ -293,6 +314,7 @@ class FeedProbe(Generic[T]):
                     candidate,
                     user_agent=self._agent,
                     timeout=min(remaining, self._settings.timeout),
+                    auth=self._credentials_for(candidate),
                 )
                 result = check(found, candidate)
             except FeedError as error:
@@ -300,6 +322,12 @@ class FeedProbe(Generic[T]):
                 self._errors.append((candidate, error))
                 continue
             yield candidate, found, result
+
+    def _credentials_for(self, candidate: str) -> tuple[str, str] | None:
+        if self._auth is None:
+            return None
+        origin, credentials = self._auth
+        return credentials if same_origin(candidate, origin) else None
 
     def failure(self) -> FeedError:
         """The error to report when no candidate was a feed, naming the likeliest cause."""

@@ -7,6 +7,7 @@ never passes silently. Relative paths are taken relative to the config file's fo
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 import unicodedata
@@ -26,6 +27,7 @@ DEFAULT_USER_AGENT = (
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 MiB = 1024 * 1024
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,6 +98,7 @@ class SourceConfig:
     enabled: bool = True
     display: Display = Display.EXCERPT
     licence: str | None = None
+    credentials_env: str | None = None
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -149,10 +152,63 @@ class Config:
         return source.interval if source.interval is not None else self.fetch.interval
 
 
+MAX_SLUG_CHARS = 60
+"""The longest slug: a partner's or tag's folder name stays far below any file system's
+limit on a name (255 bytes), whatever the name it is made from."""
+_SLUG_DIGEST_CHARS = 8
+
+
 def slugify(text: str) -> str:
-    """A stable ASCII slug: ``"Centre for Welfare Reform"`` → ``"centre-for-welfare-reform"``."""
+    """A stable ASCII slug: ``"Centre for Welfare Reform"`` → ``"centre-for-welfare-reform"``.
+
+    At most :data:`MAX_SLUG_CHARS` characters: a longer one is cut at a word boundary and
+    ends with 8 hex digits of a digest of the whole slug, so two long names that share
+    their start still get different slugs, the same ones every time. Empty when ``text``
+    has no ASCII letter or digit.
+    """
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(slug) <= MAX_SLUG_CHARS:
+        return slug
+    digest = hashlib.sha256(slug.encode()).hexdigest()[:_SLUG_DIGEST_CHARS]
+    room = MAX_SLUG_CHARS - _SLUG_DIGEST_CHARS - 1
+    head = slug[:room]
+    if slug[room] != "-" and "-" in head:  # cut inside a word: drop that word
+        head = head.rsplit("-", 1)[0]
+    return f"{head.rstrip('-')}-{digest}"
+
+
+def source_credentials(source: SourceConfig, environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """The (user, password) the source's ``credentials_env`` variable holds, else None.
+
+    The variable's value is ``user:password``. Raises ConfigError naming the variable,
+    never its value, when it is unset, empty or has no ``:``. Read at each fetch, so the
+    password is never kept in the configuration, the store or the outputs.
+    """
+    name = source.credentials_env
+    if name is None:
+        return None
+    where = f"sources[{source.key!r}].credentials_env"
+    value = environ.get(name)
+    if not value:
+        problem = f"{where}: the environment variable {name} is not set"
+    elif not value.partition(":")[0] or ":" not in value:
+        problem = f"{where}: the environment variable {name} must hold user:password"
+    else:
+        user, _, password = value.partition(":")
+        return user, password
+    raise ConfigError("the environment", [problem])
+
+
+def credential_problems(config: Config, environ: Mapping[str, str]) -> list[str]:
+    """What :func:`source_credentials` would refuse, for every enabled source."""
+    problems: list[str] = []
+    for source in config.active_sources:
+        try:
+            source_credentials(source, environ)
+        except ConfigError as error:
+            problems.extend(error.problems)
+    return problems
 
 
 def parse_duration(value: object) -> float:
@@ -300,6 +356,12 @@ def _words(value: object) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
+def _env_name(value: object) -> str:
+    if not isinstance(value, str) or not _ENV_NAME.match(value):
+        raise ValueError("must be the name of an environment variable, like SCOPE_FEED_AUTH")
+    return value
+
+
 def _display(value: object) -> Display:
     choices = [display.value for display in Display]
     if value not in choices:
@@ -395,7 +457,7 @@ def _fetch(checker: _Checker, table: dict[str, Any]) -> FetchConfig:
 
 _SOURCE_KEYS = {
     "name", "url", "homepage", "interval", "tags", "include", "exclude", "user_agent", "slug",
-    "enabled", "display", "licence",
+    "enabled", "display", "licence", "credentials_env",
 }  # fmt: skip
 
 
@@ -426,16 +488,29 @@ def _sources(checker: _Checker, raw: object) -> tuple[SourceConfig, ...]:
             url=url or "",
             homepage=checker.get(table, where, "homepage", _http_url),
             interval=checker.get(table, where, "interval", parse_duration),
-            tags=checker.get(table, where, "tags", _words, ()),
+            tags=_tags(checker, table, where),
             include=checker.get(table, where, "include", _words, ()),
             exclude=checker.get(table, where, "exclude", _words, ()),
             user_agent=checker.get(table, where, "user_agent", _text),
             enabled=checker.get(table, where, "enabled", _boolean, True),
             display=checker.get(table, where, "display", _display, Display.EXCERPT),
             licence=checker.get(table, where, "licence", _text),
+            credentials_env=checker.get(table, where, "credentials_env", _env_name),
         )
         sources.append(source)
     return tuple(sources)
+
+
+def _tags(checker: _Checker, table: dict[str, Any], where: str) -> tuple[str, ...]:
+    """The source's tags; each names a folder of feeds, so it needs a letter or digit."""
+    tags: tuple[str, ...] = checker.get(table, where, "tags", _words, ())
+    for index, tag in enumerate(tags):
+        if not slugify(tag):
+            checker.problem(
+                f"{where}.tags[{index}]",
+                f"{tag!r} needs at least one letter or digit (A-Z, 0-9): it names a folder",
+            )
+    return tags
 
 
 def _digest(checker: _Checker, table: dict[str, Any]) -> DigestConfig:

@@ -45,6 +45,7 @@ from copro_feeds._sandbox import Sandbox
 from copro_feeds._select import combined_selection, configured_homepages, plan_feeds
 from copro_feeds._store import Store
 from copro_feeds._types import SourceState
+from copro_feeds._urls import without_credentials
 from copro_feeds.config import Config, SourceConfig
 from copro_feeds.exceptions import (
     FeedError,
@@ -331,7 +332,7 @@ class Aggregator:
     # -- reading and publishing --------------------------------------------------
 
     def _attribution(self, source: SourceConfig, state: SourceState) -> Attribution:
-        feed_url = state.effective_url
+        feed_url = without_credentials(state.effective_url)  # the fetcher keeps them
         declared = state.homepage  # what the feed says of itself: never another's homepage
         if is_claimed(declared, configured_homepages(self.config.sources), besides=source.key):
             declared = None
@@ -387,8 +388,9 @@ class Aggregator:
         feeds = plan_feeds(
             stored, sources, self.config.site, self.config.output.max_entries, marks=marks
         )
+        now = self._clock()
         roundups = (
-            plan_roundups(stored, sources, self.config.digest, marks, self._clock())
+            plan_roundups(stored, sources, self.config.digest, marks, now)
             if self.config.digest.enabled
             else None
         )
@@ -403,6 +405,7 @@ class Aggregator:
                 directory,
                 templates=self.config.output.templates,
                 roundups=roundups,
+                now=now,
             )
         except PublishError as error:
             seconds = time.monotonic() - started

@@ -33,7 +33,10 @@ class Attribution:
     """Who published an entry: shown as "Via <name>" and in Atom ``<source>``.
 
     ``licence`` (e.g. "CC BY 4.0") is shown in the credit line and as the entry's Atom
-    ``rights``; ``display`` is how much of the partner's posts we republish.
+    ``rights``; ``display`` is how much of the partner's posts we republish. ``updated``
+    is when the partner's feed last changed as far as the publisher knows (the newest
+    update among its published posts), the Atom ``<source>``'s ``updated``; None when
+    unknown (the entry's own update time stands in).
     """
 
     source_key: str
@@ -42,6 +45,10 @@ class Attribution:
     feed_url: str
     licence: str | None = None
     display: Display = Display.EXCERPT
+    updated: datetime | None = None
+
+    def __post_init__(self) -> None:
+        require_utc(self.updated, "updated")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

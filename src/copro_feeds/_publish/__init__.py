@@ -3,7 +3,7 @@ partner list as OPML, and the stylesheet that makes the XML feeds readable in a 
 
 Output files (under ``[output] dir``)::
 
-    atom.xml  rss.xml  feed.json  index.html  sources.opml  feed.xsl  style.css
+    atom.xml  rss.xml  feed.json  index.html  sources.opml  via.opml  feed.xsl  style.css
     sources/<source slug>/atom.xml  rss.xml  feed.json  index.html
     tags/<tag slug>/atom.xml  rss.xml  feed.json  index.html
     digest.xml  digest/index.html  digest/<first day of a period>.html   (with [digest])
@@ -38,6 +38,7 @@ import re
 import shutil
 from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -63,6 +64,7 @@ from copro_feeds._publish._model import (
     MAIN_FEED,
     OPML_FILE,
     RSS_FILE,
+    VIA_OPML_FILE,
     XSL_FILE,
     FeedContent,
     FeedInfo,
@@ -72,7 +74,7 @@ from copro_feeds._publish._model import (
     public_url,
     published_id,
 )
-from copro_feeds._publish._opml import OutlineFeed, read_opml, render_opml
+from copro_feeds._publish._opml import OutlineFeed, read_opml, render_opml, render_via_opml
 from copro_feeds._publish._roundup import (
     DIGEST_FILE,
     DIGEST_FOLDER,
@@ -83,6 +85,7 @@ from copro_feeds._publish._roundup import (
 )
 from copro_feeds._publish._roundup_pages import render_roundup_pages
 from copro_feeds._text import collapse_whitespace, xml_safe
+from copro_feeds._urls import without_credentials
 from copro_feeds.config import SiteConfig
 from copro_feeds.exceptions import PublishError
 from copro_feeds.types import Attribution, Entry
@@ -102,6 +105,7 @@ __all__ = [
     "RSS_FILE",
     "TEMP_PREFIX",
     "UNTITLED",
+    "VIA_OPML_FILE",
     "XSL_FILE",
     "FeedContent",
     "FeedInfo",
@@ -127,6 +131,7 @@ __all__ = [
     "render_opml",
     "render_roundup_atom",
     "render_rss",
+    "render_via_opml",
     "write_if_changed",
 ]
 
@@ -156,8 +161,9 @@ def _clean_names(names: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _clean_url(url: str) -> str:
-    """``url`` XML-safe and trimmed, inner whitespace percent-encoded."""
-    return _SPACE.sub(lambda match: quote(match.group()), xml_safe(url).strip())
+    """``url`` XML-safe and trimmed, inner whitespace percent-encoded, no credentials."""
+    safe = without_credentials(xml_safe(url))
+    return _SPACE.sub(lambda match: quote(match.group()), safe)
 
 
 def _clean_link(link: str | None) -> str | None:
@@ -263,6 +269,24 @@ def _renderable(
     return kept
 
 
+def _with_source_dates(feeds: Sequence[FeedContent]) -> list[FeedContent]:
+    """``feeds`` with each entry's partner dated (``Attribution.updated``): the newest
+    update among that partner's entries in any of the feeds, the same in every feed."""
+    newest: dict[str, datetime] = {}
+    for feed in feeds:
+        for entry in feed.entries:
+            key = entry.source_key
+            newest[key] = max(newest.get(key, entry.updated), entry.updated)
+
+    def dated(entry: Entry) -> Entry:
+        updated = newest[entry.source_key]
+        if entry.attribution.updated == updated:
+            return entry
+        return replace(entry, attribution=replace(entry.attribution, updated=updated))
+
+    return [replace(feed, entries=tuple(map(dated, feed.entries))) for feed in feeds]
+
+
 def iter_files(
     feeds: Sequence[FeedContent],
     sources: Sequence[Attribution],
@@ -271,6 +295,7 @@ def iter_files(
     templates: Path | None = None,
     roundups: RoundupFeed | None = None,
     skip: Container[str] = (),
+    now: datetime | None = None,
 ) -> Iterator[tuple[str, bytes]]:
     """Every output file's path (relative to the output folder) and bytes, one at a time.
 
@@ -280,25 +305,30 @@ def iter_files(
     pages), or None when the roundup is off. The feeds and pages of the folders in ``skip``
     are left out (their files are up to date). Files come folder by folder, so a caller
     writing them as they come holds one folder's files in memory, not every file.
+    ``now`` dates the feeds that have no entries (default: the clock, read once).
     """
+    moment = now or datetime.now(UTC)
+    feeds = _with_source_dates(feeds)
     attributions = [clean_attribution(source) for source in sources]
     every = roundups.every if roundups is not None else None
     pages = PageRenderer(feeds, attributions, site, templates=templates, roundup=every)
     for feed in feeds:
         if feed.info.folder in skip:
             continue
-        entries, info = [clean_entry(entry) for entry in feed.entries], feed.info
+        entries = [clean_entry(entry) for entry in feed.entries]
+        info = feed.info if entries else replace(feed.info, updated=moment)
         yield info.folder + ATOM_FILE, _render(render_atom, entries, site, info)
         yield info.folder + RSS_FILE, _render(render_rss, entries, site, info)
         yield info.folder + JSON_FILE, _render(render_json_feed, entries, site, info)
         yield info.folder + INDEX_FILE, pages.render(FeedContent(info=info, entries=tuple(entries)))
     yield CSS_FILE, pages.stylesheet()
     yield OPML_FILE, render_opml(attributions, site)
+    yield VIA_OPML_FILE, render_via_opml(attributions, site)
     yield XSL_FILE, stylesheet()
     if roundups is not None:
         digest = _clean_roundups(roundups)
         try:
-            yield DIGEST_FILE, render_roundup_atom(digest, site)
+            yield DIGEST_FILE, render_roundup_atom(digest, site, now=moment)
         except ValueError as error:  # lxml's and feedgen's refusals
             raise PublishError(f"cannot render {DIGEST_FILE}: {error}") from error
         yield from render_roundup_pages(
@@ -313,10 +343,11 @@ def render_files(
     *,
     templates: Path | None = None,
     roundups: RoundupFeed | None = None,
+    now: datetime | None = None,
 ) -> dict[str, bytes]:
     """Every output file's bytes, by path relative to the output folder (see
     :func:`iter_files`)."""
-    return dict(iter_files(feeds, sources, site, templates=templates, roundups=roundups))
+    return dict(iter_files(feeds, sources, site, templates=templates, roundups=roundups, now=now))
 
 
 def publish(
@@ -327,18 +358,20 @@ def publish(
     *,
     templates: Path | None = None,
     roundups: RoundupFeed | None = None,
+    now: datetime | None = None,
 ) -> list[Path]:
     """Write every output into ``directory``; return the files actually rewritten.
 
-    ``templates`` and ``roundups``: as for :func:`render_files`.
+    ``templates``, ``roundups`` and ``now``: as for :func:`render_files`.
 
     Holding the folder's publisher lock (waiting up to ``_files.LOCK_TIMEOUT`` seconds
     for another publisher), stale temporary files are removed, then files are rendered
     folder by folder and each changed one is replaced atomically as soon as it is
-    rendered (so memory holds one folder's files, not all). Raises PublishError naming
-    the file and the cause; files already replaced stay new, the others stay old, no
-    temporary file is left, and the manifest is not updated, so the next publish renders
-    the unfinished folders again.
+    rendered (so memory holds one folder's files, not all). A file that cannot be written
+    does not stop the others: every other file is still written, then PublishError names
+    the files that failed and the cause. Those stay old, no temporary file is left, and
+    the manifest leaves their folders out, so the next publish renders them again.
+    A file that cannot be rendered (a broken template) stops the publish at once.
     """
     try:
         make_folder(directory)
@@ -350,20 +383,28 @@ def publish(
         shared, digests = _digests(feeds, sources, site, templates, roundups)
         unchanged = _unchanged_folders(directory, shared, digests)
         files = iter_files(
-            feeds, sources, site, templates=templates, roundups=roundups, skip=unchanged
+            feeds, sources, site, templates=templates, roundups=roundups, skip=unchanged, now=now
         )
         for stale in remove_stale_temp_files(directory):
             log.info("removed %s, left by an interrupted publish", stale)
         names: set[str] = set()
         written = []
+        failures: list[PublishError] = []
         for name, data in files:
             names.add(name)
-            if write_if_changed(directory / name, data):
-                written.append(directory / name)
+            try:
+                if write_if_changed(directory / name, data):
+                    written.append(directory / name)
+            except PublishError as error:  # the other files are still written
+                failures.append(error)
+                digests.pop(name.rpartition("/")[0] + "/", None)  # render it again next time
         _remove_unlisted_feed_folders(directory, {feed.info.folder for feed in feeds})
         _remove_unlisted_roundups(directory, names)
         manifest = json.dumps({"shared": shared, "folders": digests}, sort_keys=True, indent=0)
         write_if_changed(directory / MANIFEST_FILE, manifest.encode())
+    if failures:
+        more = f" (and {len(failures) - 1} more file(s))" if len(failures) > 1 else ""
+        raise PublishError(f"{failures[0]}{more}; every other file was written") from failures[0]
     return written
 
 
@@ -386,7 +427,7 @@ def _digests(
     ]
     folders = {
         feed.info.folder: _digest_of(repr((feed.info, feed.entries)))
-        for feed in feeds
+        for feed in _with_source_dates(feeds)  # a partner's newer post re-dates its <source>
         if feed.info.folder
     }
     return _digest_of(json.dumps(shared, default=repr)), folders

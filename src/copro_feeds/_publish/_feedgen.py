@@ -1,10 +1,13 @@
 """Entries → Atom 1.0 and RSS 2.0 bytes through feedgen (the only module using it).
 
 Every entry carries its excerpt (or, by its partner's ``display``, the headline alone or
-the whole post) and attribution twice: machine-readable (Atom ``<source>`` with the first
-partner's name, homepage and feed; RSS ``<source url>``) and visible ("Via Scope — read
-the full post", naming every partner that carried it). A partner's licence is also the
-entry's Atom ``<rights>`` and RSS ``dc:rights``; an entry in another language than the
+the whole post) and attribution three times: Atom ``<source>`` with the first partner's
+name, homepage, feed, licence (``rights``) and last update (RSS ``<source url>``); one
+``<copro:via>`` per partner that carried it, with its website and licence (see
+``_model.CREDIT_NS``; ``feed.xsl`` reads these); and visible ("Via Scope — read the full
+post", naming every partner, each licence with its partner). The first partner's licence,
+which covers the copy republished, is also the entry's Atom ``<rights>`` and RSS
+``dc:rights``; an entry in another language than the
 feed's says so (Atom ``xml:lang``, RSS ``dc:language``). Output is deterministic: the
 same entries give the same bytes. Each document starts with an ``xml-stylesheet``
 instruction, so a browser shows a readable page instead of raw XML.
@@ -27,12 +30,15 @@ from lxml import etree
 from copro_feeds import __version__
 from copro_feeds._publish._model import (
     ATOM_FILE,
+    CREDIT_NS,
     MAIN_FEED,
     RSS_FILE,
     FeedInfo,
+    credits,
     entry_html,
     entry_language,
     entry_summary,
+    licence_of,
     public_url,
     published_id,
     stylesheet_href,
@@ -48,6 +54,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 GENERATOR_URI = "https://github.com/copro-feeds/copro_feeds"
 _ATOM_NS = "http://www.w3.org/2005/Atom"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_VIA = f"{{{CREDIT_NS}}}via"
 
 
 class _SourceExtension(BaseEntryExtension):  # type: ignore[misc]
@@ -69,13 +76,37 @@ class _SourceExtension(BaseEntryExtension):  # type: ignore[misc]
         etree.SubElement(node, "title").text = xml_safe(source.name)
         etree.SubElement(node, "link", rel="alternate", href=source.homepage)
         etree.SubElement(node, "link", rel="self", href=source.feed_url)
+        updated = source.updated or self.entry.updated
+        etree.SubElement(node, "updated").text = updated.isoformat()
+        licence = licence_of(source)
+        if licence:
+            etree.SubElement(node, "rights").text = licence
+        _add_credit(element, self.entry)
         return element
 
     def extend_rss(self, element: Any) -> Any:
         assert self.entry is not None
         source = self.entry.attribution
         etree.SubElement(element, "source", url=source.feed_url).text = xml_safe(source.name)
+        _add_credit(element, self.entry)
         return element
+
+
+def _add_credit(element: Any, entry: Entry) -> None:
+    """One ``<copro:via href licence?>name</copro:via>`` per partner credited, in order."""
+    for source in credits(entry):
+        licence = licence_of(source)
+        via = etree.SubElement(element, _VIA, href=source.homepage)
+        if licence:
+            via.set("licence", licence)
+        via.text = xml_safe(source.name)
+
+
+class _CreditNamespace(BaseExtension):  # type: ignore[misc]
+    """Declares the ``copro`` prefix of :data:`CREDIT_NS` on the Atom and RSS roots."""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"copro": CREDIT_NS}
 
 
 class _ChannelLinks(BaseExtension):  # type: ignore[misc]
@@ -99,6 +130,7 @@ def _feed_generator(site: SiteConfig, entries: Sequence[Entry], feed: FeedInfo, 
     # register_extension, not load_extension: that one imports the module on every call.
     generator.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
     generator.register_extension("copro", extension_class_feed=_ChannelLinks, atom=False, rss=True)
+    generator.register_extension("credit", extension_class_feed=_CreditNamespace)
     self_url = public_url(site, feed.folder, name)
     generator.id(self_url or site.link)
     generator.title(xml_safe(feed.title_for(site)))
@@ -120,7 +152,7 @@ def _feed_generator(site: SiteConfig, entries: Sequence[Entry], feed: FeedInfo, 
     if site.language:
         generator.language(site.language)
     generator.generator("copro_feeds", __version__, GENERATOR_URI)
-    newest = max((entry.updated for entry in entries), default=EPOCH)
+    newest = max((entry.updated for entry in entries), default=feed.updated or EPOCH)
     generator.updated(newest)
     generator.lastBuildDate(newest)
     for entry in entries:
@@ -144,7 +176,7 @@ def _feed_entry(entry: Entry, site: SiteConfig) -> Any:
     item.copro.language = language
     if language:
         item.dc.dc_language(language)
-    licence = xml_safe(entry.attribution.licence or "").strip()
+    licence = licence_of(entry.attribution)
     if licence:
         item.rights(licence)
         item.dc.dc_rights([licence])

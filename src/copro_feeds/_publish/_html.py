@@ -28,11 +28,14 @@ from copro_feeds._publish._model import (
     JSON_FILE,
     OPML_FILE,
     RSS_FILE,
+    VIA_OPML_FILE,
     FeedContent,
     FeedInfo,
     credits,
     entry_language,
+    entry_licence,
     full_html,
+    partner_licence,
     public_url,
     separators,
 )
@@ -88,11 +91,14 @@ class FeedLink:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Credit:
     """One partner in an entry's credit line; ``before`` is what precedes its name in the
-    list ("", ", " or " and "), ``homepage`` its website as a safe link (or None)."""
+    list ("", ", " or " and "), ``homepage`` its website as a safe link (or None),
+    ``licence`` the licence shown right after its name (in a joint credit only, else
+    None)."""
 
     before: str
     name: str
     homepage: str | None
+    licence: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,8 +110,9 @@ class EntryView:
     partner that carried it, that one first. ``excerpt`` is empty unless the partner's
     ``display`` is the excerpt; ``content_html`` is the whole post, sanitised, with its
     headings below the entry's title, when it is ``"full"`` (else empty). ``licence`` is
-    the partner's licence or None; ``pinned`` is True for a post an editor pinned; ``lang``
-    is the entry's language when it differs from the page's, else None.
+    the partner's licence when it alone is credited, else None (in a joint credit each
+    partner's licence is in its :class:`Credit`); ``pinned`` is True for a post an editor
+    pinned; ``lang`` is the entry's language when it differs from the page's, else None.
     """
 
     title: str
@@ -144,6 +151,8 @@ class Page:
     ``is_home`` is True on the combined feed's page. ``partners`` are the partners the
     page lists (all of them on the main page), ``all_partners`` the link to the full list
     (None on the main page); ``roundup`` links to the roundups when ``[digest]`` is on.
+    ``opml`` links to the partners' own feeds (``sources.opml``), ``via_opml`` to our
+    feed of each partner (``via.opml``; None without ``[site] feed_url``).
     """
 
     lang: str
@@ -162,6 +171,7 @@ class Page:
     feeds: tuple[FeedLink, ...]
     opml: FeedLink
     roundup: Link | None
+    via_opml: FeedLink | None = None
 
 
 def readable_date(moment: datetime) -> str:
@@ -203,14 +213,19 @@ def entry_view(entry: Entry, page_lang: str) -> EntryView:
         partner=entry.attribution.name,
         partner_homepage=homepage,
         credits=tuple(
-            Credit(before=before, name=_clean(source.name), homepage=_homepage(source))
+            Credit(
+                before=before,
+                name=_clean(source.name),
+                homepage=_homepage(source),
+                licence=partner_licence(entry, source),
+            )
             for before, source in zip(separators(len(names)), names, strict=True)
         ),
         published=machine_date(entry.published),
         published_text=readable_date(entry.published),
         excerpt=entry.excerpt if display is Display.EXCERPT else "",
         content_html=rebase_headings(full_html(entry), CONTENT_TOP_HEADING) if full else "",
-        licence=_clean(entry.attribution.licence or "") or None,
+        licence=entry_licence(entry),
         pinned=entry.pinned,
         tags=entry.categories,
         lang=entry_language(entry, page_lang),
@@ -353,6 +368,14 @@ class PageFrames:
                 address=public_url(self._site, "", OPML_FILE),
             ),
             roundup=_roundup_link(self._roundup, root),
+            via_opml=FeedLink(
+                href=f"{root}{VIA_OPML_FILE}",
+                text="the list of our feeds of each partner (OPML file)",
+                media_type="text/x-opml",
+                address=public_url(self._site, "", VIA_OPML_FILE),
+            )
+            if self._site.feed_url
+            else None,
         )
 
 

@@ -4,8 +4,9 @@ Each item carries ``summary`` (the excerpt; none when the partner's ``display`` 
 headline), ``content_html`` (the excerpt, nothing or the whole post, then the credit),
 ``language`` when it is not the feed's, and the partners in a ``_copro`` extension object:
 ``{"source": {"name", "homepage", "feed_url", "licence"?}, "also_via"?: [{"name",
-"homepage", "feed_url"}, …]}`` (``licence`` only when the partner has one; ``also_via``,
-the other partners that carried the same post, only when there are any).
+"homepage", "feed_url", "licence"?}, …]}`` (each ``licence`` only when that partner has
+one; ``also_via``, the other partners that carried the same post, only when there are
+any).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from copro_feeds._publish._model import (
     entry_html,
     entry_language,
     entry_summary,
+    licence_of,
     public_url,
     published_id,
 )
@@ -33,22 +35,23 @@ VERSION = "https://jsonfeed.org/version/1.1"
 
 
 def _partner(source: Attribution) -> dict[str, str]:
-    return {
+    """A partner credited: its name, website, feed and licence (when it has one)."""
+    partner = {
         "name": xml_safe(source.name),
         "homepage": source.homepage,
         "feed_url": source.feed_url,
     }
+    licence = licence_of(source)
+    if licence:
+        partner["licence"] = licence
+    return partner
 
 
 def _extension(entry: Entry) -> dict[str, Any]:
-    """The ``_copro`` object: the partner (with its licence) and the others credited."""
-    source = _partner(entry.attribution)
-    licence = xml_safe(entry.attribution.licence or "").strip()
-    if licence:
-        source["licence"] = licence
+    """The ``_copro`` object: the partner and the others credited, each with its licence."""
     extension: dict[str, Any] = {
         "about": "https://github.com/copro-feeds/copro_feeds",
-        "source": source,
+        "source": _partner(entry.attribution),
     }
     if entry.also_via:
         extension["also_via"] = [_partner(other) for other in entry.also_via]

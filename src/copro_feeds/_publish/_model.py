@@ -3,8 +3,10 @@
 How much of a post is republished follows its partner's ``display`` (see
 :class:`~copro_feeds.types.Display`): the excerpt, the title alone, or the whole sanitised
 post; the credit line always follows. The credit names every partner that carried the
-post ("Via Scope and the Scottish Co-production Network"), then the first partner's
-licence when it has one, then the link to the full post.
+post ("Via Scope and the Scottish Co-production Network"), each licence with the partner
+it belongs to, then the link to the full post: "Via Scope — licence: CC BY 4.0 — read the
+full post" for one partner, "Via Scope (licence: CC BY 4.0) and Cee — read the full post"
+for a joint credit (a licence never seems to cover partners it is not theirs).
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from __future__ import annotations
 import hashlib
 import html
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
-from copro_feeds._text import sanitise_html
+from copro_feeds._text import collapse_whitespace, sanitise_html, xml_safe
 from copro_feeds.config import SiteConfig
 from copro_feeds.types import Attribution, Display, Entry
 
@@ -22,7 +25,12 @@ ATOM_FILE = "atom.xml"
 RSS_FILE = "rss.xml"
 JSON_FILE = "feed.json"
 OPML_FILE = "sources.opml"
+VIA_OPML_FILE = "via.opml"
 XSL_FILE = "feed.xsl"
+CREDIT_NS = "https://github.com/copro-feeds/copro_feeds/ns/credit"
+"""The namespace of ``<copro:via>``, our machine-readable credit in Atom and RSS entries
+(one element per partner credited: ``href`` its website, ``licence`` when it has one,
+the partner's name as text). ``feed.xsl`` reads the credit from these elements only."""
 FEED_FILES = (ATOM_FILE, RSS_FILE, JSON_FILE)
 
 
@@ -32,13 +40,16 @@ class FeedInfo:
 
     ``folder`` is where its files go, relative to the output folder: ``""`` for the
     combined feed, ``"sources/<slug>/"`` or ``"tags/<slug>/"``. ``related`` lists the
-    other feeds it links to, as (title, folder) pairs.
+    other feeds it links to, as (title, folder) pairs. ``updated`` dates the feed while it
+    has no entries (the publisher sets the time of the publish): an empty feed never
+    claims 1970.
     """
 
     folder: str = ""
     title: str | None = None
     description: str | None = None
     related: tuple[tuple[str, str], ...] = ()
+    updated: datetime | None = None
 
     def title_for(self, site: SiteConfig) -> str:
         """This feed's title: its own, else the site's."""
@@ -96,22 +107,44 @@ def separators(count: int) -> tuple[str, ...]:
     return tuple("" if i == 0 else " and " if i == count - 1 else ", " for i in range(count))
 
 
-def _credit_link(source: Attribution) -> str:
-    return f'<a href="{html.escape(source.homepage)}">{html.escape(source.name)}</a>'
+def licence_of(source: Attribution) -> str | None:
+    """The partner's licence as published (XML-safe, one line), or None."""
+    return collapse_whitespace(xml_safe(source.licence or "")) or None
 
 
-def attribution_html(entry: Entry) -> str:
-    """The visible credit, links escaped: ``Via Scope and <other partners> — licence: CC BY
-    4.0 — read the full post`` (the licence and the link only when there is one)."""
+def partner_licence(entry: Entry, source: Attribution) -> str | None:
+    """The licence shown right after ``source``'s name in ``entry``'s credit: its own, in
+    a joint credit (several partners) only."""
+    return licence_of(source) if entry.also_via else None
+
+
+def entry_licence(entry: Entry) -> str | None:
+    """The licence shown apart from the partners' names: the partner's, when it alone is
+    credited (in a joint credit each licence goes with its partner instead)."""
+    return None if entry.also_via else licence_of(entry.attribution)
+
+
+def _credit_link(entry: Entry, source: Attribution) -> str:
+    link = f'<a href="{html.escape(source.homepage)}">{html.escape(source.name)}</a>'
+    licence = partner_licence(entry, source)
+    return f"{link} (licence: {html.escape(licence)})" if licence else link
+
+
+def attribution_html(entry: Entry, *, read_more: bool = True) -> str:
+    """The visible credit, links escaped: ``Via Scope — licence: CC BY 4.0 — read the full
+    post``, or with several partners ``Via Scope (licence: CC BY 4.0) and Cee — read the
+    full post`` (licences and the link only when there are; no link without
+    ``read_more``)."""
     names = credits(entry)
     via = "".join(
-        before + _credit_link(source)
+        before + _credit_link(entry, source)
         for before, source in zip(separators(len(names)), names, strict=True)
     )
     parts = [f"Via {via}"]
-    if entry.attribution.licence:
-        parts.append(f"licence: {html.escape(entry.attribution.licence)}")
-    if entry.link:
+    licence = entry_licence(entry)
+    if licence:
+        parts.append(f"licence: {html.escape(licence)}")
+    if read_more and entry.link:
         parts.append(f'<a href="{html.escape(entry.link)}">read the full post</a>')
     return f"<p>{' — '.join(parts)}</p>"
 

@@ -1,7 +1,9 @@
-"""The partner list as OPML 2.0, and reading partners back from any OPML file.
+"""The partner lists as OPML 2.0, and reading partners back from any OPML file.
 
-``sources.opml`` lists every partner twice: their own feed (to follow a partner directly)
-and the copro_feeds feed of that partner's posts with credit.
+Two lists, so that a reader importing one subscribes to each partner once:
+``sources.opml`` lists every partner's own feed (to follow the partners directly), and
+``via.opml`` our per-partner feeds (each partner's posts with our credit; only when
+``[site] feed_url`` gives their public addresses).
 """
 
 from __future__ import annotations
@@ -28,30 +30,36 @@ class OutlineFeed:
     html_url: str | None
 
 
-def render_opml(sources: Sequence[Attribution], site: SiteConfig) -> bytes:
-    """OPML 2.0 listing each partner's own feed and our per-partner feed."""
+def _document(title: str, site: SiteConfig, outlines: Sequence[tuple[str, str, str]]) -> bytes:
+    """An OPML 2.0 document of (name, feed URL, web page) outlines."""
     root = etree.Element("opml", version="2.0")
     head = etree.SubElement(root, "head")
-    etree.SubElement(head, "title").text = xml_safe(f"{site.title}: partners")
+    etree.SubElement(head, "title").text = xml_safe(title)
     etree.SubElement(head, "ownerName").text = xml_safe(site.author or site.title)
     body = etree.SubElement(root, "body")
-    partners = etree.SubElement(body, "outline", text="Partners' own feeds")
-    ours = etree.SubElement(body, "outline", text=xml_safe(f"Partners' posts via {site.title}"))
-    for source in sources:
-        name = xml_safe(source.name)
+    for name, xml_url, html_url in outlines:
         etree.SubElement(
-            partners, "outline", type="rss", text=name, title=name,
-            xmlUrl=source.feed_url, htmlUrl=source.homepage,
+            body, "outline", type="rss", text=xml_safe(name), title=xml_safe(name),
+            xmlUrl=xml_url, htmlUrl=html_url,
         )  # fmt: skip
-        via = public_url(site, f"sources/{source.source_key}/", ATOM_FILE)
-        if via:
-            etree.SubElement(
-                ours, "outline", type="rss", text=name, title=name, xmlUrl=via,
-                htmlUrl=source.homepage,
-            )  # fmt: skip
-    if not len(ours):
-        body.remove(ours)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+
+
+def render_opml(sources: Sequence[Attribution], site: SiteConfig) -> bytes:
+    """``sources.opml``: each partner's own feed, once."""
+    outlines = [(source.name, source.feed_url, source.homepage) for source in sources]
+    return _document(f"{site.title}: partners' own feeds", site, outlines)
+
+
+def render_via_opml(sources: Sequence[Attribution], site: SiteConfig) -> bytes:
+    """``via.opml``: our feed of each partner's posts with credit, once per partner (none
+    without ``[site] feed_url``, as their public addresses are unknown)."""
+    outlines = [
+        (f"{source.name} (via {site.title})", via, source.homepage)
+        for source in sources
+        if (via := public_url(site, f"sources/{source.source_key}/", ATOM_FILE))
+    ]
+    return _document(f"{site.title}: partners' posts via {site.title}", site, outlines)
 
 
 def read_opml(data: bytes, where: str) -> list[OutlineFeed]:

@@ -4,9 +4,9 @@ Each entry's content is the roundup as an HTML fragment: a section per partner o
 (``<h2>``), and in it, for each post, its title linked to the original (``<h3>``), its
 excerpt in a ``<blockquote>`` (not for partners shown as headlines), and the credit line
 "Via <partner>" linked to the partner's homepage (every partner, for a post several of
-them carried), with the partner's licence. Every text is escaped. An entry's id depends
-only on the period, so a late post updates its period's entry instead of adding one.
-Output is deterministic.
+them carried), each with its licence (see ``_model.attribution_html``). Every text is
+escaped. An entry's id depends only on the period, so a late post updates its period's
+entry instead of adding one. Output is deterministic.
 """
 
 from __future__ import annotations
@@ -20,7 +20,13 @@ from urllib.parse import urlsplit
 from feedgen.feed import FeedGenerator
 
 from copro_feeds import __version__
-from copro_feeds._publish._model import credits, entry_language, public_url, separators
+from copro_feeds._publish._model import (
+    attribution_html,
+    credits,
+    entry_language,
+    public_url,
+    separators,
+)
 from copro_feeds.config import SiteConfig
 from copro_feeds.types import Display, Entry, require_utc
 
@@ -93,17 +99,6 @@ def roundup_id(every: str, roundup: Roundup, site: SiteConfig) -> str:
     return f"tag:{_host(site)},2026:digest/{every}/{roundup.start.date().isoformat()}"
 
 
-def _credit_html(entry: Entry) -> str:
-    """``Via <partner> and <others> — licence: <licence>`` (the licence when there is one)."""
-    names = credits(entry)
-    via = "".join(
-        f'{before}<a href="{html.escape(source.homepage)}">{html.escape(source.name)}</a>'
-        for before, source in zip(separators(len(names)), names, strict=True)
-    )
-    licence = entry.attribution.licence
-    return f"<p>Via {via}{f' — licence: {html.escape(licence)}' if licence else ''}</p>"
-
-
 def _post_html(entry: Entry, site: SiteConfig) -> str:
     link = html.escape(entry.link or entry.attribution.homepage)
     language = entry_language(entry, site.language)
@@ -112,7 +107,7 @@ def _post_html(entry: Entry, site: SiteConfig) -> str:
     if entry.excerpt and entry.attribution.display is not Display.HEADLINE:
         excerpt = html.escape(entry.excerpt)
         parts.append(f'<blockquote cite="{link}"{lang}><p>{excerpt}</p></blockquote>')
-    parts.append(_credit_html(entry))
+    parts.append(attribution_html(entry, read_more=False))
     return "\n".join(parts)
 
 
@@ -144,11 +139,14 @@ def _add_entry(generator: Any, feed: RoundupFeed, roundup: Roundup, site: SiteCo
     item.content(roundup_html(roundup, site), type="html")
 
 
-def render_roundup_atom(feed: RoundupFeed, site: SiteConfig) -> bytes:
+def render_roundup_atom(
+    feed: RoundupFeed, site: SiteConfig, *, now: datetime | None = None
+) -> bytes:
     """``digest.xml``: an Atom 1.0 document with one entry per roundup, in the given order.
 
     Texts must already be XML-safe (see ``clean_entry``). Links are absolute when
-    ``[site] feed_url`` is set; otherwise an entry's link is relative to the feed.
+    ``[site] feed_url`` is set; otherwise an entry's link is relative to the feed. ``now``
+    dates the feed while it has no roundup.
     """
     generator = FeedGenerator()
     self_url = public_url(site, "", DIGEST_FILE)
@@ -166,7 +164,7 @@ def render_roundup_atom(feed: RoundupFeed, site: SiteConfig) -> bytes:
     if site.language:
         generator.language(site.language)
     generator.generator("copro_feeds", __version__, _GENERATOR_URI)
-    generator.updated(max((roundup.updated for roundup in feed.roundups), default=_EPOCH))
+    generator.updated(max((roundup.updated for roundup in feed.roundups), default=now or _EPOCH))
     for roundup in feed.roundups:
         _add_entry(generator, feed, roundup, site)
     return bytes(generator.atom_str(pretty=True))

@@ -2,14 +2,17 @@
 <!-- Shows an Atom or RSS feed from copro_feeds as a plain, accessible web page when it is
      opened in a browser. Feed readers ignore this file.
 
-     The credit ("Via Scope, Cee and Dee") is read from the end of each entry's content,
-     where the publisher writes it as HTML: one link per partner that carried the post.
-     Atom <source> (RSS <source>) names the first partner only; it is the fallback. -->
+     The credit ("Via Scope, Cee and Dee") is read from the entry's <copro:via> elements,
+     one per partner that carried the post, which the publisher writes beside the content:
+     never from the content itself, which partners wrote. Atom <source> (RSS <source>)
+     names the first partner only; it is the fallback. No template here recurses, so a
+     post of any size or shape renders. -->
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
     xmlns:atom="http://www.w3.org/2005/Atom"
     xmlns:dc="http://purl.org/dc/elements/1.1/"
-    exclude-result-prefixes="atom dc">
+    xmlns:copro="https://github.com/copro-feeds/copro_feeds/ns/credit"
+    exclude-result-prefixes="atom dc copro">
   <xsl:output method="html" encoding="UTF-8" indent="yes" doctype-system="about:legacy-compat"/>
 
   <xsl:variable name="title" select="/atom:feed/atom:title | /rss/channel/title"/>
@@ -18,8 +21,6 @@
   <xsl:variable name="home"
       select="/atom:feed/atom:link[@rel='alternate']/@href | /rss/channel/link"/>
   <xsl:variable name="lang" select="/atom:feed/@xml:lang | /rss/channel/language"/>
-  <!-- Where the publisher's credit paragraph starts, in the content as HTML text. -->
-  <xsl:variable name="credit-start" select="'&lt;p&gt;Via &lt;a href=&quot;'"/>
 
   <xsl:template match="/">
     <html>
@@ -81,7 +82,6 @@
       </h3>
       <p class="meta">
         <xsl:call-template name="credit">
-          <xsl:with-param name="html" select="string(atom:content)"/>
           <xsl:with-param name="fallback" select="string(atom:source/atom:title)"/>
         </xsl:call-template>
         <xsl:variable name="date">
@@ -112,7 +112,6 @@
       <h3><a href="{link}"><xsl:value-of select="title"/></a></h3>
       <p class="meta">
         <xsl:call-template name="credit">
-          <xsl:with-param name="html" select="string(description)"/>
           <xsl:with-param name="fallback" select="string(source)"/>
         </xsl:call-template>
         <xsl:if test="normalize-space(pubDate)">
@@ -126,141 +125,44 @@
     </article>
   </xsl:template>
 
-  <!-- "Licence: …" as plain text, when there is one. -->
+  <!-- "Licence: …" as plain text, when there is one and one partner is credited (in a
+       joint credit each licence follows its partner's name instead). -->
   <xsl:template name="licence">
     <xsl:param name="text"/>
-    <xsl:if test="$text">
+    <xsl:if test="$text and count(copro:via) &lt;= 1">
       <p class="meta">Licence: <xsl:value-of select="$text"/></p>
     </xsl:if>
   </xsl:template>
 
-  <!-- "Via A", "Via A and B", "Via A, B and C": every partner linked to its website, read
-       from the last credit paragraph of the entry's HTML; else "Via <fallback>". -->
+  <!-- "Via A", "Via A and B", "Via A (licence: X), B and C": every partner of the entry's
+       <copro:via> list linked to its website; else "Via <fallback>". -->
   <xsl:template name="credit">
-    <xsl:param name="html"/>
     <xsl:param name="fallback"/>
     <xsl:choose>
-      <xsl:when test="contains($html, $credit-start)">
+      <xsl:when test="copro:via">
         <xsl:text>Via </xsl:text>
-        <xsl:call-template name="partners">
-          <xsl:with-param name="rest">
-            <xsl:text>&lt;a href="</xsl:text>
-            <xsl:call-template name="after-last">
-              <xsl:with-param name="text" select="$html"/>
-              <xsl:with-param name="marker" select="$credit-start"/>
-            </xsl:call-template>
-          </xsl:with-param>
-        </xsl:call-template>
+        <xsl:for-each select="copro:via">
+          <xsl:choose>
+            <xsl:when test="position() = 1"/>
+            <xsl:when test="position() = last()"><xsl:text> and </xsl:text></xsl:when>
+            <xsl:otherwise><xsl:text>, </xsl:text></xsl:otherwise>
+          </xsl:choose>
+          <xsl:choose>
+            <xsl:when test="starts-with(@href, 'https://') or starts-with(@href, 'http://')">
+              <a href="{@href}"><xsl:value-of select="."/></a>
+            </xsl:when>
+            <xsl:otherwise><xsl:value-of select="."/></xsl:otherwise>
+          </xsl:choose>
+          <xsl:if test="last() &gt; 1 and normalize-space(@licence)">
+            <xsl:text> (licence: </xsl:text>
+            <xsl:value-of select="normalize-space(@licence)"/>
+            <xsl:text>)</xsl:text>
+          </xsl:if>
+        </xsl:for-each>
       </xsl:when>
       <xsl:when test="normalize-space($fallback)">
         <xsl:text>Via </xsl:text><xsl:value-of select="$fallback"/>
       </xsl:when>
-    </xsl:choose>
-  </xsl:template>
-
-  <!-- $rest starts with '<a href="…">Name</a>'; a partner follows after ", " or " and ". -->
-  <xsl:template name="partners">
-    <xsl:param name="rest"/>
-    <xsl:variable name="href">
-      <xsl:call-template name="unescape">
-        <xsl:with-param name="text"
-            select="substring-before(substring-after($rest, '&lt;a href=&quot;'), '&quot;&gt;')"/>
-      </xsl:call-template>
-    </xsl:variable>
-    <xsl:variable name="name">
-      <xsl:call-template name="unescape">
-        <xsl:with-param name="text"
-            select="substring-before(substring-after($rest, '&quot;&gt;'), '&lt;/a&gt;')"/>
-      </xsl:call-template>
-    </xsl:variable>
-    <xsl:choose>
-      <xsl:when test="starts-with($href, 'https://') or starts-with($href, 'http://')">
-        <a href="{$href}"><xsl:value-of select="$name"/></a>
-      </xsl:when>
-      <xsl:otherwise><xsl:value-of select="$name"/></xsl:otherwise>
-    </xsl:choose>
-    <xsl:variable name="after" select="substring-after($rest, '&lt;/a&gt;')"/>
-    <xsl:choose>
-      <xsl:when test="starts-with($after, ', &lt;a href=&quot;')">
-        <xsl:text>, </xsl:text>
-        <xsl:call-template name="partners">
-          <xsl:with-param name="rest" select="substring($after, 3)"/>
-        </xsl:call-template>
-      </xsl:when>
-      <xsl:when test="starts-with($after, ' and &lt;a href=&quot;')">
-        <xsl:text> and </xsl:text>
-        <xsl:call-template name="partners">
-          <xsl:with-param name="rest" select="substring($after, 6)"/>
-        </xsl:call-template>
-      </xsl:when>
-    </xsl:choose>
-  </xsl:template>
-
-  <!-- What follows the last $marker in $text. -->
-  <xsl:template name="after-last">
-    <xsl:param name="text"/>
-    <xsl:param name="marker"/>
-    <xsl:variable name="after" select="substring-after($text, $marker)"/>
-    <xsl:choose>
-      <xsl:when test="contains($after, $marker)">
-        <xsl:call-template name="after-last">
-          <xsl:with-param name="text" select="$after"/>
-          <xsl:with-param name="marker" select="$marker"/>
-        </xsl:call-template>
-      </xsl:when>
-      <xsl:otherwise><xsl:value-of select="$after"/></xsl:otherwise>
-    </xsl:choose>
-  </xsl:template>
-
-  <!-- Undoes the publisher's HTML escaping of a name or address (&amp; last). -->
-  <xsl:template name="unescape">
-    <xsl:param name="text"/>
-    <xsl:call-template name="replace">
-      <xsl:with-param name="from" select="'&amp;amp;'"/>
-      <xsl:with-param name="to" select="'&amp;'"/>
-      <xsl:with-param name="text">
-        <xsl:call-template name="replace">
-          <xsl:with-param name="from" select="'&amp;lt;'"/>
-          <xsl:with-param name="to" select="'&lt;'"/>
-          <xsl:with-param name="text">
-            <xsl:call-template name="replace">
-              <xsl:with-param name="from" select="'&amp;gt;'"/>
-              <xsl:with-param name="to" select="'&gt;'"/>
-              <xsl:with-param name="text">
-                <xsl:call-template name="replace">
-                  <xsl:with-param name="from" select="'&amp;quot;'"/>
-                  <xsl:with-param name="to" select="'&quot;'"/>
-                  <xsl:with-param name="text">
-                    <xsl:call-template name="replace">
-                      <xsl:with-param name="from" select="'&amp;#x27;'"/>
-                      <xsl:with-param name="to">'</xsl:with-param>
-                      <xsl:with-param name="text" select="$text"/>
-                    </xsl:call-template>
-                  </xsl:with-param>
-                </xsl:call-template>
-              </xsl:with-param>
-            </xsl:call-template>
-          </xsl:with-param>
-        </xsl:call-template>
-      </xsl:with-param>
-    </xsl:call-template>
-  </xsl:template>
-
-  <xsl:template name="replace">
-    <xsl:param name="text"/>
-    <xsl:param name="from"/>
-    <xsl:param name="to"/>
-    <xsl:choose>
-      <xsl:when test="contains($text, $from)">
-        <xsl:value-of select="substring-before($text, $from)"/>
-        <xsl:value-of select="$to"/>
-        <xsl:call-template name="replace">
-          <xsl:with-param name="text" select="substring-after($text, $from)"/>
-          <xsl:with-param name="from" select="$from"/>
-          <xsl:with-param name="to" select="$to"/>
-        </xsl:call-template>
-      </xsl:when>
-      <xsl:otherwise><xsl:value-of select="$text"/></xsl:otherwise>
     </xsl:choose>
   </xsl:template>
 </xsl:stylesheet>
