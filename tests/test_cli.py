@@ -16,8 +16,11 @@ import subprocess
 import sys
 import termios
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 import copro_feeds
 from copro_feeds._cli import build_parser
@@ -248,7 +251,7 @@ def test_log_lines_go_above_the_progress_bar_never_through_it(project, feed_serv
     for piece in logged:
         assert LOG_LINE.match(piece.lstrip(" ")), repr(piece)
     # The failure is said once: the summary's list, no log line besides.
-    assert text.count("503") == 1, text
+    assert text.count("HTTP 503") == 1, text  # (not "503": the port may contain it)
     assert "failed: Centre for Welfare Reform: " in text
 
 
@@ -321,11 +324,76 @@ def test_run_with_serve_runs_daemon_and_server_together(project):
                 body = repr(error).encode()
                 continue
         assert response.headers["Content-Type"].startswith("application/atom+xml")
+        health = {}
+        while health.get("status") != "ok":  # the cycle is recorded just after publishing
+            assert time.monotonic() < deadline, health
+            time.sleep(0.2)
+            try:
+                answer = urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            except urllib.error.HTTPError as error:
+                answer = error
+            health = json.loads(answer.read())
+        assert health["last_cycle"]["tick_seconds"] == 60  # the daemon's tick (30m sources)
+        metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
+        assert 'copro_feeds_fetches_total{outcome="updated"} 3.0' in metrics  # this process
+        assert 'copro_feeds_source_entries{source="scope"} 2.0' in metrics  # the store
     finally:
         daemon.send_signal(signal.SIGTERM)
         _, stderr = daemon.communicate(timeout=30)
     assert daemon.returncode == 0, stderr
     assert "GET /atom.xml 200" in stderr
+
+
+def test_serve_reports_health_and_metrics_of_a_separate_update(project):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = start("serve", "--port", str(port), cwd=project.root)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=2)
+            except urllib.error.HTTPError as error:
+                assert error.code == 503  # listening; no cycle yet
+                assert json.loads(error.read())["problems"] == [
+                    "no cycle recorded in the store yet"
+                ]
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "serve never listened"
+                time.sleep(0.2)
+        assert cli("update", cwd=project.root).returncode == 0  # another process
+        health = json.loads(urllib.request.urlopen(f"{base}/healthz", timeout=5).read())
+        assert health["status"] == "ok"
+        assert health["last_cycle"]["tick_seconds"] == 1800  # update: the shortest interval
+        metrics = urllib.request.urlopen(f"{base}/metrics", timeout=5).read().decode()
+        assert 'copro_feeds_source_entries{source="scope"} 2.0' in metrics
+        assert "copro_feeds_last_publish_success 1.0" in metrics
+        assert "copro_feeds_fetches_total" not in metrics  # no cycles run in this process
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, stderr = server.communicate(timeout=30)
+    assert server.returncode == 0, stderr
+    assert "GET /healthz 503" in stderr
+    assert "GET /metrics 200" in stderr
+
+
+@pytest.mark.parametrize("command", [["serve"], ["run", "--serve"]])
+def test_a_busy_port_is_one_clear_line_and_exit_1(project, command):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = cli(*command, "--port", str(port), cwd=project.root, timeout=30)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"copro-feeds: error: cannot listen on 127.0.0.1:{port}: "
+        "the address is already in use (is another server running there?)"
+    )
+    assert not (project.public / "atom.xml").exists()  # the daemon never started
 
 
 def test_demo_serves_an_aggregated_feed_offline():

@@ -34,6 +34,7 @@ from copro_feeds.exceptions import (
     ParseError,
     PublishError,
     ResponseTooLargeError,
+    ServeError,
     StoreError,
 )
 from copro_feeds.types import (
@@ -76,6 +77,7 @@ __all__ = [
     "PublishError",
     "ResponseTooLargeError",
     "RunReport",
+    "ServeError",
     "SiteConfig",
     "SourceConfig",
     "SourceResult",

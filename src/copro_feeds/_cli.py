@@ -16,6 +16,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 from copro_feeds import __version__
@@ -27,6 +28,7 @@ from copro_feeds._cli_text import (
 )
 from copro_feeds._demo import run_demo
 from copro_feeds._editorial import quote
+from copro_feeds._monitor import open_monitor
 from copro_feeds._opml_import import import_opml
 from copro_feeds._progress import progress_bar
 from copro_feeds._refresh import discover_feeds
@@ -306,25 +308,26 @@ def _named_sources(config: Config, names: Sequence[str]) -> tuple[list[SourceCon
 
 def _run(args: argparse.Namespace) -> int:
     config = _load(args)
-    server = None
-    if args.serve:
-        config.output.dir.mkdir(parents=True, exist_ok=True)
-        server = Server(config.output.dir, host=args.host, port=args.port)
-    with make_aggregator(config) as aggregator:
-        if server is not None:
+    with make_aggregator(config) as aggregator, ExitStack() as serving:
+        if args.serve:
+            monitor = serving.enter_context(open_monitor(config, count_runs=True))
+            aggregator.add_observer(monitor.observe)
+            config.output.dir.mkdir(parents=True, exist_ok=True)
+            server = Server(
+                config.output.dir, host=args.host, port=args.port, routes=monitor.routes
+            )
             log.info("serving %s at %s", config.output.dir, server.start())
-        try:
-            run_daemon(aggregator)
-        finally:
-            if server is not None:
-                server.stop()
+            serving.callback(server.stop)
+        run_daemon(aggregator)
     return EXIT_OK
 
 
 def _serve(args: argparse.Namespace) -> int:
-    directory = _load(args).output.dir
+    config = _load(args)
+    directory = config.output.dir
     directory.mkdir(parents=True, exist_ok=True)
-    serve(directory, host=args.host, port=args.port)
+    with open_monitor(config, count_runs=False) as monitor:
+        serve(directory, host=args.host, port=args.port, routes=monitor.routes)
     return EXIT_OK
 
 

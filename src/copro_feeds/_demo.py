@@ -12,7 +12,8 @@ import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from types import FrameType
@@ -68,8 +69,7 @@ def run_demo(*, port: int = 0, announce: Callable[[str], None] = print) -> RunRe
             config = load_config(_write_config(folder, partners_url, output_url))
             with make_aggregator(config) as aggregator:
                 report = aggregator.run_once()
-            announce(report.summary())
-            announce(
+            addresses = (
                 f"\nThe combined feed is served at {output_url}\n"
                 f"  Atom:       {output_url}atom.xml   (open it in a browser, or a feed reader)\n"
                 f"  RSS:        {output_url}rss.xml\n"
@@ -79,7 +79,12 @@ def run_demo(*, port: int = 0, announce: Callable[[str], None] = print) -> RunRe
                 f"Working folder: {folder}\n"
                 "Press Ctrl-C to stop."
             )
-            _wait_for_signal(stop)
+            # Handlers first: a reader may stop the demo as soon as it has read the addresses.
+            with _stopped_by_signals(stop):
+                announce(report.summary())
+                announce(addresses)
+                while not stop.wait(0.5):
+                    pass
         finally:
             output.stop()
             partners.stop()
@@ -88,14 +93,16 @@ def run_demo(*, port: int = 0, announce: Callable[[str], None] = print) -> RunRe
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _wait_for_signal(stop: threading.Event) -> None:
+@contextmanager
+def _stopped_by_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGINT and SIGTERM set ``stop`` inside the block; the old handlers return after."""
+
     def handle(_signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
     previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        while not stop.wait(0.5):
-            pass
+        yield
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

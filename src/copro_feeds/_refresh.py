@@ -14,6 +14,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -56,6 +57,35 @@ class Refresh:
     undated_ids: frozenset[str] = frozenset()
     well_formed: bool = True
     error: str | None = None
+    fetch_seconds: float | None = None
+    parse_seconds: float | None = None
+
+
+@dataclass(slots=True)
+class _Timings:
+    """Seconds spent fetching and parsing during one refresh (None: not done)."""
+
+    fetch: float | None = None
+    parse: float | None = None
+
+    @contextmanager
+    def fetching(self) -> Iterator[None]:
+        """Count the block as fetching, less any parsing timed inside it (discovery)."""
+        started = time.perf_counter()
+        parsed = self.parse or 0.0
+        try:
+            yield
+        finally:
+            parsing = (self.parse or 0.0) - parsed
+            self.fetch = (self.fetch or 0.0) + time.perf_counter() - started - parsing
+
+    @contextmanager
+    def parsing(self) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.parse = (self.parse or 0.0) + time.perf_counter() - started
 
 
 class Refresher:
@@ -72,16 +102,20 @@ class Refresher:
     def refresh(self, source: SourceConfig, state: SourceState, now: datetime) -> Refresh:
         """Fetch, parse and normalise one source; every expected failure becomes a value."""
         state = replace(state, last_attempt=now)
+        timings = _Timings()
         try:
-            return self._refresh_or_raise(source, state, now)
+            refreshed = self._refresh_or_raise(source, state, now, timings)
         except FeedError as error:
-            return self._failure(source, state, error, now)
+            refreshed = self._failure(source, state, error, now)
         except Exception as error:  # a bug must not stop the other sources
             log.exception("%s: unexpected error", source.name)
-            return self._failure(source, state, error, now)
+            refreshed = self._failure(source, state, error, now)
+        return replace(refreshed, fetch_seconds=timings.fetch, parse_seconds=timings.parse)
 
-    def _refresh_or_raise(self, source: SourceConfig, state: SourceState, now: datetime) -> Refresh:
-        response, feed_url, digested = self._fetch_feed(source, state, now)
+    def _refresh_or_raise(
+        self, source: SourceConfig, state: SourceState, now: datetime, timings: _Timings
+    ) -> Refresh:
+        response, feed_url, digested = self._fetch_feed(source, state, now, timings)
         state = self._follow_permanent_redirect(state, feed_url, response)
         interval = self.config.interval_of(source)
         succeeded = replace(
@@ -98,7 +132,7 @@ class Refresher:
             )
             return Refresh(source=source, state=validators, outcome=Outcome.NOT_MODIFIED)
         if digested is None:
-            digested = self._digest(source, state, response, feed_url, now)
+            digested = self._digest(source, state, response, feed_url, now, timings=timings)
         for warning in digested.warnings:
             log.warning("%s: %s", source.name, warning)
         if digested.complete:  # a document cut short is fetched whole next time
@@ -124,6 +158,8 @@ class Refresher:
         response: FetchResponse,
         feed_url: str,
         now: datetime,
+        *,
+        timings: _Timings,
     ) -> Digest:
         """Parse and normalise a body in a sandboxed worker (memory and time limits)."""
         facts = SourceFacts(
@@ -139,10 +175,11 @@ class Refresher:
             max_authors=self.config.fetch.max_authors_per_entry,
         )
         headers = dict(response.headers)
-        return self._sandbox.call(digest, response.body, headers, feed_url, facts, now)
+        with timings.parsing():
+            return self._sandbox.call(digest, response.body, headers, feed_url, facts, now)
 
     def _fetch_feed(
-        self, source: SourceConfig, state: SourceState, now: datetime
+        self, source: SourceConfig, state: SourceState, now: datetime, timings: _Timings
     ) -> tuple[FetchResponse, str, Digest | None]:
         """Fetch the source's feed, discovering it from a homepage the first time.
 
@@ -153,26 +190,32 @@ class Refresher:
         agent = source.user_agent
         started = time.monotonic()
         auth = _credentials(source)
-        response = self._fetcher.fetch(
-            url, etag=state.etag, last_modified=state.last_modified, user_agent=agent, auth=auth
-        )
+        with timings.fetching():
+            response = self._fetcher.fetch(
+                url,
+                etag=state.etag,
+                last_modified=state.last_modified,
+                user_agent=agent,
+                auth=auth,
+            )
         if state.feed_url is not None or response.status == 304:
             return response, url, None
         try:
-            return response, url, self._digest(source, state, response, url, now)
+            return response, url, self._digest(source, state, response, url, now, timings=timings)
         except ParseError:
             if not _is_html(response):
                 raise
 
         def check(found: FetchResponse, candidate: str) -> Digest:
-            return self._digest(source, state, found, candidate, now)
+            return self._digest(source, state, found, candidate, now, timings=timings)
 
         probe: FeedProbe[Digest] = FeedProbe(
             self._fetcher, self.config.fetch, response, agent, started, auth=(url, auth)
         )
-        for candidate, found, digested in probe.feeds(check):
-            log.info("%s: discovered the feed at %s", source.name, redact(candidate))
-            return found, candidate, digested
+        with timings.fetching():  # the candidates' requests (their parsing is timed apart)
+            for candidate, found, digested in probe.feeds(check):
+                log.info("%s: discovered the feed at %s", source.name, redact(candidate))
+                return found, candidate, digested
         raise probe.failure()
 
     def _follow_permanent_redirect(

@@ -116,7 +116,7 @@ class _Daemon:
         while not self._stopping.is_set():
             try:
                 self._follow_config()
-                report = self._aggregator.run_once()
+                report = self._aggregator.run_once(tick_seconds=self._interval)
             except Exception:  # the daemon outlives any bug in one cycle
                 log.exception("refresh cycle failed")
                 return

@@ -14,6 +14,7 @@ import logging
 import os
 import random
 import threading
+import time
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import replace
@@ -27,6 +28,7 @@ from copro_feeds._digest import homepage_for
 from copro_feeds._editorial import entry_key, every_copy, resolve
 from copro_feeds._explain import Survey, explain, take_survey
 from copro_feeds._fetch import Fetcher
+from copro_feeds._health import CycleRecord, PublishRecord, record_cycle, record_publish
 from copro_feeds._publish import (
     CSS_FILE,
     DIGEST_FILE,
@@ -70,6 +72,7 @@ log = logging.getLogger("copro_feeds")
 
 Clock = Callable[[], datetime]
 ProgressCallback = Callable[[SourceResult], None]
+RunObserver = Callable[[RunReport], None]
 PARSE_WORKERS = max(1, min(2, os.cpu_count() or 1))  # feedparser is CPU-bound: one per core
 _PUBLISH_FINGERPRINT = "publish_fingerprint"
 _WEBSUB_PENDING = "websub_pending"
@@ -109,6 +112,7 @@ class Aggregator:
         self._refresher = Refresher(config, fetcher=fetcher, sandbox=self._sandbox, rng=self._rng)
         self._run_lock = threading.Lock()
         self._stop = threading.Event()
+        self._observers: list[RunObserver] = []
 
     def __enter__(self) -> Aggregator:
         return self
@@ -167,6 +171,14 @@ class Aggregator:
         """
         self._stop.set()
 
+    def add_observer(self, observer: RunObserver) -> None:
+        """Call ``observer`` with every :meth:`run_once`'s report, as the run returns.
+
+        It runs in the thread that ran the cycle; what it raises is logged, not raised.
+        (The metrics of ``copro-feeds run --serve`` are counted this way.)
+        """
+        self._observers.append(observer)
+
     # -- refreshing --------------------------------------------------------------
 
     def due_sources(self, now: datetime | None = None) -> list[SourceConfig]:
@@ -181,18 +193,52 @@ class Aggregator:
         all_sources: bool = False,
         only: Collection[str] | None = None,
         progress: ProgressCallback | None = None,
+        tick_seconds: float | None = None,
     ) -> RunReport:
         """Refresh the due sources (or every source), store, and publish if anything changed.
 
         ``only`` refreshes the enabled sources with these keys, due or not, instead.
         Never raises for a failing source: each source's result, error included, is in
         the returned report. Sources marked gone are reported as errors and not fetched.
+
+        The store records when the run finished, how long it took, and ``tick_seconds``,
+        how often the caller runs one (default: the shortest interval of the enabled
+        sources, the most a scheduled ``update`` should wait): ``/healthz`` fails after
+        two ticks (or two runs' lengths, if longer) without a run.
         """
+        tick = tick_seconds if tick_seconds is not None else self.shortest_interval()
         with self._run_lock:
+            started = time.monotonic()
             try:
-                return self._run_locked(all_sources=all_sources, only=only, progress=progress)
+                report = self._run_locked(all_sources=all_sources, only=only, progress=progress)
             finally:
                 self._stop.clear()
+            seconds = time.monotonic() - started
+            self._record(CycleRecord(finished=self._clock(), tick_seconds=tick, seconds=seconds))
+        for observer in self._observers:
+            try:
+                observer(report)
+            except Exception:  # an observer's bug must not fail the run
+                log.exception("run observer %r failed", observer)
+        return report
+
+    def shortest_interval(self) -> float:
+        """The shortest refresh interval of the enabled sources, in seconds."""
+        config = self.config
+        return min(
+            (config.interval_of(source) for source in config.active_sources),
+            default=config.fetch.interval,
+        )
+
+    def _record(self, record: CycleRecord | PublishRecord) -> None:
+        """Record a cycle or a publish in the store; a failure is logged, not raised."""
+        try:
+            if isinstance(record, CycleRecord):
+                record_cycle(self._store, record)
+            else:
+                record_publish(self._store, record)
+        except StoreError as error:
+            log.warning("could not record the %s for /healthz: %s", type(record).__name__, error)
 
     def _run_locked(
         self,
@@ -296,6 +342,8 @@ class Aggregator:
             new_entries=new,
             updated_entries=updated,
             error=error or refresh.error,
+            fetch_seconds=refresh.fetch_seconds,
+            parse_seconds=refresh.parse_seconds,
         )
 
     @staticmethod
@@ -391,15 +439,23 @@ class Aggregator:
         )
         # Forget the last fingerprint first: if this publish fails, the next cycle retries.
         self._store.set_meta(_PUBLISH_FINGERPRINT, "")
-        written = publish(
-            feeds,
-            list(attributions.values()),
-            self.config.site,
-            directory,
-            templates=self.config.output.templates,
-            roundups=roundups,
-            now=now,
-        )
+        started = time.monotonic()
+        try:
+            written = publish(
+                feeds,
+                list(attributions.values()),
+                self.config.site,
+                directory,
+                templates=self.config.output.templates,
+                roundups=roundups,
+                now=now,
+            )
+        except PublishError as error:
+            seconds = time.monotonic() - started
+            self._record(PublishRecord(finished=self._clock(), seconds=seconds, error=str(error)))
+            raise
+        seconds = time.monotonic() - started
+        self._record(PublishRecord(finished=self._clock(), seconds=seconds))
         self._store.set_meta(_PUBLISH_FINGERPRINT, fingerprint)
         for path in written:
             log.debug("wrote %s", path)
@@ -453,24 +509,7 @@ class Aggregator:
 
     def status(self) -> list[SourceStatus]:
         """Each configured source's stored state and entry count."""
-        states = self._store.states()
-        counts = self._store.entry_counts()
-        return [
-            SourceStatus(
-                source_key=source.key,
-                name=source.name,
-                url=source.url,
-                feed_url=states[source.key].feed_url,
-                entries=counts.get(source.key, 0),
-                last_success=states[source.key].last_success,
-                last_error=states[source.key].last_error,
-                failures=states[source.key].failures,
-                next_due=states[source.key].next_due,
-                gone=states[source.key].gone,
-                enabled=source.enabled,
-            )
-            for source in self.config.sources
-        ]
+        return source_statuses(self.config, self._store)
 
     # -- editorial control -------------------------------------------------------
 
@@ -587,6 +626,32 @@ def _source_shape(source: SourceConfig) -> list[object]:
 def source_urls(config: Config) -> dict[str, str]:
     """Each configured source's key and URL, as ``Store.sync_sources`` takes them."""
     return {source.key: source.url for source in config.sources}
+
+
+def source_statuses(config: Config, store: Store) -> list[SourceStatus]:
+    """Each configured source's stored state and entry count (a source the store has not
+    seen yet shows as never fetched)."""
+    states = store.states()
+    counts = store.entry_counts()
+    statuses = []
+    for source in config.sources:
+        state = states.get(source.key) or SourceState(key=source.key, config_url=source.url)
+        statuses.append(
+            SourceStatus(
+                source_key=source.key,
+                name=source.name,
+                url=source.url,
+                feed_url=state.feed_url,
+                entries=counts.get(source.key, 0),
+                last_success=state.last_success,
+                last_error=state.last_error,
+                failures=state.failures,
+                next_due=state.next_due,
+                gone=state.gone,
+                enabled=source.enabled,
+            )
+        )
+    return statuses
 
 
 def make_aggregator(config: Config, *, clock: Clock = utc_now) -> Aggregator:

@@ -15,7 +15,8 @@ Every error the library raises on purpose derives from :class:`CoproFeedsError`:
     ├── StoreError             the SQLite database failed
     ├── EntryNotFoundError     ENTRY (hide, pin, explain …) names no stored entry
     │   └── AmbiguousEntryError   ENTRY names several posts (carries candidates)
-    └── PublishError           an output file could not be written
+    ├── PublishError           an output file could not be written
+    └── ServeError             the HTTP server cannot listen (address in use, …)
 
 Batch operations (:meth:`Aggregator.run_once`) never raise ``FeedError``: they return
 it, as text, in the per-source result. ``str(error)`` names the cause in plain words;
@@ -105,3 +106,7 @@ class AmbiguousEntryError(EntryNotFoundError):
 
 class PublishError(CoproFeedsError):
     """An output file could not be rendered or written."""
+
+
+class ServeError(CoproFeedsError):
+    """The HTTP server (``copro-feeds serve``) cannot listen: the address and the problem."""

@@ -104,7 +104,12 @@ class Outcome(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SourceResult:
-    """The result of refreshing one source: errors are values here, never raised."""
+    """The result of refreshing one source: errors are values here, never raised.
+
+    ``fetch_seconds`` is the time spent on HTTP (every request: discovery and redirects
+    too), ``parse_seconds`` the time spent parsing and normalising; None when that step
+    did not happen (a gone source is not fetched; a 304 or an unchanged body is not parsed).
+    """
 
     source_key: str
     name: str
@@ -112,6 +117,8 @@ class SourceResult:
     new_entries: int = 0
     updated_entries: int = 0
     error: str | None = None
+    fetch_seconds: float | None = None
+    parse_seconds: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
