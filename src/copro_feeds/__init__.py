@@ -7,9 +7,8 @@
 ...     entries = aggregator.entries(limit=20)
 """
 
-__version__ = "0.1.0"
-
 from copro_feeds._refresh import discover_feeds
+from copro_feeds._version import __version__
 from copro_feeds.config import (
     Config,
     FetchConfig,

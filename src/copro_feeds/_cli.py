@@ -19,7 +19,6 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-from copro_feeds import __version__
 from copro_feeds._cli_text import (
     nothing_due,
     print_status_table,
@@ -34,6 +33,7 @@ from copro_feeds._progress import progress_bar
 from copro_feeds._refresh import discover_feeds
 from copro_feeds._schedule import run_daemon
 from copro_feeds._serve import Server, serve
+from copro_feeds._version import __version__
 from copro_feeds.config import (
     Config,
     FetchConfig,

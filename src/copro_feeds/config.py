@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from copro_feeds import __version__
+from copro_feeds._version import __version__
 from copro_feeds.exceptions import ConfigError
 from copro_feeds.types import Display
 

@@ -43,7 +43,6 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from copro_feeds import __version__
 from copro_feeds._publish._feedgen import UNTITLED, render_atom, render_rss
 from copro_feeds._publish._files import (
     LOCK_FILE,
@@ -86,6 +85,7 @@ from copro_feeds._publish._roundup import (
 from copro_feeds._publish._roundup_pages import render_roundup_pages
 from copro_feeds._text import collapse_whitespace, xml_safe
 from copro_feeds._urls import without_credentials
+from copro_feeds._version import __version__
 from copro_feeds.config import SiteConfig
 from copro_feeds.exceptions import PublishError
 from copro_feeds.types import Attribution, Entry

@@ -27,7 +27,6 @@ from feedgen.ext.dc import DcEntryExtension, DcExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from copro_feeds import __version__
 from copro_feeds._publish._model import (
     ATOM_FILE,
     CREDIT_NS,
@@ -44,6 +43,7 @@ from copro_feeds._publish._model import (
     stylesheet_href,
 )
 from copro_feeds._text import collapse_whitespace, xml_safe
+from copro_feeds._version import __version__
 from copro_feeds.config import SiteConfig
 from copro_feeds.types import Entry
 

@@ -15,7 +15,6 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from copro_feeds import __version__
 from copro_feeds._publish._model import (
     JSON_FILE,
     MAIN_FEED,
@@ -28,6 +27,7 @@ from copro_feeds._publish._model import (
     published_id,
 )
 from copro_feeds._text import xml_safe
+from copro_feeds._version import __version__
 from copro_feeds.config import SiteConfig
 from copro_feeds.types import Attribution, Entry
 

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
 
-from copro_feeds import __version__
 from copro_feeds._publish._model import (
     attribution_html,
     credits,
@@ -27,6 +26,7 @@ from copro_feeds._publish._model import (
     public_url,
     separators,
 )
+from copro_feeds._version import __version__
 from copro_feeds.config import SiteConfig
 from copro_feeds.types import Display, Entry, require_utc
 
