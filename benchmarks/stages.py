@@ -3,11 +3,12 @@
 Run: python benchmarks/stages.py --feeds 200
 
 Takes the first ``--feeds`` feeds of the benchmark corpus (benchmarks/corpus.py) and
-times, in this process: feedparser through ``parse_feed``; the whole ``digest`` (parse +
+times, in this process: feedparser through ``parse_feed``; the whole ``ingest`` (parse +
 normalise) and, inside normalising, nh3 sanitising and the excerpt; pickling a body to a
-parser worker and its digest back; saving every digest in a fresh store (new entries), then
-again (unchanged entries), then saving only state (a 304); reading the stored entries
-back; planning the published feeds; rendering them; and writing them (atomic, fsynced).
+parser worker and what it ingested back; saving every result in a fresh store (new
+entries), then again (unchanged entries), then saving only state (a 304); reading the
+stored entries back; planning the published feeds; rendering them; and writing them
+(atomic, fsynced).
 Prints seconds per stage, per feed and MB/s of feed XML, and writes JSON with ``--json``.
 """
 
@@ -26,7 +27,7 @@ from typing import Any
 
 import corpus
 
-from copro_feeds._digest import Digest, SourceFacts, digest
+from copro_feeds._ingest import Ingested, SourceFacts, ingest
 from copro_feeds._parse import parse_feed
 from copro_feeds._publish import publish, render_files
 from copro_feeds._select import plan_feeds
@@ -59,7 +60,7 @@ def load(feeds: int, seed: int) -> tuple[list[SourceConfig], list[bytes]]:
 
 
 def facts_for(source: SourceConfig) -> SourceFacts:
-    """What ``digest`` is told about a source, with the default settings."""
+    """What ``ingest`` is told about a source, with the default settings."""
     fetch, output = FetchConfig(), OutputConfig(dir=Path())
     return SourceFacts(
         key=source.key,
@@ -74,14 +75,14 @@ def facts_for(source: SourceConfig) -> SourceFacts:
 
 
 def parse_stages(sources: list[SourceConfig], bodies: list[bytes]) -> dict[str, Any]:
-    """Parse, digest, sanitise, excerpt and pickling costs over every body."""
+    """Parse, ingest, sanitise, excerpt and pickling costs over every body."""
     pairs = list(zip(sources, bodies, strict=True))
     seconds: dict[str, float] = {}
     seconds["parse (feedparser)"], parsed = timed(
         lambda: [parse_feed(body, HEADERS, s.url, max_entries=1000) for s, body in pairs]
     )
-    seconds["digest (parse + normalise)"], digests = timed(
-        lambda: [digest(body, HEADERS, s.url, facts_for(s), NOW) for s, body in pairs]
+    seconds["ingest (parse + normalise)"], ingested = timed(
+        lambda: [ingest(body, HEADERS, s.url, facts_for(s), NOW) for s, body in pairs]
     )
     contents = [raw.content or "" for feed in parsed for raw in feed.entries]
     seconds["  nh3 sanitise"], cleaned = timed(lambda: [sanitise_html(c) for c in contents])
@@ -89,14 +90,14 @@ def parse_stages(sources: list[SourceConfig], bodies: list[bytes]) -> dict[str, 
     seconds["pickle body to worker"], _ = timed(
         lambda: [pickle.loads(pickle.dumps(body)) for body in bodies]
     )
-    seconds["pickle digest back"], _ = timed(
-        lambda: [pickle.loads(pickle.dumps(d)) for d in digests]
+    seconds["pickle ingested back"], _ = timed(
+        lambda: [pickle.loads(pickle.dumps(item)) for item in ingested]
     )
-    return {"seconds": seconds, "digests": digests}
+    return {"seconds": seconds, "ingested": ingested}
 
 
 def store_and_publish_stages(
-    sources: list[SourceConfig], digests: list[Digest], folder: Path
+    sources: list[SourceConfig], ingested: list[Ingested], folder: Path
 ) -> dict[str, float]:
     """Saving, reading back, planning, rendering and writing costs."""
     seconds: dict[str, float] = {}
@@ -107,8 +108,8 @@ def store_and_publish_stages(
         updated = [replace(states[s.key], body_hash="x", last_success=NOW) for s in sources]
 
         def save_all() -> None:
-            for state, digested in zip(updated, digests, strict=True):
-                store.save_fetch(state, digested.entries, digested.undated_ids, NOW)
+            for state, one in zip(updated, ingested, strict=True):
+                store.save_fetch(state, one.entries, one.undated_ids, NOW)
 
         seconds["store: save new entries"], _ = timed(save_all)
         seconds["store: save unchanged entries"], _ = timed(save_all)
@@ -146,9 +147,9 @@ def main() -> None:
     parsed = parse_stages(sources, bodies)
     with tempfile.TemporaryDirectory(prefix="bench-stages-") as folder:
         seconds = parsed["seconds"] | store_and_publish_stages(
-            sources, parsed["digests"], Path(folder)
+            sources, parsed["ingested"], Path(folder)
         )
-    entries = sum(len(d.entries) for d in parsed["digests"])
+    entries = sum(len(item.entries) for item in parsed["ingested"])
     print(f"{args.feeds} feeds, {entries} entries, {megabytes:.1f} MB of XML, one core\n")
     print("| stage | seconds | ms per feed | MB/s |")
     print("| --- | --- | --- | --- |")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from copro_feeds._digest import SourceFacts
+from copro_feeds._ingest import SourceFacts
 from copro_feeds._types import RawEntry
 from copro_feeds.types import Attribution, Entry
 
@@ -60,7 +60,7 @@ def entry(**overrides: Any) -> Entry:
 
 
 def partner_facts(**overrides: Any) -> SourceFacts:
-    """What digesting a test partner's feed needs (see copro_feeds._digest)."""
+    """What ingesting a test partner's feed needs (see copro_feeds._ingest)."""
     values: dict[str, Any] = {
         "key": "partner",
         "name": "Partner",

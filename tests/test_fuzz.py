@@ -2,7 +2,7 @@
 
 Generated feed documents (RSS 2.0, Atom, RSS 1.0 skeletons) carry fuzzed titles, links,
 guids, dates and HTML content, in assorted encodings, with stray bytes, entities and
-nesting. For every document :func:`~copro_feeds._digest.digest` either returns or raises
+nesting. For every document :func:`~copro_feeds._ingest.ingest` either returns or raises
 :class:`~copro_feeds.exceptions.ParseError`; every entry it returns keeps the
 invariants; and the published Atom and RSS parse strictly (lxml) and cleanly
 (feedparser, no bozo), the JSON Feed loads.
@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from copro_feeds._digest import SourceFacts, digest
+from copro_feeds._ingest import SourceFacts, ingest
 from copro_feeds._publish import MAIN_FEED, render_atom, render_json_feed, render_rss
 from copro_feeds._text import sanitise_html
 from copro_feeds.config import SiteConfig
@@ -198,7 +198,7 @@ def feed_documents(draw: st.DrawFn) -> tuple[bytes, dict[str, str]]:
 def check_feed(body: bytes, headers: dict[str, str]) -> int:
     """The fuzz property for one document; returns how many entries it produced."""
     try:
-        result = digest(body, headers, FEED_URL, FACTS, NOW)
+        result = ingest(body, headers, FEED_URL, FACTS, NOW)
     except ParseError:
         return 0
     for item in result.entries:

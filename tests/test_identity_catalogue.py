@@ -2,7 +2,7 @@
 
 Cases that concern storage run end to end: the real aggregator fetching from the local
 :class:`~tests.feedserver.FeedServer`, storing in SQLite and publishing files. The others
-go through :func:`copro_feeds._digest.digest` and the publishers.
+go through :func:`copro_feeds._ingest.ingest` and the publishers.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from lxml import etree
 
 import copro_feeds
 from copro_feeds import Outcome
-from copro_feeds._digest import SourceFacts, digest
+from copro_feeds._ingest import SourceFacts, ingest
 from copro_feeds._publish import (
     ATOM_FILE,
     JSON_FILE,
@@ -310,16 +310,16 @@ def test_10k_items_are_capped_at_max_entries_per_feed_in_bounded_time(project):
     assert sorted(stored) == sorted(f"g{n}" for n in range(50))
 
 
-# -- through digest -----------------------------------------------------------------------
+# -- through ingest -----------------------------------------------------------------------
 
 
-def digested(body: bytes, facts: SourceFacts = FACTS):
-    return digest(body, {}, FEED_URL, facts, NOW)
+def ingested(body: bytes, facts: SourceFacts = FACTS):
+    return ingest(body, {}, FEED_URL, facts, NOW)
 
 
 def dates(*values: str) -> list[datetime]:
     body = rss(*(item(f"P{n}", guid=f"g{n}", date=value) for n, value in enumerate(values)))
-    return [entry.published for entry in digested(body).entries]
+    return [entry.published for entry in ingested(body).entries]
 
 
 def test_a_2099_date_is_clamped_to_the_fetch_time():
@@ -338,7 +338,7 @@ def test_impossible_dates_are_treated_as_missing():
     # "2026-03-02T25:61Z" to the next day and reads "10000-01-01T00:00Z" as 2010-11-01;
     # the fix belongs in _parse._datetime (it alone sees the date's text).
     body = rss(*(item(f"P{n}", guid=f"g{n}", date=value) for n, value in enumerate(impossible)))
-    result = digested(body)
+    result = ingested(body)
     assert [entry.published for entry in result.entries] == [NOW] * len(impossible)
     assert result.undated_ids == {f"g{n}" for n in range(len(impossible))}
 
@@ -371,7 +371,7 @@ def test_one_5mb_entry_is_capped_before_sanitising():
     )
     assert len(body) > 5 * 1024 * 1024
     started = time.monotonic()
-    (entry,) = digested(body).entries
+    (entry,) = ingested(body).entries
     assert time.monotonic() - started < 10
     assert len(entry.content_html.encode()) <= FACTS.max_entry_bytes + 64
     assert entry.excerpt.startswith("word word")
@@ -385,7 +385,7 @@ def test_a_javascript_xml_base_is_never_used():
         "<updated>2026-01-01T00:00:00Z</updated><content type='html'>"
         "&lt;a href='next'&gt;n&lt;/a&gt;&lt;img src='i.png'&gt;</content></entry></feed>"
     ).encode()
-    (entry,) = digested(body).entries
+    (entry,) = ingested(body).entries
     assert "javascript" not in repr(entry).lower()
     assert entry.link == "https://partner.example/feed/page"  # the feed's own URL as base
     assert 'href="https://partner.example/feed/next"' in entry.content_html
@@ -398,7 +398,7 @@ def test_javascript_and_data_links_and_guids_are_dropped():
         item("c", guid=" JaVaScRiPt:alert(3)", link="https://partner.example/c"),
         "<item><title>d</title><guid isPermaLink='true'>javascript:alert(4)</guid></item>",
     )
-    entries = digested(body).entries
+    entries = ingested(body).entries
     assert [entry.link for entry in entries] == [None, None, "https://partner.example/c", None]
     for entry in entries:
         assert not re.search(r"javascript|data:", entry.id + (entry.link or ""), re.IGNORECASE)
@@ -417,7 +417,7 @@ TRICKY_TITLES = [
 
 def test_markup_in_titles_is_escaped_exactly_once_in_every_format():
     body = rss(*(item(title, guid=f"t{n}") for n, title in enumerate(TRICKY_TITLES)))
-    entries = digested(body).entries
+    entries = ingested(body).entries
     titles = [entry.title for entry in entries]
     # RSS titles with markup are read as HTML (feedparser's rule): tags go, entities decode.
     assert titles == [
@@ -445,7 +445,7 @@ def test_markup_in_titles_is_escaped_exactly_once_in_every_format():
 
 
 def test_dates_in_every_format_are_utc():
-    entries = digested(rss(item("x", guid="x", date="Mon, 02 Mar 2026 10:00:00 +1400"))).entries
+    entries = ingested(rss(item("x", guid="x", date="Mon, 02 Mar 2026 10:00:00 +1400"))).entries
     files = render_files([FeedContent(info=MAIN_FEED, entries=entries)], [], SITE)
     assert b"2026-03-01T20:00:00+00:00" in files[ATOM_FILE]
     assert b"Sun, 01 Mar 2026 20:00:00 +0000" in files[RSS_FILE]

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from copro_feeds._digest import digest
+from copro_feeds._ingest import ingest
 from copro_feeds._normalise import NormaliseSettings, language_tag, normalise_entry
 from copro_feeds._parse import parse_feed
 from copro_feeds.config import SiteConfig
@@ -81,7 +81,7 @@ def test_atom_entry_xml_lang_wins_over_the_feeds():
     parsed = parse_feed(ATOM_FEED, HEADERS, URL, max_entries=10)
     assert parsed.language == "en-gb"
     assert [raw.language for raw in parsed.entries] == ["CY", "en-gb", "fr"]
-    found = digest(ATOM_FEED, HEADERS, URL, partner_facts(), NOW)
+    found = ingest(ATOM_FEED, HEADERS, URL, partner_facts(), NOW)
     assert [e.language for e in found.entries] == ["cy", "en-GB", "fr"]
 
 
@@ -89,12 +89,12 @@ def test_rss_dc_language_wins_over_the_channels_and_junk_falls_back_to_it():
     parsed = parse_feed(RSS_FEED, {"content-type": "application/rss+xml"}, URL, max_entries=10)
     assert parsed.language == "en_US"
     assert [raw.language for raw in parsed.entries] == ["cy", None, "not a language!"]
-    found = digest(RSS_FEED, {"content-type": "application/rss+xml"}, URL, partner_facts(), NOW)
+    found = ingest(RSS_FEED, {"content-type": "application/rss+xml"}, URL, partner_facts(), NOW)
     assert [e.language for e in found.entries] == ["cy", "en-US", "en-US"]
 
 
 def test_no_language_anywhere_is_none():
-    found = digest(NO_LANGUAGE_FEED, {}, URL, partner_facts(), NOW)
+    found = ingest(NO_LANGUAGE_FEED, {}, URL, partner_facts(), NOW)
     assert [e.language for e in found.entries] == ["cy", None, None]
 
 

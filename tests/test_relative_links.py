@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from lxml import html
 
-from copro_feeds._digest import digest
+from copro_feeds._ingest import ingest
 from copro_feeds._text import sanitise_html
 from tests.factories import NOW, partner_facts
 
@@ -28,7 +28,7 @@ def _urls(fragment: str) -> list[str]:
 
 
 def _content(document: str) -> str:
-    result = digest(document.encode(), {}, FEED_URL, partner_facts(), NOW)
+    result = ingest(document.encode(), {}, FEED_URL, partner_facts(), NOW)
     return result.entries[0].content_html
 
 

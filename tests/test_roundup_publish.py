@@ -25,7 +25,7 @@ from copro_feeds._publish import (
     render_files,
     render_roundup_atom,
 )
-from copro_feeds._roundup import plan_roundups
+from copro_feeds._roundup_plan import plan_roundups
 from copro_feeds._select import plan_feeds
 from copro_feeds._types import EditorialMarks
 from copro_feeds.config import DigestConfig, SiteConfig, SourceConfig

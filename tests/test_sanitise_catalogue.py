@@ -1,6 +1,6 @@
 """The sanitising catalogue: known XSS payloads, end to end.
 
-Each payload travels the real path: raw feed bytes → :func:`copro_feeds._digest.digest`
+Each payload travels the real path: raw feed bytes → :func:`copro_feeds._ingest.ingest`
 (feedparser, then nh3) → the published Atom, RSS and JSON Feed (``render_files``). After
 every case html5lib, parsing as a browser would, re-reads every HTML fragment we store or
 publish (our ``content_html``, Atom ``content``, RSS ``description`` and
@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from copro_feeds._digest import Digest, SourceFacts, digest
+from copro_feeds._ingest import Ingested, SourceFacts, ingest
 from copro_feeds._publish import (
     ATOM_FILE,
     JSON_FILE,
@@ -98,14 +98,14 @@ def _only_safe_urls(name: str, value: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Published:
-    """One digested feed and what we would publish from it."""
+    """One ingested feed and what we would publish from it."""
 
-    digest: Digest
+    ingested: Ingested
     files: dict[str, bytes]
 
     @property
     def entries(self) -> tuple[Entry, ...]:
-        return self.digest.entries
+        return self.ingested.entries
 
     def fragments(self) -> Iterator[tuple[str, str]]:
         """Every HTML fragment stored or published, with where it came from."""
@@ -123,11 +123,11 @@ class Published:
             yield "json content_html", item["content_html"]
 
 
-def publish_digest(result: Digest) -> Published:
-    """Publish the digested entries as the combined feed, in every format."""
+def publish_ingested(result: Ingested) -> Published:
+    """Publish the ingested entries as the combined feed, in every format."""
     feeds = [FeedContent(info=MAIN_FEED, entries=result.entries)]
     sources = [result.entries[0].attribution] if result.entries else [_attribution()]
-    return Published(digest=result, files=render_files(feeds, sources, SITE))
+    return Published(ingested=result, files=render_files(feeds, sources, SITE))
 
 
 def _attribution() -> Attribution:
@@ -137,8 +137,8 @@ def _attribution() -> Attribution:
 
 
 def run_feed(body: bytes, facts: SourceFacts = FACTS) -> Published:
-    """Raw feed bytes through digest and every publisher, checked for live markup."""
-    published = publish_digest(digest(body, {}, FEED_URL, facts, NOW))
+    """Raw feed bytes through ingest and every publisher, checked for live markup."""
+    published = publish_ingested(ingest(body, {}, FEED_URL, facts, NOW))
     assert published.entries, "the case must produce at least one entry"
     problems = [
         (where, part, fragment)
@@ -505,7 +505,7 @@ BOMBS = {
 def test_parser_bombs_finish_quickly_and_stay_small(payload):
     body = rss_cdata(payload[: FACTS.max_entry_bytes])
     started = time.monotonic()
-    digest(body, {}, FEED_URL, FACTS, NOW)
+    ingest(body, {}, FEED_URL, FACTS, NOW)
     assert time.monotonic() - started < 5
     stored = run_feed(body).entries[0].content_html  # html5lib checks, slowly
     assert len(stored) <= 4 * FACTS.max_entry_bytes + 16 * 1024
@@ -526,7 +526,7 @@ def test_a_huge_html_title_is_read_quickly():
         + "</title></entry></feed>"
     ).encode()
     started = time.monotonic()
-    digest(body, {}, FEED_URL, FACTS, NOW)
+    ingest(body, {}, FEED_URL, FACTS, NOW)
     assert time.monotonic() - started < 5
     assert run_feed(body).entries[0].title == "Real title"
 
@@ -551,6 +551,6 @@ def test_a_javascript_channel_link_never_becomes_the_credit_link():
         b"<link>javascript:alert(document.cookie)</link>"
         b"<item><title>x</title><link>https://p.example/x</link></item></channel></rss>"
     )
-    digested = digest(body, {}, "https://p.example/feed/", partner_facts(homepage=None), NOW)
-    assert digested.feed_link is None
-    assert digested.entries[0].attribution.homepage == "https://p.example/"
+    ingested = ingest(body, {}, "https://p.example/feed/", partner_facts(homepage=None), NOW)
+    assert ingested.feed_link is None
+    assert ingested.entries[0].attribution.homepage == "https://p.example/"

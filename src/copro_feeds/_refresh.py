@@ -20,10 +20,10 @@ from datetime import datetime
 from functools import partial
 from typing import Generic, TypeVar
 
-from copro_feeds import _policy
-from copro_feeds._digest import Digest, SourceFacts, digest
+from copro_feeds import _due
 from copro_feeds._discover import advertised_feeds, common_feed_urls
 from copro_feeds._fetch import Fetcher, redact, same_origin
+from copro_feeds._ingest import Ingested, SourceFacts, ingest
 from copro_feeds._parse import looks_like_html, parse_feed
 from copro_feeds._sandbox import Sandbox
 from copro_feeds._types import FetchResponse, SourceState
@@ -115,7 +115,7 @@ class Refresher:
     def _refresh_or_raise(
         self, source: SourceConfig, state: SourceState, now: datetime, timings: _Timings
     ) -> Refresh:
-        response, feed_url, digested = self._fetch_feed(source, state, now, timings)
+        response, feed_url, ingested = self._fetch_feed(source, state, now, timings)
         state = self._follow_permanent_redirect(state, feed_url, response)
         interval = self.config.interval_of(source)
         succeeded = replace(
@@ -123,19 +123,19 @@ class Refresher:
             last_success=now,
             last_error=None,
             failures=0,
-            next_due=_policy.next_due_after_success(now, interval, self._rng),
+            next_due=_due.next_due_after_success(now, interval, self._rng),
         )
         body_hash = hashlib.sha256(response.body).hexdigest() if response.status == 200 else None
-        if response.status == 304 or (digested is None and body_hash == state.body_hash):
+        if response.status == 304 or (ingested is None and body_hash == state.body_hash):
             validators = replace(
                 succeeded, etag=response.etag, last_modified=response.last_modified
             )
             return Refresh(source=source, state=validators, outcome=Outcome.NOT_MODIFIED)
-        if digested is None:
-            digested = self._digest(source, state, response, feed_url, now, timings=timings)
-        for warning in digested.warnings:
+        if ingested is None:
+            ingested = self._ingest(source, state, response, feed_url, now, timings=timings)
+        for warning in ingested.warnings:
             log.warning("%s: %s", source.name, warning)
-        if digested.complete:  # a document cut short is fetched whole next time
+        if ingested.complete:  # a document cut short is fetched whole next time
             succeeded = replace(
                 succeeded,
                 etag=response.etag,
@@ -144,14 +144,14 @@ class Refresher:
             )
         return Refresh(
             source=source,
-            state=replace(succeeded, homepage=digested.feed_link or state.homepage),
+            state=replace(succeeded, homepage=ingested.feed_link or state.homepage),
             outcome=Outcome.UPDATED,
-            entries=digested.entries,
-            undated_ids=digested.undated_ids,
-            well_formed=digested.well_formed,
+            entries=ingested.entries,
+            undated_ids=ingested.undated_ids,
+            well_formed=ingested.well_formed,
         )
 
-    def _digest(
+    def _ingest(
         self,
         source: SourceConfig,
         state: SourceState,
@@ -160,7 +160,7 @@ class Refresher:
         now: datetime,
         *,
         timings: _Timings,
-    ) -> Digest:
+    ) -> Ingested:
         """Parse and normalise a body in a sandboxed worker (memory and time limits)."""
         facts = SourceFacts(
             key=source.key,
@@ -176,14 +176,14 @@ class Refresher:
         )
         headers = dict(response.headers)
         with timings.parsing():
-            return self._sandbox.call(digest, response.body, headers, feed_url, facts, now)
+            return self._sandbox.call(ingest, response.body, headers, feed_url, facts, now)
 
     def _fetch_feed(
         self, source: SourceConfig, state: SourceState, now: datetime, timings: _Timings
-    ) -> tuple[FetchResponse, str, Digest | None]:
+    ) -> tuple[FetchResponse, str, Ingested | None]:
         """Fetch the source's feed, discovering it from a homepage the first time.
 
-        Returns the response, the feed URL it came from, and the digested feed when
+        Returns the response, the feed URL it came from, and the ingested feed when
         discovery had to parse it already (else None).
         """
         url = state.effective_url
@@ -201,21 +201,21 @@ class Refresher:
         if state.feed_url is not None or response.status == 304:
             return response, url, None
         try:
-            return response, url, self._digest(source, state, response, url, now, timings=timings)
+            return response, url, self._ingest(source, state, response, url, now, timings=timings)
         except ParseError:
             if not _is_html(response):
                 raise
 
-        def check(found: FetchResponse, candidate: str) -> Digest:
-            return self._digest(source, state, found, candidate, now, timings=timings)
+        def check(found: FetchResponse, candidate: str) -> Ingested:
+            return self._ingest(source, state, found, candidate, now, timings=timings)
 
-        probe: FeedProbe[Digest] = FeedProbe(
+        probe: FeedProbe[Ingested] = FeedProbe(
             self._fetcher, self.config.fetch, response, agent, started, auth=(url, auth)
         )
         with timings.fetching():  # the candidates' requests (their parsing is timed apart)
-            for candidate, found, digested in probe.feeds(check):
+            for candidate, found, ingested in probe.feeds(check):
                 log.info("%s: discovered the feed at %s", source.name, redact(candidate))
-                return found, candidate, digested
+                return found, candidate, ingested
         raise probe.failure()
 
     def _follow_permanent_redirect(
@@ -228,7 +228,7 @@ class Refresher:
         if target is None:
             return replace(state, redirect_url=None, redirect_hits=0)
         hits = state.redirect_hits + 1 if state.redirect_url == target else 1
-        if hits >= _policy.PERMANENT_REDIRECT_HITS:
+        if hits >= _due.PERMANENT_REDIRECT_HITS:
             log.info("%s moved permanently to %s", redact(state.effective_url), redact(target))
             return replace(state, feed_url=target, redirect_url=None, redirect_hits=0)
         return replace(state, redirect_url=target, redirect_hits=hits)
@@ -242,7 +242,7 @@ class Refresher:
             state = replace(state, gone=True, next_due=None)
         else:
             retry_after = error.retry_after if isinstance(error, HTTPStatusError) else None
-            due = _policy.next_due_after_failure(
+            due = _due.next_due_after_failure(
                 now, self.config.interval_of(source), failures, retry_after, self._rng
             )
             state = replace(state, next_due=due)

@@ -22,13 +22,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
-from copro_feeds import _policy
+from copro_feeds import _due
 from copro_feeds._dedupe import is_claimed
-from copro_feeds._digest import homepage_for
 from copro_feeds._editorial import entry_key, every_copy, resolve
 from copro_feeds._explain import Survey, explain, take_survey
 from copro_feeds._fetch import Fetcher
 from copro_feeds._health import CycleRecord, PublishRecord, record_cycle, record_publish
+from copro_feeds._ingest import homepage_for
 from copro_feeds._publish import (
     CSS_FILE,
     DIGEST_FILE,
@@ -40,7 +40,7 @@ from copro_feeds._publish import (
     publish,
 )
 from copro_feeds._refresh import Refresh, Refresher
-from copro_feeds._roundup import period_start, plan_roundups
+from copro_feeds._roundup_plan import period_start, plan_roundups
 from copro_feeds._sandbox import Sandbox
 from copro_feeds._select import combined_selection, configured_homepages, plan_feeds
 from copro_feeds._store import Store
@@ -185,7 +185,7 @@ class Aggregator:
         """The sources due for a refresh at ``now`` (gone sources never are)."""
         moment = now or self._clock()
         states = self._store.states()
-        return [s for s in self.config.active_sources if _policy.is_due(states[s.key], moment)]
+        return [s for s in self.config.active_sources if _due.is_due(states[s.key], moment)]
 
     def run_once(
         self,
@@ -255,7 +255,7 @@ class Aggregator:
             chosen = [
                 source
                 for source in self.config.active_sources
-                if all_sources or _policy.is_due(states[source.key], now)
+                if all_sources or _due.is_due(states[source.key], now)
             ]
         results = [self._gone_result(s) for s in chosen if states[s.key].gone]
         todo = [s for s in chosen if not states[s.key].gone]

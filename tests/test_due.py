@@ -8,7 +8,7 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from copro_feeds._policy import (
+from copro_feeds._due import (
     MAX_BACKOFF_SECONDS,
     is_due,
     next_due_after_failure,

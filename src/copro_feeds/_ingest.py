@@ -1,7 +1,7 @@
 """Pure: a fetched body → the source's normalised entries (parse, then normalise).
 
 This is the CPU-heavy, untrusted-input part of a refresh, so the aggregator runs
-:func:`digest` in a sandboxed worker process (see ``_sandbox``); everything it takes and
+:func:`ingest` in a sandboxed worker process (see ``_sandbox``); everything it takes and
 returns is picklable.
 """
 
@@ -27,7 +27,7 @@ from copro_feeds.types import Attribution, Entry
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SourceFacts:
-    """What digesting one source's feed needs to know about the source."""
+    """What ingesting one source's feed needs to know about the source."""
 
     key: str
     name: str
@@ -42,7 +42,7 @@ class SourceFacts:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Digest:
+class Ingested:
     """The entries of one feed document, ready to store.
 
     ``undated_ids``: the entries with no usable date (none, or one in the future).
@@ -70,9 +70,9 @@ def homepage_for(feed_url: str, *candidates: str | None) -> str:
     return f"{parts.scheme}://{parts.netloc}/"
 
 
-def digest(
+def ingest(
     body: bytes, headers: Mapping[str, str], feed_url: str, facts: SourceFacts, now: datetime
-) -> Digest:
+) -> Ingested:
     """Parse ``body`` (from ``feed_url``) and normalise its entries; ParseError if not a feed.
 
     Relative links resolve against ``feed_url`` without its credentials, so that none
@@ -103,7 +103,7 @@ def digest(
         (normalise_entry(raw, settings, now), not has_usable_date(raw, now))
         for raw in parsed.entries
     ]
-    return Digest(
+    return Ingested(
         entries=tuple(unique_by_id(entry for entry, _ in normalised)),
         undated_ids=frozenset(entry.id for entry, undated in normalised if undated),
         feed_link=feed_link,

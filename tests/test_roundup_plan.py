@@ -1,4 +1,5 @@
-"""The roundup's pure planning: periods, which posts, grouping, titles (copro_feeds._roundup)."""
+"""The roundup's pure planning (copro_feeds._roundup_plan): periods, which posts, grouping,
+titles."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from copro_feeds._roundup import OTHER_POSTS, period_length, period_start, plan_roundups
+from copro_feeds._roundup_plan import OTHER_POSTS, period_length, period_start, plan_roundups
 from copro_feeds._types import EditorialMarks
 from copro_feeds.config import DigestConfig, SourceConfig
 from tests.factories import attribution, entry
