@@ -14,9 +14,14 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def test_all_lists_exactly_the_public_names():
-    public = {name for name in vars(copro_feeds) if not name.startswith("_")}
+    # dir() is what a user sees: the public names are imported when first used (PEP 562)
+    public = {name for name in dir(copro_feeds) if not name.startswith("_")}
     modules = {"config", "core", "exceptions", "types"}
     assert set(copro_feeds.__all__) == (public - modules) | {"__version__"}
+    for name in copro_feeds.__all__:
+        getattr(copro_feeds, name)
+    loaded = {name for name in vars(copro_feeds) if not name.startswith("_")}
+    assert loaded - modules == public - modules
 
 
 def test_every_public_name_has_a_docstring():

@@ -16,6 +16,7 @@ import pytest
 from lxml import etree
 
 import copro_feeds
+from copro_feeds._opml_import import read_opml
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -233,7 +234,7 @@ def test_sources_opml_lists_each_partners_own_feed_once(published):
     assert own["Scope"].get("xmlUrl").endswith("/scope/feed/")
     base = public("", "")
     assert not [o for o in outlines if o.get("xmlUrl").startswith(base)]  # none of ours
-    feeds = copro_feeds._publish.read_opml((published / "sources.opml").read_bytes(), "x")
+    feeds = read_opml((published / "sources.opml").read_bytes(), "x")
     assert len(feeds) == len({feed.xml_url for feed in feeds}) == 4
 
 
@@ -247,8 +248,8 @@ def test_via_opml_lists_our_feed_of_each_partner_once(published):
     scope = next(o for title, o in via.items() if title.startswith("Scope (via"))
     assert scope.get("xmlUrl") == public("sources/scope/", "atom.xml")
     assert scope.get("htmlUrl") == "https://scope.test/"
-    feeds = copro_feeds._publish.read_opml((published / "via.opml").read_bytes(), "x")
-    own = copro_feeds._publish.read_opml((published / "sources.opml").read_bytes(), "x")
+    feeds = read_opml((published / "via.opml").read_bytes(), "x")
+    own = read_opml((published / "sources.opml").read_bytes(), "x")
     assert not {f.xml_url for f in feeds} & {f.xml_url for f in own}
     assert all(feed.xml_url.startswith(public("sources/", "")) for feed in feeds)
 

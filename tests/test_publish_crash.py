@@ -29,13 +29,13 @@ from hypothesis import strategies as st
 from lxml import etree
 
 import copro_feeds
+from copro_feeds import _files
 from copro_feeds._publish import (
     LOCK_FILE,
     TEMP_PREFIX,
     UNTITLED,
     FeedContent,
     FeedInfo,
-    _files,
     publish,
     publish_lock,
     render_files,

@@ -1,5 +1,8 @@
 """The ``copro-feeds`` command (also ``python -m copro_feeds``).
 
+Each command imports what it needs when it runs, so ``copro-feeds --help`` and argument
+errors load no feed, HTTP or template library.
+
 Exit status: 0 when the command completed (``update`` also when some sources failed,
 listed on stderr), 1 for ``update --strict`` with failures, ``status --strict`` with an
 enabled source whose last attempt failed, or a runtime error (database, output folder,
@@ -19,20 +22,6 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-from copro_feeds._cli_text import (
-    nothing_due,
-    print_status_table,
-    print_table,
-    status_record,
-)
-from copro_feeds._demo import run_demo
-from copro_feeds._editorial import quote
-from copro_feeds._monitor import open_monitor
-from copro_feeds._opml_import import import_opml
-from copro_feeds._progress import progress_bar
-from copro_feeds._refresh import discover_feeds
-from copro_feeds._schedule import run_daemon
-from copro_feeds._serve import Server, serve
 from copro_feeds._version import __version__
 from copro_feeds.config import (
     Config,
@@ -41,7 +30,6 @@ from copro_feeds.config import (
     credential_problems,
     load_config,
 )
-from copro_feeds.core import make_aggregator
 from copro_feeds.exceptions import ConfigError, CoproFeedsError
 from copro_feeds.types import EditorialAction, EntryState, StoredEntry
 
@@ -264,6 +252,10 @@ def _load(args: argparse.Namespace) -> Config:
 
 
 def _update(args: argparse.Namespace) -> int:
+    from copro_feeds._cli_text import nothing_due
+    from copro_feeds._progress import progress_bar
+    from copro_feeds.core import make_aggregator
+
     config = _load(args)
     named, problems = _named_sources(config, args.names)
     for problem in problems:
@@ -307,6 +299,11 @@ def _named_sources(config: Config, names: Sequence[str]) -> tuple[list[SourceCon
 
 
 def _run(args: argparse.Namespace) -> int:
+    from copro_feeds._monitor import open_monitor
+    from copro_feeds._schedule import run_daemon
+    from copro_feeds._serve import Server
+    from copro_feeds.core import make_aggregator
+
     config = _load(args)
     with make_aggregator(config) as aggregator, ExitStack() as serving:
         if args.serve:
@@ -323,6 +320,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from copro_feeds._monitor import open_monitor
+    from copro_feeds._serve import serve
+
     config = _load(args)
     directory = config.output.dir
     directory.mkdir(parents=True, exist_ok=True)
@@ -332,11 +332,15 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from copro_feeds._demo import run_demo
+
     report = run_demo(port=args.port, announce=lambda text: print(text, flush=True))
     return EXIT_FAILED if report.failures else EXIT_OK
 
 
 def _publish(args: argparse.Namespace) -> int:
+    from copro_feeds.core import make_aggregator
+
     with make_aggregator(_load(args)) as aggregator:
         written = aggregator.publish()
     print(f"files written: {len(written)}" + "".join(f"\n  {path}" for path in written))
@@ -355,6 +359,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from copro_feeds._cli_text import print_status_table, status_record
+    from copro_feeds.core import make_aggregator
+
     with make_aggregator(_load(args)) as aggregator:
         statuses = aggregator.status()
     if args.json:
@@ -370,6 +377,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _discover(args: argparse.Namespace) -> int:
+    from copro_feeds._refresh import discover_feeds
+
     path = config_path(args.config)
     settings = load_config(path).fetch if path.exists() else FetchConfig()
     print("\n".join(discover_feeds(args.url, settings)))  # raises, saying why, when none
@@ -377,6 +386,8 @@ def _discover(args: argparse.Namespace) -> int:
 
 
 def _import_opml(args: argparse.Namespace) -> int:
+    from copro_feeds._opml_import import import_opml
+
     result = import_opml(config_path(args.config), Path(args.file))
     for name in result.added:
         print(f"added: {name}")
@@ -387,6 +398,9 @@ def _import_opml(args: argparse.Namespace) -> int:
 
 
 def _entries(args: argparse.Namespace) -> int:
+    from copro_feeds._cli_text import print_table
+    from copro_feeds.core import make_aggregator
+
     config = _load(args)
     keys = [source.key for source in config.sources]
     if args.source is not None and args.source not in keys:
@@ -429,6 +443,9 @@ _ACTION_WORDS = {
 
 
 def _edit(args: argparse.Namespace) -> int:
+    from copro_feeds._editorial import quote
+    from copro_feeds.core import make_aggregator
+
     action = EditorialAction(args.command)
     config = _load(args)
     names = {source.key: source.name for source in config.sources}
@@ -464,6 +481,8 @@ def _edit(args: argparse.Namespace) -> int:
 
 
 def _described(placed: StoredEntry) -> str:
+    from copro_feeds._editorial import quote
+
     return f"{quote(placed.entry.title)} from {placed.entry.attribution.name} ({placed.ref})"
 
 
@@ -475,6 +494,9 @@ def _login_name() -> str | None:
 
 
 def _log(args: argparse.Namespace) -> int:
+    from copro_feeds._cli_text import print_table
+    from copro_feeds.core import make_aggregator
+
     with make_aggregator(_load(args)) as aggregator:
         records = aggregator.audit_log()
     if not records:
@@ -496,6 +518,8 @@ def _log(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
+    from copro_feeds.core import make_aggregator
+
     with make_aggregator(_load(args)) as aggregator:
         explanation = aggregator.explain(args.entry)
     print(explanation.text)

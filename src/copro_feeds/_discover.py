@@ -1,17 +1,16 @@
 """Pure feed discovery: the feed URLs a homepage advertises, then the usual suspects.
 
-Reads ``<link rel="alternate" type="application/rss+xml|atom+xml|feed+json">`` with
-BeautifulSoup; when a page advertises none, the common paths of blog engines
-(WordPress ``/feed/``, Drupal ``/rss.xml``, Ghost ``/rss/``, Hugo ``/index.xml``, …)
-are the candidates to try.
+Reads ``<link rel="alternate" type="application/rss+xml|atom+xml|feed+json">`` (found by
+``_text.page_links``, BeautifulSoup's module); when a page advertises none, the common
+paths of blog engines (WordPress ``/feed/``, Drupal ``/rss.xml``, Ghost ``/rss/``, Hugo
+``/index.xml``, …) are the candidates to try.
 """
 
 from __future__ import annotations
 
-import warnings
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+from copro_feeds._text import page_links
 
 FEED_TYPES = (
     "application/atom+xml",
@@ -25,19 +24,13 @@ COMMON_PATHS = ("/feed/", "/rss.xml", "/feed.xml", "/atom.xml", "/rss/", "/index
 
 def advertised_feeds(html: bytes | str, page_url: str) -> list[str]:
     """Absolute http(s) feed URLs from a page's ``<link rel="alternate">`` tags, in order."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        soup = BeautifulSoup(html, "html.parser")
-    base_tag = soup.find("base", href=True)
-    base = urljoin(page_url, str(base_tag["href"])) if base_tag else page_url
+    base_href, links = page_links(html)
+    base = urljoin(page_url, base_href) if base_href is not None else page_url
     found: list[str] = []
-    for link in soup.find_all("link", href=True):
-        rel = link.get("rel")
-        values = rel if isinstance(rel, list) else str(rel or "").split()
-        rels = {str(value).lower() for value in values}
-        kind = str(link.get("type") or "").split(";")[0].strip().lower()
-        if "alternate" in rels and kind in FEED_TYPES:
-            url = urljoin(base, str(link["href"]).strip())
+    for link in links:
+        kind = link.type.split(";")[0].strip().lower()
+        if "alternate" in link.rels and kind in FEED_TYPES:
+            url = urljoin(base, link.href.strip())
             if urlsplit(url).scheme in ("http", "https") and url not in found:
                 found.append(url)
     return found

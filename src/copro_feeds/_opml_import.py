@@ -12,10 +12,21 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from copro_feeds._publish import read_opml, write_if_changed
+from copro_feeds._files import write_if_changed
+from copro_feeds._xml import XMLError, parse_untrusted
 from copro_feeds.config import config_from_dict, load_config, slugify
 from copro_feeds.exceptions import ConfigError
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutlineFeed:
+    """A feed listed in an OPML file."""
+
+    title: str
+    xml_url: str
+    html_url: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +40,29 @@ class ImportResult:
 def _toml_string(text: str) -> str:
     """A TOML basic string (JSON's escapes are valid TOML escapes)."""
     return json.dumps(text, ensure_ascii=False)
+
+
+def read_opml(data: bytes, where: str) -> list[OutlineFeed]:
+    """Every outline with an http(s) ``xmlUrl`` in an OPML document, nested ones included.
+
+    Never fetches anything (no DTD, no entities, no network). Raises ConfigError when the
+    file is not OPML.
+    """
+    try:
+        root = parse_untrusted(data)
+    except XMLError as error:
+        raise ConfigError(where, [f"not an OPML file: {error}"]) from error
+    if root.tag != "opml":
+        raise ConfigError(where, [f"not an OPML file: the root element is <{root.tag}>"])
+    feeds = []
+    for outline in root.iter("outline"):
+        url = (outline.get("xmlUrl") or "").strip()
+        if urlsplit(url).scheme not in ("http", "https"):
+            continue
+        title = (outline.get("title") or outline.get("text") or "").strip()
+        html_url = (outline.get("htmlUrl") or "").strip() or None
+        feeds.append(OutlineFeed(title=title or url, xml_url=url, html_url=html_url))
+    return feeds
 
 
 def import_opml(config_path: Path, opml_path: Path, now: datetime | None = None) -> ImportResult:

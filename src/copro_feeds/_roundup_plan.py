@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from copro_feeds._dedupe import newest_first
-from copro_feeds._publish import Roundup, RoundupFeed, RoundupSection
-from copro_feeds._publish._html import readable_date
+from copro_feeds._plan import Roundup, RoundupFeed, RoundupSection, readable_date
 from copro_feeds._select import combined_selection, configured_tags
 from copro_feeds._types import EditorialMarks
 from copro_feeds.config import DigestConfig, SourceConfig, slugify

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from copro_feeds._dedupe import Homepages, duplicate_key, newest_first, one_per_post
 from copro_feeds._filter import passes_filters
-from copro_feeds._publish import FeedContent, FeedInfo
+from copro_feeds._plan import FeedContent, FeedInfo
 from copro_feeds._types import EditorialMarks
 from copro_feeds.config import SiteConfig, SourceConfig, slugify
 from copro_feeds.types import Entry

@@ -10,6 +10,7 @@ import re
 import unicodedata
 import warnings
 from contextvars import ContextVar
+from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import nh3
@@ -250,3 +251,30 @@ def make_excerpt(safe_html: str, max_words: int) -> str:
             return truncate_words(" ".join(words), max_words)
         limit *= 4
     return truncate_words(html_to_text(safe_html), max_words)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkTag:
+    """A page's ``<link href>``: its ``rel`` values (lower case), ``type`` and ``href`` as
+    written."""
+
+    rels: frozenset[str]
+    type: str
+    href: str
+
+
+def page_links(html: bytes | str) -> tuple[str | None, list[LinkTag]]:
+    """The ``<base href>`` of an HTML page (None without one) and its ``<link href>`` tags,
+    in order (for feed discovery)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(html, "html.parser")
+    base_tag = soup.find("base", href=True)
+    base = str(base_tag["href"]) if base_tag else None
+    links = []
+    for link in soup.find_all("link", href=True):
+        rel = link.get("rel")
+        values = rel if isinstance(rel, list) else str(rel or "").split()
+        rels = frozenset(str(value).lower() for value in values)
+        links.append(LinkTag(rels=rels, type=str(link.get("type") or ""), href=str(link["href"])))
+    return base, links

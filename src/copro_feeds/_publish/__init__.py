@@ -43,8 +43,7 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from copro_feeds._publish._feedgen import UNTITLED, render_atom, render_rss
-from copro_feeds._publish._files import (
+from copro_feeds._files import (
     LOCK_FILE,
     TEMP_PREFIX,
     describe,
@@ -54,34 +53,34 @@ from copro_feeds._publish._files import (
     remove_stale_temp_files,
     write_if_changed,
 )
+from copro_feeds._plan import (
+    DIGEST_FOLDER,
+    MAIN_FEED,
+    FeedContent,
+    FeedInfo,
+    Roundup,
+    RoundupFeed,
+    RoundupSection,
+)
+from copro_feeds._publish._feedgen import UNTITLED, render_atom, render_roundup_atom, render_rss
 from copro_feeds._publish._html import CSS_FILE, INDEX_FILE, PageRenderer
 from copro_feeds._publish._jsonfeed import render_json_feed
 from copro_feeds._publish._model import (
     ATOM_FILE,
     FEED_FILES,
     JSON_FILE,
-    MAIN_FEED,
     OPML_FILE,
     RSS_FILE,
     VIA_OPML_FILE,
     XSL_FILE,
-    FeedContent,
-    FeedInfo,
     attribution_html,
     entry_html,
     public_base,
     public_url,
     published_id,
 )
-from copro_feeds._publish._opml import OutlineFeed, read_opml, render_opml, render_via_opml
-from copro_feeds._publish._roundup import (
-    DIGEST_FILE,
-    DIGEST_FOLDER,
-    Roundup,
-    RoundupFeed,
-    RoundupSection,
-    render_roundup_atom,
-)
+from copro_feeds._publish._opml import render_opml, render_via_opml
+from copro_feeds._publish._roundup import DIGEST_FILE
 from copro_feeds._publish._roundup_pages import render_roundup_pages
 from copro_feeds._text import collapse_whitespace, xml_safe
 from copro_feeds._urls import without_credentials
@@ -109,7 +108,6 @@ __all__ = [
     "XSL_FILE",
     "FeedContent",
     "FeedInfo",
-    "OutlineFeed",
     "Roundup",
     "RoundupFeed",
     "RoundupSection",
@@ -124,7 +122,6 @@ __all__ = [
     "publish",
     "publish_lock",
     "published_id",
-    "read_opml",
     "render_atom",
     "render_files",
     "render_json_feed",

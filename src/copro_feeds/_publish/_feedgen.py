@@ -1,4 +1,5 @@
-"""Entries → Atom 1.0 and RSS 2.0 bytes through feedgen (the only module using it).
+"""Entries → Atom 1.0 and RSS 2.0 bytes through feedgen (the only module using it), and the
+roundup's ``digest.xml`` (its ids and HTML from ``_roundup``).
 
 Every entry carries its excerpt (or, by its partner's ``display``, the headline alone or
 the whole post) and attribution three times: Atom ``<source>`` with the first partner's
@@ -25,8 +26,8 @@ from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.ext.dc import DcEntryExtension, DcExtension
 from feedgen.feed import FeedGenerator
-from lxml import etree
 
+from copro_feeds._plan import DIGEST_FOLDER, Roundup, RoundupFeed
 from copro_feeds._publish._model import (
     ATOM_FILE,
     CREDIT_NS,
@@ -42,8 +43,17 @@ from copro_feeds._publish._model import (
     published_id,
     stylesheet_href,
 )
+from copro_feeds._publish._roundup import (
+    DIGEST_FILE,
+    PERIOD_WORDS,
+    roundup_feed_tag,
+    roundup_html,
+    roundup_id,
+    roundup_summary,
+)
 from copro_feeds._text import collapse_whitespace, xml_safe
 from copro_feeds._version import __version__
+from copro_feeds._xml import add_child
 from copro_feeds.config import SiteConfig
 from copro_feeds.types import Entry
 
@@ -71,23 +81,23 @@ class _SourceExtension(BaseEntryExtension):  # type: ignore[misc]
             element.set(_XML_LANG, self.language)
         source = self.entry.attribution
         # feedgen builds Atom elements without a namespace and declares it on the root.
-        node = etree.SubElement(element, "source")
-        etree.SubElement(node, "id").text = source.feed_url
-        etree.SubElement(node, "title").text = xml_safe(source.name)
-        etree.SubElement(node, "link", rel="alternate", href=source.homepage)
-        etree.SubElement(node, "link", rel="self", href=source.feed_url)
+        node = add_child(element, "source")
+        add_child(node, "id", source.feed_url)
+        add_child(node, "title", xml_safe(source.name))
+        add_child(node, "link", rel="alternate", href=source.homepage)
+        add_child(node, "link", rel="self", href=source.feed_url)
         updated = source.updated or self.entry.updated
-        etree.SubElement(node, "updated").text = updated.isoformat()
+        add_child(node, "updated", updated.isoformat())
         licence = licence_of(source)
         if licence:
-            etree.SubElement(node, "rights").text = licence
+            add_child(node, "rights", licence)
         _add_credit(element, self.entry)
         return element
 
     def extend_rss(self, element: Any) -> Any:
         assert self.entry is not None
         source = self.entry.attribution
-        etree.SubElement(element, "source", url=source.feed_url).text = xml_safe(source.name)
+        add_child(element, "source", xml_safe(source.name), url=source.feed_url)
         _add_credit(element, self.entry)
         return element
 
@@ -96,7 +106,7 @@ def _add_credit(element: Any, entry: Entry) -> None:
     """One ``<copro:via href licence?>name</copro:via>`` per partner credited, in order."""
     for source in credits(entry):
         licence = licence_of(source)
-        via = etree.SubElement(element, _VIA, href=source.homepage)
+        via = add_child(element, _VIA, href=source.homepage)
         if licence:
             via.set("licence", licence)
         via.text = xml_safe(source.name)
@@ -121,7 +131,7 @@ class _ChannelLinks(BaseExtension):  # type: ignore[misc]
     def extend_rss(self, feed: Any) -> Any:
         channel = feed[0]
         for attributes in self.links:
-            etree.SubElement(channel, f"{{{_ATOM_NS}}}link", attrib=attributes)
+            add_child(channel, f"{{{_ATOM_NS}}}link", **attributes)
         return feed
 
 
@@ -217,3 +227,46 @@ def render_rss(entries: Sequence[Entry], site: SiteConfig, feed: FeedInfo = MAIN
     """An RSS 2.0 document of ``entries``, in the given order."""
     generator = _feed_generator(site, entries, feed, RSS_FILE)
     return _with_stylesheet(bytes(generator.rss_str(pretty=True)), feed.folder)
+
+
+def _add_roundup(generator: Any, feed: RoundupFeed, roundup: Roundup, site: SiteConfig) -> None:
+    item = generator.add_entry(order="append")
+    item.id(roundup_id(feed.every, roundup, site))
+    item.title(roundup.title)
+    item.link(href=public_url(site, "", roundup.page) or roundup.page, rel="alternate")
+    item.published(roundup.end)
+    item.updated(roundup.updated)
+    item.author({"name": site.author or site.title})
+    item.summary(roundup_summary(roundup))
+    item.content(roundup_html(roundup, site), type="html")
+
+
+def render_roundup_atom(
+    feed: RoundupFeed, site: SiteConfig, *, now: datetime | None = None
+) -> bytes:
+    """``digest.xml``: an Atom 1.0 document with one entry per roundup, in the given order.
+
+    Texts must already be XML-safe (see ``clean_entry``). Links are absolute when
+    ``[site] feed_url`` is set; otherwise an entry's link is relative to the feed. ``now``
+    dates the feed while it has no roundup.
+    """
+    generator = FeedGenerator()
+    self_url = public_url(site, "", DIGEST_FILE)
+    generator.id(self_url or roundup_feed_tag(site))
+    generator.title(f"{site.title} \N{EM DASH} roundup")
+    if self_url:
+        generator.link(href=self_url, rel="self")
+    pages = public_url(site, DIGEST_FOLDER, "index.html") or f"{DIGEST_FOLDER}index.html"
+    generator.link(href=pages, rel="alternate", type="text/html")
+    word = PERIOD_WORDS.get(feed.every, feed.every)
+    generator.subtitle(
+        f"A {word} roundup of our partners' posts, each with a short excerpt and credit."
+    )
+    generator.author({"name": site.author or site.title})
+    if site.language:
+        generator.language(site.language)
+    generator.generator("copro_feeds", __version__, GENERATOR_URI)
+    generator.updated(max((roundup.updated for roundup in feed.roundups), default=now or EPOCH))
+    for roundup in feed.roundups:
+        _add_roundup(generator, feed, roundup, site)
+    return bytes(generator.atom_str(pretty=True))

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 
+from copro_feeds._plan import DIGEST_FOLDER, readable_date
 from copro_feeds._publish._model import (
     ATOM_FILE,
     JSON_FILE,
@@ -39,7 +40,7 @@ from copro_feeds._publish._model import (
     public_url,
     separators,
 )
-from copro_feeds._publish._roundup import DIGEST_FOLDER, PERIOD_WORDS
+from copro_feeds._publish._roundup import PERIOD_WORDS
 from copro_feeds._text import collapse_whitespace, rebase_headings, xml_safe
 from copro_feeds.config import SiteConfig
 from copro_feeds.exceptions import PublishError
@@ -57,10 +58,9 @@ DEFAULT_DESCRIPTION = (
     "The newest posts from our partners, most with a short excerpt. "
     "Follow a title to read the full post on the partner's own website."
 )
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
+TemplateError = jinja2.TemplateError
+"""What a template that cannot render raises (for ``_roundup_pages``, which renders with
+:func:`environment` too)."""
 _SOURCES, _TAGS = "sources/", "tags/"
 _FORMATS = (
     (ATOM_FILE, "Atom feed", "application/atom+xml"),
@@ -172,11 +172,6 @@ class Page:
     opml: FeedLink
     roundup: Link | None
     via_opml: FeedLink | None = None
-
-
-def readable_date(moment: datetime) -> str:
-    """A date as people read it: ``3 March 2026`` (English month names)."""
-    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
 
 
 def machine_date(moment: datetime) -> str:

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import html
-from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import urlsplit
 
+from copro_feeds._plan import MAIN_FEED, FeedContent, FeedInfo
 from copro_feeds._text import collapse_whitespace, sanitise_html, xml_safe
 from copro_feeds.config import SiteConfig
 from copro_feeds.types import Attribution, Display, Entry
@@ -32,43 +31,7 @@ CREDIT_NS = "https://github.com/copro-feeds/copro_feeds/ns/credit"
 (one element per partner credited: ``href`` its website, ``licence`` when it has one,
 the partner's name as text). ``feed.xsl`` reads the credit from these elements only."""
 FEED_FILES = (ATOM_FILE, RSS_FILE, JSON_FILE)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FeedInfo:
-    """One published feed (in three formats): the combined one, a partner's, or a tag's.
-
-    ``folder`` is where its files go, relative to the output folder: ``""`` for the
-    combined feed, ``"sources/<slug>/"`` or ``"tags/<slug>/"``. ``related`` lists the
-    other feeds it links to, as (title, folder) pairs. ``updated`` dates the feed while it
-    has no entries (the publisher sets the time of the publish): an empty feed never
-    claims 1970.
-    """
-
-    folder: str = ""
-    title: str | None = None
-    description: str | None = None
-    related: tuple[tuple[str, str], ...] = ()
-    updated: datetime | None = None
-
-    def title_for(self, site: SiteConfig) -> str:
-        """This feed's title: its own, else the site's."""
-        return self.title or site.title
-
-    def description_for(self, site: SiteConfig) -> str:
-        """This feed's description: its own, else the site's, else its title."""
-        return self.description or site.description or self.title_for(site)
-
-
-MAIN_FEED = FeedInfo()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FeedContent:
-    """A feed and the entries it publishes, newest first."""
-
-    info: FeedInfo
-    entries: tuple[Entry, ...]
+__all__ = ["MAIN_FEED", "FeedContent", "FeedInfo"]  # the plan's types, re-exported
 
 
 def public_base(site: SiteConfig) -> str | None:

@@ -1,4 +1,4 @@
-"""The partner lists as OPML 2.0, and reading partners back from any OPML file.
+"""The partner lists as OPML 2.0 (``_opml_import`` reads partners back from any OPML file).
 
 Two lists, so that a reader importing one subscribes to each partner once:
 ``sources.opml`` lists every partner's own feed (to follow the partners directly), and
@@ -9,40 +9,27 @@ Two lists, so that a reader importing one subscribes to each partner once:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from urllib.parse import urlsplit
-
-from lxml import etree
 
 from copro_feeds._publish._model import ATOM_FILE, public_url
 from copro_feeds._text import xml_safe
+from copro_feeds._xml import add_child, document_bytes, new_element
 from copro_feeds.config import SiteConfig
-from copro_feeds.exceptions import ConfigError
 from copro_feeds.types import Attribution
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class OutlineFeed:
-    """A feed listed in an OPML file."""
-
-    title: str
-    xml_url: str
-    html_url: str | None
 
 
 def _document(title: str, site: SiteConfig, outlines: Sequence[tuple[str, str, str]]) -> bytes:
     """An OPML 2.0 document of (name, feed URL, web page) outlines."""
-    root = etree.Element("opml", version="2.0")
-    head = etree.SubElement(root, "head")
-    etree.SubElement(head, "title").text = xml_safe(title)
-    etree.SubElement(head, "ownerName").text = xml_safe(site.author or site.title)
-    body = etree.SubElement(root, "body")
+    root = new_element("opml", version="2.0")
+    head = add_child(root, "head")
+    add_child(head, "title", xml_safe(title))
+    add_child(head, "ownerName", xml_safe(site.author or site.title))
+    body = add_child(root, "body")
     for name, xml_url, html_url in outlines:
-        etree.SubElement(
+        add_child(
             body, "outline", type="rss", text=xml_safe(name), title=xml_safe(name),
             xmlUrl=xml_url, htmlUrl=html_url,
         )  # fmt: skip
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+    return document_bytes(root)
 
 
 def render_opml(sources: Sequence[Attribution], site: SiteConfig) -> bytes:
@@ -60,27 +47,3 @@ def render_via_opml(sources: Sequence[Attribution], site: SiteConfig) -> bytes:
         if (via := public_url(site, f"sources/{source.source_key}/", ATOM_FILE))
     ]
     return _document(f"{site.title}: partners' posts via {site.title}", site, outlines)
-
-
-def read_opml(data: bytes, where: str) -> list[OutlineFeed]:
-    """Every outline with an http(s) ``xmlUrl`` in an OPML document, nested ones included.
-
-    Never fetches anything (no DTD, no entities, no network). Raises ConfigError when the
-    file is not OPML.
-    """
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as error:
-        raise ConfigError(where, [f"not an OPML file: {error}"]) from error
-    if root.tag != "opml":
-        raise ConfigError(where, [f"not an OPML file: the root element is <{root.tag}>"])
-    feeds = []
-    for outline in root.iter("outline"):
-        url = (outline.get("xmlUrl") or "").strip()
-        if urlsplit(url).scheme not in ("http", "https"):
-            continue
-        title = (outline.get("title") or outline.get("text") or "").strip()
-        html_url = (outline.get("htmlUrl") or "").strip() or None
-        feeds.append(OutlineFeed(title=title or url, xml_url=url, html_url=html_url))
-    return feeds

@@ -16,25 +16,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
+from copro_feeds._plan import DIGEST_FOLDER, Roundup, RoundupFeed, readable_date
 from copro_feeds._publish._html import (
     INDEX_FILE,
     EntryView,
     FeedLink,
     PageFrames,
+    TemplateError,
     entry_view,
     environment,
-    readable_date,
 )
 from copro_feeds._publish._model import FeedContent, public_url
-from copro_feeds._publish._roundup import (
-    DIGEST_FILE,
-    DIGEST_FOLDER,
-    PERIOD_WORDS,
-    Roundup,
-    RoundupFeed,
-)
+from copro_feeds._publish._roundup import DIGEST_FILE, PERIOD_WORDS
 from copro_feeds.config import SiteConfig
 from copro_feeds.exceptions import PublishError
 from copro_feeds.types import Attribution, Display, Entry
@@ -150,7 +143,7 @@ def render_roundup_pages(
             titled = replace(page, title=f"{view.title} \N{EN DASH} {frame.site_title}")
             html = template.render(variables, page=titled, roundup=view)
             files[roundup.page] = html.encode()
-    except jinja2.TemplateError as error:
+    except TemplateError as error:
         where = getattr(error, "filename", None) or getattr(error, "name", None) or name
         raise PublishError(f"cannot render the roundup pages ({where}): {error}") from error
     return files
