@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import resource
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -65,6 +66,10 @@ def memory_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_AS)[0]
 
 
+def loaded(*names: str) -> list[str]:
+    return [name for name in names if name in sys.modules]
+
+
 def children_of(pid: int) -> set[int]:
     """Live (or zombie) processes whose parent is ``pid``, read from /proc."""
     found = set()
@@ -91,6 +96,12 @@ def test_a_call_returns_the_function_result(sandbox):
 
 def test_the_memory_limit_is_applied_in_the_worker(sandbox):
     assert sandbox.call(memory_limit) == 256 * MB
+
+
+def test_a_worker_has_imported_the_parser_before_its_first_call():
+    # importing feedparser, bs4 and nh3 is part of starting, not of a call's time limit
+    with Sandbox(workers=1, memory_bytes=256 * MB, seconds=1.0) as pool:
+        assert pool.call(loaded, "feedparser", "bs4", "nh3") == ["feedparser", "bs4", "nh3"]
 
 
 def test_copro_feeds_errors_keep_their_type_and_message(sandbox):

@@ -21,6 +21,7 @@ is killed and replaced; the caller gets a :class:`ParseError` that says which.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import resource
 import signal
@@ -43,6 +44,10 @@ _STOP_GRACE_SECONDS = 1.0
 _START_SECONDS = 60.0
 _READY = "ready"
 _CLOSE_WAIT_SECONDS = 5.0
+WORKER_MODULES = ("copro_feeds._ingest",)
+"""What the workers run (ingesting and parsing feeds), imported when a worker starts and
+before it says it is ready: loading feedparser, BeautifulSoup and nh3 is part of starting,
+never of a call's time limit (``import copro_feeds`` alone no longer loads them)."""
 
 
 def _serve(connection: Connection, memory_bytes: int) -> None:
@@ -76,6 +81,8 @@ def _serve(connection: Connection, memory_bytes: int) -> None:
 
 def worker_main(descriptor: int, memory_bytes: int) -> None:
     """Entry point of a worker process: serve calls on the inherited socket ``descriptor``."""
+    for module in WORKER_MODULES:
+        importlib.import_module(module)
     _serve(Connection(descriptor), memory_bytes)
 
 
