@@ -37,7 +37,7 @@ from typing import Any
 from copro_feeds._fetch import Fetcher
 from copro_feeds._store import Store
 from copro_feeds.config import load_config
-from copro_feeds.core import Aggregator
+from copro_feeds.core import Aggregator, make_sandbox
 from copro_feeds.exceptions import StoreError
 from copro_feeds.types import Attribution, Entry
 
@@ -57,14 +57,14 @@ def aggregate(config_path: Path, kill_at_commit: int, kill_after_saved: int, now
     saves = {"count": 0, "inside": False, "entries_written": False}
     real_save_fetch = store.save_fetch
 
-    def save_fetch(state: Any, *args: Any) -> Any:
+    def save_fetch(state: Any, *args: Any, **kwargs: Any) -> Any:
         saves["count"] += 1
         saves["inside"] = True
         saves["entries_written"] = False
         if saves["count"] == kill_at_commit:
             print(f"dying-in {state.key}", flush=True)
         try:
-            return real_save_fetch(state, *args)
+            return real_save_fetch(state, *args, **kwargs)
         finally:
             saves["inside"] = False
 
@@ -90,10 +90,16 @@ def aggregate(config_path: Path, kill_at_commit: int, kill_after_saved: int, now
     if now:
         moment = datetime.fromisoformat(now)
         aggregator = Aggregator(
-            config, store=store, fetcher=Fetcher(config.fetch), clock=lambda: moment
+            config,
+            store=store,
+            fetcher=Fetcher(config.fetch),
+            sandbox=make_sandbox(config),
+            clock=lambda: moment,
         )
     else:
-        aggregator = Aggregator(config, store=store, fetcher=Fetcher(config.fetch))
+        aggregator = Aggregator(
+            config, store=store, fetcher=Fetcher(config.fetch), sandbox=make_sandbox(config)
+        )
     with aggregator:
         aggregator.run_once(all_sources=True, progress=progress)
     print("finished", flush=True)

@@ -160,13 +160,14 @@ def test_run_once_records_the_cycle_and_the_publish(project):
         store = aggregator._store
         recorded = last_cycle(store)
         assert recorded is not None
-        assert recorded.finished == clock.now
+        # One reading of the clock per run: finished = its start plus the time it took.
+        assert recorded.finished == clock.now + timedelta(seconds=recorded.seconds)
         assert recorded.tick_seconds == 1800.0  # 30m
         assert 0 < recorded.seconds < 60
         published = last_publish(store)
         assert published is not None
         assert published.error is None
-        assert published.finished == clock.now
+        assert clock.now < published.finished < recorded.finished
         assert 0 < published.seconds < 60
         assert report.files_written
         # The daemon says how often it ticks; a later cycle replaces the record.
@@ -174,7 +175,8 @@ def test_run_once_records_the_cycle_and_the_publish(project):
         aggregator.run_once(tick_seconds=60)
         again = last_cycle(store)
         assert again is not None
-        assert (again.finished, again.tick_seconds) == (clock.now, 60)
+        assert again.finished == clock.now + timedelta(seconds=again.seconds)
+        assert again.tick_seconds == 60
         assert last_publish(store) == published  # nothing changed: nothing published
         assert assess(last_cycle(store), last_publish(store), clock.now).healthy
 
