@@ -38,6 +38,8 @@ from copro_feeds.config import SiteConfig, SourceConfig
 from copro_feeds.types import Display
 from tests.factories import NOW, attribution, entry
 
+# Under pytest-xdist, the browser modules share one worker: one Chromium at a time.
+pytestmark = pytest.mark.xdist_group("chromium")
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "tests" / ".node" / "node_modules" / "axe-core" / "axe.min.js"

@@ -20,6 +20,8 @@ from tests.test_accessibility import check_axe, check_keyboard, check_reflow, op
 browser = a11y.browser  # the fixtures: one headless Chromium for the module, a tab per test
 page = a11y.page
 
+# Under pytest-xdist, the browser modules share one worker: one Chromium at a time.
+pytestmark = pytest.mark.xdist_group("chromium")
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 PAGES = ["digest/2026-03-02.html", "digest/2026-02-23.html", "digest/index.html"]
 
