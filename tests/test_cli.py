@@ -10,7 +10,6 @@ import pty
 import re
 import shutil
 import signal
-import socket
 import struct
 import subprocess
 import sys
@@ -307,12 +306,25 @@ def test_import_of_a_non_opml_file_is_a_config_error(project, tmp_path):
 
 
 def test_run_with_serve_runs_daemon_and_server_together(project):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    daemon = start("run", "--serve", "--port", str(port), cwd=project.root)
+    # Port 0: the server takes a free port itself (no probe-then-bind race with the other
+    # test workers) and logs "serving FOLDER at http://127.0.0.1:PORT/" to stderr.
+    log_path = project.root / "run.log"
+    with log_path.open("w") as log:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "copro_feeds", "run", "--serve", "--port", "0"],
+            cwd=project.root,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
     try:
         deadline = time.monotonic() + 30
+        pattern = re.compile(r"serving \S+ at http://127\.0\.0\.1:(\d+)/$", re.MULTILINE)
+        while (address := pattern.search(log_path.read_text())) is None:
+            assert daemon.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.05)
+        port = int(address[1])
         body = b""
         while b"Co-producing the cost of living guide" not in body:
             assert time.monotonic() < deadline, f"nothing served: {body[:300]!r}"
@@ -339,7 +351,8 @@ def test_run_with_serve_runs_daemon_and_server_together(project):
         assert 'copro_feeds_source_entries{source="scope"} 2.0' in metrics  # the store
     finally:
         daemon.send_signal(signal.SIGTERM)
-        _, stderr = daemon.communicate(timeout=30)
+        daemon.wait(timeout=30)
+    stderr = log_path.read_text()
     assert daemon.returncode == 0, stderr
     assert "GET /atom.xml 200" in stderr
 

@@ -252,7 +252,7 @@ def test_slow_source_hits_the_deadline_and_others_carry_on(project, feed_server)
     project.write_config(partner_sources(feed_server), extra="")
     started = time.monotonic()
     report, _, _ = run(project)
-    assert time.monotonic() - started < 9
+    assert time.monotonic() - started < 15  # the 5 s deadline, not the 20 s trickle
     assert by_name(report)["Centre for Welfare Reform"].outcome is Outcome.ERROR
     assert by_name(report)["Scope"].outcome is Outcome.UPDATED
 
@@ -428,7 +428,7 @@ def test_a_feed_that_parses_too_long_fails_alone(project, feed_server):
     project.write_config(partner_sources(feed_server), extra="parse_timeout = 0.5")
     started = time.monotonic()
     report, entries, _ = run(project)
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 20  # margin for a loaded machine
     failed = by_name(report)["Centre for Welfare Reform"]
     assert failed.outcome is Outcome.ERROR
     assert "took longer than 0.5" in failed.error
