@@ -387,11 +387,11 @@ def test_location_with_credentials_is_refused_and_redacted(
 
 
 def test_credentials_in_the_url_never_reach_messages() -> None:
-    with socket.socket() as probe:
+    with socket.socket() as probe:  # bound, not listening: refused
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with Fetcher(_settings()) as fetcher, pytest.raises(FetchError) as caught:
-        fetcher.fetch(f"http://admin:hunter2@127.0.0.1:{port}/feed")
+        with Fetcher(_settings()) as fetcher, pytest.raises(FetchError) as caught:
+            fetcher.fetch(f"http://admin:hunter2@127.0.0.1:{port}/feed")
     assert "hunter2" not in str(caught.value)
     assert "***@127.0.0.1" in str(caught.value)
 
@@ -570,11 +570,16 @@ def _redirect_after(delay: float, location: str) -> Callable[[BaseHTTPRequestHan
 
 
 def test_connection_refused() -> None:
+    # Bound but not listening, and kept bound: connections are refused, and no other
+    # test worker can start a server on the port meanwhile.
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with Fetcher(_settings()) as fetcher, pytest.raises(FetchError, match="refused") as caught:
-        fetcher.fetch(f"http://127.0.0.1:{port}/feed")
+        with (
+            Fetcher(_settings()) as fetcher,
+            pytest.raises(FetchError, match="refused") as caught,
+        ):
+            fetcher.fetch(f"http://127.0.0.1:{port}/feed")
     assert type(caught.value) is FetchError
     assert caught.value.__cause__ is not None
 
