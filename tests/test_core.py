@@ -17,7 +17,7 @@ from lxml import etree
 import copro_feeds
 from copro_feeds import Aggregator, Outcome
 from copro_feeds._fetch import Fetcher
-from copro_feeds._store import Store
+from copro_feeds._store.sqlite import SQLiteStore
 from tests.conftest import PARTNERS, RSS, Project, partner_sources
 
 
@@ -406,7 +406,7 @@ class _BrokenFetcher:
 def test_an_unexpected_exception_in_one_source_does_not_stop_the_run(project):
     config = copro_feeds.load_config(project.config_path)
     broken = _BrokenFetcher(Fetcher(config.fetch), project.server.url("/cfwr/atom.xml"))
-    store = Store(config.storage.path)
+    store = SQLiteStore.open(config.storage.path)
     store.sync_sources({source.key: source.url for source in config.sources})
     aggregator = Aggregator(config, store=store, fetcher=broken)
     with aggregator:

@@ -1,0 +1,16 @@
+"""Storage: the :class:`Store` protocol and its backends.
+
+* ``protocol`` — :class:`Store`, what the rest of copro_feeds may ask of a store, and
+  :class:`SaveCounts`, the one type it adds to ``_types``/``types``.
+* ``_encoding`` — how times and content digests are written, shared by every backend.
+* ``sqlite/`` — the SQLite backend (the only code that uses sqlite3).
+
+Importing this package loads no database driver; only a factory imports a backend.
+"""
+
+from __future__ import annotations
+
+from copro_feeds._store._encoding import content_hash, format_time, parse_time
+from copro_feeds._store.protocol import SaveCounts, Store
+
+__all__ = ["SaveCounts", "Store", "content_hash", "format_time", "parse_time"]
