@@ -57,14 +57,14 @@ def aggregate(config_path: Path, kill_at_commit: int, kill_after_saved: int, now
     saves = {"count": 0, "inside": False, "entries_written": False}
     real_save_fetch = store.save_fetch
 
-    def save_fetch(state: Any, *args: Any) -> Any:
+    def save_fetch(state: Any, *args: Any, **options: Any) -> Any:
         saves["count"] += 1
         saves["inside"] = True
         saves["entries_written"] = False
         if saves["count"] == kill_at_commit:
             print(f"dying-in {state.key}", flush=True)
         try:
-            return real_save_fetch(state, *args)
+            return real_save_fetch(state, *args, **options)
         finally:
             saves["inside"] = False
 
