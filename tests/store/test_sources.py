@@ -34,3 +34,12 @@ def test_unknown_source_state_is_an_error(store):
 
 def test_state_defaults(store):
     assert store.state("scope") == SourceState(key="scope", config_url="https://scope.example/")
+
+
+def test_sync_adds_new_sources_and_leaves_unlisted_ones(store):
+    store.save_states([replace(store.state("scope"), failures=2)])
+    store.sync_sources({"other": "https://other.example/"})
+    assert store.states() == {
+        "scope": SourceState(key="scope", config_url="https://scope.example/", failures=2),
+        "other": SourceState(key="other", config_url="https://other.example/"),
+    }

@@ -2,7 +2,8 @@
 
 * ``protocol`` — :class:`Store`, what the rest of copro_feeds may ask of a store, and
   :class:`SaveCounts`, the one type it adds to ``_types``/``types``.
-* ``_encoding`` — how times and content digests are written, shared by every backend.
+* ``_encoding`` — how times and content digests are written, shared by every backend
+  (``format_time`` and ``parse_time`` are re-exported: the health records use them).
 * ``sqlite/`` — the SQLite backend (the only code that uses sqlite3).
 
 Importing this package loads no database driver; only a factory imports a backend.
@@ -10,7 +11,7 @@ Importing this package loads no database driver; only a factory imports a backen
 
 from __future__ import annotations
 
-from copro_feeds._store._encoding import content_hash, format_time, parse_time
+from copro_feeds._store._encoding import format_time, parse_time
 from copro_feeds._store.protocol import SaveCounts, Store
 
-__all__ = ["SaveCounts", "Store", "content_hash", "format_time", "parse_time"]
+__all__ = ["SaveCounts", "Store", "format_time", "parse_time"]

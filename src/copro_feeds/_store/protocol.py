@@ -78,12 +78,13 @@ class Store(Protocol):
         """Save a fetched feed's entries and the source's new state in one transaction.
 
         Entries are keyed by (source key, id). A new one is added with ``now`` as its
-        first-seen time. One whose :func:`~copro_feeds._store.content_hash` is unchanged is
-        not touched; an edited one is updated in place, except that entries read from a
-        document that was not ``well_formed`` never replace a stored copy whose content
-        is longer. Entries in ``undated_ids`` had no usable date in the feed: their
-        stored ``published`` is kept. A changed ``language`` alone is saved without
-        counting as an edit (but bumps the generation, as every change does).
+        first-seen time. One whose digest
+        (:func:`~copro_feeds._store._encoding.content_hash`) is unchanged is not touched;
+        an edited one is updated in place, except that entries read from a document that
+        was not ``well_formed`` never replace a stored copy whose content is longer.
+        Entries in ``undated_ids`` had no usable date in the feed: their stored
+        ``published`` is kept. A changed ``language`` alone is saved without counting as
+        an edit (but bumps the generation, as every change does).
         """
 
     def entries(

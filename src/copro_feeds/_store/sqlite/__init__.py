@@ -65,11 +65,6 @@ class SQLiteStore:
             raise
         return cls(connection)
 
-    @property
-    def path(self) -> Path:
-        """The database file."""
-        return self._connection.path
-
     def close(self) -> None:
         """Close the connection."""
         self._connection.close()
@@ -89,7 +84,7 @@ class SQLiteStore:
         """One source's state; StoreError if the source is unknown."""
         state = _sources.read_one(self._connection, key)
         if state is None:
-            raise StoreError(f"no source {key!r} in the database {self.path}")
+            raise StoreError(f"no source {key!r} in the database {self._connection.path}")
         return state
 
     def save_states(self, states: Sequence[SourceState]) -> None:
