@@ -6,7 +6,8 @@
   (``format_time`` and ``parse_time`` are re-exported: the health records use them).
 * ``sqlite/`` — the SQLite backend (the only code that uses sqlite3).
 
-Importing this package loads no database driver; only a factory imports a backend.
+No module here outside ``sqlite/`` imports a database driver; only the factories
+(``core.make_aggregator``, ``_monitor.open_monitor``) import a backend.
 """
 
 from __future__ import annotations
