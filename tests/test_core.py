@@ -17,7 +17,7 @@ from lxml import etree
 import copro_feeds
 from copro_feeds import Aggregator, Outcome
 from copro_feeds._fetch import Fetcher
-from copro_feeds._store import Store
+from copro_feeds._store.sqlite import SQLiteStore
 from copro_feeds.core import make_sandbox
 from tests.conftest import PARTNERS, RSS, Project, partner_sources
 
@@ -407,7 +407,7 @@ class _BrokenFetcher:
 def test_an_unexpected_exception_in_one_source_does_not_stop_the_run(project):
     config = copro_feeds.load_config(project.config_path)
     broken = _BrokenFetcher(Fetcher(config.fetch), project.server.url("/cfwr/atom.xml"))
-    store = Store(config.storage.path)
+    store = SQLiteStore.open(config.storage.path)
     store.sync_sources({source.key: source.url for source in config.sources})
     aggregator = Aggregator(config, store=store, fetcher=broken, sandbox=make_sandbox(config))
     with aggregator:
@@ -639,7 +639,7 @@ def test_results_carry_the_typed_error(project, feed_server):
 def test_a_bug_in_one_source_is_a_feed_error_caused_by_it(project):
     config = copro_feeds.load_config(project.config_path)
     broken = _BrokenFetcher(Fetcher(config.fetch), project.server.url("/cfwr/atom.xml"))
-    store = Store(config.storage.path)
+    store = SQLiteStore.open(config.storage.path)
     store.sync_sources({source.key: source.url for source in config.sources})
     with Aggregator(config, store=store, fetcher=broken, sandbox=make_sandbox(config)) as agg:
         report = agg.run_once()

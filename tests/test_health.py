@@ -21,7 +21,7 @@ from copro_feeds._health import (
     record_cycle,
     record_publish,
 )
-from copro_feeds._store import Store
+from copro_feeds._store.sqlite import SQLiteStore
 from tests.conftest import PARTNERS, RSS
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -113,7 +113,7 @@ def test_records_reject_naive_times():
 
 
 def test_records_round_trip_through_the_store(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SQLiteStore.open(tmp_path / "db.sqlite3")
     try:
         assert last_cycle(store) is None
         assert last_publish(store) is None
@@ -121,7 +121,8 @@ def test_records_round_trip_through_the_store(tmp_path):
         record_publish(store, PublishRecord(finished=NOW, seconds=0.5, error="x"))
     finally:
         store.close()
-    store = Store(tmp_path / "db.sqlite3")  # another connection, as another process has
+    # another connection, as another process has
+    store = SQLiteStore.open(tmp_path / "db.sqlite3")
     try:
         assert last_cycle(store) == CycleRecord(finished=NOW, tick_seconds=90, seconds=2.5)
         assert last_publish(store) == PublishRecord(finished=NOW, seconds=0.5, error="x")
@@ -131,7 +132,7 @@ def test_records_round_trip_through_the_store(tmp_path):
 
 @pytest.mark.parametrize("garbage", ["", "not json", "[1, 2]", '{"finished": "yesterday"}', "{}"])
 def test_unreadable_records_read_as_none(tmp_path, garbage):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SQLiteStore.open(tmp_path / "db.sqlite3")
     try:
         store.set_meta(CYCLE_KEY, garbage)
         store.set_meta(PUBLISH_KEY, garbage)

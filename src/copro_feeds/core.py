@@ -44,6 +44,7 @@ from copro_feeds._roundup import period_start, plan_roundups
 from copro_feeds._sandbox import Sandbox
 from copro_feeds._select import combined_selection, configured_homepages, plan_feeds
 from copro_feeds._store import Store
+from copro_feeds._store.sqlite import SQLiteStore
 from copro_feeds._types import SourceState
 from copro_feeds._urls import without_credentials
 from copro_feeds.config import Config, SourceConfig
@@ -672,7 +673,7 @@ def make_sandbox(config: Config) -> Sandbox:
 
 def make_aggregator(config: Config, *, clock: Clock = utc_now) -> Aggregator:
     """Open the store and the HTTP session for ``config`` and return an :class:`Aggregator`."""
-    store = Store(config.storage.path)
+    store = SQLiteStore.open(config.storage.path)
     try:
         store.sync_sources(source_urls(config))
         return Aggregator(

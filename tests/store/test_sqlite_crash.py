@@ -1,7 +1,7 @@
 """The store under crashes, locks, a full disk and damaged files.
 
 Every test uses a real SQLite file; crashes are real SIGKILLs of real child processes
-(tests/crash_helpers.py), never mocks.
+(tests/store/crash_helpers.py), never mocks.
 """
 
 from __future__ import annotations
@@ -23,19 +23,19 @@ import pytest
 
 import copro_feeds
 from copro_feeds import Outcome
-from copro_feeds._store import Store
+from copro_feeds._store.sqlite import SQLiteStore
 from copro_feeds.exceptions import StoreError
 from tests.conftest import ATOM, PARTNERS, RDF, RSS, Project, partner_sources
 from tests.factories import NOW, attribution, entry
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parent.parent.parent
 FIXED_NOW = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
 
 
 def helper(*args: object) -> subprocess.Popen[str]:
-    """Start ``python -m tests.crash_helpers ARGS`` from the repository root."""
+    """Start ``python -m tests.store.crash_helpers ARGS`` from the repository root."""
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.crash_helpers", *map(str, args)],
+        [sys.executable, "-m", "tests.store.crash_helpers", *map(str, args)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -164,7 +164,7 @@ def test_twenty_random_kills_leave_every_source_all_old_or_all_new(tmp_path):
         db.close()
         assert len(rounds) == sources
         rounds_seen.append(rounds)
-        Store(path).close()  # the store itself opens the crashed file cleanly
+        SQLiteStore.open(path).close()  # the store itself opens the crashed file cleanly
 
     newest = [max(r.values()) for r in rounds_seen]
     assert all(a < b for a, b in itertools.pairwise(newest))  # work went on
@@ -256,8 +256,8 @@ def project_feeds(server) -> None:
 # -- 4. a write lock held by another process -----------------------------------
 
 
-def opened(path: Path, **options) -> Store:
-    store = Store(path, **options)
+def opened(path: Path, **options) -> SQLiteStore:
+    store = SQLiteStore.open(path, **options)
     store.sync_sources({"scope": "https://scope.example/"})
     return store
 
@@ -369,7 +369,7 @@ def test_full_database_reports_the_cause_and_saves_nothing(tmp_path):
 
 def test_max_pages_is_off_by_default(tmp_path):
     store = opened(tmp_path / "db.sqlite3")
-    assert store._db.execute("PRAGMA max_page_count").fetchone()[0] > 1_000_000
+    assert store._connection.db.execute("PRAGMA max_page_count").fetchone()[0] > 1_000_000
     store.close()
 
 
@@ -391,7 +391,7 @@ def real_database(path: Path, entries: int = 300) -> int:
 def assert_refused_untouched(path: Path) -> str:
     before = path.read_bytes()
     with pytest.raises(StoreError) as caught:
-        Store(path)
+        SQLiteStore.open(path)
     assert path.read_bytes() == before
     assert str(path) in str(caught.value)
     return str(caught.value)
@@ -450,7 +450,7 @@ def test_two_processes_write_the_same_database_at_once(tmp_path):
     assert [s["errors"] for s in summaries] == [[], []]  # no "database is locked"
     assert integrity(path) == "ok"
 
-    store = Store(path)
+    store = SQLiteStore.open(path)
     states = store.states()
     attributions = {key: attribution(key) for key in states}
     stored = store.entries(attributions)
