@@ -31,7 +31,7 @@ from copro_feeds._ingest import Ingested, SourceFacts, ingest
 from copro_feeds._parse import parse_feed
 from copro_feeds._publish import publish, render_files
 from copro_feeds._select import plan_feeds
-from copro_feeds._store import Store
+from copro_feeds._store.sqlite import SQLiteStore
 from copro_feeds._text import make_excerpt, sanitise_html
 from copro_feeds.config import FetchConfig, OutputConfig, SiteConfig, SourceConfig
 from copro_feeds.types import Attribution
@@ -101,7 +101,7 @@ def store_and_publish_stages(
 ) -> dict[str, float]:
     """Saving, reading back, planning, rendering and writing costs."""
     seconds: dict[str, float] = {}
-    store = Store(folder / "store.sqlite3")
+    store = SQLiteStore.open(folder / "store.sqlite3")
     try:
         store.sync_sources({source.key: source.url for source in sources})
         states = store.states()
@@ -113,9 +113,7 @@ def store_and_publish_stages(
 
         seconds["store: save new entries"], _ = timed(save_all)
         seconds["store: save unchanged entries"], _ = timed(save_all)
-        seconds["store: save state only (304)"], _ = timed(
-            lambda: [store.save_state(state) for state in updated]
-        )
+        seconds["store: save state only (304)"], _ = timed(lambda: store.save_states(updated))
         attributions = {
             s.key: Attribution(
                 source_key=s.key, name=s.name, homepage="https://x.test/", feed_url=s.url

@@ -80,16 +80,25 @@ url = "{server.url("/scottish/rss.xml")}"
 """
 
 
+def make_project(root: Path, server: FeedServer) -> Project:
+    """Three partner feeds (WordPress RSS 2.0, Atom, RSS 1.0) served by ``server``."""
+    server.serve("/scope/feed/", (PARTNERS / "scope.rss.xml").read_bytes(), content_type=RSS)
+    server.serve("/cfwr/atom.xml", (PARTNERS / "cfwr.atom.xml").read_bytes(), content_type=ATOM)
+    server.serve("/scottish/rss.xml", (PARTNERS / "scottish.rdf").read_bytes(), content_type=RDF)
+    result = Project(root=root, server=server)
+    result.write_config(partner_sources(server))
+    return result
+
+
 @pytest.fixture
 def project(tmp_path: Path, feed_server: FeedServer) -> Project:
     """Three partner feeds (WordPress RSS 2.0, Atom, RSS 1.0) served on 127.0.0.1."""
-    feed_server.serve("/scope/feed/", (PARTNERS / "scope.rss.xml").read_bytes(), content_type=RSS)
-    feed_server.serve(
-        "/cfwr/atom.xml", (PARTNERS / "cfwr.atom.xml").read_bytes(), content_type=ATOM
-    )
-    feed_server.serve(
-        "/scottish/rss.xml", (PARTNERS / "scottish.rdf").read_bytes(), content_type=RDF
-    )
-    result = Project(root=tmp_path, server=feed_server)
-    result.write_config(partner_sources(feed_server))
-    return result
+    return make_project(tmp_path, feed_server)
+
+
+@pytest.fixture(scope="module")
+def module_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
+    """The same three partners, one project for a whole module: for fixtures that build
+    a site once which the module's tests then only read (pages in a browser, schemas)."""
+    with FeedServer() as server:
+        yield make_project(tmp_path_factory.mktemp("project"), server)

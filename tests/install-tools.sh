@@ -21,3 +21,24 @@ fi
 if [ ! -f .node/node_modules/axe-core/axe.min.js ]; then
     npm install --silent --no-audit --no-fund --prefix .node axe-core@4.14.1
 fi
+
+# feedparser's own test feeds (BSD-2-Clause, its LICENSE kept beside them) for the corpus
+# sweep in tests/test_parse.py: its source distribution on PyPI, pinned by version and hash,
+# unpacked into tests/.registry/ (git-ignored).
+feedparser_tests=.registry/feedparser-6.0.14
+if [ ! -f "$feedparser_tests/LICENSE" ]; then
+    python=../.venv/bin/python
+    [ -x "$python" ] || python=python3
+    download=$(mktemp -d)
+    trap 'rm -rf "$download"' EXIT
+    echo "feedparser==6.0.14 --hash=sha256:088679b0c4b543ee211a820dd544698c76a402122eae7473c04a43425f283d06" \
+        >"$download/requirements.txt"
+    "$python" -m pip download --quiet --no-deps --no-binary :all: --require-hashes \
+        --requirement "$download/requirements.txt" --dest "$download"
+    mkdir "$download/unpacked"
+    tar -xzf "$download/feedparser-6.0.14.tar.gz" -C "$download/unpacked" --strip-components=1 \
+        feedparser-6.0.14/tests feedparser-6.0.14/LICENSE
+    mkdir -p .registry
+    rm -rf "$feedparser_tests"
+    mv "$download/unpacked" "$feedparser_tests"
+fi

@@ -8,19 +8,17 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import feedparser
 import html5lib
-import jsonschema
 from lxml import etree
 
 from copro_feeds._publish import FeedContent, FeedInfo, render_files
 from copro_feeds.config import SiteConfig
 from copro_feeds.types import Entry
+from tests.schemas import atom_relaxng, json_feed_validator
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
 ATOM = "{http://www.w3.org/2005/Atom}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -59,15 +57,14 @@ def render_all(entries: Sequence[Entry], site: SiteConfig = SITE) -> Outputs:
     """The combined feed of ``entries`` (in this order) in every format, each checked valid."""
     files = render_files([FeedContent(info=FeedInfo(), entries=tuple(entries))], [], site)
     atom = etree.fromstring(files["atom.xml"])
-    schema = etree.RelaxNG(file=str(SCHEMAS / "atom.rng"))
+    schema = atom_relaxng()
     assert schema.validate(etree.ElementTree(atom)), schema.error_log
     atom_parsed = feedparser.parse(io.BytesIO(files["atom.xml"]))
     rss_parsed = feedparser.parse(io.BytesIO(files["rss.xml"]))
     assert not atom_parsed.bozo and not rss_parsed.bozo
     document = json.loads(files["feed.json"])
-    json_schema = json.loads((SCHEMAS / "jsonfeed-1.1.schema.json").read_text())
-    validator = jsonschema.Draft7Validator(json_schema, format_checker=jsonschema.FormatChecker())
-    assert [error.message for error in validator.iter_errors(document)] == []
+    errors = json_feed_validator().iter_errors(document)
+    assert [error.message for error in errors] == []
     return Outputs(
         atom=atom,
         atom_parsed=atom_parsed,

@@ -38,6 +38,8 @@ from copro_feeds.config import SiteConfig, SourceConfig
 from copro_feeds.types import Display
 from tests.factories import NOW, attribution, entry
 
+# Under pytest-xdist, the browser modules share one worker: one Chromium at a time.
+pytestmark = pytest.mark.xdist_group("chromium")
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "tests" / ".node" / "node_modules" / "axe-core" / "axe.min.js"
@@ -105,9 +107,11 @@ def serve(folder: Path) -> Iterator[str]:
         server.stop()
 
 
-@pytest.fixture
-def partners_site(project) -> Iterator[str]:
-    """The real pipeline's output for the three partners, served on 127.0.0.1."""
+@pytest.fixture(scope="module")
+def partners_site(module_project) -> Iterator[str]:
+    """The real pipeline's output for the three partners, served on 127.0.0.1 (built once
+    for the module: its tests only read it)."""
+    project = module_project
     config = copro_feeds.load_config(project.config_path)
     with copro_feeds.make_aggregator(config) as aggregator:
         report = aggregator.run_once()
@@ -167,8 +171,8 @@ def editorial_entries() -> list[copro_feeds.Entry]:
     ]
 
 
-@pytest.fixture
-def editorial_site(tmp_path) -> Iterator[str]:
+@pytest.fixture(scope="module")
+def editorial_site(tmp_path_factory) -> Iterator[str]:
     """Every kind of entry: pinned (the Gathering), joint credit and the whole post (the
     guide), a headline only, a licence and Welsh, published and served on 127.0.0.1."""
     entries = editorial_entries()
@@ -176,7 +180,7 @@ def editorial_site(tmp_path) -> Iterator[str]:
         pinned={("scottish-co-production-network", "scottish-co-production-network-5"): NOW}
     )
     feeds = plan_feeds(entries, EDITORIAL_SOURCES, EDITORIAL_SITE, 50, marks=marks)
-    folder = tmp_path / "editorial"
+    folder = tmp_path_factory.mktemp("editorial")
     publish(feeds, [SCOPE, CFWR, SCOTTISH], EDITORIAL_SITE, folder)
     yield from serve(folder)
 
@@ -247,10 +251,10 @@ def test_axe_finds_no_wcag_22_aa_violations(page, site, path, record_property):
     check_axe(page, path, record_property)
 
 
-def test_axe_is_really_checking(page, partners_site, project):
+def test_axe_is_really_checking(page, partners_site, module_project):
     """A deliberately broken page on the same server: axe must report it."""
     site = partners_site
-    (project.public / "broken.html").write_text(
+    (module_project.public / "broken.html").write_text(
         '<!DOCTYPE html><html><head><title>x</title></head><body><a href="/"></a>'
         '<p style="color:#bbb;background:#fff">faint text</p><img src="x.png"></body></html>',
         encoding="utf-8",

@@ -307,12 +307,25 @@ def test_import_of_a_non_opml_file_is_a_config_error(project, tmp_path):
 
 
 def test_run_with_serve_runs_daemon_and_server_together(project):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    daemon = start("run", "--serve", "--port", str(port), cwd=project.root)
+    # Port 0: the server takes a free port itself (no probe-then-bind race with the other
+    # test workers) and logs "serving FOLDER at http://127.0.0.1:PORT/" to stderr.
+    log_path = project.root / "run.log"
+    with log_path.open("w") as log:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "copro_feeds", "run", "--serve", "--port", "0"],
+            cwd=project.root,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
     try:
         deadline = time.monotonic() + 30
+        pattern = re.compile(r"serving \S+ at http://127\.0\.0\.1:(\d+)/$", re.MULTILINE)
+        while (address := pattern.search(log_path.read_text())) is None:
+            assert daemon.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.05)
+        port = int(address[1])
         body = b""
         while b"Co-producing the cost of living guide" not in body:
             assert time.monotonic() < deadline, f"nothing served: {body[:300]!r}"
@@ -339,19 +352,35 @@ def test_run_with_serve_runs_daemon_and_server_together(project):
         assert 'copro_feeds_source_entries{source="scope"} 2.0' in metrics  # the store
     finally:
         daemon.send_signal(signal.SIGTERM)
-        _, stderr = daemon.communicate(timeout=30)
+        daemon.wait(timeout=30)
+    stderr = log_path.read_text()
     assert daemon.returncode == 0, stderr
     assert "GET /atom.xml 200" in stderr
 
 
+def _served_port(log_path: Path, process: subprocess.Popen[bytes], deadline: float) -> int:
+    """The port a server started with ``--port 0`` logged ("serving … at http://…:PORT/")."""
+    pattern = re.compile(r"serving \S+ at http://127\.0\.0\.1:(\d+)/$", re.MULTILINE)
+    while (address := pattern.search(log_path.read_text())) is None:
+        assert process.poll() is None, log_path.read_text()
+        assert time.monotonic() < deadline, log_path.read_text()
+        time.sleep(0.05)
+    return int(address[1])
+
+
 def test_serve_reports_health_and_metrics_of_a_separate_update(project):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = start("serve", "--port", str(port), cwd=project.root)
-    base = f"http://127.0.0.1:{port}"
+    log_path = project.root / "serve.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "copro_feeds", "serve", "--port", "0"],
+            cwd=project.root,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
     try:
         deadline = time.monotonic() + 30
+        base = f"http://127.0.0.1:{_served_port(log_path, server, deadline)}"
         while True:
             try:
                 urllib.request.urlopen(f"{base}/healthz", timeout=2)
@@ -374,7 +403,8 @@ def test_serve_reports_health_and_metrics_of_a_separate_update(project):
         assert "copro_feeds_fetches_total" not in metrics  # no cycles run in this process
     finally:
         server.send_signal(signal.SIGTERM)
-        _, stderr = server.communicate(timeout=30)
+        server.wait(timeout=30)
+    stderr = log_path.read_text()
     assert server.returncode == 0, stderr
     assert "GET /healthz 503" in stderr
     assert "GET /metrics 200" in stderr
@@ -382,7 +412,7 @@ def test_serve_reports_health_and_metrics_of_a_separate_update(project):
 
 @pytest.mark.parametrize("command", [["serve"], ["run", "--serve"]])
 def test_a_busy_port_is_one_clear_line_and_exit_1(project, command):
-    with socket.socket() as busy:
+    with socket.socket() as busy:  # held for the whole test: no other worker can take it
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]

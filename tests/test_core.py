@@ -17,7 +17,8 @@ from lxml import etree
 import copro_feeds
 from copro_feeds import Aggregator, Outcome
 from copro_feeds._fetch import Fetcher
-from copro_feeds._store import Store
+from copro_feeds._store.sqlite import SQLiteStore
+from copro_feeds.core import make_sandbox
 from tests.conftest import PARTNERS, RSS, Project, partner_sources
 
 
@@ -251,7 +252,7 @@ def test_slow_source_hits_the_deadline_and_others_carry_on(project, feed_server)
     project.write_config(partner_sources(feed_server), extra="")
     started = time.monotonic()
     report, _, _ = run(project)
-    assert time.monotonic() - started < 9
+    assert time.monotonic() - started < 15  # the 5 s deadline, not the 20 s trickle
     assert by_name(report)["Centre for Welfare Reform"].outcome is Outcome.ERROR
     assert by_name(report)["Scope"].outcome is Outcome.UPDATED
 
@@ -406,9 +407,9 @@ class _BrokenFetcher:
 def test_an_unexpected_exception_in_one_source_does_not_stop_the_run(project):
     config = copro_feeds.load_config(project.config_path)
     broken = _BrokenFetcher(Fetcher(config.fetch), project.server.url("/cfwr/atom.xml"))
-    store = Store(config.storage.path)
+    store = SQLiteStore.open(config.storage.path)
     store.sync_sources({source.key: source.url for source in config.sources})
-    aggregator = Aggregator(config, store=store, fetcher=broken)
+    aggregator = Aggregator(config, store=store, fetcher=broken, sandbox=make_sandbox(config))
     with aggregator:
         report = aggregator.run_once()
     assert by_name(report)["Centre for Welfare Reform"].error == "a bug in one source's path"
@@ -427,7 +428,7 @@ def test_a_feed_that_parses_too_long_fails_alone(project, feed_server):
     project.write_config(partner_sources(feed_server), extra="parse_timeout = 0.5")
     started = time.monotonic()
     report, entries, _ = run(project)
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 20  # margin for a loaded machine
     failed = by_name(report)["Centre for Welfare Reform"]
     assert failed.outcome is Outcome.ERROR
     assert "took longer than 0.5" in failed.error
@@ -612,3 +613,36 @@ def test_run_once_only_refreshes_the_named_sources_due_or_not(project, feed_serv
     ]
     assert feed_server.hits("/scottish/rss.xml") == 1
     assert feed_server.hits("/scope/feed/") == 2
+
+
+def test_results_carry_the_typed_error(project, feed_server):
+    """Issue 12: a library user branches on the error's type, not on its text."""
+    feed_server.serve("/cfwr/atom.xml", b"gone", status=410, content_type="text/plain")
+    feed_server.serve("/scottish/rss.xml", b"busy", status=429, headers={"Retry-After": "120"})
+    feed_server.serve("/scope/feed/", b"<html><body>not a feed</body></html>", content_type=RSS)
+    report, _, _ = run(project)
+    results = by_name(report)
+    gone = results["Centre for Welfare Reform"].exception
+    assert isinstance(gone, copro_feeds.GoneError)
+    assert gone.status == 410
+    busy = results["Scottish Co-production Network"].exception
+    assert type(busy) is copro_feeds.HTTPStatusError
+    assert (busy.status, busy.retry_after) == (429, 120.0)
+    assert isinstance(results["Scope"].exception, copro_feeds.ParseError)
+    for result in report.results:
+        assert result.error == str(result.exception)  # the text, as the CLI prints it
+    # A source already marked gone is not fetched, and says so with the same type.
+    report, _, _ = run(project, all_sources=True)
+    assert isinstance(by_name(report)["Centre for Welfare Reform"].exception, copro_feeds.GoneError)
+
+
+def test_a_bug_in_one_source_is_a_feed_error_caused_by_it(project):
+    config = copro_feeds.load_config(project.config_path)
+    broken = _BrokenFetcher(Fetcher(config.fetch), project.server.url("/cfwr/atom.xml"))
+    store = SQLiteStore.open(config.storage.path)
+    store.sync_sources({source.key: source.url for source in config.sources})
+    with Aggregator(config, store=store, fetcher=broken, sandbox=make_sandbox(config)) as agg:
+        report = agg.run_once()
+    failure = by_name(report)["Centre for Welfare Reform"].exception
+    assert type(failure) is copro_feeds.FeedError
+    assert isinstance(failure.__cause__, RuntimeError)

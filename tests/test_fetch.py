@@ -387,11 +387,11 @@ def test_location_with_credentials_is_refused_and_redacted(
 
 
 def test_credentials_in_the_url_never_reach_messages() -> None:
-    with socket.socket() as probe:
+    with socket.socket() as probe:  # bound, not listening: refused
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with Fetcher(_settings()) as fetcher, pytest.raises(FetchError) as caught:
-        fetcher.fetch(f"http://admin:hunter2@127.0.0.1:{port}/feed")
+        with Fetcher(_settings()) as fetcher, pytest.raises(FetchError) as caught:
+            fetcher.fetch(f"http://admin:hunter2@127.0.0.1:{port}/feed")
     assert "hunter2" not in str(caught.value)
     assert "***@127.0.0.1" in str(caught.value)
 
@@ -416,9 +416,9 @@ def test_redirect_body_is_never_read(feed_server: FeedServer, fetcher: Fetcher) 
     )
     feed_server.serve("/new", FEED)
     before = _peak_rss_mib()
-    started = time.monotonic()
+    started = time.process_time()  # inflating the bomb would take seconds of CPU
     result = fetcher.fetch(feed_server.url("/old"))
-    assert time.monotonic() - started < 2
+    assert time.process_time() - started < 2
     assert _peak_rss_mib() - before < 100
     assert result.body == FEED
 
@@ -457,14 +457,14 @@ def test_huge_content_length_is_refused_without_reading(feed_server: FeedServer)
         handler.send_header("Content-Length", str(10 * 1024**3))
         handler.end_headers()
         _raw(handler, b"x" * 1000)
-        time.sleep(2)
+        time.sleep(10)
         handler.close_connection = True
 
     feed_server.route("/feed", huge)
     started = time.monotonic()
     with Fetcher(_settings()) as fetcher, pytest.raises(ResponseTooLargeError, match="declares"):
         fetcher.fetch(feed_server.url("/feed"))
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 5  # reading the body would wait 10 s
 
 
 def test_endless_chunked_body_hits_the_size_cap(feed_server: FeedServer) -> None:
@@ -505,19 +505,19 @@ def test_trickling_server_meets_the_deadline(feed_server: FeedServer, prefix: by
     started = time.monotonic()
     with Fetcher(_settings(timeout=3.0)) as fetcher, pytest.raises(DeadlineExceededError) as caught:
         fetcher.fetch(feed_server.url("/feed"))
-    assert 2 <= time.monotonic() - started <= 4.5
+    assert 2 <= time.monotonic() - started < 10  # the server would trickle for 20 s
     assert "3-second deadline" in str(caught.value)
 
 
 def test_deadline_spans_redirect_hops(feed_server: FeedServer) -> None:
     chain = ["/start", "/hop1", "/hop2", "/hop3"]
     for here, there in zip(chain, [*chain[1:], "/end"], strict=True):
-        feed_server.route(here, _redirect_after(0.8, there))
+        feed_server.route(here, _redirect_after(1.5, there))
     feed_server.serve("/end", FEED)
     started = time.monotonic()
     with Fetcher(_settings(timeout=2.0)) as fetcher, pytest.raises(DeadlineExceededError):
         fetcher.fetch(feed_server.url("/start"))
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 5  # each hop is under 2 s; the four take 6 s
     assert feed_server.hits("/end") == 0
 
 
@@ -570,11 +570,16 @@ def _redirect_after(delay: float, location: str) -> Callable[[BaseHTTPRequestHan
 
 
 def test_connection_refused() -> None:
+    # Bound but not listening, and kept bound: connections are refused, and no other
+    # test worker can start a server on the port meanwhile.
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with Fetcher(_settings()) as fetcher, pytest.raises(FetchError, match="refused") as caught:
-        fetcher.fetch(f"http://127.0.0.1:{port}/feed")
+        with (
+            Fetcher(_settings()) as fetcher,
+            pytest.raises(FetchError, match="refused") as caught,
+        ):
+            fetcher.fetch(f"http://127.0.0.1:{port}/feed")
     assert type(caught.value) is FetchError
     assert caught.value.__cause__ is not None
 
@@ -770,9 +775,9 @@ def test_watchdog_wakes_a_blocked_reader() -> None:
         reader = threading.Thread(target=left.recv, args=(1,))
         reader.start()
         reader.join(timeout=3)
-        assert not reader.is_alive()
+        assert not reader.is_alive()  # woken within the join's 3 s
         assert watchdog.expired
-        assert 0.2 < time.monotonic() - started < 2
+        assert time.monotonic() - started >= 0.25  # not before its 0.3 s
 
 
 def test_basic_auth_goes_to_the_feeds_origin_only(fetcher: Fetcher, feed_server: FeedServer):

@@ -7,18 +7,16 @@ import email.utils
 import io
 import json
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import feedparser
-import jsonschema
 import pytest
 from lxml import etree
 
 import copro_feeds
 from copro_feeds._opml_import import read_opml
+from tests.schemas import atom_relaxng, json_feed_validator
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
 ATOM = "{http://www.w3.org/2005/Atom}"
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 TAG_URI = re.compile(r"^tag:[a-z0-9.-]+,\d{4}(-\d{2}(-\d{2})?)?:[\x21-\x7e]+$")
@@ -43,8 +41,14 @@ AWKWARD_FEED = (
 )
 
 
-@pytest.fixture
-def published(project):
+@pytest.fixture(scope="module")
+def published(module_project):
+    """The three partners aggregated (once for the module: its tests only read the files,
+    but for the last one, which builds its own)."""
+    return publish_partners(module_project)
+
+
+def publish_partners(project):
     """The three partners aggregated, with a WebSub hub and awkward partner names; Scope
     republished in full under a licence, the awkward partner as headlines only."""
     text = project.config_path.read_text()
@@ -72,7 +76,7 @@ def public(folder: str, name: str) -> str:
 
 
 def test_every_atom_feed_is_valid(published):
-    schema = etree.RelaxNG(file=str(SCHEMAS / "atom.rng"))
+    schema = atom_relaxng()
     for folder in ["", *SUB_FOLDERS]:
         data = (published / folder / "atom.xml").read_bytes()
         document = etree.fromstring(data, etree.XMLParser(resolve_entities=False))
@@ -181,8 +185,7 @@ def test_every_rss_feed_is_valid(published):
 
 
 def test_every_json_feed_is_valid(published):
-    schema = json.loads((SCHEMAS / "jsonfeed-1.1.schema.json").read_text())
-    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+    validator = json_feed_validator()
     for folder in ["", *SUB_FOLDERS]:
         document = json.loads((published / folder / "feed.json").read_text())
         errors = [error.message for error in validator.iter_errors(document)]
@@ -266,7 +269,8 @@ def test_stylesheet_turns_a_feed_into_a_readable_page(published, name):
     assert 'lang="en"' in page
 
 
-def test_removed_partner_loses_its_feed_folder(published, project):
+def test_removed_partner_loses_its_feed_folder(project):
+    published = publish_partners(project)
     assert (published / "sources/scope/atom.xml").exists()
     text = project.config_path.read_text()
     start = text.index('[[sources]]\nname = "Scope"')

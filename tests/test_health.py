@@ -21,7 +21,7 @@ from copro_feeds._health import (
     record_cycle,
     record_publish,
 )
-from copro_feeds._store import Store
+from copro_feeds._store.sqlite import SQLiteStore
 from tests.conftest import PARTNERS, RSS
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -113,7 +113,7 @@ def test_records_reject_naive_times():
 
 
 def test_records_round_trip_through_the_store(tmp_path):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SQLiteStore.open(tmp_path / "db.sqlite3")
     try:
         assert last_cycle(store) is None
         assert last_publish(store) is None
@@ -121,7 +121,8 @@ def test_records_round_trip_through_the_store(tmp_path):
         record_publish(store, PublishRecord(finished=NOW, seconds=0.5, error="x"))
     finally:
         store.close()
-    store = Store(tmp_path / "db.sqlite3")  # another connection, as another process has
+    # another connection, as another process has
+    store = SQLiteStore.open(tmp_path / "db.sqlite3")
     try:
         assert last_cycle(store) == CycleRecord(finished=NOW, tick_seconds=90, seconds=2.5)
         assert last_publish(store) == PublishRecord(finished=NOW, seconds=0.5, error="x")
@@ -131,7 +132,7 @@ def test_records_round_trip_through_the_store(tmp_path):
 
 @pytest.mark.parametrize("garbage", ["", "not json", "[1, 2]", '{"finished": "yesterday"}', "{}"])
 def test_unreadable_records_read_as_none(tmp_path, garbage):
-    store = Store(tmp_path / "db.sqlite3")
+    store = SQLiteStore.open(tmp_path / "db.sqlite3")
     try:
         store.set_meta(CYCLE_KEY, garbage)
         store.set_meta(PUBLISH_KEY, garbage)
@@ -160,13 +161,14 @@ def test_run_once_records_the_cycle_and_the_publish(project):
         store = aggregator._store
         recorded = last_cycle(store)
         assert recorded is not None
-        assert recorded.finished == clock.now
+        # One reading of the clock per run: finished = its start plus the time it took.
+        assert recorded.finished == clock.now + timedelta(seconds=recorded.seconds)
         assert recorded.tick_seconds == 1800.0  # 30m
         assert 0 < recorded.seconds < 60
         published = last_publish(store)
         assert published is not None
         assert published.error is None
-        assert published.finished == clock.now
+        assert clock.now < published.finished < recorded.finished
         assert 0 < published.seconds < 60
         assert report.files_written
         # The daemon says how often it ticks; a later cycle replaces the record.
@@ -174,7 +176,8 @@ def test_run_once_records_the_cycle_and_the_publish(project):
         aggregator.run_once(tick_seconds=60)
         again = last_cycle(store)
         assert again is not None
-        assert (again.finished, again.tick_seconds) == (clock.now, 60)
+        assert again.finished == clock.now + timedelta(seconds=again.seconds)
+        assert again.tick_seconds == 60
         assert last_publish(store) == published  # nothing changed: nothing published
         assert assess(last_cycle(store), last_publish(store), clock.now).healthy
 

@@ -11,8 +11,9 @@ import contextlib
 import re
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import feedparser
 import pytest
@@ -29,6 +30,7 @@ from tests.factories import NOW, attribution
 from tests.feedserver import FeedServer
 
 MB = 1024 * 1024
+T = TypeVar("T")
 FEED_URL = "https://partner.example/feed/"
 SETTINGS = NormaliseSettings(
     attribution=attribution(),
@@ -63,6 +65,18 @@ def parse_and_normalise(
     """The fetch thread's work (module level: the sandbox pickles it by name)."""
     parsed = parse_feed(body, headers, FEED_URL, max_entries=max_entries)
     return [normalise_entry(raw, SETTINGS, NOW) for raw in parsed.entries]
+
+
+def cpu_timed(function: Callable[..., T], *args: Any) -> tuple[T | str, float]:
+    """Run in the sandbox worker: ``function``'s result, or its ParseError's message, and
+    the CPU seconds the worker spent on it (not the wall clock, which a loaded machine
+    stretches, nor importing this module on a fresh worker)."""
+    started = time.process_time()
+    try:
+        outcome: T | str = function(*args)
+    except ParseError as error:
+        outcome = f"ParseError: {error}"
+    return outcome, time.process_time() - started
 
 
 def assert_clean(entries: list[Entry]) -> None:
@@ -107,10 +121,11 @@ ENTITY_ATTACKS = {
 
 @pytest.mark.parametrize("body", ENTITY_ATTACKS.values(), ids=ENTITY_ATTACKS.keys())
 def test_entity_expansion_is_refused_quickly_in_little_memory(small_sandbox, body):
-    started = time.monotonic()
     with pytest.raises(ParseError, match="entities"):
         small_sandbox.call(parse_and_normalise, body, {})
-    assert time.monotonic() - started < 1
+    outcome, cpu_seconds = small_sandbox.call(cpu_timed, parse_and_normalise, body, {})
+    assert isinstance(outcome, str) and "entities" in outcome, outcome
+    assert cpu_seconds < 0.5  # refused before expanding anything (expanding takes minutes)
     assert small_sandbox.call(parse_and_normalise, rss(item(1)), {})[0].title == "Post 1"
 
 
@@ -213,7 +228,8 @@ def test_huge_attribute_ends_within_the_sandbox_limits(small_sandbox, size):
         assert re.search("longer than|memory|died|parser failed", str(error))
     else:
         assert [entry.title for entry in entries] == ["Post 1"]
-    assert time.monotonic() - started < small_sandbox.seconds + 1.5
+    # The sandbox's wall-clock limit, with room for a loaded machine to kill and reap.
+    assert time.monotonic() - started < small_sandbox.seconds + 5
     assert small_sandbox.call(parse_and_normalise, rss(item(2)), {})[0].title == "Post 2"
 
 
@@ -227,9 +243,9 @@ def test_deeply_nested_elements(sandbox):
 
 def test_200k_items_keep_only_max_entries_quickly(sandbox):
     body = rss(b"".join(item(n) for n in range(200_000)))
-    started = time.monotonic()
-    entries = sandbox.call(parse_and_normalise, body, {}, 1000)
-    assert time.monotonic() - started < 5
+    entries, cpu_seconds = sandbox.call(cpu_timed, parse_and_normalise, body, {}, 1000)
+    assert cpu_seconds < 5
+    assert isinstance(entries, list), entries
     assert len(entries) == 1000
     assert (entries[0].id, entries[-1].id) == ("id-0", "id-999")
 
@@ -392,9 +408,9 @@ def test_a_5mb_entry_is_capped_before_sanitising():
     words = b"<p>" + b"word " * (MB) + b"</p>"
     body = rss(item(1, extra=b"<description><![CDATA[" + words + b"]]></description>"))
     assert len(body) > 5 * MB
-    started = time.monotonic()
+    started = time.process_time()
     entries = parse_and_normalise(body, {})
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
     assert len(entries[0].content_html.encode()) <= SETTINGS.max_entry_bytes + 64
     assert entries[0].excerpt.startswith("word word")
     assert_clean(entries)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import resource
 import sqlite3
 import time
 from dataclasses import replace
@@ -100,6 +101,14 @@ def run(project: Project, now: datetime | None = None):
     with copro_feeds.make_aggregator(config, clock=clock) as aggregator:
         report = aggregator.run_once(all_sources=True)
         return report, aggregator.entries()
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its reaped children (the parser workers): unlike
+    the wall clock, it does not stretch when other work shares the machine."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def rows(project: Project) -> list[tuple[str, str, str, str]]:
@@ -302,9 +311,9 @@ def test_10k_items_are_capped_at_max_entries_per_feed_in_bounded_time(project):
     many = [item(f"Post {n}", guid=f"g{n}", link=f"https://alpha.test/{n}") for n in range(10_000)]
     serve(project, "alpha", rss(*many))
     serve(project, "beta", rss())
-    started = time.monotonic()
-    report, _ = run(project)
-    assert time.monotonic() - started < 20
+    started = cpu_seconds()
+    report, _ = run(project)  # its parser workers end (and are reaped) before it returns
+    assert cpu_seconds() - started < 20
     assert result_of(report, "Alpha").new_entries == 50
     stored = [entry_id for key, entry_id, _, _ in rows(project) if key == "alpha"]
     assert sorted(stored) == sorted(f"g{n}" for n in range(50))
@@ -370,9 +379,9 @@ def test_one_5mb_entry_is_capped_before_sanitising():
         + "</p>]]></description></item>"
     )
     assert len(body) > 5 * 1024 * 1024
-    started = time.monotonic()
+    started = time.process_time()
     (entry,) = ingested(body).entries
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
     assert len(entry.content_html.encode()) <= FACTS.max_entry_bytes + 64
     assert entry.excerpt.startswith("word word")
 

@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 import copro_feeds
 from copro_feeds._monitor import Monitor, open_monitor
 from copro_feeds._serve import Server
-from copro_feeds._store import Store
+from copro_feeds._store.sqlite import SQLiteStore
 
 
 def get(base: str, path: str, method: str = "GET") -> tuple[int, http.client.HTTPMessage, bytes]:
@@ -155,7 +155,7 @@ def test_metrics_come_from_the_store_beside_a_separate_run(project, standalone):
     names = {name for name, _ in samples}
     assert all(name.startswith("copro_feeds_") for name in names), names
     assert not any(name.startswith("copro_feeds_fetches") for name in names)  # not this process
-    store = Store(project.root / "copro_feeds.sqlite3")
+    store = SQLiteStore.open(project.root / "copro_feeds.sqlite3")
     try:
         counts = store.entry_counts()
         states = store.states()

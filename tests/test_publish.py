@@ -4,7 +4,6 @@ import io
 import os
 import stat
 from datetime import timedelta
-from pathlib import Path
 
 import feedparser
 from hypothesis import HealthCheck, assume, given, settings
@@ -25,8 +24,8 @@ from copro_feeds._publish import (
 from copro_feeds._text import collapse_whitespace, xml_safe
 from copro_feeds.config import SiteConfig
 from tests.factories import NOW, attribution, entry
+from tests.schemas import atom_relaxng
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
 SITE = SiteConfig(
     title="Partners' news & views",
     link="https://copro.example/",
@@ -56,7 +55,7 @@ ENTRIES = [
 
 
 def atom_schema() -> etree.RelaxNG:
-    return etree.RelaxNG(file=str(SCHEMAS / "atom.rng"))
+    return atom_relaxng()
 
 
 def test_atom_is_valid_and_carries_attribution():

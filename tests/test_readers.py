@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -29,10 +28,8 @@ def require(program: str) -> str:
     return found
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+# The serve command's first log line: "serving FOLDER at http://127.0.0.1:PORT/".
+ADDRESS = re.compile(r" at (http://127\.0\.0\.1:(\d+)/)$", re.MULTILINE)
 
 
 class Served:
@@ -40,18 +37,24 @@ class Served:
 
     def __init__(self, project) -> None:
         self.project = project
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}/"
         self.log_path = project.root / "serve.log"
         self._log = self.log_path.open("w")
+        # Port 0: the server takes a free port itself (no probe-then-bind race with the
+        # other test workers) and logs its address.
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "copro_feeds", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "copro_feeds", "serve", "--port", "0"],
             cwd=project.root,
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=self._log,
         )
         deadline = time.monotonic() + 20
+        while (address := ADDRESS.search(self.log_path.read_text())) is None:
+            assert self.process.poll() is None, self.log_path.read_text()
+            assert time.monotonic() < deadline, self.log_path.read_text()
+            time.sleep(0.05)
+        self.base = address[1]
+        self.port = int(address[2])
         while True:
             try:
                 requests.head(self.base + "atom.xml", timeout=1)

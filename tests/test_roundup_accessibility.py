@@ -20,13 +20,17 @@ from tests.test_accessibility import check_axe, check_keyboard, check_reflow, op
 browser = a11y.browser  # the fixtures: one headless Chromium for the module, a tab per test
 page = a11y.page
 
+# Under pytest-xdist, the browser modules share one worker: one Chromium at a time.
+pytestmark = pytest.mark.xdist_group("chromium")
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 PAGES = ["digest/2026-03-02.html", "digest/2026-02-23.html", "digest/index.html"]
 
 
-@pytest.fixture
-def site(project) -> Iterator[str]:
-    """The real pipeline's output with the weekly roundup on, served on 127.0.0.1."""
+@pytest.fixture(scope="module")
+def site(module_project) -> Iterator[str]:
+    """The real pipeline's output with the weekly roundup on, served on 127.0.0.1 (built
+    once for the module: its tests only read it)."""
+    project = module_project
     text = project.config_path.read_text(encoding="utf-8")
     project.config_path.write_text(text + "\n[digest]\nenabled = true\n", encoding="utf-8")
     config = copro_feeds.load_config(project.config_path)

@@ -32,6 +32,7 @@ from copro_feeds.config import DigestConfig, SiteConfig, SourceConfig
 from copro_feeds.exceptions import PublishError
 from copro_feeds.types import Display
 from tests.factories import attribution, entry
+from tests.schemas import ATOM_RNG
 from tests.test_html import (
     BANNED_LINK_TEXT,
     LQ,
@@ -43,7 +44,7 @@ from tests.test_html import (
     text_of,
 )
 
-SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "atom.rng"
+SCHEMA = ATOM_RNG
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITE = SiteConfig(
     title="Partners' news & views",

@@ -50,6 +50,13 @@ def sleep(seconds: float) -> float:
     return seconds
 
 
+def sleep_span(seconds: float) -> tuple[float, float]:
+    """Sleep; when it began and ended on the system-wide monotonic clock."""
+    started = time.monotonic()
+    time.sleep(seconds)
+    return started, time.monotonic()
+
+
 def exit_abruptly(code: int) -> None:
     os._exit(code)
 
@@ -133,7 +140,7 @@ def test_an_endless_call_is_killed_after_the_time_limit(sandbox):
     started = time.monotonic()
     with pytest.raises(ParseError, match=r"took longer than 1 s"):
         sandbox.call(spin)
-    assert time.monotonic() - started < 1.5
+    assert 1.0 <= time.monotonic() - started < 5  # spin() alone would never end
     assert sandbox.call(add, 2, 2) == 4
 
 
@@ -155,18 +162,19 @@ def test_two_calls_from_two_threads_run_in_parallel(sandbox):
         thread.start()
     for thread in threads:
         thread.join()
-    results: list[float] = []
-    started = time.monotonic()
+    spans: list[tuple[float, float]] = []
     threads = [
-        threading.Thread(target=lambda: results.append(sandbox.call(sleep, 0.9))) for _ in range(2)
+        threading.Thread(target=lambda: spans.append(sandbox.call(sleep_span, 0.9)))
+        for _ in range(2)
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.monotonic() - started
-    assert results == [0.9, 0.9]
-    assert elapsed < 1.6, elapsed
+    assert len(spans) == 2
+    # Both sleeps were under way at once (the monotonic clock is system-wide on Linux).
+    (first_start, first_end), (second_start, second_end) = spans
+    assert max(first_start, second_start) < min(first_end, second_end), spans
 
 
 def test_more_callers_than_workers_wait_their_turn():
@@ -225,8 +233,8 @@ def test_close_ends_a_running_call_with_a_parse_error():
     time.sleep(0.3)
     started = time.monotonic()
     pool.close()
-    thread.join(5)
-    assert time.monotonic() - started < 3
+    thread.join(15)
+    assert time.monotonic() - started < 10  # not the call's 20 s
     assert len(errors) == 1
     assert set(multiprocessing.active_children()) <= before
 

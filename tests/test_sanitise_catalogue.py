@@ -399,9 +399,9 @@ def test_excerpt_cut_mid_tag_or_mid_entity_stays_plain_well_formed_text():
 def test_100k_nested_divs_are_capped_before_sanitising_and_finish_quickly():
     nested = "<div>" * 100_000 + "deep" + "</div>" * 100_000
     assert len(nested.encode()) > FACTS.max_entry_bytes
-    started = time.monotonic()
+    started = time.process_time()
     published = run_feed(rss_cdata(nested))
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
     stored = published.entries[0].content_html
     assert len(stored.encode()) <= FACTS.max_entry_bytes + 64
     assert "deep" not in stored  # the text sat past the cap
@@ -504,9 +504,9 @@ BOMBS = {
 @pytest.mark.parametrize("payload", BOMBS.values(), ids=BOMBS.keys())
 def test_parser_bombs_finish_quickly_and_stay_small(payload):
     body = rss_cdata(payload[: FACTS.max_entry_bytes])
-    started = time.monotonic()
+    started = time.process_time()
     ingest(body, {}, FEED_URL, FACTS, NOW)
-    assert time.monotonic() - started < 5
+    assert time.process_time() - started < 5
     stored = run_feed(body).entries[0].content_html  # html5lib checks, slowly
     assert len(stored) <= 4 * FACTS.max_entry_bytes + 16 * 1024
     assert sanitise_html(stored) == stored
@@ -525,9 +525,9 @@ def test_a_huge_html_title_is_read_quickly():
         + escape("Real title " + "<div>" * 40_000)
         + "</title></entry></feed>"
     ).encode()
-    started = time.monotonic()
+    started = time.process_time()
     ingest(body, {}, FEED_URL, FACTS, NOW)
-    assert time.monotonic() - started < 5
+    assert time.process_time() - started < 5
     assert run_feed(body).entries[0].title == "Real title"
 
 

@@ -18,7 +18,7 @@ import pytest
 import copro_feeds
 from copro_feeds._decode import BodyDecoder, DecodeError
 from copro_feeds._fetch import Fetcher
-from copro_feeds._store import Store
+from copro_feeds._store.sqlite import SQLiteStore
 from copro_feeds.config import FetchConfig
 from copro_feeds.exceptions import FetchError
 from copro_feeds.types import Outcome
@@ -145,7 +145,7 @@ def _run(project: Project) -> copro_feeds.RunReport:
 
 
 def _stored(project: Project) -> tuple[dict[str, str], tuple[str | None, str | None, str | None]]:
-    store = Store(project.root / "copro_feeds.sqlite3")
+    store = SQLiteStore.open(project.root / "copro_feeds.sqlite3")
     try:
         config = copro_feeds.load_config(project.config_path)
         with copro_feeds.make_aggregator(config) as aggregator:

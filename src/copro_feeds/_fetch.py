@@ -369,12 +369,14 @@ class Fetcher:
         user_agent: str | None = None,
         timeout: float | None = None,
         auth: tuple[str, str] | None = None,
+        now: datetime | None = None,
     ) -> FetchResponse:
         """GET ``url`` (conditionally when validators are given), following redirects.
 
         ``timeout`` shortens the whole-request deadline below ``[fetch] timeout``.
         ``auth`` (user, password) is sent as HTTP Basic auth to ``url``'s origin only: a
-        redirect to another scheme, host or port goes there without it.
+        redirect to another scheme, host or port goes there without it. ``now`` (the run's
+        time) is what a Retry-After date is counted from; the clock when not given.
         Returns a 200 or 304 :class:`FetchResponse`; raises FetchError subclasses only.
         """
         headers = {"User-Agent": user_agent or self._settings.user_agent}
@@ -389,7 +391,7 @@ class Fetcher:
             _local.watchdog = watchdog
             _local.guard = not self._settings.allow_private_networks
             try:
-                result = self._follow(url, headers, watchdog, auth)
+                result = self._follow(url, headers, watchdog, auth, now or datetime.now(UTC))
             finally:
                 _local.watchdog = None
         if watchdog.expired and result.status == 200:  # the body may have been cut short
@@ -413,7 +415,7 @@ class Fetcher:
                     hub, data=form, headers=headers, allow_redirects=False, timeout=timeout
                 ) as response:
                     if not 200 <= response.status_code < 300:
-                        raise _status_error(response, hub)
+                        raise _status_error(response, hub, datetime.now(UTC))
             except _NETWORK_ERRORS as error:
                 raise _translate(error, hub, watchdog) from error
             finally:
@@ -424,7 +426,8 @@ class Fetcher:
         url: str,
         headers: dict[str, str],
         watchdog: _Watchdog,
-        auth: tuple[str, str] | None = None,
+        auth: tuple[str, str] | None,
+        now: datetime,
     ) -> FetchResponse:
         """Send ``url`` and each redirect target in turn; return the final response."""
         visited = {url}
@@ -439,7 +442,7 @@ class Fetcher:
             location = response.headers.get("location")
             if response.status_code not in _REDIRECTS or location is None:
                 moved = current if hops and permanent else None
-                return self._finish(response, current, headers, watchdog, moved)
+                return self._finish(response, current, headers, watchdog, moved=moved, now=now)
             response.close()  # without reading the body
             target = redirect_target(current, location)
             hops += 1
@@ -513,7 +516,9 @@ class Fetcher:
         url: str,
         sent: dict[str, str],
         watchdog: _Watchdog,
+        *,
         moved: str | None,
+        now: datetime,
     ) -> FetchResponse:
         """Turn the final response into a FetchResponse or a status error."""
         with response:
@@ -526,7 +531,7 @@ class Fetcher:
             elif status == 304:
                 body = b""
             else:
-                raise _status_error(response, url)
+                raise _status_error(response, url, now)
             # Read to the end (a 304 has no body): the connection goes back to the pool
             # for the next feed on this host, instead of being closed with the response.
             response.raw.release_conn()
@@ -572,10 +577,10 @@ def _read_body(response: requests.Response, url: str, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _status_error(response: requests.Response, url: str) -> HTTPStatusError:
+def _status_error(response: requests.Response, url: str, now: datetime) -> HTTPStatusError:
     """The error for a status we cannot use (410 → GoneError)."""
     status = response.status_code
-    retry_after = parse_retry_after(response.headers.get("retry-after"), datetime.now(UTC))
+    retry_after = parse_retry_after(response.headers.get("retry-after"), now)
     where = redact(url)
     if status == 410:
         return GoneError(f"{where} is gone (HTTP 410)", status=status, retry_after=retry_after)

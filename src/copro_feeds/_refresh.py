@@ -56,7 +56,7 @@ class Refresh:
     entries: tuple[Entry, ...] | None = None
     undated_ids: frozenset[str] = frozenset()
     well_formed: bool = True
-    error: str | None = None
+    error: FeedError | None = None
     fetch_seconds: float | None = None
     parse_seconds: float | None = None
 
@@ -109,7 +109,9 @@ class Refresher:
             refreshed = self._failure(source, state, error, now)
         except Exception as error:  # a bug must not stop the other sources
             log.exception("%s: unexpected error", source.name)
-            refreshed = self._failure(source, state, error, now)
+            wrapped = FeedError(str(error) or type(error).__name__)
+            wrapped.__cause__ = error
+            refreshed = self._failure(source, state, wrapped, now)
         return replace(refreshed, fetch_seconds=timings.fetch, parse_seconds=timings.parse)
 
     def _refresh_or_raise(
@@ -197,6 +199,7 @@ class Refresher:
                 last_modified=state.last_modified,
                 user_agent=agent,
                 auth=auth,
+                now=now,
             )
         if state.feed_url is not None or response.status == 304:
             return response, url, None
@@ -234,7 +237,7 @@ class Refresher:
         return replace(state, redirect_url=target, redirect_hits=hits)
 
     def _failure(
-        self, source: SourceConfig, state: SourceState, error: Exception, now: datetime
+        self, source: SourceConfig, state: SourceState, error: FeedError, now: datetime
     ) -> Refresh:
         message = str(error) or type(error).__name__
         failures = state.failures + 1
@@ -247,7 +250,7 @@ class Refresher:
             )
             state = replace(state, next_due=due)
         state = replace(state, last_error=message, failures=failures)
-        return Refresh(source=source, state=state, outcome=Outcome.ERROR, error=message)
+        return Refresh(source=source, state=state, outcome=Outcome.ERROR, error=error)
 
 
 def _credentials(source: SourceConfig) -> tuple[str, str] | None:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
@@ -44,12 +44,15 @@ from copro_feeds._roundup_plan import period_start, plan_roundups
 from copro_feeds._sandbox import Sandbox
 from copro_feeds._select import combined_selection, configured_homepages, plan_feeds
 from copro_feeds._store import Store
+from copro_feeds._store.sqlite import SQLiteStore
 from copro_feeds._types import SourceState
 from copro_feeds._urls import without_credentials
 from copro_feeds.config import Config, SourceConfig
 from copro_feeds.exceptions import (
     ConfigError,
+    CoproFeedsError,
     FeedError,
+    GoneError,
     PublishError,
     StoreError,
 )
@@ -97,19 +100,16 @@ class Aggregator:
         *,
         store: Store,
         fetcher: Fetcher,
+        sandbox: Sandbox,
         clock: Clock = utc_now,
         rng: random.Random | None = None,
     ) -> None:
         self.config = config
         self._store = store
         self._fetcher = fetcher
-        fetch = config.fetch
-        self._sandbox = Sandbox(
-            workers=PARSE_WORKERS, memory_bytes=fetch.parse_memory, seconds=fetch.parse_timeout
-        )
+        self._sandbox = sandbox
         self._clock = clock
         self._rng = rng or random.Random()  # noqa: S311 (jitter, not cryptography)
-        self._refresher = Refresher(config, fetcher=fetcher, sandbox=self._sandbox, rng=self._rng)
         self._run_lock = threading.Lock()
         self._stop = threading.Event()
         self._observers: list[RunObserver] = []
@@ -156,13 +156,8 @@ class Aggregator:
                 self._fetcher.close()
                 self._sandbox.close()
                 self._fetcher = Fetcher(new)
-                self._sandbox = Sandbox(
-                    workers=PARSE_WORKERS, memory_bytes=new.parse_memory, seconds=new.parse_timeout
-                )
+                self._sandbox = make_sandbox(config)
             self.config = config
-            self._refresher = Refresher(
-                config, fetcher=self._fetcher, sandbox=self._sandbox, rng=self._rng
-            )
 
     def request_stop(self) -> None:
         """Ask a running :meth:`run_once` to start no more sources (those in flight finish).
@@ -208,13 +203,17 @@ class Aggregator:
         """
         tick = tick_seconds if tick_seconds is not None else self.shortest_interval()
         with self._run_lock:
+            now = self._clock()  # the run's one reading of the clock, passed down
             started = time.monotonic()
             try:
-                report = self._run_locked(all_sources=all_sources, only=only, progress=progress)
+                report = self._run_locked(
+                    now, all_sources=all_sources, only=only, progress=progress
+                )
             finally:
                 self._stop.clear()
             seconds = time.monotonic() - started
-            self._record(CycleRecord(finished=self._clock(), tick_seconds=tick, seconds=seconds))
+            finished = now + timedelta(seconds=seconds)
+            self._record(CycleRecord(finished=finished, tick_seconds=tick, seconds=seconds))
         for observer in self._observers:
             try:
                 observer(report)
@@ -242,12 +241,12 @@ class Aggregator:
 
     def _run_locked(
         self,
+        now: datetime,
         *,
         all_sources: bool,
         only: Collection[str] | None,
         progress: ProgressCallback | None,
     ) -> RunReport:
-        now = self._clock()
         states = self._store.states()
         if only is not None:
             chosen = [s for s in self.config.active_sources if s.key in only]
@@ -272,7 +271,7 @@ class Aggregator:
         results.extend(self._save_states(state_only))
         report = RunReport(results=tuple(results))
         try:
-            written = self._publish_if_needed(force=False, changed=report.changed)
+            written = self._publish_if_needed(now, force=False, changed=report.changed)
         except PublishError as error:  # stored entries are safe; retried next cycle
             log.error("publishing failed (will retry next cycle): %s", error)
             return replace(report, publish_error=str(error))
@@ -284,13 +283,16 @@ class Aggregator:
     ) -> Iterator[Refresh]:
         if not sources:
             return
+        refresher = Refresher(
+            self.config, fetcher=self._fetcher, sandbox=self._sandbox, rng=self._rng
+        )
         workers = min(self.config.fetch.max_workers, len(sources))
         with ThreadPoolExecutor(workers, thread_name_prefix="copro-fetch") as pool:
             futures: set[Future[Refresh]] = set()
             for source in sources:
                 if self._stop.is_set():
                     break
-                futures.add(pool.submit(self._refresher.refresh, source, states[source.key], now))
+                futures.add(pool.submit(refresher.refresh, source, states[source.key], now))
             for future in as_completed(futures):
                 # Let go of each result once handled: holding every source's entries
                 # until the last one arrived made the first refresh's memory peak.
@@ -314,7 +316,7 @@ class Aggregator:
                 well_formed=refresh.well_formed,
             )
         except StoreError as failure:  # nothing of this source was saved: it is refetched
-            return self._logged(self._result(refresh, error=f"could not save: {failure}"))
+            return self._logged(self._result(refresh, store_error=failure))
         return self._logged(self._result(refresh, new=counts.new, updated=counts.updated))
 
     def _save_states(self, refreshes: list[Refresh]) -> list[SourceResult]:
@@ -326,22 +328,23 @@ class Aggregator:
         try:
             self._store.save_states([refresh.state for refresh in refreshes])
         except StoreError as failure:
-            return [
-                self._logged(self._result(r, error=f"could not save: {failure}")) for r in refreshes
-            ]
+            return [self._logged(self._result(r, store_error=failure)) for r in refreshes]
         return [self._logged(self._result(refresh)) for refresh in refreshes]
 
     @staticmethod
     def _result(
-        refresh: Refresh, *, new: int = 0, updated: int = 0, error: str | None = None
+        refresh: Refresh, *, new: int = 0, updated: int = 0, store_error: StoreError | None = None
     ) -> SourceResult:
+        error: CoproFeedsError | None = store_error or refresh.error
+        text = f"could not save: {store_error}" if store_error else _message(refresh.error)
         return SourceResult(
             source_key=refresh.source.key,
             name=refresh.source.name,
-            outcome=Outcome.ERROR if error else refresh.outcome,
+            outcome=Outcome.ERROR if store_error else refresh.outcome,
             new_entries=new,
             updated_entries=updated,
-            error=error or refresh.error,
+            error=text,
+            exception=error,
             fetch_seconds=refresh.fetch_seconds,
             parse_seconds=refresh.parse_seconds,
         )
@@ -365,11 +368,15 @@ class Aggregator:
 
     @staticmethod
     def _gone_result(source: SourceConfig) -> SourceResult:
+        gone = GoneError(
+            "the feed is gone (410): change its url in the config to poll it again", status=410
+        )
         return SourceResult(
             source_key=source.key,
             name=source.name,
             outcome=Outcome.ERROR,
-            error="the feed is gone (410): change its url in the config to poll it again",
+            error=str(gone),
+            exception=gone,
         )
 
     # -- reading and publishing --------------------------------------------------
@@ -408,13 +415,13 @@ class Aggregator:
 
     def publish(self) -> list[Path]:
         """Render every output from the store now; return the files that changed."""
-        written = self._publish_if_needed(force=True, changed=True)
+        written = self._publish_if_needed(self._clock(), force=True, changed=True)
         self._ping_hub(written)
         return written
 
-    def _publish_if_needed(self, *, force: bool, changed: bool) -> list[Path]:
+    def _publish_if_needed(self, now: datetime, *, force: bool, changed: bool) -> list[Path]:
         directory = self.config.output.dir
-        fingerprint = self._fingerprint()
+        fingerprint = self._fingerprint(now)
         expected = [*FEED_FILES, OPML_FILE, INDEX_FILE, CSS_FILE]
         if self.config.digest.enabled:
             expected.append(DIGEST_FILE)
@@ -431,7 +438,6 @@ class Aggregator:
         feeds = plan_feeds(
             stored, sources, self.config.site, self.config.output.max_entries, marks=marks
         )
-        now = self._clock()
         roundups = (
             plan_roundups(stored, sources, self.config.digest, marks, now)
             if self.config.digest.enabled
@@ -452,10 +458,11 @@ class Aggregator:
             )
         except PublishError as error:
             seconds = time.monotonic() - started
-            self._record(PublishRecord(finished=self._clock(), seconds=seconds, error=str(error)))
+            finished = now + timedelta(seconds=seconds)
+            self._record(PublishRecord(finished=finished, seconds=seconds, error=str(error)))
             raise
         seconds = time.monotonic() - started
-        self._record(PublishRecord(finished=self._clock(), seconds=seconds))
+        self._record(PublishRecord(finished=now + timedelta(seconds=seconds), seconds=seconds))
         self._store.set_meta(_PUBLISH_FINGERPRINT, fingerprint)
         for path in written:
             log.debug("wrote %s", path)
@@ -486,7 +493,7 @@ class Aggregator:
                 failed.append(topic)
         self._store.set_meta(_WEBSUB_PENDING, json.dumps(failed))
 
-    def _fingerprint(self) -> str:
+    def _fingerprint(self, now: datetime) -> str:
         """A digest of what shapes the outputs: the stored entries' generation, the
         configuration (not fetching details) and, with ``[digest]``, the current period.
         A crash between saving and publishing leaves the old fingerprint stored, so the
@@ -501,9 +508,7 @@ class Aggregator:
             folder_digest(config.output.templates),
             repr(config.digest),
             # a period that ends brings a new roundup, even when no source changed
-            period_start(self._clock(), config.digest).isoformat()
-            if config.digest.enabled
-            else None,
+            period_start(now, config.digest).isoformat() if config.digest.enabled else None,
         ]
         return hashlib.sha256(json.dumps(shape, default=list).encode()).hexdigest()
 
@@ -623,6 +628,10 @@ def _source_shape(source: SourceConfig) -> list[object]:
     ]  # fmt: skip
 
 
+def _message(error: CoproFeedsError | None) -> str | None:
+    return None if error is None else str(error) or type(error).__name__
+
+
 def source_urls(config: Config) -> dict[str, str]:
     """Each configured source's key and URL, as ``Store.sync_sources`` takes them."""
     return {source.key: source.url for source in config.sources}
@@ -654,12 +663,26 @@ def source_statuses(config: Config, store: Store) -> list[SourceStatus]:
     return statuses
 
 
+def make_sandbox(config: Config) -> Sandbox:
+    """The parser workers for ``config`` (started lazily, on the first parse)."""
+    fetch = config.fetch
+    return Sandbox(
+        workers=PARSE_WORKERS, memory_bytes=fetch.parse_memory, seconds=fetch.parse_timeout
+    )
+
+
 def make_aggregator(config: Config, *, clock: Clock = utc_now) -> Aggregator:
     """Open the store and the HTTP session for ``config`` and return an :class:`Aggregator`."""
-    store = Store(config.storage.path)
+    store = SQLiteStore.open(config.storage.path)
     try:
         store.sync_sources(source_urls(config))
-        return Aggregator(config, store=store, fetcher=Fetcher(config.fetch), clock=clock)
+        return Aggregator(
+            config,
+            store=store,
+            fetcher=Fetcher(config.fetch),
+            sandbox=make_sandbox(config),
+            clock=clock,
+        )
     except BaseException:
         store.close()
         raise

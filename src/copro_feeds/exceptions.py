@@ -19,8 +19,9 @@ Every error the library raises on purpose derives from :class:`CoproFeedsError`:
     └── ServeError             the HTTP server cannot listen (address in use, …)
 
 Batch operations (:meth:`Aggregator.run_once`) never raise ``FeedError``: they return
-it, as text, in the per-source result. ``str(error)`` names the cause in plain words;
-the aggregator prefixes it with the source's name.
+it in the per-source result (``SourceResult.exception``, its text in ``error``).
+``str(error)`` names the cause in plain words; the aggregator prefixes it with the
+source's name.
 """
 
 from __future__ import annotations

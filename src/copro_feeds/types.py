@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from copro_feeds.exceptions import CoproFeedsError
+
 
 def require_utc(value: datetime | None, name: str) -> None:
     """Raise ``ValueError`` unless ``value`` is None or an aware datetime in UTC."""
@@ -106,6 +108,11 @@ class Outcome(enum.StrEnum):
 class SourceResult:
     """The result of refreshing one source: errors are values here, never raised.
 
+    When the source failed, ``exception`` is the typed error, one of ours (a
+    :class:`~copro_feeds.exceptions.FeedError` subclass such as ``GoneError``,
+    ``HTTPStatusError`` with its ``status`` and ``retry_after``, ``ParseError``; or a
+    ``StoreError`` when saving failed), and ``error`` its text, as the CLI prints it.
+
     ``fetch_seconds`` is the time spent on HTTP (every request: discovery and redirects
     too), ``parse_seconds`` the time spent parsing and normalising; None when that step
     did not happen (a gone source is not fetched; a 304 or an unchanged body is not parsed).
@@ -117,6 +124,7 @@ class SourceResult:
     new_entries: int = 0
     updated_entries: int = 0
     error: str | None = None
+    exception: CoproFeedsError | None = None
     fetch_seconds: float | None = None
     parse_seconds: float | None = None
 

@@ -1,4 +1,4 @@
-"""Child processes for tests/test_store_crash.py: run with ``python -m tests.crash_helpers``.
+"""Child processes for test_sqlite_crash.py: run with ``python -m tests.store.crash_helpers``.
 
 Each mode does real work on a real SQLite file and may end itself with SIGKILL at a
 chosen point (no clean-up, no ``finally``, no flush of anything but what is printed):
@@ -35,9 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from copro_feeds._fetch import Fetcher
-from copro_feeds._store import Store
+from copro_feeds._store.sqlite import SQLiteStore
 from copro_feeds.config import load_config
-from copro_feeds.core import Aggregator
+from copro_feeds.core import Aggregator, make_sandbox
 from copro_feeds.exceptions import StoreError
 from copro_feeds.types import Attribution, Entry
 
@@ -53,18 +53,18 @@ def die() -> None:
 
 def aggregate(config_path: Path, kill_at_commit: int, kill_after_saved: int, now: str) -> None:
     config = load_config(config_path)
-    store = Store(config.storage.path)
+    store = SQLiteStore.open(config.storage.path)
     saves = {"count": 0, "inside": False, "entries_written": False}
     real_save_fetch = store.save_fetch
 
-    def save_fetch(state: Any, *args: Any) -> Any:
+    def save_fetch(state: Any, *args: Any, **options: Any) -> Any:
         saves["count"] += 1
         saves["inside"] = True
         saves["entries_written"] = False
         if saves["count"] == kill_at_commit:
             print(f"dying-in {state.key}", flush=True)
         try:
-            return real_save_fetch(state, *args)
+            return real_save_fetch(state, *args, **options)
         finally:
             saves["inside"] = False
 
@@ -77,7 +77,7 @@ def aggregate(config_path: Path, kill_at_commit: int, kill_after_saved: int, now
             die()
 
     store.save_fetch = save_fetch  # type: ignore[method-assign]  # this process only
-    store._db.set_trace_callback(on_statement)
+    store._connection.db.set_trace_callback(on_statement)
     store.sync_sources({source.key: source.url for source in config.sources})
     done = {"count": 0}
 
@@ -90,10 +90,16 @@ def aggregate(config_path: Path, kill_at_commit: int, kill_after_saved: int, now
     if now:
         moment = datetime.fromisoformat(now)
         aggregator = Aggregator(
-            config, store=store, fetcher=Fetcher(config.fetch), clock=lambda: moment
+            config,
+            store=store,
+            fetcher=Fetcher(config.fetch),
+            sandbox=make_sandbox(config),
+            clock=lambda: moment,
         )
     else:
-        aggregator = Aggregator(config, store=store, fetcher=Fetcher(config.fetch))
+        aggregator = Aggregator(
+            config, store=store, fetcher=Fetcher(config.fetch), sandbox=make_sandbox(config)
+        )
     with aggregator:
         aggregator.run_once(all_sources=True, progress=progress)
     print("finished", flush=True)
@@ -126,7 +132,7 @@ def round_entries(key: str, number: int, count: int) -> list[Entry]:
 
 
 def writer(path: Path, sources: int, entries: int) -> None:
-    store = Store(path)
+    store = SQLiteStore.open(path)
     keys = [f"s{index}" for index in range(sources)]
     store.sync_sources({key: f"https://{key}.example/feed/" for key in keys})
     etags = [store.state(key).etag for key in keys]
@@ -156,7 +162,7 @@ def hold(path: Path, seconds: float) -> None:
 
 def hammer(path: Path, name: str, saves: int, start_at: float, busy_timeout: float) -> None:
     time.sleep(max(0.0, start_at - time.time()))
-    store = Store(path, busy_timeout=busy_timeout)
+    store = SQLiteStore.open(path, busy_timeout=busy_timeout)
     own = f"own-{name}"
     store.sync_sources({"shared": "https://shared.example/", own: f"https://{own}.example/"})
     new_shared = 0
@@ -179,7 +185,7 @@ def hammer(path: Path, name: str, saves: int, start_at: float, busy_timeout: flo
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.crash_helpers")
+    parser = argparse.ArgumentParser(prog="python -m tests.store.crash_helpers")
     modes = parser.add_subparsers(dest="mode", required=True)
     run = modes.add_parser("aggregate")
     run.add_argument("config", type=Path)

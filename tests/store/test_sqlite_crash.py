@@ -1,7 +1,7 @@
 """The store under crashes, locks, a full disk and damaged files.
 
 Every test uses a real SQLite file; crashes are real SIGKILLs of real child processes
-(tests/crash_helpers.py), never mocks.
+(tests/store/crash_helpers.py), never mocks.
 """
 
 from __future__ import annotations
@@ -23,19 +23,19 @@ import pytest
 
 import copro_feeds
 from copro_feeds import Outcome
-from copro_feeds._store import Store
+from copro_feeds._store.sqlite import SQLiteStore
 from copro_feeds.exceptions import StoreError
 from tests.conftest import ATOM, PARTNERS, RDF, RSS, Project, partner_sources
 from tests.factories import NOW, attribution, entry
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parent.parent.parent
 FIXED_NOW = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
 
 
 def helper(*args: object) -> subprocess.Popen[str]:
-    """Start ``python -m tests.crash_helpers ARGS`` from the repository root."""
+    """Start ``python -m tests.store.crash_helpers ARGS`` from the repository root."""
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.crash_helpers", *map(str, args)],
+        [sys.executable, "-m", "tests.store.crash_helpers", *map(str, args)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -164,7 +164,7 @@ def test_twenty_random_kills_leave_every_source_all_old_or_all_new(tmp_path):
         db.close()
         assert len(rounds) == sources
         rounds_seen.append(rounds)
-        Store(path).close()  # the store itself opens the crashed file cleanly
+        SQLiteStore.open(path).close()  # the store itself opens the crashed file cleanly
 
     newest = [max(r.values()) for r in rounds_seen]
     assert all(a < b for a, b in itertools.pairwise(newest))  # work went on
@@ -256,8 +256,8 @@ def project_feeds(server) -> None:
 # -- 4. a write lock held by another process -----------------------------------
 
 
-def opened(path: Path, **options) -> Store:
-    store = Store(path, **options)
+def opened(path: Path, **options) -> SQLiteStore:
+    store = SQLiteStore.open(path, **options)
     store.sync_sources({"scope": "https://scope.example/"})
     return store
 
@@ -272,13 +272,13 @@ def hold_lock(path: Path, seconds: float) -> subprocess.Popen[str]:
 def test_lock_held_past_the_busy_timeout_is_a_clear_error(tmp_path):
     path = tmp_path / "db.sqlite3"
     store = opened(path, busy_timeout=0.5)
-    child = hold_lock(path, 5.0)
+    child = hold_lock(path, 20.0)
     try:
         started = time.monotonic()
         with pytest.raises(StoreError) as caught:
             store.save_fetch(replace(store.state("scope"), etag='"x"'), [entry()], frozenset(), NOW)
         waited = time.monotonic() - started
-        assert 0.45 <= waited < 2.5  # gave up after the timeout, long before the release
+        assert 0.45 <= waited < 10  # gave up after the timeout, long before the release
         message = str(caught.value)
         assert "database is locked" in message
         assert "busy timeout of 0.5 s" in message
@@ -288,7 +288,7 @@ def test_lock_held_past_the_busy_timeout_is_a_clear_error(tmp_path):
         started = time.monotonic()
         assert store.state("scope").etag is None
         assert store.entry_counts() == {}
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 5  # not waiting for the 20 s hold
     finally:
         child.kill()
         finish(child)
@@ -299,13 +299,13 @@ def test_lock_held_past_the_busy_timeout_is_a_clear_error(tmp_path):
 
 def test_lock_released_within_the_busy_timeout_is_waited_for(tmp_path):
     path = tmp_path / "db.sqlite3"
-    store = opened(path, busy_timeout=5)
+    store = opened(path, busy_timeout=30)
     child = hold_lock(path, 1.0)
     started = time.monotonic()
     store.save_fetch(replace(store.state("scope"), etag='"y"'), [entry()], frozenset(), NOW)
     waited = time.monotonic() - started
     assert finish(child)[0] == 0
-    assert 0.3 <= waited < 4.5
+    assert 0.3 <= waited < 20  # waited for the release, well inside the busy timeout
     assert store.state("scope").etag == '"y"'
     store.close()
 
@@ -314,8 +314,8 @@ def test_a_deferred_read_then_write_fails_at_once_where_the_store_waits(tmp_path
     """Why the store begins IMMEDIATE: SQLite's busy timeout does not help a deferred one."""
     path = tmp_path / "db.sqlite3"
     opened(path).close()
-    reader = sqlite3.connect(path, timeout=5, isolation_level=None)
-    writer = sqlite3.connect(path, timeout=5, isolation_level=None)
+    reader = sqlite3.connect(path, timeout=30, isolation_level=None)
+    writer = sqlite3.connect(path, timeout=30, isolation_level=None)
     reader.execute("BEGIN")  # deferred
     reader.execute("SELECT COUNT(*) FROM entries").fetchone()
     writer.execute("BEGIN IMMEDIATE")
@@ -323,7 +323,7 @@ def test_a_deferred_read_then_write_fails_at_once_where_the_store_waits(tmp_path
     started = time.monotonic()
     with pytest.raises(sqlite3.OperationalError, match="database is locked"):
         reader.execute("UPDATE sources SET failures = 1")
-    assert time.monotonic() - started < 1.0  # not the 5 s busy timeout
+    assert time.monotonic() - started < 10  # not the 30 s busy timeout
     reader.execute("ROLLBACK")
     writer.execute("COMMIT")
     reader.close()
@@ -369,7 +369,7 @@ def test_full_database_reports_the_cause_and_saves_nothing(tmp_path):
 
 def test_max_pages_is_off_by_default(tmp_path):
     store = opened(tmp_path / "db.sqlite3")
-    assert store._db.execute("PRAGMA max_page_count").fetchone()[0] > 1_000_000
+    assert store._connection.db.execute("PRAGMA max_page_count").fetchone()[0] > 1_000_000
     store.close()
 
 
@@ -391,7 +391,7 @@ def real_database(path: Path, entries: int = 300) -> int:
 def assert_refused_untouched(path: Path) -> str:
     before = path.read_bytes()
     with pytest.raises(StoreError) as caught:
-        Store(path)
+        SQLiteStore.open(path)
     assert path.read_bytes() == before
     assert str(path) in str(caught.value)
     return str(caught.value)
@@ -450,7 +450,7 @@ def test_two_processes_write_the_same_database_at_once(tmp_path):
     assert [s["errors"] for s in summaries] == [[], []]  # no "database is locked"
     assert integrity(path) == "ok"
 
-    store = Store(path)
+    store = SQLiteStore.open(path)
     states = store.states()
     attributions = {key: attribution(key) for key in states}
     stored = store.entries(attributions)

@@ -1,0 +1,18 @@
+"""Storage: the :class:`Store` protocol and its backends.
+
+* ``protocol`` — :class:`Store`, what the rest of copro_feeds may ask of a store, and
+  :class:`SaveCounts`, the one type it adds to ``_types``/``types``.
+* ``_encoding`` — how times and content digests are written, shared by every backend
+  (``format_time`` and ``parse_time`` are re-exported: the health records use them).
+* ``sqlite/`` — the SQLite backend (the only code that uses sqlite3).
+
+No module here outside ``sqlite/`` imports a database driver; only the factories
+(``core.make_aggregator``, ``_monitor.open_monitor``) import a backend.
+"""
+
+from __future__ import annotations
+
+from copro_feeds._store._encoding import format_time, parse_time
+from copro_feeds._store.protocol import SaveCounts, Store
+
+__all__ = ["SaveCounts", "Store", "format_time", "parse_time"]

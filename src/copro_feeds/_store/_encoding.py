@@ -1,0 +1,35 @@
+"""How stored values are written down, the same in every backend.
+
+A backend stores times as :func:`format_time` text (or reads such text back from values
+others wrote, like the health records in meta) and decides whether a fetched entry
+changed by comparing :func:`content_hash` digests, so every backend counts new and
+updated entries alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+
+from copro_feeds.types import Entry
+
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def format_time(moment: datetime) -> str:
+    """Aware UTC datetime → the fixed-width text stored (sorts like the time)."""
+    return moment.astimezone(UTC).strftime(_TIME_FORMAT)
+
+
+def parse_time(text: str) -> datetime:
+    """Stored text → aware UTC datetime."""
+    return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=UTC)
+
+
+def content_hash(entry: Entry, *, undated: bool) -> str:
+    """A digest of what readers see of an entry; undated entries leave their dates out."""
+    dates = [] if undated else [format_time(entry.published), format_time(entry.updated)]
+    fields = [entry.title, entry.link, list(entry.authors), entry.content_html,
+              list(entry.categories), *dates]  # fmt: skip
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()

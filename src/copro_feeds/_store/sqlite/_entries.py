@@ -1,0 +1,147 @@
+"""The ``entries`` table: saving a fetched feed's entries and reading them back."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Container, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from copro_feeds._store._encoding import content_hash, format_time, parse_time
+from copro_feeds._store.protocol import SaveCounts
+from copro_feeds._store.sqlite._connection import Connection
+from copro_feeds.types import Attribution, Entry
+
+_ENTRY_COLUMNS = (
+    "source_key", "id", "link", "title", "authors", "published", "updated",
+    "content_html", "excerpt", "categories", "content_hash", "first_seen", "last_changed",
+    "language",
+)  # fmt: skip
+_INSERT_ENTRY = (
+    f"INSERT INTO entries ({', '.join(_ENTRY_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join(':' + c for c in _ENTRY_COLUMNS)})"
+)
+_UPDATE_ENTRY = (
+    "UPDATE entries SET "  # noqa: S608
+    + ", ".join(
+        f"{c} = :{c}" for c in _ENTRY_COLUMNS if c not in ("source_key", "id", "first_seen")
+    )
+    + " WHERE source_key = :source_key AND id = :id"
+)
+_UPDATE_LANGUAGE = (
+    "UPDATE entries SET language = :language WHERE source_key = :source_key AND id = :id"
+)
+_READ_COLUMNS = (
+    "source_key, id, title, link, authors, published, updated, excerpt, categories, language"
+)
+
+
+def save(
+    db: sqlite3.Connection,
+    source_key: str,
+    entries: Sequence[Entry],
+    undated_ids: frozenset[str],
+    now: datetime,
+    *,
+    well_formed: bool,
+) -> tuple[SaveCounts, bool]:
+    """Add new entries and update edited ones of one source, inside a transaction.
+
+    Returns the counts and whether anything stored changed (a new language alone is
+    saved without counting as an edit, but is a change). The rules are
+    :meth:`Store.save_fetch <copro_feeds._store.Store.save_fetch>`'s.
+    """
+    new = updated = relabelled = 0
+    stamp = format_time(now)
+    existing = {
+        row[0]: (row[1], row[2], row[3], row[4])
+        for row in db.execute(
+            "SELECT id, content_hash, published, language, length(content_html) "
+            "FROM entries WHERE source_key = ?",
+            (source_key,),
+        )
+    }
+    for entry in entries:
+        undated = entry.id in undated_ids
+        digest = content_hash(entry, undated=undated)
+        row = _entry_row(entry, digest, stamp)
+        if entry.id not in existing:
+            db.execute(_INSERT_ENTRY, row)
+            new += 1
+        elif existing[entry.id][0] != digest:
+            if not well_formed and len(entry.content_html) < existing[entry.id][3]:
+                continue  # a shorter copy from a broken document: keep ours
+            if undated:
+                row["published"] = existing[entry.id][1]
+            db.execute(_UPDATE_ENTRY, row)
+            updated += 1
+        elif existing[entry.id][2] != entry.language:
+            db.execute(_UPDATE_LANGUAGE, row)
+            relabelled += 1
+    return SaveCounts(new=new, updated=updated), bool(new or updated or relabelled)
+
+
+def read(
+    connection: Connection,
+    attributions: Mapping[str, Attribution],
+    content: Container[str] | None,
+) -> list[Entry]:
+    """Every stored entry of the given sources, newest first (see ``Store.entries``)."""
+    if not attributions:
+        return []
+    keys = list(attributions)
+    marks = ", ".join("?" for _ in keys)
+    wanted = keys if content is None else [key for key in keys if key in content]
+    body = (
+        f"CASE WHEN source_key IN ({', '.join('?' for _ in wanted)}) THEN content_html ELSE '' END"
+        if wanted
+        else "''"
+    )
+    rows = connection.read(
+        f"SELECT {_READ_COLUMNS}, {body} AS content_html FROM entries "  # noqa: S608
+        f"WHERE source_key IN ({marks}) ORDER BY published DESC, source_key, id",
+        [*wanted, *keys],
+    )
+    return [_entry_from_row(row, attributions[row["source_key"]]) for row in rows]
+
+
+def counts(connection: Connection) -> dict[str, int]:
+    """Number of stored entries per source key."""
+    rows = connection.read("SELECT source_key, COUNT(*) FROM entries GROUP BY source_key")
+    return {row[0]: row[1] for row in rows}
+
+
+def _entry_row(entry: Entry, digest: str, stamp: str) -> dict[str, Any]:
+    return {
+        "source_key": entry.source_key,
+        "id": entry.id,
+        "link": entry.link,
+        "title": entry.title,
+        "authors": json.dumps(list(entry.authors), ensure_ascii=False),
+        "published": format_time(entry.published),
+        "updated": format_time(entry.updated),
+        "content_html": entry.content_html,
+        "excerpt": entry.excerpt,
+        "categories": json.dumps(list(entry.categories), ensure_ascii=False),
+        "content_hash": digest,
+        "first_seen": stamp,
+        "last_changed": stamp,
+        "language": entry.language,
+    }
+
+
+def _entry_from_row(row: sqlite3.Row, attribution: Attribution) -> Entry:
+    return Entry(
+        id=row["id"],
+        attribution=attribution,
+        title=row["title"],
+        link=row["link"],
+        authors=tuple(json.loads(row["authors"])),
+        published=parse_time(row["published"]),
+        updated=parse_time(row["updated"]),
+        content_html=row["content_html"],
+        excerpt=row["excerpt"],
+        categories=tuple(json.loads(row["categories"])),
+        language=row["language"],
+    )
