@@ -306,6 +306,16 @@ def test_import_of_a_non_opml_file_is_a_config_error(project, tmp_path):
     assert "not an OPML file" in result.stderr
 
 
+def _served_port(log_path: Path, process: subprocess.Popen[bytes], deadline: float) -> int:
+    """The port a server started with ``--port 0`` logged ("serving … at http://…:PORT/")."""
+    pattern = re.compile(r"serving \S+ at http://127\.0\.0\.1:(\d+)/$", re.MULTILINE)
+    while (address := pattern.search(log_path.read_text())) is None:
+        assert process.poll() is None, log_path.read_text()
+        assert time.monotonic() < deadline, log_path.read_text()
+        time.sleep(0.05)
+    return int(address[1])
+
+
 def test_run_with_serve_runs_daemon_and_server_together(project):
     # Port 0: the server takes a free port itself (no probe-then-bind race with the other
     # test workers) and logs "serving FOLDER at http://127.0.0.1:PORT/" to stderr.
@@ -320,12 +330,7 @@ def test_run_with_serve_runs_daemon_and_server_together(project):
         )
     try:
         deadline = time.monotonic() + 30
-        pattern = re.compile(r"serving \S+ at http://127\.0\.0\.1:(\d+)/$", re.MULTILINE)
-        while (address := pattern.search(log_path.read_text())) is None:
-            assert daemon.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.05)
-        port = int(address[1])
+        port = _served_port(log_path, daemon, deadline)
         body = b""
         while b"Co-producing the cost of living guide" not in body:
             assert time.monotonic() < deadline, f"nothing served: {body[:300]!r}"
@@ -356,16 +361,6 @@ def test_run_with_serve_runs_daemon_and_server_together(project):
     stderr = log_path.read_text()
     assert daemon.returncode == 0, stderr
     assert "GET /atom.xml 200" in stderr
-
-
-def _served_port(log_path: Path, process: subprocess.Popen[bytes], deadline: float) -> int:
-    """The port a server started with ``--port 0`` logged ("serving … at http://…:PORT/")."""
-    pattern = re.compile(r"serving \S+ at http://127\.0\.0\.1:(\d+)/$", re.MULTILINE)
-    while (address := pattern.search(log_path.read_text())) is None:
-        assert process.poll() is None, log_path.read_text()
-        assert time.monotonic() < deadline, log_path.read_text()
-        time.sleep(0.05)
-    return int(address[1])
 
 
 def test_serve_reports_health_and_metrics_of_a_separate_update(project):
