@@ -31,9 +31,11 @@ _SPEC.loader.exec_module(module_map)
 P = "copro_feeds."
 
 # Each library → the one module (or backend package) of ours that imports it; anyone else
-# asks that module, which grows a function. sqlite3 is in the standard library but is the
-# store's database driver: a backend package (``_store/sqlite/``) counts as one module, and
-# until the store is split the ``_store`` module holds it. The first name that exists wins.
+# asks that module, which grows a function. A package counts as one module: requests and
+# urllib3 live in ``_fetch/`` (its submodules split the fetcher's jobs). sqlite3 is in the
+# standard library but is the store's database driver: a backend package (``_store/sqlite/``)
+# counts as one module, and until the store is split the ``_store`` module holds it. The
+# first name that exists wins.
 BOUNDARIES: dict[str, tuple[str, ...]] = {
     "apscheduler": (P + "_schedule",),
     "brotli": (P + "_decode",),
