@@ -11,7 +11,6 @@ from copro_feeds.config import (
     MAX_SLUG_CHARS,
     DigestConfig,
     load_config,
-    parse_duration,
     slugify,
 )
 from copro_feeds.exceptions import ConfigError
@@ -160,20 +159,6 @@ def test_missing_site_and_sources(tmp_path):
         load_config(write(tmp_path, "[output]\ndir = 'out'\n"))
     assert any(p.startswith("site: missing table") for p in caught.value.problems)
     assert any(p.startswith("sources: no [[sources]]") for p in caught.value.problems)
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds"),
-    [("90s", 90), ("30m", 1800), ("6h", 21600), ("1d", 86400), ("45", 45), (120, 120)],
-)
-def test_durations(text, seconds):
-    assert parse_duration(text) == seconds
-
-
-@pytest.mark.parametrize("bad", ["", "soon", "1w", "-5m", 0, True, "0s"])
-def test_bad_durations(bad):
-    with pytest.raises(ValueError):
-        parse_duration(bad)
 
 
 def test_slugs_are_ascii_and_stable():

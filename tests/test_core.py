@@ -436,19 +436,6 @@ def test_a_feed_that_parses_too_long_fails_alone(project, feed_server):
     assert len(entries) == 3  # Scope's two and the Scottish gathering (the repost merged)
 
 
-def test_a_failed_publish_is_reported_and_retried_next_cycle(project):
-    project.public.write_text("a file where the output folder should be")
-    report, _, _ = run(project)
-    assert report.new_entries == 6  # stored all the same
-    assert "cannot create the output folder" in report.publish_error
-    assert "publishing failed" in report.summary()
-    project.public.unlink()
-    report, _, _ = run(project, all_sources=True)  # nothing new: 304s
-    assert report.count(Outcome.NOT_MODIFIED) == 3
-    assert report.publish_error is None
-    assert (project.public / "atom.xml").exists()
-
-
 @pytest.mark.parametrize("content_type", ["text/plain", "text/html; charset=utf-8", ""])
 def test_a_feed_with_a_wrong_content_type_is_still_read(project, feed_server, content_type):
     feed_server.serve(

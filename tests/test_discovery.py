@@ -9,9 +9,8 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 import copro_feeds
-from copro_feeds import _fetch
 from copro_feeds._address import is_public_address
-from copro_feeds._fetch import Fetcher
+from copro_feeds._fetch import Fetcher, _guard
 from copro_feeds._refresh import MAX_CANDIDATES, discover_feeds
 from copro_feeds.config import FetchConfig
 from copro_feeds.exceptions import BlockedURLError, DeadlineExceededError, ParseError
@@ -88,7 +87,7 @@ def test_no_more_than_max_candidates_are_tried(project: Project) -> None:
 def server_counts_as_public(monkeypatch: pytest.MonkeyPatch) -> None:
     """Let the guard treat 127.0.0.1 (the test server) as public, and nothing else."""
     monkeypatch.setattr(
-        _fetch, "is_public_address", lambda ip: ip == "127.0.0.1" or is_public_address(ip)
+        _guard, "is_public_address", lambda ip: ip == "127.0.0.1" or is_public_address(ip)
     )
 
 

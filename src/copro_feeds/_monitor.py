@@ -16,10 +16,11 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from copro_feeds._health import Health, assess, last_cycle, last_publish
 from copro_feeds._metrics import CONTENT_TYPE, Metrics, StoreFacts
+from copro_feeds._status import source_statuses
 from copro_feeds._store import Store
 from copro_feeds._store.sqlite import SQLiteStore
 from copro_feeds.config import Config
-from copro_feeds.core import Clock, source_statuses, utc_now
+from copro_feeds.core import Clock, utc_now
 from copro_feeds.exceptions import StoreError
 from copro_feeds.types import RunReport
 

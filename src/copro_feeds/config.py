@@ -15,8 +15,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from copro_feeds import _config_check as check
+from copro_feeds._config_check import parse_duration
 from copro_feeds._version import __version__
 from copro_feeds.exceptions import ConfigError
 from copro_feeds.types import Display
@@ -24,10 +25,7 @@ from copro_feeds.types import Display
 DEFAULT_USER_AGENT = (
     f"copro_feeds/{__version__} (+https://github.com/copro-feeds/copro_feeds; feed aggregator)"
 )
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
-_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 MiB = 1024 * 1024
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -223,21 +221,6 @@ def credential_problems(config: Config, environ: Mapping[str, str]) -> list[str]
     return problems
 
 
-def parse_duration(value: object) -> float:
-    """``"90s"``, ``"30m"``, ``"6h"``, ``"1d"`` or a number of seconds → seconds."""
-    if isinstance(value, bool):
-        raise ValueError("not a duration")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    elif isinstance(value, str) and (match := _DURATION.match(value)):
-        seconds = float(int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
-    else:
-        raise ValueError('not a duration like "90s", "30m", "6h" or "1d"')
-    if seconds < 1:
-        raise ValueError("must be at least one second")
-    return seconds
-
-
 def load_config(path: str | Path) -> Config:
     """Read and validate a feeds.toml file; raise ConfigError listing every problem."""
     config_path = Path(path)
@@ -260,7 +243,7 @@ def load_config(path: str | Path) -> Config:
 
 def config_from_dict(raw: Mapping[str, Any], path: Path) -> Config:
     """Validate an already-parsed TOML document (``path`` anchors relative paths)."""
-    checker = _Checker()
+    checker = check.Checker()
     base = path.resolve().parent
     checker.unknown_keys(raw, "", {"site", "output", "storage", "fetch", "sources", "digest"})
     site = _site(checker, checker.table(raw, "site", required=True))
@@ -283,116 +266,8 @@ def config_from_dict(raw: Mapping[str, Any], path: Path) -> Config:
     )
 
 
-class _Checker:
-    """Reads typed values out of TOML tables, recording every problem with its key path."""
-
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-
-    def problem(self, where: str, message: str) -> None:
-        self.problems.append(f"{where}: {message}")
-
-    def unknown_keys(self, table: Mapping[str, Any], prefix: str, known: set[str]) -> None:
-        for key in table:
-            if key not in known:
-                where = f"{prefix}.{key}" if prefix else key
-                self.problem(where, f"unknown key (known keys: {', '.join(sorted(known))})")
-
-    def table(self, raw: Mapping[str, Any], name: str, *, required: bool = False) -> dict[str, Any]:
-        value = raw.get(name)
-        if value is None:
-            if required:
-                self.problem(name, "missing table")
-            return {}
-        if not isinstance(value, dict):
-            self.problem(name, "must be a table")
-            return {}
-        return value
-
-    def get(
-        self,
-        table: Mapping[str, Any],
-        where: str,
-        key: str,
-        convert: Callable[[Any], Any],
-        default: Any = None,
-        *,
-        required: bool = False,
-    ) -> Any:
-        if key not in table:
-            if required:
-                self.problem(f"{where}.{key}", "missing (required)")
-            return default
-        try:
-            return convert(table[key])
-        except ValueError as error:
-            self.problem(f"{where}.{key}", str(error))
-            return default
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("must be a non-empty string")
-    return value.strip()
-
-
-def _http_url(value: object) -> str:
-    text = _text(value)
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("not an http(s) URL")
-    return text
-
-
-def _positive_int(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError("must be a whole number of at least 1")
-    return value
-
-
-def _seconds(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ValueError("must be a number of seconds above 0")
-    return float(value)
-
-
-def _boolean(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError("must be true or false")
-    return value
-
-
-def _words(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ValueError("must be a list of non-empty strings")
-    return tuple(v.strip() for v in value)
-
-
-def _env_name(value: object) -> str:
-    if not isinstance(value, str) or not _ENV_NAME.match(value):
-        raise ValueError("must be the name of an environment variable, like SCOPE_FEED_AUTH")
-    return value
-
-
-def _display(value: object) -> Display:
-    choices = [display.value for display in Display]
-    if value not in choices:
-        raise ValueError(f"must be one of {', '.join(repr(c) for c in choices)}")
-    return Display(value)
-
-
-def _one_of(*choices: str) -> Callable[[object], str]:
-    def convert(value: object) -> str:
-        if value not in choices:
-            raise ValueError(f"must be one of {', '.join(repr(c) for c in choices)}")
-        assert isinstance(value, str)
-        return value
-
-    return convert
-
-
 def _title_pattern(value: object) -> str:
-    text = _text(value)
+    text = check.text(value)
     try:
         text.format(**dict.fromkeys(DIGEST_TITLE_FIELDS, ""))
     except (KeyError, IndexError, ValueError) as error:
@@ -401,63 +276,63 @@ def _title_pattern(value: object) -> str:
     return text
 
 
-def _site(checker: _Checker, table: dict[str, Any]) -> SiteConfig | None:
+def _site(checker: check.Checker, table: dict[str, Any]) -> SiteConfig | None:
     known = {"title", "link", "feed_url", "description", "author", "language", "websub_hub"}
     checker.unknown_keys(table, "site", known)
-    title = checker.get(table, "site", "title", _text, required=True)
-    link = checker.get(table, "site", "link", _http_url, required=True)
+    title = checker.get(table, "site", "title", check.text, required=True)
+    link = checker.get(table, "site", "link", check.http_url, required=True)
     if title is None or link is None:
         return None
     return SiteConfig(
         title=title,
         link=link,
-        feed_url=checker.get(table, "site", "feed_url", _http_url),
-        description=checker.get(table, "site", "description", _text),
-        author=checker.get(table, "site", "author", _text),
-        language=checker.get(table, "site", "language", _text),
-        websub_hub=checker.get(table, "site", "websub_hub", _http_url),
+        feed_url=checker.get(table, "site", "feed_url", check.http_url),
+        description=checker.get(table, "site", "description", check.text),
+        author=checker.get(table, "site", "author", check.text),
+        language=checker.get(table, "site", "language", check.text),
+        websub_hub=checker.get(table, "site", "websub_hub", check.http_url),
     )
 
 
-def _output(checker: _Checker, table: dict[str, Any], base: Path) -> OutputConfig:
+def _output(checker: check.Checker, table: dict[str, Any], base: Path) -> OutputConfig:
     checker.unknown_keys(table, "output", {"dir", "max_entries", "excerpt_words", "templates"})
-    directory = checker.get(table, "output", "dir", _text, "public")
-    templates = checker.get(table, "output", "templates", _text)
+    directory = checker.get(table, "output", "dir", check.text, "public")
+    templates = checker.get(table, "output", "templates", check.text)
     if templates is not None and not (base / templates).is_dir():
         checker.problem("output.templates", f"no folder at {base / templates}")
     return OutputConfig(
         dir=base / directory,
         templates=base / templates if templates else None,
-        max_entries=checker.get(table, "output", "max_entries", _positive_int, 50),
-        excerpt_words=checker.get(table, "output", "excerpt_words", _positive_int, 60),
+        max_entries=checker.get(table, "output", "max_entries", check.positive_int, 50),
+        excerpt_words=checker.get(table, "output", "excerpt_words", check.positive_int, 60),
     )
 
 
-def _storage(checker: _Checker, table: dict[str, Any], base: Path) -> StorageConfig:
+def _storage(checker: check.Checker, table: dict[str, Any], base: Path) -> StorageConfig:
     checker.unknown_keys(table, "storage", {"path"})
-    path = checker.get(table, "storage", "path", _text, "copro_feeds.sqlite3")
+    path = checker.get(table, "storage", "path", check.text, "copro_feeds.sqlite3")
     return StorageConfig(path=base / path)
 
 
-def _fetch(checker: _Checker, table: dict[str, Any]) -> FetchConfig:
+def _fetch(checker: check.Checker, table: dict[str, Any]) -> FetchConfig:
     defaults = FetchConfig()
     converters: dict[str, Callable[[Any], Any]] = {
         "interval": parse_duration,
-        "timeout": _seconds,
-        "source_timeout": _seconds,
-        "connect_timeout": _seconds,
-        "read_timeout": _seconds,
-        "max_bytes": _positive_int,
-        "max_redirects": _positive_int,
-        "max_entry_bytes": _positive_int,
-        "max_entries_per_feed": _positive_int,
-        "max_categories_per_entry": _positive_int,
-        "max_authors_per_entry": _positive_int,
-        "max_workers": _positive_int,
-        "parse_timeout": _seconds,
-        "parse_memory": _positive_int,
-        "user_agent": _text,
-        "allow_private_networks": _boolean,
+        "timeout": check.seconds,
+        "source_timeout": check.seconds,
+        "connect_timeout": check.seconds,
+        "read_timeout": check.seconds,
+        "max_bytes": check.positive_int,
+        "max_redirects": check.positive_int,
+        "max_entry_bytes": check.positive_int,
+        "max_entries_per_feed": check.positive_int,
+        "max_categories_per_entry": check.positive_int,
+        "max_authors_per_entry": check.positive_int,
+        "max_workers": check.positive_int,
+        "parse_timeout": check.seconds,
+        "parse_memory": check.positive_int,
+        "user_agent": check.text,
+        "allow_private_networks": check.boolean,
     }
     checker.unknown_keys(table, "fetch", set(converters))
     values = {
@@ -473,7 +348,7 @@ _SOURCE_KEYS = {
 }  # fmt: skip
 
 
-def _sources(checker: _Checker, raw: object) -> tuple[SourceConfig, ...]:
+def _sources(checker: check.Checker, raw: object) -> tuple[SourceConfig, ...]:
     if raw is None:
         checker.problem("sources", "no [[sources]] tables: list at least one partner feed")
         return ()
@@ -485,9 +360,9 @@ def _sources(checker: _Checker, raw: object) -> tuple[SourceConfig, ...]:
     for index, table in enumerate(raw):
         where = f"sources[{index}]"
         checker.unknown_keys(table, where, _SOURCE_KEYS)
-        name = checker.get(table, where, "name", _text, required=True)
-        url = checker.get(table, where, "url", _http_url, required=True)
-        slug = checker.get(table, where, "slug", _text)
+        name = checker.get(table, where, "name", check.text, required=True)
+        url = checker.get(table, where, "url", check.http_url, required=True)
+        slug = checker.get(table, where, "slug", check.text)
         key = slugify(slug or name or "")
         if name is not None and not key:
             checker.problem(f"{where}.name", "needs at least one letter or digit (or set slug)")
@@ -498,24 +373,24 @@ def _sources(checker: _Checker, raw: object) -> tuple[SourceConfig, ...]:
             key=key,
             name=name or "",
             url=url or "",
-            homepage=checker.get(table, where, "homepage", _http_url),
+            homepage=checker.get(table, where, "homepage", check.http_url),
             interval=checker.get(table, where, "interval", parse_duration),
             tags=_tags(checker, table, where),
-            include=checker.get(table, where, "include", _words, ()),
-            exclude=checker.get(table, where, "exclude", _words, ()),
-            user_agent=checker.get(table, where, "user_agent", _text),
-            enabled=checker.get(table, where, "enabled", _boolean, True),
-            display=checker.get(table, where, "display", _display, Display.EXCERPT),
-            licence=checker.get(table, where, "licence", _text),
-            credentials_env=checker.get(table, where, "credentials_env", _env_name),
+            include=checker.get(table, where, "include", check.words, ()),
+            exclude=checker.get(table, where, "exclude", check.words, ()),
+            user_agent=checker.get(table, where, "user_agent", check.text),
+            enabled=checker.get(table, where, "enabled", check.boolean, True),
+            display=checker.get(table, where, "display", check.display, Display.EXCERPT),
+            licence=checker.get(table, where, "licence", check.text),
+            credentials_env=checker.get(table, where, "credentials_env", check.env_name),
         )
         sources.append(source)
     return tuple(sources)
 
 
-def _tags(checker: _Checker, table: dict[str, Any], where: str) -> tuple[str, ...]:
+def _tags(checker: check.Checker, table: dict[str, Any], where: str) -> tuple[str, ...]:
     """The source's tags; each names a folder of feeds, so it needs a letter or digit."""
-    tags: tuple[str, ...] = checker.get(table, where, "tags", _words, ())
+    tags: tuple[str, ...] = checker.get(table, where, "tags", check.words, ())
     for index, tag in enumerate(tags):
         if not slugify(tag):
             checker.problem(
@@ -525,18 +400,18 @@ def _tags(checker: _Checker, table: dict[str, Any], where: str) -> tuple[str, ..
     return tags
 
 
-def _digest(checker: _Checker, table: dict[str, Any]) -> DigestConfig:
+def _digest(checker: check.Checker, table: dict[str, Any]) -> DigestConfig:
     defaults = DigestConfig()
     known = {"enabled", "every", "weekday", "title", "group_by", "periods"}
     checker.unknown_keys(table, "digest", known)
-    weekday = checker.get(table, "digest", "weekday", _one_of(*WEEKDAYS), "monday")
+    weekday = checker.get(table, "digest", "weekday", check.one_of(*WEEKDAYS), "monday")
     return DigestConfig(
-        enabled=checker.get(table, "digest", "enabled", _boolean, defaults.enabled),
-        every=checker.get(table, "digest", "every", _one_of("week", "day"), defaults.every),
+        enabled=checker.get(table, "digest", "enabled", check.boolean, defaults.enabled),
+        every=checker.get(table, "digest", "every", check.one_of("week", "day"), defaults.every),
         weekday=WEEKDAYS.index(weekday),
         title=checker.get(table, "digest", "title", _title_pattern, defaults.title),
         group_by=checker.get(
-            table, "digest", "group_by", _one_of("partner", "tag"), defaults.group_by
+            table, "digest", "group_by", check.one_of("partner", "tag"), defaults.group_by
         ),
-        periods=checker.get(table, "digest", "periods", _positive_int, defaults.periods),
+        periods=checker.get(table, "digest", "periods", check.positive_int, defaults.periods),
     )

@@ -8,65 +8,38 @@ publishes when anything visible changed. The daemon only calls it on a timer.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import random
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
-from copro_feeds import _due
-from copro_feeds._dedupe import is_claimed
+from copro_feeds import _due, _publishing
+from copro_feeds._cycle import Cycle, ProgressCallback
 from copro_feeds._editorial import entry_key, every_copy, resolve
 from copro_feeds._explain import Survey, explain, take_survey
 from copro_feeds._fetch import Fetcher
-from copro_feeds._health import CycleRecord, PublishRecord, record_cycle, record_publish
-from copro_feeds._ingest import homepage_for
-from copro_feeds._publish import (
-    CSS_FILE,
-    DIGEST_FILE,
-    FEED_FILES,
-    INDEX_FILE,
-    OPML_FILE,
-    folder_digest,
-    public_base,
-    publish,
-)
-from copro_feeds._refresh import Refresh, Refresher
-from copro_feeds._roundup_plan import period_start, plan_roundups
+from copro_feeds._health import CycleRecord
 from copro_feeds._sandbox import Sandbox
-from copro_feeds._select import combined_selection, configured_homepages, plan_feeds
+from copro_feeds._select import combined_selection
+from copro_feeds._status import attributions, source_statuses, source_urls
 from copro_feeds._store import Store
 from copro_feeds._store.sqlite import SQLiteStore
-from copro_feeds._types import SourceState
-from copro_feeds._urls import without_credentials
 from copro_feeds.config import Config, SourceConfig
-from copro_feeds.exceptions import (
-    ConfigError,
-    CoproFeedsError,
-    FeedError,
-    GoneError,
-    PublishError,
-    StoreError,
-)
+from copro_feeds.exceptions import ConfigError, PublishError
 from copro_feeds.types import (
     Attribution,
     AuditRecord,
-    Display,
     EditorialAction,
     Entry,
     EntryState,
     Explanation,
-    Outcome,
     RunReport,
-    SourceResult,
     SourceStatus,
     StoredEntry,
 )
@@ -74,11 +47,8 @@ from copro_feeds.types import (
 log = logging.getLogger("copro_feeds")
 
 Clock = Callable[[], datetime]
-ProgressCallback = Callable[[SourceResult], None]
 RunObserver = Callable[[RunReport], None]
 PARSE_WORKERS = max(1, min(2, os.cpu_count() or 1))  # feedparser is CPU-bound: one per core
-_PUBLISH_FINGERPRINT = "publish_fingerprint"
-_WEBSUB_PENDING = "websub_pending"
 
 
 def utc_now() -> datetime:
@@ -213,7 +183,9 @@ class Aggregator:
                 self._stop.clear()
             seconds = time.monotonic() - started
             finished = now + timedelta(seconds=seconds)
-            self._record(CycleRecord(finished=finished, tick_seconds=tick, seconds=seconds))
+            _publishing.record(
+                self._store, CycleRecord(finished=finished, tick_seconds=tick, seconds=seconds)
+            )
         for observer in self._observers:
             try:
                 observer(report)
@@ -228,16 +200,6 @@ class Aggregator:
             (config.interval_of(source) for source in config.active_sources),
             default=config.fetch.interval,
         )
-
-    def _record(self, record: CycleRecord | PublishRecord) -> None:
-        """Record a cycle or a publish in the store; a failure is logged, not raised."""
-        try:
-            if isinstance(record, CycleRecord):
-                record_cycle(self._store, record)
-            else:
-                record_publish(self._store, record)
-        except StoreError as error:
-            log.warning("could not record the %s for /healthz: %s", type(record).__name__, error)
 
     def _run_locked(
         self,
@@ -256,19 +218,15 @@ class Aggregator:
                 for source in self.config.active_sources
                 if all_sources or _due.is_due(states[source.key], now)
             ]
-        results = [self._gone_result(s) for s in chosen if states[s.key].gone]
-        todo = [s for s in chosen if not states[s.key].gone]
-        state_only: list[Refresh] = []  # 304s and errors: saved together below
-        for refresh in self._refresh_all(todo, states, now):
-            if refresh.entries is None:
-                state_only.append(refresh)
-                result = self._result(refresh)
-            else:
-                result = self._save(refresh, now)
-                results.append(result)
-            if progress is not None:
-                progress(result)
-        results.extend(self._save_states(state_only))
+        cycle = Cycle(
+            self.config,
+            store=self._store,
+            fetcher=self._fetcher,
+            sandbox=self._sandbox,
+            rng=self._rng,
+            stop=self._stop,
+        )
+        results = cycle.run(chosen, states, now, progress)
         report = RunReport(results=tuple(results))
         try:
             written = self._publish_if_needed(now, force=False, changed=report.changed)
@@ -278,123 +236,7 @@ class Aggregator:
         self._ping_hub(written)
         return replace(report, files_written=tuple(str(path) for path in written))
 
-    def _refresh_all(
-        self, sources: list[SourceConfig], states: dict[str, SourceState], now: datetime
-    ) -> Iterator[Refresh]:
-        if not sources:
-            return
-        refresher = Refresher(
-            self.config, fetcher=self._fetcher, sandbox=self._sandbox, rng=self._rng
-        )
-        workers = min(self.config.fetch.max_workers, len(sources))
-        with ThreadPoolExecutor(workers, thread_name_prefix="copro-fetch") as pool:
-            futures: set[Future[Refresh]] = set()
-            for source in sources:
-                if self._stop.is_set():
-                    break
-                futures.add(pool.submit(refresher.refresh, source, states[source.key], now))
-            for future in as_completed(futures):
-                # Let go of each result once handled: holding every source's entries
-                # until the last one arrived made the first refresh's memory peak.
-                futures.discard(future)
-                if self._stop.is_set():
-                    for pending in futures:
-                        pending.cancel()
-                if future.cancelled():
-                    continue
-                yield future.result()
-
-    def _save(self, refresh: Refresh, now: datetime) -> SourceResult:
-        """Save a source's entries with its state, in one transaction."""
-        assert refresh.entries is not None
-        try:
-            counts = self._store.save_fetch(
-                refresh.state,
-                refresh.entries,
-                refresh.undated_ids,
-                now,
-                well_formed=refresh.well_formed,
-            )
-        except StoreError as failure:  # nothing of this source was saved: it is refetched
-            return self._logged(self._result(refresh, store_error=failure))
-        return self._logged(self._result(refresh, new=counts.new, updated=counts.updated))
-
-    def _save_states(self, refreshes: list[Refresh]) -> list[SourceResult]:
-        """Save the sources that brought no entries in one transaction.
-
-        Losing these to a crash costs nothing lasting: a 304 changed no validator, and a
-        failure is simply tried again sooner.
-        """
-        try:
-            self._store.save_states([refresh.state for refresh in refreshes])
-        except StoreError as failure:
-            return [self._logged(self._result(r, store_error=failure)) for r in refreshes]
-        return [self._logged(self._result(refresh)) for refresh in refreshes]
-
-    @staticmethod
-    def _result(
-        refresh: Refresh, *, new: int = 0, updated: int = 0, store_error: StoreError | None = None
-    ) -> SourceResult:
-        error: CoproFeedsError | None = store_error or refresh.error
-        text = f"could not save: {store_error}" if store_error else _message(refresh.error)
-        return SourceResult(
-            source_key=refresh.source.key,
-            name=refresh.source.name,
-            outcome=Outcome.ERROR if store_error else refresh.outcome,
-            new_entries=new,
-            updated_entries=updated,
-            error=text,
-            exception=error,
-            fetch_seconds=refresh.fetch_seconds,
-            parse_seconds=refresh.parse_seconds,
-        )
-
-    @staticmethod
-    def _logged(result: SourceResult) -> SourceResult:
-        """Log one line for a source that succeeded, and return the result.
-
-        A failure is not logged here: it is in the report, and the caller says it once
-        (``update`` lists it, the daemon logs it).
-        """
-        if not result.error:
-            log.info(
-                "%s: %s (%d new, %d updated)",
-                result.name,
-                result.outcome,
-                result.new_entries,
-                result.updated_entries,
-            )
-        return result
-
-    @staticmethod
-    def _gone_result(source: SourceConfig) -> SourceResult:
-        gone = GoneError(
-            "the feed is gone (410): change its url in the config to poll it again", status=410
-        )
-        return SourceResult(
-            source_key=source.key,
-            name=source.name,
-            outcome=Outcome.ERROR,
-            error=str(gone),
-            exception=gone,
-        )
-
     # -- reading and publishing --------------------------------------------------
-
-    def _attribution(self, source: SourceConfig, state: SourceState) -> Attribution:
-        feed_url = without_credentials(state.effective_url)  # the fetcher keeps them
-        declared = state.homepage  # what the feed says of itself: never another's homepage
-        if is_claimed(declared, configured_homepages(self.config.sources), besides=source.key):
-            declared = None
-        homepage = homepage_for(feed_url, source.homepage, declared)
-        return Attribution(
-            source_key=source.key,
-            name=source.name,
-            homepage=homepage,
-            feed_url=feed_url,
-            licence=source.licence,
-            display=source.display,
-        )
 
     def entries(self, limit: int | None = None) -> list[Entry]:
         """The combined feed's entries: filtered, deduplicated, at most ``limit``.
@@ -409,9 +251,7 @@ class Aggregator:
 
     def _attributions(self, *, disabled: bool = False) -> dict[str, Attribution]:
         """Each active source's attribution by key (the disabled ones' too if asked)."""
-        states = self._store.states()
-        sources = self.config.sources if disabled else self.config.active_sources
-        return {s.key: self._attribution(s, states[s.key]) for s in sources}
+        return attributions(self.config, self._store, disabled=disabled)
 
     def publish(self) -> list[Path]:
         """Render every output from the store now; return the files that changed."""
@@ -420,97 +260,13 @@ class Aggregator:
         return written
 
     def _publish_if_needed(self, now: datetime, *, force: bool, changed: bool) -> list[Path]:
-        directory = self.config.output.dir
-        fingerprint = self._fingerprint(now)
-        expected = [*FEED_FILES, OPML_FILE, INDEX_FILE, CSS_FILE]
-        if self.config.digest.enabled:
-            expected.append(DIGEST_FILE)
-        missing = any(not (directory / name).exists() for name in expected)
-        stale = self._store.get_meta(_PUBLISH_FINGERPRINT) != fingerprint
-        if not (force or changed or missing or stale):
-            return []
-        attributions = self._attributions()
-        sources = self.config.active_sources
-        # Only posts republished whole need their content: the rest show an excerpt.
-        whole = {source.key for source in sources if source.display is Display.FULL}
-        stored = self._store.entries(attributions, content=whole)
-        marks = self._store.editorial()
-        feeds = plan_feeds(
-            stored, sources, self.config.site, self.config.output.max_entries, marks=marks
+        return _publishing.publish_if_needed(
+            self.config, self._store, now, force=force, changed=changed
         )
-        roundups = (
-            plan_roundups(stored, sources, self.config.digest, marks, now)
-            if self.config.digest.enabled
-            else None
-        )
-        # Forget the last fingerprint first: if this publish fails, the next cycle retries.
-        self._store.set_meta(_PUBLISH_FINGERPRINT, "")
-        started = time.monotonic()
-        try:
-            written = publish(
-                feeds,
-                list(attributions.values()),
-                self.config.site,
-                directory,
-                templates=self.config.output.templates,
-                roundups=roundups,
-                now=now,
-            )
-        except PublishError as error:
-            seconds = time.monotonic() - started
-            finished = now + timedelta(seconds=seconds)
-            self._record(PublishRecord(finished=finished, seconds=seconds, error=str(error)))
-            raise
-        seconds = time.monotonic() - started
-        self._record(PublishRecord(finished=now + timedelta(seconds=seconds), seconds=seconds))
-        self._store.set_meta(_PUBLISH_FINGERPRINT, fingerprint)
-        for path in written:
-            log.debug("wrote %s", path)
-        if written:
-            log.info("published %d changed file(s) in %s", len(written), directory)
-        return written
 
     def _ping_hub(self, written: list[Path]) -> None:
         """Tell the WebSub hub which feeds changed; keep failed pings for the next cycle."""
-        hub = self.config.site.websub_hub
-        if not hub:
-            return
-        base = public_base(self.config.site)
-        directory = self.config.output.dir
-        pending = set(json.loads(self._store.get_meta(_WEBSUB_PENDING) or "[]"))
-        if base:
-            pending |= {
-                base + path.relative_to(directory).as_posix()
-                for path in written
-                if path.name in FEED_FILES
-            }
-        failed = []
-        for topic in sorted(pending):
-            try:
-                self._fetcher.ping_hub(hub, topic)
-            except FeedError as error:
-                log.warning("WebSub hub %s: %s (will retry next cycle)", hub, error)
-                failed.append(topic)
-        self._store.set_meta(_WEBSUB_PENDING, json.dumps(failed))
-
-    def _fingerprint(self, now: datetime) -> str:
-        """A digest of what shapes the outputs: the stored entries' generation, the
-        configuration (not fetching details) and, with ``[digest]``, the current period.
-        A crash between saving and publishing leaves the old fingerprint stored, so the
-        next cycle publishes."""
-        config = self.config
-        shape = [
-            self._store.generation(),
-            repr(config.site),
-            str(config.output.dir),
-            config.output.max_entries,
-            [_source_shape(source) for source in config.sources],
-            folder_digest(config.output.templates),
-            repr(config.digest),
-            # a period that ends brings a new roundup, even when no source changed
-            period_start(now, config.digest).isoformat() if config.digest.enabled else None,
-        ]
-        return hashlib.sha256(json.dumps(shape, default=list).encode()).hexdigest()
+        _publishing.ping_hub(self.config, self._store, self._fetcher, written)
 
     def status(self) -> list[SourceStatus]:
         """Each configured source's stored state and entry count."""
@@ -618,49 +374,6 @@ class Aggregator:
         live = [entry for entry in stored if entry.source_key in keys]
         selection = combined_selection(live, active, limit, marks=marks)
         return take_survey(stored, self.config.sources, selection, marks, limit)
-
-
-def _source_shape(source: SourceConfig) -> list[object]:
-    """What of a source's configuration shapes the outputs (not how it is fetched)."""
-    return [
-        source.key, source.name, source.homepage, source.tags, source.include,
-        source.exclude, source.enabled, source.display.value, source.licence,
-    ]  # fmt: skip
-
-
-def _message(error: CoproFeedsError | None) -> str | None:
-    return None if error is None else str(error) or type(error).__name__
-
-
-def source_urls(config: Config) -> dict[str, str]:
-    """Each configured source's key and URL, as ``Store.sync_sources`` takes them."""
-    return {source.key: source.url for source in config.sources}
-
-
-def source_statuses(config: Config, store: Store) -> list[SourceStatus]:
-    """Each configured source's stored state and entry count (a source the store has not
-    seen yet shows as never fetched)."""
-    states = store.states()
-    counts = store.entry_counts()
-    statuses = []
-    for source in config.sources:
-        state = states.get(source.key) or SourceState(key=source.key, config_url=source.url)
-        statuses.append(
-            SourceStatus(
-                source_key=source.key,
-                name=source.name,
-                url=source.url,
-                feed_url=state.feed_url,
-                entries=counts.get(source.key, 0),
-                last_success=state.last_success,
-                last_error=state.last_error,
-                failures=state.failures,
-                next_due=state.next_due,
-                gone=state.gone,
-                enabled=source.enabled,
-            )
-        )
-    return statuses
 
 
 def make_sandbox(config: Config) -> Sandbox:

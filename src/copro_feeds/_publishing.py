@@ -1,0 +1,155 @@
+"""The facade's publishing: when to render, rendering the store's selection, WebSub pings,
+and the health records ``/healthz`` reads.
+
+The outputs are rendered when a run changed anything visible, when a file is missing, or
+when the fingerprint of what shapes them (the stored entries' generation, the
+configuration, the roundup period) differs from the one kept after the last publish.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from copro_feeds._fetch import Fetcher
+from copro_feeds._health import CycleRecord, PublishRecord, record_cycle, record_publish
+from copro_feeds._publish import (
+    CSS_FILE,
+    DIGEST_FILE,
+    FEED_FILES,
+    INDEX_FILE,
+    OPML_FILE,
+    folder_digest,
+    public_base,
+    publish,
+)
+from copro_feeds._roundup_plan import period_start, plan_roundups
+from copro_feeds._select import plan_feeds
+from copro_feeds._status import attributions
+from copro_feeds._store import Store
+from copro_feeds.config import Config, SourceConfig
+from copro_feeds.exceptions import FeedError, PublishError, StoreError
+from copro_feeds.types import Display
+
+log = logging.getLogger("copro_feeds")
+
+_PUBLISH_FINGERPRINT = "publish_fingerprint"
+_WEBSUB_PENDING = "websub_pending"
+
+
+def record(store: Store, health: CycleRecord | PublishRecord) -> None:
+    """Record a cycle or a publish in the store; a failure is logged, not raised."""
+    try:
+        if isinstance(health, CycleRecord):
+            record_cycle(store, health)
+        else:
+            record_publish(store, health)
+    except StoreError as error:
+        log.warning("could not record the %s for /healthz: %s", type(health).__name__, error)
+
+
+def publish_if_needed(
+    config: Config, store: Store, now: datetime, *, force: bool, changed: bool
+) -> list[Path]:
+    """Render every output from the store when needed (always when ``force``); return the
+    files that changed. Raises PublishError, recorded for ``/healthz`` first."""
+    directory = config.output.dir
+    fingerprint = _fingerprint(config, store, now)
+    expected = [*FEED_FILES, OPML_FILE, INDEX_FILE, CSS_FILE]
+    if config.digest.enabled:
+        expected.append(DIGEST_FILE)
+    missing = any(not (directory / name).exists() for name in expected)
+    stale = store.get_meta(_PUBLISH_FINGERPRINT) != fingerprint
+    if not (force or changed or missing or stale):
+        return []
+    credits = attributions(config, store)
+    sources = config.active_sources
+    # Only posts republished whole need their content: the rest show an excerpt.
+    whole = {source.key for source in sources if source.display is Display.FULL}
+    stored = store.entries(credits, content=whole)
+    marks = store.editorial()
+    feeds = plan_feeds(stored, sources, config.site, config.output.max_entries, marks=marks)
+    roundups = (
+        plan_roundups(stored, sources, config.digest, marks, now) if config.digest.enabled else None
+    )
+    # Forget the last fingerprint first: if this publish fails, the next cycle retries.
+    store.set_meta(_PUBLISH_FINGERPRINT, "")
+    started = time.monotonic()
+    try:
+        written = publish(
+            feeds,
+            list(credits.values()),
+            config.site,
+            directory,
+            templates=config.output.templates,
+            roundups=roundups,
+            now=now,
+        )
+    except PublishError as error:
+        seconds = time.monotonic() - started
+        finished = now + timedelta(seconds=seconds)
+        record(store, PublishRecord(finished=finished, seconds=seconds, error=str(error)))
+        raise
+    seconds = time.monotonic() - started
+    record(store, PublishRecord(finished=now + timedelta(seconds=seconds), seconds=seconds))
+    store.set_meta(_PUBLISH_FINGERPRINT, fingerprint)
+    for path in written:
+        log.debug("wrote %s", path)
+    if written:
+        log.info("published %d changed file(s) in %s", len(written), directory)
+    return written
+
+
+def ping_hub(config: Config, store: Store, fetcher: Fetcher, written: list[Path]) -> None:
+    """Tell the WebSub hub which feeds changed; keep failed pings for the next cycle."""
+    hub = config.site.websub_hub
+    if not hub:
+        return
+    base = public_base(config.site)
+    directory = config.output.dir
+    pending = set(json.loads(store.get_meta(_WEBSUB_PENDING) or "[]"))
+    if base:
+        pending |= {
+            base + path.relative_to(directory).as_posix()
+            for path in written
+            if path.name in FEED_FILES
+        }
+    failed = []
+    for topic in sorted(pending):
+        try:
+            fetcher.ping_hub(hub, topic)
+        except FeedError as error:
+            log.warning("WebSub hub %s: %s (will retry next cycle)", hub, error)
+            failed.append(topic)
+    store.set_meta(_WEBSUB_PENDING, json.dumps(failed))
+
+
+def _fingerprint(config: Config, store: Store, now: datetime) -> str:
+    """A digest of what shapes the outputs: the stored entries' generation, the
+    configuration (not fetching details) and, with ``[digest]``, the current period.
+    A crash between saving and publishing leaves the old fingerprint stored, so the
+    next cycle publishes."""
+    shape = [
+        store.generation(),
+        repr(config.site),
+        str(config.output.dir),
+        config.output.max_entries,
+        [_source_shape(source) for source in config.sources],
+        folder_digest(config.output.templates),
+        repr(config.digest),
+        # a period that ends brings a new roundup, even when no source changed
+        period_start(now, config.digest).isoformat() if config.digest.enabled else None,
+    ]
+    return hashlib.sha256(json.dumps(shape, default=list).encode()).hexdigest()
+
+
+def _source_shape(source: SourceConfig) -> list[object]:
+    """What of a source's configuration shapes the outputs (not how it is fetched)."""
+    return [
+        source.key, source.name, source.homepage, source.tags, source.include,
+        source.exclude, source.enabled, source.display.value, source.licence,
+    ]  # fmt: skip
