@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,7 +28,12 @@ def publish(config: Config, **flags: bool) -> list[Path]:
     store = SQLiteStore.open(config.storage.path)
     try:
         return _publishing.publish_if_needed(
-            config, store, NOW, force=flags.get("force", False), changed=False
+            config,
+            store,
+            NOW,
+            since=time.monotonic(),
+            force=flags.get("force", False),
+            changed=False,
         )
     finally:
         store.close()

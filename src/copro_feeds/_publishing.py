@@ -53,10 +53,13 @@ def record(store: Store, health: CycleRecord | PublishRecord) -> None:
 
 
 def publish_if_needed(
-    config: Config, store: Store, now: datetime, *, force: bool, changed: bool
+    config: Config, store: Store, now: datetime, *, since: float, force: bool, changed: bool
 ) -> list[Path]:
     """Render every output from the store when needed (always when ``force``); return the
-    files that changed. Raises PublishError, recorded for ``/healthz`` first."""
+    files that changed. Raises PublishError, recorded for ``/healthz`` first.
+
+    ``now`` is the run's reading of the clock and ``since`` the ``time.monotonic()`` taken
+    with it: the recorded finish time is ``now`` plus the time elapsed since."""
     directory = config.output.dir
     fingerprint = _fingerprint(config, store, now)
     expected = [*FEED_FILES, OPML_FILE, INDEX_FILE, CSS_FILE]
@@ -91,11 +94,12 @@ def publish_if_needed(
         )
     except PublishError as error:
         seconds = time.monotonic() - started
-        finished = now + timedelta(seconds=seconds)
+        finished = now + timedelta(seconds=time.monotonic() - since)
         record(store, PublishRecord(finished=finished, seconds=seconds, error=str(error)))
         raise
     seconds = time.monotonic() - started
-    record(store, PublishRecord(finished=now + timedelta(seconds=seconds), seconds=seconds))
+    finished = now + timedelta(seconds=time.monotonic() - since)
+    record(store, PublishRecord(finished=finished, seconds=seconds))
     store.set_meta(_PUBLISH_FINGERPRINT, fingerprint)
     for path in written:
         log.debug("wrote %s", path)

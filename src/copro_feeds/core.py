@@ -177,7 +177,7 @@ class Aggregator:
             started = time.monotonic()
             try:
                 report = self._run_locked(
-                    now, all_sources=all_sources, only=only, progress=progress
+                    now, started, all_sources=all_sources, only=only, progress=progress
                 )
             finally:
                 self._stop.clear()
@@ -204,6 +204,7 @@ class Aggregator:
     def _run_locked(
         self,
         now: datetime,
+        since: float,
         *,
         all_sources: bool,
         only: Collection[str] | None,
@@ -229,7 +230,7 @@ class Aggregator:
         results = cycle.run(chosen, states, now, progress)
         report = RunReport(results=tuple(results))
         try:
-            written = self._publish_if_needed(now, force=False, changed=report.changed)
+            written = self._publish_if_needed(now, since, force=False, changed=report.changed)
         except PublishError as error:  # stored entries are safe; retried next cycle
             log.error("publishing failed (will retry next cycle): %s", error)
             return replace(report, publish_error=str(error))
@@ -255,13 +256,15 @@ class Aggregator:
 
     def publish(self) -> list[Path]:
         """Render every output from the store now; return the files that changed."""
-        written = self._publish_if_needed(self._clock(), force=True, changed=True)
+        written = self._publish_if_needed(self._clock(), time.monotonic(), force=True, changed=True)
         self._ping_hub(written)
         return written
 
-    def _publish_if_needed(self, now: datetime, *, force: bool, changed: bool) -> list[Path]:
+    def _publish_if_needed(
+        self, now: datetime, since: float, *, force: bool, changed: bool
+    ) -> list[Path]:
         return _publishing.publish_if_needed(
-            self.config, self._store, now, force=force, changed=changed
+            self.config, self._store, now, since=since, force=force, changed=changed
         )
 
     def _ping_hub(self, written: list[Path]) -> None:
