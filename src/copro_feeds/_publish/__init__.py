@@ -8,7 +8,7 @@ Output files (under ``[output] dir``)::
     tags/<tag slug>/atom.xml  rss.xml  feed.json  index.html
     digest.xml  digest/index.html  digest/<first day of a period>.html   (with [digest])
 
-The ``index.html`` pages (see ``_html``) come from Jinja2 templates: a user's
+The ``index.html`` pages (see ``_page`` and ``_html``) come from Jinja2 templates: a user's
 ``[output] templates`` folder first, then the package's own.
 
 Every file is written atomically and only when its bytes change. Feed folders of
@@ -60,7 +60,7 @@ from copro_feeds._plan import (
     RoundupSection,
 )
 from copro_feeds._publish._feedgen import UNTITLED, render_atom, render_roundup_atom, render_rss
-from copro_feeds._publish._html import CSS_FILE, INDEX_FILE, PageRenderer
+from copro_feeds._publish._html import PageRenderer
 from copro_feeds._publish._jsonfeed import render_json_feed
 from copro_feeds._publish._manifest import MANIFEST_FILE, digests_of, unchanged_folders
 from copro_feeds._publish._model import (
@@ -78,6 +78,7 @@ from copro_feeds._publish._model import (
     published_id,
 )
 from copro_feeds._publish._opml import render_opml, render_via_opml
+from copro_feeds._publish._page import CSS_FILE, INDEX_FILE
 from copro_feeds._publish._prepare import (
     clean_attribution,
     clean_entry,

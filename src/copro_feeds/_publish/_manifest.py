@@ -15,8 +15,8 @@ from pathlib import Path
 
 from copro_feeds._files import folder_digest
 from copro_feeds._plan import FeedContent, RoundupFeed
-from copro_feeds._publish._html import INDEX_FILE
 from copro_feeds._publish._model import FEED_FILES
+from copro_feeds._publish._page import INDEX_FILE
 from copro_feeds._publish._prepare import with_source_dates
 from copro_feeds._version import __version__
 from copro_feeds.config import SiteConfig
