@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import io
-import os
 import stat
 from datetime import timedelta
 
@@ -19,7 +18,6 @@ from copro_feeds._publish import (
     published_id,
     render_atom,
     render_rss,
-    write_if_changed,
 )
 from copro_feeds._text import collapse_whitespace, xml_safe
 from copro_feeds.config import SiteConfig
@@ -144,15 +142,6 @@ def test_stale_temp_files_are_removed(tmp_path):
     (out / f"{TEMP_PREFIX}abc").write_text("half a feed")
     publish(MAIN, SOURCES, SITE, out)
     assert not list(out.glob(f"{TEMP_PREFIX}*"))
-
-
-def test_write_if_changed_reports_change(tmp_path):
-    path = tmp_path / "f.xml"
-    assert write_if_changed(path, b"a")
-    assert not write_if_changed(path, b"a")
-    assert write_if_changed(path, b"b")
-    assert path.read_bytes() == b"b"
-    assert os.listdir(tmp_path) == ["f.xml"]
 
 
 titles = st.text(min_size=1, max_size=40)
