@@ -426,26 +426,6 @@ def test_a_busy_port_is_one_clear_line_and_exit_1(project, command):
     assert not (project.public / "atom.xml").exists()  # the daemon never started
 
 
-def test_demo_serves_an_aggregated_feed_offline():
-    demo = start("demo")
-    try:
-        lines = []
-        while not any("Press Ctrl-C" in line for line in lines):
-            line = demo.stdout.readline()
-            assert line, demo.stderr.read()
-            lines.append(line)
-        text = "".join(lines)
-        assert "sources: 3 updated, 0 not modified, 0 failed" in text
-        atom_url = re.search(r"Atom:\s+(\S+)", text).group(1)
-        body = urllib.request.urlopen(atom_url, timeout=5).read()
-        assert body.count(b"<entry>") == 5
-        assert b"Via &lt;a href=" in body
-    finally:
-        demo.send_signal(signal.SIGTERM)
-        demo.communicate(timeout=30)
-    assert demo.returncode == 0
-
-
 # -- update NAME, nothing due, status for monitoring, verbosity, help ---------------------
 
 
