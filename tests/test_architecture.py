@@ -75,6 +75,8 @@ DECIDERS_MAY_USE = DECIDERS | {
 # statement of the rule above, so that adding one of these to the list above fails).
 IO_OR_RENDERING = {
     "_cli",
+    "_cli_base",
+    "_cli_editorial",
     "_cycle",
     "_decode",
     "_fetch",

@@ -33,7 +33,7 @@ from copro_feeds.exceptions import PublishError
 from copro_feeds.types import Display
 from tests.factories import attribution, entry
 from tests.schemas import ATOM_RNG
-from tests.test_html import (
+from tests.test_publish_html import (
     BANNED_LINK_TEXT,
     LQ,
     READABLE,

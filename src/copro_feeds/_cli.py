@@ -13,7 +13,6 @@ configuration or a wrong argument (an unknown source NAME too).
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import logging
 import os
@@ -22,20 +21,19 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-from copro_feeds._version import __version__
-from copro_feeds.config import (
-    Config,
-    FetchConfig,
-    SourceConfig,
-    credential_problems,
-    load_config,
+from copro_feeds._cli_base import (
+    CONFIG_ENV,
+    DEFAULT_CONFIG,
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_OK,
+    config_path,
+    load,
 )
+from copro_feeds._cli_editorial import EDITORIAL_COMMANDS, add_editorial_commands
+from copro_feeds._version import __version__
+from copro_feeds.config import Config, FetchConfig, SourceConfig, credential_problems, load_config
 from copro_feeds.exceptions import ConfigError, CoproFeedsError
-from copro_feeds.types import EditorialAction, EntryState, StoredEntry
-
-DEFAULT_CONFIG = "feeds.toml"
-CONFIG_ENV = "COPRO_FEEDS_CONFIG"
-EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
 log = logging.getLogger("copro_feeds")
 
@@ -119,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
         "import-opml", "add the feeds listed in an OPML file to the config as new sources"
     )
     opml.add_argument("file", help="an OPML file (e.g. exported from a feed reader)")
-    _add_editorial_commands(command)
+    add_editorial_commands(command)
     return parser
 
 
@@ -136,64 +134,6 @@ def _add_verbosity(parser: argparse.ArgumentParser, *, default: object) -> None:
     )
 
 
-_ENTRY_HELP = "the entry: its link, its ref as `copro-feeds entries` shows it, or its id"
-
-
-def _add_editorial_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
-    entries = command("entries", "list the stored entries: date, partner, state, ref and title")
-    entries.add_argument("--source", metavar="KEY", help="only this partner's entries (its key)")
-    entries.add_argument(
-        "--state", choices=[state.value for state in EntryState], help="only entries in this state"
-    )
-    entries.add_argument("--limit", type=_positive, metavar="N", help="at most N entries")
-    for action, summary in _ACTION_HELP.items():
-        edit = command(action.value, summary)
-        edit.add_argument("entry", metavar="ENTRY", help=_ENTRY_HELP)
-        edit.add_argument(
-            "--reason",
-            required=action is EditorialAction.HIDE,
-            type=_reason,
-            help="why, for the audit log"
-            + (" (required)" if action is EditorialAction.HIDE else ""),
-        )
-        edit.add_argument(
-            "--by",
-            metavar="NAME",
-            help="who is acting, for the audit log (default: your login name)",
-        )
-        edit.add_argument(
-            "--no-publish",
-            action="store_true",
-            help="only record it: the outputs change at the next publish or daemon cycle",
-        )
-    command("log", "show the audit log of hide, unhide, pin and unpin, oldest first")
-    explain = command(
-        "explain", "say in plain words why an entry is or is not in the combined feed"
-    )
-    explain.add_argument("entry", metavar="ENTRY", help=_ENTRY_HELP)
-
-
-_ACTION_HELP = {
-    EditorialAction.HIDE: "take a post down from every output, then publish (every copy of it)",
-    EditorialAction.UNHIDE: "put a hidden post back, then publish",
-    EditorialAction.PIN: "keep a post at the top of the feeds until unpinned, then publish",
-    EditorialAction.UNPIN: "let a pinned post take its place by date again, then publish",
-}
-
-
-def _positive(text: str) -> int:
-    number = int(text)
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return number
-
-
-def _reason(text: str) -> str:
-    if not text.strip():
-        raise argparse.ArgumentTypeError("must not be empty")
-    return text.strip()
-
-
 def _add_listen_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
@@ -201,16 +141,6 @@ def _add_listen_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--port", type=int, default=8080, help="port to listen on (default: %(default)s)"
     )
-
-
-def config_path(argument: str | None) -> Path:
-    """``--config``, else ./feeds.toml if present, else $COPRO_FEEDS_CONFIG, else ./feeds.toml."""
-    if argument:
-        return Path(argument)
-    local = Path(DEFAULT_CONFIG)
-    if not local.exists() and os.environ.get(CONFIG_ENV):
-        return Path(os.environ[CONFIG_ENV])
-    return local
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -247,16 +177,12 @@ def _setup_logging(*, verbose: bool, quiet: bool) -> None:
     log.setLevel(level)
 
 
-def _load(args: argparse.Namespace) -> Config:
-    return load_config(config_path(args.config))
-
-
 def _update(args: argparse.Namespace) -> int:
     from copro_feeds._cli_text import nothing_due
     from copro_feeds._progress import progress_bar
     from copro_feeds.core import make_aggregator
 
-    config = _load(args)
+    config = load(args)
     named, problems = _named_sources(config, args.names)
     for problem in problems:
         print(f"copro-feeds: {problem}", file=sys.stderr)
@@ -304,7 +230,7 @@ def _run(args: argparse.Namespace) -> int:
     from copro_feeds._serve import Server
     from copro_feeds.core import make_aggregator
 
-    config = _load(args)
+    config = load(args)
     with make_aggregator(config) as aggregator, ExitStack() as serving:
         if args.serve:
             monitor = serving.enter_context(open_monitor(config, count_runs=True))
@@ -323,7 +249,7 @@ def _serve(args: argparse.Namespace) -> int:
     from copro_feeds._monitor import open_monitor
     from copro_feeds._serve import serve
 
-    config = _load(args)
+    config = load(args)
     directory = config.output.dir
     directory.mkdir(parents=True, exist_ok=True)
     with open_monitor(config, count_runs=False) as monitor:
@@ -341,14 +267,14 @@ def _demo(args: argparse.Namespace) -> int:
 def _publish(args: argparse.Namespace) -> int:
     from copro_feeds.core import make_aggregator
 
-    with make_aggregator(_load(args)) as aggregator:
+    with make_aggregator(load(args)) as aggregator:
         written = aggregator.publish()
     print(f"files written: {len(written)}" + "".join(f"\n  {path}" for path in written))
     return EXIT_OK
 
 
 def _check(args: argparse.Namespace) -> int:
-    config = _load(args)
+    config = load(args)
     problems = credential_problems(config, os.environ)
     if problems:
         for problem in problems:
@@ -362,7 +288,7 @@ def _status(args: argparse.Namespace) -> int:
     from copro_feeds._cli_text import print_status_table, status_record
     from copro_feeds.core import make_aggregator
 
-    with make_aggregator(_load(args)) as aggregator:
+    with make_aggregator(load(args)) as aggregator:
         statuses = aggregator.status()
     if args.json:
         for status in statuses:
@@ -397,135 +323,6 @@ def _import_opml(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _entries(args: argparse.Namespace) -> int:
-    from copro_feeds._cli_text import print_table
-    from copro_feeds.core import make_aggregator
-
-    config = _load(args)
-    keys = [source.key for source in config.sources]
-    if args.source is not None and args.source not in keys:
-        print(
-            f"copro-feeds: no source with the key {args.source!r} (keys: {', '.join(keys)})",
-            file=sys.stderr,
-        )
-        return EXIT_CONFIG
-    state = EntryState(args.state) if args.state else None
-    with make_aggregator(config) as aggregator:
-        found = aggregator.stored_entries(source=args.source, state=state, limit=args.limit)
-    if not found:
-        print("no stored entries" + (" match" if args.source or args.state else " yet"))
-        return EXIT_OK
-    rows = [
-        (
-            placed.entry.published.date().isoformat(),
-            placed.entry.attribution.name,
-            placed.state_text,
-            placed.ref,
-            placed.entry.title,
-        )
-        for placed in found
-    ]
-    print_table(("date", "partner", "state", "ref", "title"), rows)
-    return EXIT_OK
-
-
-# What each action did, what nothing-to-do looks like, and what publishing brought.
-_ACTION_WORDS = {
-    EditorialAction.HIDE: ("Hidden", "already hidden", "the post is gone from every output."),
-    EditorialAction.UNHIDE: (
-        "Unhidden",
-        "not hidden",
-        "the post is back wherever its filters and the newest-N limit allow.",
-    ),
-    EditorialAction.PIN: ("Pinned", "already pinned", "the post is at the top of the feeds."),
-    EditorialAction.UNPIN: ("Unpinned", "not pinned", "the post takes its place by date again."),
-}
-
-
-def _edit(args: argparse.Namespace) -> int:
-    from copro_feeds._editorial import quote
-    from copro_feeds.core import make_aggregator
-
-    action = EditorialAction(args.command)
-    config = _load(args)
-    names = {source.key: source.name for source in config.sources}
-    done, nothing, published = _ACTION_WORDS[action]
-    with make_aggregator(config) as aggregator:
-        by = args.by or _login_name()
-        if action is EditorialAction.HIDE:
-            records = aggregator.hide(args.entry, args.reason, by=by)
-        else:
-            act = {
-                EditorialAction.UNHIDE: aggregator.unhide,
-                EditorialAction.PIN: aggregator.pin,
-                EditorialAction.UNPIN: aggregator.unpin,
-            }[action]
-            records = act(args.entry, args.reason, by=by)
-        if not records:
-            named = aggregator.find_entries(args.entry)[0]
-            print(f"Nothing to do: {_described(named)} is {nothing}.")
-            return EXIT_OK
-        for record in records:
-            print(f"{done} {quote(record.title)} from {names[record.source_key]} ({record.ref}).")
-        if args.reason:
-            print(f"Reason: {args.reason}")
-        if args.no_publish:
-            print(
-                "Not published yet (--no-publish): the outputs change at the next "
-                "`copro-feeds publish` or the daemon's next cycle."
-            )
-            return EXIT_OK
-        written = aggregator.publish()
-    print(f"Published: {len(written)} file(s) rewritten; {published}")
-    return EXIT_OK
-
-
-def _described(placed: StoredEntry) -> str:
-    from copro_feeds._editorial import quote
-
-    return f"{quote(placed.entry.title)} from {placed.entry.attribution.name} ({placed.ref})"
-
-
-def _login_name() -> str | None:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name in the environment, no passwd entry
-        return None
-
-
-def _log(args: argparse.Namespace) -> int:
-    from copro_feeds._cli_text import print_table
-    from copro_feeds.core import make_aggregator
-
-    with make_aggregator(_load(args)) as aggregator:
-        records = aggregator.audit_log()
-    if not records:
-        print("no editorial actions yet")
-        return EXIT_OK
-    rows = [
-        (
-            record.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            record.action.value,
-            record.by or "-",
-            record.ref,
-            record.title,
-            record.reason or "-",
-        )
-        for record in records
-    ]
-    print_table(("time (UTC)", "action", "by", "ref", "title", "reason"), rows)
-    return EXIT_OK
-
-
-def _explain(args: argparse.Namespace) -> int:
-    from copro_feeds.core import make_aggregator
-
-    with make_aggregator(_load(args)) as aggregator:
-        explanation = aggregator.explain(args.entry)
-    print(explanation.text)
-    return EXIT_OK
-
-
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "update": _update,
     "run": _run,
@@ -536,11 +333,5 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "import-opml": _import_opml,
     "serve": _serve,
     "demo": _demo,
-    "entries": _entries,
-    "hide": _edit,
-    "unhide": _edit,
-    "pin": _edit,
-    "unpin": _edit,
-    "log": _log,
-    "explain": _explain,
+    **EDITORIAL_COMMANDS,
 }

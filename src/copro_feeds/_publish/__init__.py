@@ -8,7 +8,7 @@ Output files (under ``[output] dir``)::
     tags/<tag slug>/atom.xml  rss.xml  feed.json  index.html
     digest.xml  digest/index.html  digest/<first day of a period>.html   (with [digest])
 
-The ``index.html`` pages (see ``_html``) come from Jinja2 templates: a user's
+The ``index.html`` pages (see ``_page`` and ``_html``) come from Jinja2 templates: a user's
 ``[output] templates`` folder first, then the package's own.
 
 Every file is written atomically and only when its bytes change. Feed folders of
@@ -31,17 +31,14 @@ dropped), and an entry a format still refuses is left out of that file with a wa
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import re
 import shutil
 from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from urllib.parse import quote, urlsplit
 
 from copro_feeds._files import (
     LOCK_FILE,
@@ -63,8 +60,9 @@ from copro_feeds._plan import (
     RoundupSection,
 )
 from copro_feeds._publish._feedgen import UNTITLED, render_atom, render_roundup_atom, render_rss
-from copro_feeds._publish._html import CSS_FILE, INDEX_FILE, PageRenderer
+from copro_feeds._publish._html import PageRenderer
 from copro_feeds._publish._jsonfeed import render_json_feed
+from copro_feeds._publish._manifest import MANIFEST_FILE, digests_of, unchanged_folders
 from copro_feeds._publish._model import (
     ATOM_FILE,
     FEED_FILES,
@@ -80,11 +78,15 @@ from copro_feeds._publish._model import (
     published_id,
 )
 from copro_feeds._publish._opml import render_opml, render_via_opml
+from copro_feeds._publish._page import CSS_FILE, INDEX_FILE
+from copro_feeds._publish._prepare import (
+    clean_attribution,
+    clean_entry,
+    clean_roundups,
+    with_source_dates,
+)
 from copro_feeds._publish._roundup import DIGEST_FILE
 from copro_feeds._publish._roundup_pages import render_roundup_pages
-from copro_feeds._text import collapse_whitespace, xml_safe
-from copro_feeds._urls import without_credentials
-from copro_feeds._version import __version__
 from copro_feeds.config import SiteConfig
 from copro_feeds.exceptions import PublishError
 from copro_feeds.types import Attribution, Entry
@@ -135,10 +137,6 @@ __all__ = [
 log = logging.getLogger("copro_feeds")
 
 _GROUP_FOLDERS = ("sources", "tags")
-MANIFEST_FILE = ".copro-manifest.json"
-_SHIPPED_TEMPLATES = Path(str(resources.files("copro_feeds").joinpath("data", "templates")))
-_WEB_SCHEMES = ("http", "https")
-_SPACE = re.compile(r"\s")
 
 Renderer = Callable[[Sequence[Entry], SiteConfig, FeedInfo], bytes]
 
@@ -146,89 +144,6 @@ Renderer = Callable[[Sequence[Entry], SiteConfig, FeedInfo], bytes]
 def stylesheet() -> bytes:
     """The XSL stylesheet shipped with the package."""
     return resources.files("copro_feeds").joinpath("data", XSL_FILE).read_bytes()
-
-
-def _clean_text(text: str) -> str:
-    return collapse_whitespace(xml_safe(text))
-
-
-def _clean_names(names: tuple[str, ...]) -> tuple[str, ...]:
-    cleaned = (_clean_text(name) for name in names)
-    return tuple(name for name in cleaned if name)
-
-
-def _clean_url(url: str) -> str:
-    """``url`` XML-safe and trimmed, inner whitespace percent-encoded, no credentials."""
-    safe = without_credentials(xml_safe(url))
-    return _SPACE.sub(lambda match: quote(match.group()), safe)
-
-
-def _clean_link(link: str | None) -> str | None:
-    """The link XML-safe, or None when it is not an absolute http(s) URL."""
-    if link is None:
-        return None
-    url = _clean_url(link)
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return url if parts.scheme.lower() in _WEB_SCHEMES and parts.netloc else None
-
-
-def clean_attribution(source: Attribution) -> Attribution:
-    """``source`` with a name and URLs every output format can carry."""
-    return replace(
-        source,
-        name=_clean_text(source.name) or source.source_key,
-        homepage=_clean_url(source.homepage),
-        feed_url=_clean_url(source.feed_url),
-    )
-
-
-def clean_entry(entry: Entry) -> Entry:
-    """``entry`` with every published text XML-safe (the same rule for every format).
-
-    Control characters, lone surrogates and U+FFFE/U+FFFF are removed; whitespace in
-    the title, authors and categories is collapsed and empty ones are dropped; an empty
-    title becomes "Untitled post"; a link that is not absolute http(s) becomes None (the
-    partner's homepage stands in). Idempotent.
-    """
-    return replace(
-        entry,
-        attribution=clean_attribution(entry.attribution),
-        title=_clean_text(entry.title) or UNTITLED,
-        link=_clean_link(entry.link),
-        authors=_clean_names(entry.authors),
-        categories=_clean_names(entry.categories),
-        excerpt=xml_safe(entry.excerpt),
-        content_html=xml_safe(entry.content_html),
-    )
-
-
-def _clean_post(entry: Entry) -> Entry:
-    """``entry`` cleaned like :func:`clean_entry`, with every partner credited for it."""
-    cleaned = clean_entry(entry)
-    return replace(cleaned, also_via=tuple(clean_attribution(a) for a in cleaned.also_via))
-
-
-def _clean_roundups(feed: RoundupFeed) -> RoundupFeed:
-    """``feed`` with every title, heading and post safe to publish (see clean_entry)."""
-    roundups = tuple(
-        replace(
-            roundup,
-            title=_clean_text(roundup.title) or UNTITLED,
-            posts=tuple(_clean_post(entry) for entry in roundup.posts),
-            sections=tuple(
-                RoundupSection(
-                    heading=_clean_text(section.heading) or UNTITLED,
-                    entries=tuple(_clean_post(entry) for entry in section.entries),
-                )
-                for section in roundup.sections
-            ),
-        )
-        for roundup in feed.roundups
-    )
-    return replace(feed, roundups=roundups)
 
 
 def _render(render: Renderer, entries: Sequence[Entry], site: SiteConfig, info: FeedInfo) -> bytes:
@@ -266,24 +181,6 @@ def _renderable(
     return kept
 
 
-def _with_source_dates(feeds: Sequence[FeedContent]) -> list[FeedContent]:
-    """``feeds`` with each entry's partner dated (``Attribution.updated``): the newest
-    update among that partner's entries in any of the feeds, the same in every feed."""
-    newest: dict[str, datetime] = {}
-    for feed in feeds:
-        for entry in feed.entries:
-            key = entry.source_key
-            newest[key] = max(newest.get(key, entry.updated), entry.updated)
-
-    def dated(entry: Entry) -> Entry:
-        updated = newest[entry.source_key]
-        if entry.attribution.updated == updated:
-            return entry
-        return replace(entry, attribution=replace(entry.attribution, updated=updated))
-
-    return [replace(feed, entries=tuple(map(dated, feed.entries))) for feed in feeds]
-
-
 def iter_files(
     feeds: Sequence[FeedContent],
     sources: Sequence[Attribution],
@@ -305,7 +202,7 @@ def iter_files(
     ``now`` dates the feeds that have no entries (default: the clock, read once).
     """
     moment = now or datetime.now(UTC)
-    feeds = _with_source_dates(feeds)
+    feeds = with_source_dates(feeds)
     attributions = [clean_attribution(source) for source in sources]
     every = roundups.every if roundups is not None else None
     pages = PageRenderer(feeds, attributions, site, templates=templates, roundup=every)
@@ -323,7 +220,7 @@ def iter_files(
     yield VIA_OPML_FILE, render_via_opml(attributions, site)
     yield XSL_FILE, stylesheet()
     if roundups is not None:
-        digest = _clean_roundups(roundups)
+        digest = clean_roundups(roundups)
         try:
             yield DIGEST_FILE, render_roundup_atom(digest, site, now=moment)
         except ValueError as error:  # lxml's and feedgen's refusals
@@ -377,8 +274,8 @@ def publish(
             f"cannot create the output folder {directory}: {describe(error)}"
         ) from error
     with publish_lock(directory):
-        shared, digests = _digests(feeds, sources, site, templates, roundups)
-        unchanged = _unchanged_folders(directory, shared, digests)
+        shared, digests = digests_of(feeds, sources, site, templates, roundups)
+        unchanged = unchanged_folders(directory, shared, digests)
         files = iter_files(
             feeds, sources, site, templates=templates, roundups=roundups, skip=unchanged, now=now
         )
@@ -403,52 +300,6 @@ def publish(
         more = f" (and {len(failures) - 1} more file(s))" if len(failures) > 1 else ""
         raise PublishError(f"{failures[0]}{more}; every other file was written") from failures[0]
     return written
-
-
-def _digests(
-    feeds: Sequence[FeedContent],
-    sources: Sequence[Attribution],
-    site: SiteConfig,
-    templates: Path | None,
-    roundups: RoundupFeed | None,
-) -> tuple[str, dict[str, str]]:
-    """A digest of what every page shares, and one of each partner's and tag's folder."""
-    shared = [
-        __version__,
-        repr(site),
-        repr(sorted(sources, key=lambda source: source.source_key)),
-        [(feed.info.folder, feed.info.related) for feed in feeds],
-        folder_digest(templates),
-        folder_digest(_SHIPPED_TEMPLATES),
-        roundups.every if roundups is not None else None,
-    ]
-    folders = {
-        feed.info.folder: _digest_of(repr((feed.info, feed.entries)))
-        for feed in _with_source_dates(feeds)  # a partner's newer post re-dates its <source>
-        if feed.info.folder
-    }
-    return _digest_of(json.dumps(shared, default=repr)), folders
-
-
-def _digest_of(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _unchanged_folders(directory: Path, shared: str, digests: dict[str, str]) -> set[str]:
-    """The folders whose files the last publish wrote from the same inputs, all still there."""
-    try:
-        manifest = json.loads((directory / MANIFEST_FILE).read_bytes())
-        if manifest["shared"] != shared:
-            return set()
-        before = dict(manifest["folders"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return set()  # no manifest, or a damaged one: render everything
-    return {
-        folder
-        for folder, digest in digests.items()
-        if before.get(folder) == digest
-        and all((directory / folder / name).is_file() for name in (*FEED_FILES, INDEX_FILE))
-    }
 
 
 def _remove_unlisted_feed_folders(directory: Path, folders: set[str]) -> None:

@@ -4,7 +4,7 @@
 They come from the Jinja2 templates ``digest.html`` and ``digest_index.html`` (a user's
 ``[output] templates`` folder first, then the package's), which extend ``base.html``
 like every other page. Templates get ``site``, ``page`` (the page frame, a
-:class:`~copro_feeds._publish._html.Page` for a page in ``digest/``, with the roundup
+:class:`~copro_feeds._publish._page.Page` for a page in ``digest/``, with the roundup
 feed as its only feed), ``roundups`` (:class:`RoundupView`, newest first) and ``every``
 (``"week"`` or ``"day"``); a roundup's own page also gets ``roundup``, the one it shows.
 """
@@ -17,16 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from copro_feeds._plan import DIGEST_FOLDER, Roundup, RoundupFeed, readable_date
-from copro_feeds._publish._html import (
-    INDEX_FILE,
-    EntryView,
-    FeedLink,
-    PageFrames,
-    TemplateError,
-    entry_view,
-    environment,
-)
+from copro_feeds._publish._html import TemplateError, environment
 from copro_feeds._publish._model import FeedContent, public_url
+from copro_feeds._publish._page import INDEX_FILE, EntryView, FeedLink, PageFrames, entry_view
 from copro_feeds._publish._roundup import DIGEST_FILE, PERIOD_WORDS
 from copro_feeds.config import SiteConfig
 from copro_feeds.exceptions import PublishError

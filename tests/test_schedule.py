@@ -1,4 +1,5 @@
-"""The daemon under stress: overlapping cycles, SIGTERM mid-cycle, a long soak."""
+"""The daemon (``_schedule``) under stress: overlapping cycles, SIGTERM mid-cycle, a long
+soak, and following the config file."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Finding a partner's feed from its homepage: bounded, explained, and the same for
-``update`` and ``copro-feeds discover`` (issue 10 items 11 and 13, issue 11 items 10-11)."""
+"""``_refresh``: finding a partner's feed from its homepage: bounded, explained, and the
+same for ``update`` and ``copro-feeds discover`` (issue 10 items 11 and 13, issue 11 items
+10-11). Which links a page advertises, on its own: tests/test_discover.py."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from lxml import etree
 
 from copro_feeds._plan import readable_date
 from copro_feeds._publish import FeedContent, FeedInfo, publish, render_files
-from copro_feeds._publish._html import machine_date
+from copro_feeds._publish._page import machine_date
 from copro_feeds._select import plan_feeds
 from copro_feeds.config import SiteConfig, SourceConfig
 from copro_feeds.exceptions import PublishError

@@ -1,0 +1,72 @@
+"""The publish manifest (``.copro-manifest.json``): what shaped each folder last time.
+
+A digest of what every page shares (site, partners, topics, templates, copro_feeds'
+version) and one of each partner's and tag's folder (its entries and feed details). A
+folder whose digest is unchanged and whose files are all there is not rendered again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+from copro_feeds._files import folder_digest
+from copro_feeds._plan import FeedContent, RoundupFeed
+from copro_feeds._publish._model import FEED_FILES
+from copro_feeds._publish._page import INDEX_FILE
+from copro_feeds._publish._prepare import with_source_dates
+from copro_feeds._version import __version__
+from copro_feeds.config import SiteConfig
+from copro_feeds.types import Attribution
+
+MANIFEST_FILE = ".copro-manifest.json"
+_SHIPPED_TEMPLATES = Path(str(resources.files("copro_feeds").joinpath("data", "templates")))
+
+
+def digests_of(
+    feeds: Sequence[FeedContent],
+    sources: Sequence[Attribution],
+    site: SiteConfig,
+    templates: Path | None,
+    roundups: RoundupFeed | None,
+) -> tuple[str, dict[str, str]]:
+    """A digest of what every page shares, and one of each partner's and tag's folder."""
+    shared = [
+        __version__,
+        repr(site),
+        repr(sorted(sources, key=lambda source: source.source_key)),
+        [(feed.info.folder, feed.info.related) for feed in feeds],
+        folder_digest(templates),
+        folder_digest(_SHIPPED_TEMPLATES),
+        roundups.every if roundups is not None else None,
+    ]
+    folders = {
+        feed.info.folder: _digest_of(repr((feed.info, feed.entries)))
+        for feed in with_source_dates(feeds)  # a partner's newer post re-dates its <source>
+        if feed.info.folder
+    }
+    return _digest_of(json.dumps(shared, default=repr)), folders
+
+
+def _digest_of(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def unchanged_folders(directory: Path, shared: str, digests: dict[str, str]) -> set[str]:
+    """The folders whose files the last publish wrote from the same inputs, all still there."""
+    try:
+        manifest = json.loads((directory / MANIFEST_FILE).read_bytes())
+        if manifest["shared"] != shared:
+            return set()
+        before = dict(manifest["folders"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()  # no manifest, or a damaged one: render everything
+    return {
+        folder
+        for folder, digest in digests.items()
+        if before.get(folder) == digest
+        and all((directory / folder / name).is_file() for name in (*FEED_FILES, INDEX_FILE))
+    }

@@ -1,0 +1,361 @@
+"""The model of each HTML page: what a template gets as ``page``, worked out in full.
+
+Relative links, dates as people read them, each partner's credit and licence, the
+subscribe links and the partner and topic lists: everything a page shows is decided here,
+so templates (rendered by :mod:`copro_feeds._publish._html`) hold no logic beyond loops
+and conditions. Pure: no template engine, no files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from copro_feeds._plan import DIGEST_FOLDER, readable_date
+from copro_feeds._publish._model import (
+    ATOM_FILE,
+    JSON_FILE,
+    OPML_FILE,
+    RSS_FILE,
+    VIA_OPML_FILE,
+    FeedContent,
+    FeedInfo,
+    credits,
+    entry_language,
+    entry_licence,
+    full_html,
+    partner_licence,
+    public_url,
+    separators,
+)
+from copro_feeds._publish._roundup import PERIOD_WORDS
+from copro_feeds._text import collapse_whitespace, rebase_headings, xml_safe
+from copro_feeds.config import SiteConfig
+from copro_feeds.types import Attribution, Display, Entry
+
+INDEX_FILE = "index.html"
+CSS_FILE = "style.css"
+DEFAULT_LANGUAGE = "en"
+# Entry titles are h2, so a full post's own headings start at h3.
+CONTENT_TOP_HEADING = 3
+DEFAULT_DESCRIPTION = (
+    "The newest posts from our partners, most with a short excerpt. "
+    "Follow a title to read the full post on the partner's own website."
+)
+_SOURCES, _TAGS = "sources/", "tags/"
+_FORMATS = (
+    (ATOM_FILE, "Atom feed", "application/atom+xml"),
+    (RSS_FILE, "RSS feed", "application/rss+xml"),
+    (JSON_FILE, "JSON Feed", "application/feed+json"),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Link:
+    """A link to another page here, relative to this page; ``current`` when it is this one."""
+
+    href: str
+    text: str
+    current: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedLink:
+    """One way to subscribe: the link, and the public address to copy (None when unknown)."""
+
+    href: str
+    text: str
+    media_type: str
+    address: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Credit:
+    """One partner in an entry's credit line; ``before`` is what precedes its name in the
+    list ("", ", " or " and "), ``homepage`` its website as a safe link (or None),
+    ``licence`` the licence shown right after its name (in a joint credit only, else
+    None)."""
+
+    before: str
+    name: str
+    homepage: str | None
+    licence: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EntryView:
+    """One entry as the page shows it.
+
+    ``link`` is the original post, else the partner's homepage, else None. ``partner`` and
+    ``partner_homepage`` are the first partner (whose post it is); ``credits`` lists every
+    partner that carried it, that one first. ``excerpt`` is empty unless the partner's
+    ``display`` is the excerpt; ``content_html`` is the whole post, sanitised, with its
+    headings below the entry's title, when it is ``"full"`` (else empty). ``licence`` is
+    the partner's licence when it alone is credited, else None (in a joint credit each
+    partner's licence is in its :class:`Credit`); ``pinned`` is True for a post an editor
+    pinned; ``lang`` is the entry's language when it differs from the page's, else None.
+    """
+
+    title: str
+    link: str | None
+    partner: str
+    partner_homepage: str | None
+    credits: tuple[Credit, ...]
+    published: str
+    published_text: str
+    excerpt: str
+    content_html: str
+    licence: str | None
+    pinned: bool
+    tags: tuple[str, ...]
+    lang: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PartnerView:
+    """A partner: its name, its own website, and its page here (None when it has none).
+
+    ``current`` is True on the partner's own page.
+    """
+
+    name: str
+    homepage: str | None
+    page: str | None
+    current: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Page:
+    """Everything one page shows, every text safe to publish; links are relative to the page.
+
+    ``root`` is the relative path to the output folder (``""`` or ``"../../"``);
+    ``is_home`` is True on the combined feed's page. ``partners`` are the partners the
+    page lists (all of them on the main page), ``all_partners`` the link to the full list
+    (None on the main page); ``roundup`` links to the roundups when ``[digest]`` is on.
+    ``opml`` links to the partners' own feeds (``sources.opml``), ``via_opml`` to our
+    feed of each partner (``via.opml``; None without ``[site] feed_url``).
+    """
+
+    lang: str
+    site_title: str
+    title: str
+    heading: str
+    description: str
+    root: str
+    home: str
+    is_home: bool
+    stylesheet: str
+    entries: tuple[EntryView, ...]
+    partners: tuple[PartnerView, ...]
+    all_partners: str | None
+    topics: tuple[Link, ...]
+    feeds: tuple[FeedLink, ...]
+    opml: FeedLink
+    roundup: Link | None
+    via_opml: FeedLink | None = None
+
+
+def machine_date(moment: datetime) -> str:
+    """A valid ``<time datetime>`` value in UTC: ``2026-03-03T08:00:00Z``."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _web_url(url: str | None) -> str | None:
+    """``url`` when it is an absolute http(s) URL, else None (never a ``javascript:`` link)."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+def _homepage(source: Attribution) -> str | None:
+    """The partner's homepage, else the site its feed is on, as a safe link."""
+    feed = urlsplit(source.feed_url)
+    return _web_url(source.homepage) or _web_url(f"{feed.scheme}://{feed.netloc}/")
+
+
+def entry_view(entry: Entry, page_lang: str) -> EntryView:
+    """What a page in ``page_lang`` shows of ``entry``."""
+    homepage = _homepage(entry.attribution)
+    names = credits(entry)
+    display = entry.attribution.display
+    full = display is Display.FULL
+    return EntryView(
+        title=entry.title,
+        link=entry.link or homepage,
+        partner=entry.attribution.name,
+        partner_homepage=homepage,
+        credits=tuple(
+            Credit(
+                before=before,
+                name=_clean(source.name),
+                homepage=_homepage(source),
+                licence=partner_licence(entry, source),
+            )
+            for before, source in zip(separators(len(names)), names, strict=True)
+        ),
+        published=machine_date(entry.published),
+        published_text=readable_date(entry.published),
+        excerpt=entry.excerpt if display is Display.EXCERPT else "",
+        content_html=rebase_headings(full_html(entry), CONTENT_TOP_HEADING) if full else "",
+        licence=entry_licence(entry),
+        pinned=entry.pinned,
+        tags=entry.categories,
+        lang=entry_language(entry, page_lang),
+    )
+
+
+def _clean(text: str) -> str:
+    """``text`` safe in HTML (as in XML: no control characters or lone surrogates), one line."""
+    return collapse_whitespace(xml_safe(text))
+
+
+def _labels(feeds: Sequence[FeedContent]) -> dict[str, str]:
+    """Each feed folder's short name, as the feeds' ``related`` links call it."""
+    labels: dict[str, str] = {}
+    for feed in feeds:
+        for title, folder in feed.info.related:
+            labels.setdefault(folder, _clean(title))
+    return labels
+
+
+def _subscribe(info: FeedInfo, site: SiteConfig) -> tuple[FeedLink, ...]:
+    """The feed's three formats, linked from the page beside them."""
+    return tuple(
+        FeedLink(
+            href=name, text=text, media_type=media, address=public_url(site, info.folder, name)
+        )
+        for name, text, media in _FORMATS
+    )
+
+
+class PageFrames:
+    """Builds the :class:`Page` of each feed, working out once what every page shares.
+
+    The main page lists every partner; a partner's or a tag's page lists only the
+    partners whose posts it shows, with a link to the full list, so that rendering every
+    page costs time in proportion to the number of partners, not its square.
+    ``roundup`` is the roundup's period word ("week", "day") when ``[digest]`` is on.
+    """
+
+    def __init__(
+        self,
+        feeds: Sequence[FeedContent],
+        sources: Sequence[Attribution],
+        site: SiteConfig,
+        *,
+        roundup: str | None = None,
+    ) -> None:
+        self._site = site
+        self._labels = _labels(feeds)
+        folders = frozenset(feed.info.folder for feed in feeds)
+        # Each partner as every page shows it; ``page`` is set per page (it is relative).
+        self._partners = {
+            source.source_key: PartnerView(name=source.name, homepage=_homepage(source), page=None)
+            for source in sources
+        }
+        self._with_page = {key for key in self._partners if _source_folder(key) in folders}
+        self._tags = [feed.info.folder for feed in feeds if feed.info.folder.startswith(_TAGS)]
+        self._roundup = roundup
+        self.lang = site.language or DEFAULT_LANGUAGE
+
+    def page(self, feed: FeedContent) -> Page:
+        """The page beside ``feed`` (its folder's ``index.html``)."""
+        info = feed.info
+        site_title = _clean(self._site.title)
+        heading = (
+            self._labels.get(info.folder, _clean(info.title_for(self._site)))
+            if info.folder
+            else site_title
+        )
+        return replace(
+            self.frame(info.folder, shown=[entry.source_key for entry in feed.entries]),
+            title=heading if not info.folder else f"{heading} \N{EN DASH} {site_title}",
+            heading=heading,
+            description=_clean(info.description or self._site.description or DEFAULT_DESCRIPTION),
+            entries=tuple(entry_view(entry, self.lang) for entry in feed.entries),
+            feeds=_subscribe(info, self._site),
+        )
+
+    def frame(self, folder: str, *, shown: Sequence[str] = ()) -> Page:
+        """A page in ``folder`` without entries or feeds of its own; ``shown`` are the
+        source keys of the partners it lists (every partner on the main page)."""
+        root = "../" * folder.count("/")
+        site_title = _clean(self._site.title)
+        keys = (
+            self._partners
+            if not folder
+            else dict.fromkeys(
+                key for key in (*_own_source(folder), *shown) if key in self._partners
+            )
+        )
+        partners = tuple(
+            replace(
+                self._partners[key],
+                page=f"{root}{_source_folder(key)}{INDEX_FILE}" if key in self._with_page else None,
+                current=folder == _source_folder(key),
+            )
+            for key in keys
+        )
+        return Page(
+            lang=self.lang,
+            site_title=site_title,
+            title=site_title,
+            heading=site_title,
+            description=_clean(self._site.description or DEFAULT_DESCRIPTION),
+            root=root,
+            home=f"{root}{INDEX_FILE}",
+            is_home=not folder,
+            stylesheet=f"{root}{CSS_FILE}",
+            entries=(),
+            partners=partners,
+            all_partners=f"{root}{INDEX_FILE}#partners" if folder else None,
+            topics=tuple(
+                Link(
+                    href=f"{root}{tag}{INDEX_FILE}",
+                    text=self._labels.get(tag, tag),
+                    current=tag == folder,
+                )
+                for tag in self._tags
+            ),
+            feeds=(),
+            opml=FeedLink(
+                href=f"{root}{OPML_FILE}",
+                text="the list of partners (OPML file)",
+                media_type="text/x-opml",
+                address=public_url(self._site, "", OPML_FILE),
+            ),
+            roundup=_roundup_link(self._roundup, root),
+            via_opml=FeedLink(
+                href=f"{root}{VIA_OPML_FILE}",
+                text="the list of our feeds of each partner (OPML file)",
+                media_type="text/x-opml",
+                address=public_url(self._site, "", VIA_OPML_FILE),
+            )
+            if self._site.feed_url
+            else None,
+        )
+
+
+def _roundup_link(every: str | None, root: str) -> Link | None:
+    if every is None:
+        return None
+    word = PERIOD_WORDS.get(every, every)
+    return Link(href=f"{root}{DIGEST_FOLDER}{INDEX_FILE}", text=f"the {word} roundup")
+
+
+def _source_folder(key: str) -> str:
+    """A partner's folder: ``sources/<key>/``."""
+    return f"{_SOURCES}{key}/"
+
+
+def _own_source(folder: str) -> tuple[str, ...]:
+    """The source key of a partner's folder (``sources/<key>/``), else nothing."""
+    if folder.startswith(_SOURCES):
+        return (folder.removeprefix(_SOURCES).rstrip("/"),)
+    return ()
