@@ -17,8 +17,9 @@ import pytest
 
 import copro_feeds
 from copro_feeds import Outcome
+from copro_feeds._credentials import source_credentials
 from copro_feeds._urls import without_credentials
-from copro_feeds.config import SourceConfig, source_credentials
+from copro_feeds.config import SourceConfig
 from copro_feeds.exceptions import ConfigError
 from tests.conftest import Project
 

@@ -31,8 +31,9 @@ from copro_feeds._cli_base import (
     load,
 )
 from copro_feeds._cli_editorial import EDITORIAL_COMMANDS, add_editorial_commands
+from copro_feeds._credentials import credential_problems
 from copro_feeds._version import __version__
-from copro_feeds.config import Config, FetchConfig, SourceConfig, credential_problems, load_config
+from copro_feeds.config import Config, FetchConfig, SourceConfig, load_config
 from copro_feeds.exceptions import ConfigError, CoproFeedsError
 
 log = logging.getLogger("copro_feeds")

@@ -21,13 +21,14 @@ from functools import partial
 from typing import Generic, TypeVar
 
 from copro_feeds import _due
+from copro_feeds._credentials import source_credentials
 from copro_feeds._discover import advertised_feeds, common_feed_urls
 from copro_feeds._fetch import Fetcher, redact, same_origin
 from copro_feeds._ingest import Ingested, SourceFacts, ingest
 from copro_feeds._parse import looks_like_html, parse_feed
 from copro_feeds._sandbox import Sandbox
 from copro_feeds._types import FetchResponse, SourceState
-from copro_feeds.config import Config, FetchConfig, SourceConfig, source_credentials
+from copro_feeds.config import Config, FetchConfig, SourceConfig
 from copro_feeds.exceptions import (
     BlockedURLError,
     ConfigError,

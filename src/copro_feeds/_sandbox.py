@@ -95,7 +95,13 @@ class _Worker:
     copied into it.
     """
 
-    def __init__(self, memory_bytes: int) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], connection: Connection) -> None:
+        self.process = process
+        self.connection = connection
+
+    @classmethod
+    def start(cls, memory_bytes: int) -> _Worker:
+        """Start a worker and wait until it is ready; ParseError if it does not start."""
         parent_end, child_end = socket.socketpair()
         child_fd = child_end.fileno()
         command = (
@@ -103,7 +109,7 @@ class _Worker:
         )
         environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         try:
-            self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+            process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
                 [sys.executable, "-c", command],
                 pass_fds=(child_fd,),
                 stdin=subprocess.DEVNULL,
@@ -111,15 +117,16 @@ class _Worker:
             )
         finally:
             child_end.close()
-        self.connection = Connection(parent_end.detach())
+        worker = cls(process, Connection(parent_end.detach()))
         # Starting an interpreter takes a moment: it must not count against a call's limit.
         try:
-            ready = self.connection.poll(_START_SECONDS) and self.connection.recv() == _READY
+            ready = worker.connection.poll(_START_SECONDS) and worker.connection.recv() == _READY
         except (EOFError, OSError):
             ready = False
         if not ready:
-            self.stop(graceful=False)
+            worker.stop(graceful=False)
             raise ParseError("the parser process did not start")
+        return worker
 
     @property
     def exitcode(self) -> int | None:
@@ -220,7 +227,7 @@ class Sandbox:
         if worker is not None:
             return worker
         try:  # start outside the lock: other callers may use the idle workers meanwhile
-            worker = _Worker(self.memory_bytes)
+            worker = _Worker.start(self.memory_bytes)
         except BaseException:
             with self._lock:
                 self._idle.append(None)
