@@ -11,6 +11,7 @@ import pytest
 import copro_feeds
 from copro_feeds import Outcome
 from copro_feeds._normalise import NormaliseSettings, normalise_entry
+from copro_feeds._opml_import import read_opml
 from copro_feeds._parse import parse_feed
 from copro_feeds._parse_json import looks_like_json, parse_json_feed
 from copro_feeds.exceptions import ParseError
@@ -207,10 +208,22 @@ url = "{feed_server.url("/old/feed.json")}"
     assert {"Peer support that works", "Forty-two"} <= titles
     lab = (project.public / "sources" / "inclusion-lab" / "feed.json").read_text()
     assert "Inclusion Lab" in lab and "Peer support that works" in lab
+    # OPML 2.0: every subscription outline is type="rss", whatever the feed's format.
+    opml = read_opml((project.public / "sources.opml").read_bytes(), "sources.opml")
+    assert feed_server.url("/lab/feed.json") in {outline.xml_url for outline in opml}
+    assert 'type="rss" text="Inclusion Lab"' in (project.public / "sources.opml").read_text()
 
 
-def test_a_json_error_page_fails_the_source_plainly(project, feed_server):
-    feed_server.serve("/api/feed", b'{"error": "rate limited"}', content_type="application/json")
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"error": "rate limited"}',
+        b'{"version": "https://jsonfeed.org/version/1.1", "items":' + b"[" * 500_000,
+    ],
+    ids=["error-object", "deep-nesting"],
+)
+def test_json_that_is_no_feed_fails_the_source_plainly(project, feed_server, body):
+    feed_server.serve("/api/feed", body, content_type="application/json")
     project.write_config(f'[[sources]]\nname = "Api"\nurl = "{feed_server.url("/api/feed")}"\n')
     config = copro_feeds.load_config(project.config_path)
     with copro_feeds.make_aggregator(config) as aggregator:
