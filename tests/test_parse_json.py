@@ -248,3 +248,17 @@ def test_a_homepage_advertising_a_json_feed_is_discovered(project, feed_server):
         entries = aggregator.entries()
     assert report.count(Outcome.UPDATED) == 1, report.results
     assert {entry.title for entry in entries} >= {"Peer support that works"}
+
+
+def test_a_json_feed_over_max_bytes_fails_like_xml(project, feed_server):
+    items = [{"id": str(n), "content_text": "words " * 100} for n in range(50)]
+    feed_server.serve("/big/feed.json", feed(items=items), content_type=JSON_FEED)
+    project.write_config(
+        f'[[sources]]\nname = "Big"\nurl = "{feed_server.url("/big/feed.json")}"\n',
+        extra="max_bytes = 4096",
+    )
+    config = copro_feeds.load_config(project.config_path)
+    with copro_feeds.make_aggregator(config) as aggregator:
+        (result,) = aggregator.run_once().results
+    assert result.outcome is Outcome.ERROR
+    assert "4096-byte cap" in (result.error or "")
