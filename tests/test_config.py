@@ -327,3 +327,31 @@ def test_credentials_env_names_a_variable(tmp_path):
         load_config(write(tmp_path, MINIMAL + 'credentials_env = "user:password"\n'))
     assert "sources[0].credentials_env" in str(caught.value)
     assert "user:password" not in str(caught.value)
+
+
+def test_headers_are_checked_and_their_values_never_quoted(tmp_path):
+    good = load_config(
+        write(tmp_path, MINIMAL + 'headers = { Authorization = "Bearer ${T}", X-K = "v" }\n')
+    )
+    assert good.sources[0].headers == (("Authorization", "Bearer ${T}"), ("X-K", "v"))
+    assert "Bearer" not in repr(good)
+    bad = (
+        'headers = { "X\\r\\nEvil" = "v", "Two Words" = "v", Host = "h", '
+        'X-A = "hidden-1\\nInjected: 2", x-b = "v", X-B = "v", X-N = 3 }\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, MINIMAL + bad))
+    (problem,) = caught.value.problems
+    assert problem.startswith("sources[0].headers: ")
+    for part in (
+        "'X\\r\\nEvil' is not a header name",
+        "'Two Words' is not a header name",
+        "Host is set by copro-feeds itself",
+        "the value of X-A must not hold a line break",
+        "X-B is given twice",
+        "the value of X-N must be a string",
+    ):
+        assert part in problem
+    assert "hidden" not in problem and "Injected" not in problem
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.headers: must be a table"):
+        load_config(write(tmp_path, MINIMAL + 'headers = "X-K: v"\n'))

@@ -17,11 +17,12 @@ import pytest
 
 import copro_feeds
 from copro_feeds import Outcome
-from copro_feeds._credentials import source_credentials
+from copro_feeds._credentials import source_credentials, source_headers
 from copro_feeds._urls import without_credentials
 from copro_feeds.config import SourceConfig
 from copro_feeds.exceptions import ConfigError
 from tests.conftest import Project
+from tests.feedserver import FeedServer
 
 USER, SECRET = "alice", "s3cr3t-Pa55word"
 VARIABLE = "COPRO_TEST_SCOPE_AUTH"
@@ -208,3 +209,141 @@ def test_source_credentials_reads_user_and_password_at_the_first_colon():
 )
 def test_without_credentials(url, shown):
     assert without_credentials(url) == shown
+
+
+# ``[[sources]] headers`` (issue 15): sent to the feed's own origin only, never shown.
+TOKEN, TOKEN_VARIABLE = "t0ken-Xy9-very-secret", "COPRO_TEST_SCOPE_TOKEN"
+HEADERS = f'headers = {{ X-Api-Key = "${{{TOKEN_VARIABLE}}}", X-Hello = "plain ${{}}" }}'
+
+
+def _needs_token(handler: BaseHTTPRequestHandler) -> None:
+    ok = handler.headers.get("X-Api-Key") == TOKEN
+    body = PRIVATE_FEED if ok else b"token needed\n"
+    handler.send_response(200 if ok else 403)
+    handler.send_header("Content-Type", "application/rss+xml" if ok else "text/plain")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def _scope_with_headers(project: Project, path: str) -> Path:
+    url = project.server.url(path)
+    return _config(project, f'[[sources]]\nname = "Scope"\nurl = "{url}"\n{HEADERS}')
+
+
+def test_headers_are_sent_to_the_feed_and_never_logged_shown_or_published(
+    project: Project, monkeypatch, caplog
+):
+    project.server.route("/token/feed.xml", _needs_token)
+    monkeypatch.setenv(TOKEN_VARIABLE, TOKEN)
+    _scope_with_headers(project, "/token/feed.xml")
+    caplog.set_level(logging.DEBUG, logger="copro_feeds")
+    config = copro_feeds.load_config(project.config_path)
+    with copro_feeds.make_aggregator(config) as aggregator:
+        report = aggregator.run_once()
+        statuses = aggregator.status()
+        entries = aggregator.entries()
+    outcomes = {result.name: result.outcome for result in report.results}
+    assert outcomes == {"Scope": Outcome.UPDATED, "Centre for Welfare Reform": Outcome.UPDATED}
+    sent = {r.path: r.headers for r in project.server.requests}
+    assert sent["/token/feed.xml"]["x-api-key"] == TOKEN
+    assert sent["/token/feed.xml"]["x-hello"] == "plain ${}"  # no variable: as written
+    assert "x-api-key" not in sent["/cfwr/atom.xml"]  # another partner: not sent
+    assert sent["/token/feed.xml"]["user-agent"] == sent["/cfwr/atom.xml"]["user-agent"]
+    status = subprocess.run(
+        [sys.executable, "-m", "copro_feeds", "--config", str(project.config_path), "status"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, TOKEN_VARIABLE: TOKEN},
+        timeout=60,
+        check=False,
+    )
+    assert status.returncode == 0, status.stderr
+    texts = [caplog.text, repr(statuses), repr(entries), repr(config), status.stdout]
+    for text in texts:
+        assert TOKEN not in text
+    for path, data in _every_published_file(project.public):
+        assert TOKEN.encode() not in data, path
+    assert TOKEN.encode() not in config.storage.path.read_bytes()
+
+
+def test_headers_do_not_follow_a_redirect_to_another_origin(project: Project, monkeypatch):
+    monkeypatch.setenv(TOKEN_VARIABLE, TOKEN)
+    with FeedServer() as elsewhere:
+        elsewhere.serve("/feed.xml", PRIVATE_FEED)
+        target = elsewhere.url("/feed.xml")
+
+        def moved(handler: BaseHTTPRequestHandler) -> None:
+            handler.send_response(302)
+            handler.send_header("Location", target)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+
+        project.server.route("/moving/feed.xml", moved)
+        _scope_with_headers(project, "/moving/feed.xml")
+        config = copro_feeds.load_config(project.config_path)
+        with copro_feeds.make_aggregator(config) as aggregator:
+            report = aggregator.run_once()
+        assert all(result.outcome is Outcome.UPDATED for result in report.results)
+        (first,) = [r for r in project.server.requests if r.path == "/moving/feed.xml"]
+        assert first.headers["x-api-key"] == TOKEN
+        (second,) = elsewhere.requests
+        assert "x-api-key" not in second.headers
+        assert "x-hello" not in second.headers
+
+
+def test_a_missing_header_variable_fails_that_source_and_check_says_so(
+    project: Project, monkeypatch
+):
+    project.server.route("/token/feed.xml", _needs_token)
+    monkeypatch.delenv(TOKEN_VARIABLE, raising=False)
+    _scope_with_headers(project, "/token/feed.xml")
+    config = copro_feeds.load_config(project.config_path)
+    with copro_feeds.make_aggregator(config) as aggregator:
+        report = aggregator.run_once()
+    results = {result.name: result for result in report.results}
+    assert results["Centre for Welfare Reform"].outcome is Outcome.UPDATED
+    assert results["Scope"].outcome is Outcome.ERROR
+    assert f"headers.X-Api-Key: the environment variable {TOKEN_VARIABLE} is not set" in (
+        results["Scope"].error or ""
+    )
+    assert project.server.hits("/token/feed.xml") == 0
+    env = {key: value for key, value in os.environ.items() if key != TOKEN_VARIABLE}
+    for extra, code in (
+        ({}, 2),
+        ({TOKEN_VARIABLE: "a\nb-hidden"}, 2),
+        ({TOKEN_VARIABLE: TOKEN}, 0),
+    ):
+        checked = subprocess.run(
+            [sys.executable, "-m", "copro_feeds", "--config", str(project.config_path), "check"],
+            capture_output=True,
+            text=True,
+            env={**env, **extra},
+            timeout=60,
+            check=False,
+        )
+        assert checked.returncode == code, checked.stderr
+        assert (TOKEN_VARIABLE in checked.stderr) is (code == 2)
+        assert "hidden" not in checked.stderr + checked.stdout
+        assert TOKEN not in checked.stderr + checked.stdout
+
+
+def test_source_headers_reads_each_variable():
+    source = SourceConfig(
+        key="s",
+        name="S",
+        url="https://s.example/",
+        headers=(("Authorization", "Bearer ${A}"), ("X-Two", "${A}-${B}"), ("X-Lit", "$A")),
+    )
+    assert source_headers(source, {"A": "x", "B": "y"}) == {
+        "Authorization": "Bearer x",
+        "X-Two": "x-y",
+        "X-Lit": "$A",
+    }
+    with pytest.raises(ConfigError) as caught:
+        source_headers(source, {"A": "ok-secret", "B": "bad\r\nInjected: 1"})
+    assert caught.value.problems == (
+        "sources['s'].headers.X-Two: the environment variable B holds a line break or NUL",
+    )
+    assert "secret" not in str(caught.value) and "Injected" not in str(caught.value)
+    assert "ok-secret" not in repr(source) and "Bearer" not in repr(source)

@@ -53,3 +53,8 @@ def test_common_paths_are_tried_from_the_site_root():
     assert urls[0] == "https://blog.example/feed/"
     assert "https://blog.example/index.xml" in urls
     assert len(urls) == len(COMMON_PATHS)
+
+
+def test_a_json_feed_is_advertised_as_application_feed_json():
+    html = page('<link rel="alternate" type="application/feed+json" href="/feed.json">')
+    assert advertised_feeds(html, "https://blog.example/") == ["https://blog.example/feed.json"]

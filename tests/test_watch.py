@@ -56,7 +56,7 @@ def test_a_bad_edit_raises_once_then_waits_for_the_next_edit(tmp_path):
         watcher.poll()
     assert raised.value.problems == (
         "sources[0].oops: unknown key (known keys: credentials_env, display, enabled, exclude, "
-        "homepage, include, interval, licence, name, slug, tags, url, user_agent)",
+        "headers, homepage, include, interval, licence, name, slug, tags, url, user_agent)",
         "sources[0].url: not an http(s) URL",
     )
     assert watcher.poll() is None  # said once, not on every tick

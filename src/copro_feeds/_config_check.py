@@ -17,6 +17,13 @@ from copro_feeds.types import Display
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an RFC 9110 token
+# Headers the fetcher sets itself, or that belong to the connection: not per source.
+_OWN_HEADERS = frozenset({
+    "host", "content-length", "transfer-encoding", "connection", "keep-alive", "te",
+    "upgrade", "trailer", "if-none-match", "if-modified-since", "accept-encoding",
+    "user-agent",
+})  # fmt: skip
 
 
 def parse_duration(value: object) -> float:
@@ -123,6 +130,30 @@ def env_name(value: object) -> str:
     if not isinstance(value, str) or not _ENV_NAME.match(value):
         raise ValueError("must be the name of an environment variable, like SCOPE_FEED_AUTH")
     return value
+
+
+def headers(value: object) -> tuple[tuple[str, str], ...]:
+    """``{ Name = "value" }`` → ((name, value), …). Values are never quoted in a message:
+    they may be secrets (a ``${VARIABLE}`` inside one is read at each fetch)."""
+    if not isinstance(value, dict):
+        raise ValueError('must be a table of header names and values, like { X-Key = "${KEY}" }')
+    problems: list[str] = []
+    seen: set[str] = set()
+    for name, text in value.items():
+        if not _HEADER_NAME.match(name):
+            problems.append(f"{name!r} is not a header name (letters, digits and !#$%&'*+.^_`|~-)")
+        elif name.lower() in _OWN_HEADERS:
+            problems.append(f"{name} is set by copro-feeds itself (or the connection)")
+        elif name.lower() in seen:
+            problems.append(f"{name} is given twice (header names ignore case)")
+        if not isinstance(text, str):
+            problems.append(f"the value of {name} must be a string")
+        elif any(character in text for character in "\r\n\0"):
+            problems.append(f"the value of {name} must not hold a line break or NUL")
+        seen.add(name.lower())
+    if problems:
+        raise ValueError("; ".join(problems))
+    return tuple(value.items())
 
 
 def display(value: object) -> Display:

@@ -1,11 +1,13 @@
-"""Partner feeds' logins: ``[[sources]] credentials_env``, read from the environment.
+"""Partner feeds' logins: ``[[sources]] credentials_env`` and the ``${VARIABLE}``s of
+``[[sources]] headers``, read from the environment.
 
-The value is read at each fetch, never kept in the configuration, the store or the
-outputs; its problems name the variable, never its value.
+The values are read at each fetch, never kept in the configuration, the store or the
+outputs; their problems name the variable, never its value.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from copro_feeds.config import Config, SourceConfig
@@ -34,12 +36,47 @@ def source_credentials(source: SourceConfig, environ: Mapping[str, str]) -> tupl
     raise ConfigError("the environment", [problem])
 
 
+_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def source_headers(source: SourceConfig, environ: Mapping[str, str]) -> dict[str, str]:
+    """The source's ``headers``, each ``${VARIABLE}`` replaced by the variable's value.
+
+    Raises ConfigError naming the header and the variable, never a value, when a
+    variable is unset or empty, or holds a line break or NUL (header injection).
+    """
+    problems: list[str] = []
+    resolved: dict[str, str] = {}
+    for name, template in source.headers:
+        where = f"sources[{source.key!r}].headers.{name}"
+
+        def value_of(match: re.Match[str], where: str = where) -> str:
+            variable = match[1]
+            value = environ.get(variable)
+            if not value:
+                problems.append(f"{where}: the environment variable {variable} is not set")
+                return ""
+            if any(character in value for character in "\r\n\0"):
+                problems.append(
+                    f"{where}: the environment variable {variable} holds a line break or NUL"
+                )
+                return ""
+            return value
+
+        resolved[name] = _REFERENCE.sub(value_of, template)
+    if problems:
+        raise ConfigError("the environment", problems)
+    return resolved
+
+
 def credential_problems(config: Config, environ: Mapping[str, str]) -> list[str]:
-    """What :func:`source_credentials` would refuse, for every enabled source."""
+    """What :func:`source_credentials` and :func:`source_headers` would refuse, for
+    every enabled source."""
     problems: list[str] = []
     for source in config.active_sources:
-        try:
-            source_credentials(source, environ)
-        except ConfigError as error:
-            problems.extend(error.problems)
+        for read in (source_credentials, source_headers):
+            try:
+                read(source, environ)
+            except ConfigError as error:
+                problems.extend(error.problems)
     return problems

@@ -16,6 +16,7 @@ FEED_TYPES = (
     "application/atom+xml",
     "application/rss+xml",
     "application/rdf+xml",
+    "application/feed+json",
     "application/xml",
     "text/xml",
 )

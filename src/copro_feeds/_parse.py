@@ -1,5 +1,8 @@
 """Bytes + response headers → :class:`ParsedFeed`, through feedparser (the only module using it).
 
+A body that starts like JSON (``{`` or ``[``, or a JSON Content-Type on a body that
+does not start with ``<``) goes to ``_parse_json`` (JSON Feed 1.0 and 1.1) instead.
+
 feedparser never fetches here: it is always handed ``io.BytesIO(body)``. Its own HTML
 sanitiser is off (nh3 sanitises every fragment later, see ``_text``); its relative-URI
 resolution stays on, with the feed's URL as the base.
@@ -7,7 +10,8 @@ resolution stays on, with the feed's URL as the base.
 The ``bozo`` policy:
 
 * an empty body, or a document with no feed version and no entries (an HTML page, a
-  Cloudflare challenge, a JSON error) is a :class:`ParseError` ("not a feed");
+  Cloudflare challenge) is a :class:`ParseError` ("not a feed: neither RSS/Atom nor
+  JSON Feed");
 * a document that declares any XML entity (internal, external ``SYSTEM``, parameter)
   is refused before parsing (entity expansion, XXE), judged on the UTF-8 text
   feedparser will read, by expat and by feedparser's own DOCTYPE rewrite; an external
@@ -45,6 +49,7 @@ import feedparser
 import feedparser.encodings
 import feedparser.sanitizer
 
+from copro_feeds._parse_json import looks_like_json, parse_json_feed
 from copro_feeds._types import ParsedFeed, RawEntry
 from copro_feeds.exceptions import ParseError
 
@@ -71,6 +76,7 @@ _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html)", re.IGN
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _EARLIEST_YEAR = 1970
 _ISO_DATE = re.compile(r"^\s*(\d+)-(\d{1,2})-(\d{1,2})(?:[Tt ](\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?")
+_NOT_A_FEED = "not a feed: neither RSS/Atom nor JSON Feed"
 _SURVIVABLE = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
 
@@ -85,6 +91,8 @@ def parse_feed(
     """
     if not body.strip():
         raise ParseError("empty response body: not a feed")
+    if looks_like_json(body, headers):
+        return parse_json_feed(body, max_entries=max_entries)
     body, headers = _honour_bom(body, headers)
     _refuse_entity_declarations(body, headers)
     body, dropped = _drop_extra_entries(body, max_entries)
@@ -267,8 +275,8 @@ def _check(result: Any, body: bytes) -> list[str]:
         if looks_like_html(body):
             raise ParseError("the server sent an HTML page, not a feed")
         if exception is not None and not isinstance(exception, _SURVIVABLE):
-            raise ParseError(f"not a feed: {_describe(exception)}")
-        raise ParseError("not a feed: no RSS or Atom document found")
+            raise ParseError(f"{_NOT_A_FEED} ({_describe(exception)})")
+        raise ParseError(_NOT_A_FEED)
     if exception is None:
         return []
     if isinstance(exception, _SURVIVABLE):

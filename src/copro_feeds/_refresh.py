@@ -13,7 +13,7 @@ import logging
 import os
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -21,7 +21,7 @@ from functools import partial
 from typing import Generic, TypeVar
 
 from copro_feeds import _due
-from copro_feeds._credentials import source_credentials
+from copro_feeds._credentials import source_credentials, source_headers
 from copro_feeds._discover import advertised_feeds, common_feed_urls
 from copro_feeds._fetch import Fetcher, redact, same_origin
 from copro_feeds._ingest import Ingested, SourceFacts, ingest
@@ -193,6 +193,7 @@ class Refresher:
         agent = source.user_agent
         started = time.monotonic()
         auth = _credentials(source)
+        extra = _headers(source)
         with timings.fetching():
             response = self._fetcher.fetch(
                 url,
@@ -200,6 +201,7 @@ class Refresher:
                 last_modified=state.last_modified,
                 user_agent=agent,
                 auth=auth,
+                extra_headers=extra,
                 now=now,
             )
         if state.feed_url is not None or response.status == 304:
@@ -214,7 +216,13 @@ class Refresher:
             return self._ingest(source, state, found, candidate, now, timings=timings)
 
         probe: FeedProbe[Ingested] = FeedProbe(
-            self._fetcher, self.config.fetch, response, agent, started, auth=(url, auth)
+            self._fetcher,
+            self.config.fetch,
+            response,
+            agent,
+            started,
+            auth=(url, auth),
+            extra_headers=extra,
         )
         with timings.fetching():  # the candidates' requests (their parsing is timed apart)
             for candidate, found, ingested in probe.feeds(check):
@@ -263,6 +271,15 @@ def _credentials(source: SourceConfig) -> tuple[str, str] | None:
         raise FeedError("; ".join(error.problems)) from None
 
 
+def _headers(source: SourceConfig) -> dict[str, str]:
+    """The source's own request headers, variables read; FeedError naming the variable
+    (never its value) when one is missing or unsafe."""
+    try:
+        return source_headers(source, os.environ)
+    except ConfigError as error:
+        raise FeedError("; ".join(error.problems)) from None
+
+
 def _is_html(response: FetchResponse) -> bool:
     content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
     return content_type in ("text/html", "application/xhtml+xml") or looks_like_html(response.body)
@@ -286,11 +303,13 @@ class FeedProbe(Generic[T]):
         started: float,
         *,
         auth: tuple[str, tuple[str, str] | None] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> None:
-        """``auth``: the source's URL and its credentials, sent to candidates on that
-        URL's origin only."""
+        """``auth``: the source's URL and its credentials, sent (with ``extra_headers``,
+        the source's own headers) to candidates on that URL's origin only."""
         self._fetcher = fetcher
         self._auth = auth
+        self._extra_headers = extra_headers
         self._settings = settings
         self._page = page
         self._agent = user_agent
@@ -319,6 +338,7 @@ class FeedProbe(Generic[T]):
                     user_agent=self._agent,
                     timeout=min(remaining, self._settings.timeout),
                     auth=self._credentials_for(candidate),
+                    extra_headers=self._headers_for(candidate),
                 )
                 result = check(found, candidate)
             except FeedError as error:
@@ -332,6 +352,11 @@ class FeedProbe(Generic[T]):
             return None
         origin, credentials = self._auth
         return credentials if same_origin(candidate, origin) else None
+
+    def _headers_for(self, candidate: str) -> Mapping[str, str] | None:
+        if self._auth is None:
+            return None
+        return self._extra_headers if same_origin(candidate, self._auth[0]) else None
 
     def failure(self) -> FeedError:
         """The error to report when no candidate was a feed, naming the likeliest cause."""

@@ -12,7 +12,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +97,8 @@ class SourceConfig:
     display: Display = Display.EXCERPT
     licence: str | None = None
     credentials_env: str | None = None
+    # Values may be secrets, or hold ${VARIABLE}s read at each fetch (see _credentials).
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -311,7 +313,7 @@ def _fetch(checker: check.Checker, table: dict[str, Any]) -> FetchConfig:
 
 _SOURCE_KEYS = {
     "name", "url", "homepage", "interval", "tags", "include", "exclude", "user_agent", "slug",
-    "enabled", "display", "licence", "credentials_env",
+    "enabled", "display", "licence", "credentials_env", "headers",
 }  # fmt: skip
 
 
@@ -350,6 +352,7 @@ def _sources(checker: check.Checker, raw: object) -> tuple[SourceConfig, ...]:
             display=checker.get(table, where, "display", check.display, Display.EXCERPT),
             licence=checker.get(table, where, "licence", check.text),
             credentials_env=checker.get(table, where, "credentials_env", check.env_name),
+            headers=checker.get(table, where, "headers", check.headers, ()),
         )
         sources.append(source)
     return tuple(sources)

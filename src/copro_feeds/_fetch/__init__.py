@@ -12,6 +12,7 @@ refuses private addresses both before connecting and on the socket actually conn
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import requests
@@ -58,8 +59,9 @@ __all__ = [
 ]
 
 ACCEPT = (
-    "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, "
-    "application/xml;q=0.8, text/xml;q=0.8, text/html;q=0.1, */*;q=0.1"
+    "application/atom+xml, application/rss+xml, application/feed+json, "
+    "application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, "
+    "application/json;q=0.8, text/html;q=0.1, */*;q=0.1"
 )
 _CHUNK = 64 * 1024
 
@@ -97,13 +99,16 @@ class Fetcher:
         user_agent: str | None = None,
         timeout: float | None = None,
         auth: tuple[str, str] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
         now: datetime | None = None,
     ) -> FetchResponse:
         """GET ``url`` (conditionally when validators are given), following redirects.
 
         ``timeout`` shortens the whole-request deadline below ``[fetch] timeout``.
         ``auth`` (user, password) is sent as HTTP Basic auth to ``url``'s origin only: a
-        redirect to another scheme, host or port goes there without it. ``now`` (the run's
+        redirect to another scheme, host or port goes there without it; so are
+        ``extra_headers`` (a source's own ``headers``, which may hold secrets; ours win
+        over theirs). ``now`` (the run's
         time) is what a Retry-After date is counted from; the clock when not given.
         Returns a 200 or 304 :class:`FetchResponse`; raises FetchError subclasses only.
         """
@@ -117,7 +122,9 @@ class Fetcher:
         )
         guard = not self._settings.allow_private_networks
         with Watchdog(seconds) as watchdog, watched(watchdog, guard=guard):
-            result = self._follow(url, headers, watchdog, auth, now or datetime.now(UTC))
+            result = self._follow(
+                url, headers, watchdog, (auth, extra_headers), now or datetime.now(UTC)
+            )
         if watchdog.expired and result.status == 200:  # the body may have been cut short
             raise deadline_error(url, watchdog)
         return result
@@ -147,18 +154,24 @@ class Fetcher:
         url: str,
         headers: dict[str, str],
         watchdog: Watchdog,
-        auth: tuple[str, str] | None,
+        secrets: tuple[tuple[str, str] | None, Mapping[str, str] | None],
         now: datetime,
     ) -> FetchResponse:
-        """Send ``url`` and each redirect target in turn; return the final response."""
+        """Send ``url`` and each redirect target in turn; return the final response.
+
+        ``secrets`` (the login and the source's own headers) go to ``url``'s origin only.
+        """
+        auth, extra = secrets
+        own_origin = {**extra, **headers} if extra else headers
         visited = {url}
         current, hops, permanent = url, 0, True
         while True:
             if watchdog.expired:
                 raise deadline_error(current, watchdog)
             self._check_host(current)
+            at_home = same_origin(current, url)
             response = self._send(
-                current, headers, watchdog, auth if same_origin(current, url) else None
+                current, own_origin if at_home else headers, watchdog, auth if at_home else None
             )
             location = response.headers.get("location")
             if response.status_code not in REDIRECTS or location is None:
