@@ -227,10 +227,10 @@ def _image_text(tag: str, *, bracketed: bool) -> str:
     return " "
 
 
-def _plain_text(markup: str, *, bracketed_alt: bool) -> str:
-    """Plain text of an HTML fragment: images become their alt text, blocks are spaced
-    off; then nh3, allowing no tag, drops the rest (and script or style with its content).
-    """
+def _words(markup: str, *, bracketed_alt: bool) -> list[str]:
+    """The words of an HTML fragment's plain text: images become their alt text, blocks are
+    spaced off; then nh3, allowing no tag, drops the rest (and script or style with their
+    content), and the character references are decoded."""
 
     def as_text(tag: re.Match[str]) -> str:
         name = tag[2].lower()
@@ -239,13 +239,13 @@ def _plain_text(markup: str, *, bracketed_alt: bool) -> str:
         return " " if name in _BLOCK_TAG_NAMES else tag[0]
 
     text = _TEXT_ONLY.clean(_TAG.sub(as_text, markup))
-    return collapse_whitespace(xml_safe(html.unescape(text)))
+    return xml_safe(html.unescape(text)).split()  # str.split: far faster than a \s+ regex
 
 
 def html_to_text(markup: str) -> str:
     """Plain text of an HTML fragment: tags removed, entities decoded, image alt text kept,
     words in separate blocks (paragraphs, headings, list items, cells …) kept apart."""
-    return _plain_text(markup, bracketed_alt=False)
+    return " ".join(_words(markup, bracketed_alt=False))
 
 
 def _with_ellipsis(words: list[str]) -> str:
@@ -271,11 +271,12 @@ def make_excerpt(safe_html: str, max_words: int) -> str:
     limit = max(_EXCERPT_HTML_MIN_CHARS, max_words * _EXCERPT_HTML_CHARS_PER_WORD)
     while limit < len(safe_html):
         window = safe_html[: safe_html.rfind(">", 0, limit) + 1]
-        words = _plain_text(window, bracketed_alt=True).split()
+        words = _words(window, bracketed_alt=True)
         if len(words) > max_words:
-            return _closed(truncate_words(" ".join(words), max_words))
+            return _closed(_with_ellipsis(words[:max_words]))
         limit *= 4
-    return _closed(truncate_words(_plain_text(safe_html, bracketed_alt=True), max_words))
+    words = _words(safe_html, bracketed_alt=True)
+    return _closed(_with_ellipsis(words[:max_words]) if len(words) > max_words else " ".join(words))
 
 
 def _closed(excerpt: str) -> str:
