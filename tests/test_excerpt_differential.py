@@ -21,11 +21,13 @@ from copro_feeds._parse import parse_feed
 from copro_feeds._text import (
     _BLOCK_TAG_NAMES,
     collapse_whitespace,
+    html_to_text,
     make_excerpt,
     sanitise_html,
     truncate_words,
     xml_safe,
 )
+from copro_feeds._types import RawEntry
 from copro_feeds.exceptions import ParseError
 from tests.test_parse import FEED_URL, GOLDEN, corpus_feeds, embedded_headers
 
@@ -84,22 +86,40 @@ def reference_excerpt(
     return closed(truncate_words(text(safe_html), max_words))
 
 
-def real_posts() -> list[str]:
-    """Sanitised content of every entry of the golden feeds, the partners' feeds and
-    feedparser's own test suite, as normalising makes it."""
+def real_entries() -> list[RawEntry]:
+    """Every entry of the golden feeds, the partners' feeds and feedparser's test suite."""
     paths = [*GOLDEN, *sorted((DATA / "partners").iterdir()), *corpus_feeds()]
-    posts = []
+    entries = []
     for path in paths:
         body = path.read_bytes()
         try:
             parsed = parse_feed(body, embedded_headers(body), FEED_URL, max_entries=1000)
         except ParseError:
             continue
-        for raw in parsed.entries:
-            content = sanitise_html(_content_html(raw, MAX_ENTRY_BYTES), base=FEED_URL)
-            if content.strip():
-                posts.append(content)
-    return posts
+        entries.extend(parsed.entries)
+    return entries
+
+
+def real_posts() -> list[str]:
+    """Sanitised content of every real entry that has some, as normalising makes it."""
+    posts = (
+        sanitise_html(_content_html(raw, MAX_ENTRY_BYTES), base=FEED_URL) for raw in real_entries()
+    )
+    return [post for post in posts if post.strip()]
+
+
+def test_html_titles_read_as_before():
+    """Titles keep plain alt text; the one title that differs holds a whole HTML page,
+    whose <title> element's text nh3 drops (as it drops script and style)."""
+    titles = [raw.title for raw in real_entries() if raw.title and raw.title_is_html]
+    differ = [
+        title
+        for title in titles
+        if html_to_text(title) != reference_text(title, blocks=OLD_BLOCKS, bracketed_alt=False)
+    ]
+    assert len(titles) > 100
+    assert all("<title>" in title for title in differ), differ
+    assert len(differ) <= 0.01 * len(titles)
 
 
 def without_brackets(text: str) -> str:
