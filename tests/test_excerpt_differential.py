@@ -72,7 +72,8 @@ def reference_excerpt(
         return reference_text(html, blocks=blocks, bracketed_alt=bracketed_alt)
 
     def closed(excerpt: str) -> str:
-        if bracketed_alt and excerpt.rfind("[") > excerpt.rfind("]"):
+        cut = excerpt.endswith("…")
+        if bracketed_alt and cut and excerpt.rfind("[") > excerpt.rfind("]"):
             return excerpt + "]"
         return excerpt
 

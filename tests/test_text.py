@@ -140,6 +140,7 @@ def test_excerpt_sets_alt_text_apart_from_the_next_paragraph():
 def test_excerpt_cut_inside_alt_text_closes_its_bracket():
     html = sanitise_html('<p>One two <img alt="three four five six"></p>')
     assert make_excerpt(html, 4) == "One two [three four…]"
+    assert make_excerpt(sanitise_html("<p>An [open bracket</p>"), 4) == "An [open bracket"
 
 
 def test_titles_keep_alt_text_plain():

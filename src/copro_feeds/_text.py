@@ -273,14 +273,16 @@ def make_excerpt(safe_html: str, max_words: int) -> str:
         window = safe_html[: safe_html.rfind(">", 0, limit) + 1]
         words = _words(window, bracketed_alt=True)
         if len(words) > max_words:
-            return _closed(_with_ellipsis(words[:max_words]))
+            return _cut(words, max_words)
         limit *= 4
     words = _words(safe_html, bracketed_alt=True)
-    return _closed(_with_ellipsis(words[:max_words]) if len(words) > max_words else " ".join(words))
+    return _cut(words, max_words) if len(words) > max_words else " ".join(words)
 
 
-def _closed(excerpt: str) -> str:
-    """An excerpt cut inside square brackets (alt text, most often), with them closed."""
+def _cut(words: list[str], max_words: int) -> str:
+    """The first ``max_words`` words and "…"; cut inside square brackets (alt text, most
+    often), with them closed after the "…"."""
+    excerpt = _with_ellipsis(words[:max_words])
     return excerpt + "]" if excerpt.rfind("[") > excerpt.rfind("]") else excerpt
 
 
