@@ -126,3 +126,34 @@ def test_inline_markup_adds_no_spaces_but_blocks_do():
     assert html_to_text("<p>one</p><p>two</p><ul><li>a</li><li>b</li></ul>x<br>y") == (
         "one two a b x y"
     )
+
+
+def test_excerpt_sets_alt_text_apart_from_the_next_paragraph():
+    html = sanitise_html('<figure><img alt="a table" src="t.png"></figure><p>Here is what</p>')
+    assert make_excerpt(html, 60) == "[a table] Here is what"
+    assert make_excerpt(sanitise_html('<p>Tap <img alt="the &amp; key"> twice</p>'), 60) == (
+        "Tap [the & key] twice"
+    )
+    assert make_excerpt(sanitise_html('<p>A <img alt=" " src="x.png">B</p>'), 60) == "A B"
+
+
+def test_excerpt_cut_inside_alt_text_closes_its_bracket():
+    html = sanitise_html('<p>One two <img alt="three four five six"></p>')
+    assert make_excerpt(html, 4) == "One two [three four…]"
+    assert make_excerpt(sanitise_html("<p>An [open bracket</p>"), 4) == "An [open bracket"
+
+
+def test_titles_keep_alt_text_plain():
+    assert html_to_text('<img alt="Logo"> News') == "Logo News"
+
+
+def test_every_block_keeps_words_apart():
+    html = "<center>a</center>b<details><summary>c</summary>d</details><table><caption>e"
+    assert html_to_text(sanitise_html(html + "</caption></table>f")) == "a b c d e f"
+
+
+def test_excerpt_window_cut_inside_an_attribute_reads_on():
+    # The first window ends at the ">" inside the alt text: its broken tag is dropped.
+    body = '<p><img alt="a > ' + "b" * 3000 + '"> one two three four</p>'
+    excerpt = make_excerpt(sanitise_html(body), 4)
+    assert excerpt == "[a > " + "b" * 3000 + "] one…"

@@ -1,4 +1,4 @@
-"""Text and HTML cleaning: nh3 sanitising, plain text and excerpts (BeautifulSoup), XML-safe text.
+"""Text and HTML: nh3 sanitising, plain text and excerpts, XML-safe text, page links (bs4).
 
 nh3 is the last word on HTML: whatever feedparser did before, every fragment we store
 or publish has passed through :func:`sanitise_html`.
@@ -6,6 +6,7 @@ or publish has passed through :func:`sanitise_html`.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 import warnings
@@ -25,11 +26,16 @@ _WHITESPACE = re.compile(r"\s+")
 _EXCERPT_HTML_CHARS_PER_WORD = 24
 _EXCERPT_HTML_MIN_CHARS = 2048
 
-_BLOCK_TAGS = [
-    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
-    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "ol", "p",
-    "pre", "section", "table", "td", "th", "tr", "ul",
-]  # fmt: skip
+# Elements whose text is apart from the text around them: their tags become spaces.
+_BLOCK_TAG_NAMES = frozenset({
+    "address", "article", "aside", "blockquote", "br", "caption", "center", "dd", "details",
+    "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1",
+    "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "legend", "li", "main", "menu",
+    "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "ul",
+})  # fmt: skip
+# One attribute of a tag: its name, then a quoted or bare value, if any.
+_ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
 
 _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _WEB_SCHEMES = frozenset({"http", "https"})
@@ -208,20 +214,38 @@ def rebase_headings(safe_html: str, top: int) -> str:
     return _TAG.sub(move, safe_html)
 
 
-def html_to_text(html: str) -> str:
-    """Plain text of an HTML fragment: tags removed, entities decoded, image alt text kept."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["script", "style", "template"]):
-        tag.decompose()
-    for image in soup("img"):
-        alt = image.get("alt")
-        image.replace_with(f" {alt} " if isinstance(alt, str) and alt.strip() else " ")
-    for block in soup(_BLOCK_TAGS):  # words in separate blocks must not run together
-        block.insert_before(" ")
-        block.insert_after(" ")
-    return collapse_whitespace(xml_safe(soup.get_text()))
+def _image_text(tag: str, *, bracketed: bool) -> str:
+    """An ``<img>`` tag as the text it stands for: its alt text (escaped again, as it goes
+    back into HTML), spaced off, and in square brackets when ``bracketed``."""
+    for attribute in _ATTRIBUTE.finditer(tag, len("<img")):
+        if attribute[1].lower() == "alt":
+            value = attribute[2] if attribute[2] is not None else attribute[3] or ""
+            alt = collapse_whitespace(html.unescape(value))
+            if alt:
+                return f" [{html.escape(alt)}] " if bracketed else f" {html.escape(alt)} "
+            break
+    return " "
+
+
+def _words(markup: str, *, bracketed_alt: bool) -> list[str]:
+    """The words of an HTML fragment's plain text: images become their alt text, blocks are
+    spaced off; then nh3, allowing no tag, drops the rest (and script or style with their
+    content), and the character references are decoded."""
+
+    def as_text(tag: re.Match[str]) -> str:
+        name = tag[2].lower()
+        if name == "img":
+            return _image_text(tag[0], bracketed=bracketed_alt)
+        return " " if name in _BLOCK_TAG_NAMES else tag[0]
+
+    text = _TEXT_ONLY.clean(_TAG.sub(as_text, markup))
+    return xml_safe(html.unescape(text)).split()  # str.split: far faster than a \s+ regex
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text of an HTML fragment: tags removed, entities decoded, image alt text kept,
+    words in separate blocks (paragraphs, headings, list items, cells …) kept apart."""
+    return " ".join(_words(markup, bracketed_alt=False))
 
 
 def _with_ellipsis(words: list[str]) -> str:
@@ -239,18 +263,27 @@ def truncate_words(text: str, max_words: int) -> str:
 def make_excerpt(safe_html: str, max_words: int) -> str:
     """A plain-text excerpt of at most ``max_words`` words from sanitised HTML.
 
-    Only the start of a long post is read (BeautifulSoup costs time in proportion to the
-    HTML it reads): a window cut just after a tag, so it holds whole tags and whole
-    words, grown four-fold until it holds more words than wanted, else the whole post.
+    Images stand as their alt text in square brackets ("[a chart of costs]"), so that it
+    never reads as part of the next sentence. Only the start of a long post is read: a
+    window cut just after a tag, so it holds whole tags and whole words, grown four-fold
+    until it holds more words than wanted, else the whole post.
     """
     limit = max(_EXCERPT_HTML_MIN_CHARS, max_words * _EXCERPT_HTML_CHARS_PER_WORD)
     while limit < len(safe_html):
         window = safe_html[: safe_html.rfind(">", 0, limit) + 1]
-        words = html_to_text(window).split()
+        words = _words(window, bracketed_alt=True)
         if len(words) > max_words:
-            return truncate_words(" ".join(words), max_words)
+            return _cut(words, max_words)
         limit *= 4
-    return truncate_words(html_to_text(safe_html), max_words)
+    words = _words(safe_html, bracketed_alt=True)
+    return _cut(words, max_words) if len(words) > max_words else " ".join(words)
+
+
+def _cut(words: list[str], max_words: int) -> str:
+    """The first ``max_words`` words and "…"; cut inside square brackets (alt text, most
+    often), with them closed after the "…"."""
+    excerpt = _with_ellipsis(words[:max_words])
+    return excerpt + "]" if excerpt.rfind("[") > excerpt.rfind("]") else excerpt
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,204 @@
+"""Parse + normalise speed on content-heavy WordPress-like feeds, and the excerpt alone.
+
+Run: python benchmarks/ingest_speed.py [--feeds 120] [--entries 10] [--seed 13]
+
+Makes ``--feeds`` RSS 2.0 feeds (deterministic for a seed), each with ``--entries`` posts
+whose ``content:encoded`` is 5 to 20 KB of paragraphs, headings, lists, links, images with alt
+text and figure captions. Then, on one core, in this process:
+
+* the excerpt (60 words) of every sanitised post: today's ``make_excerpt`` against the
+  BeautifulSoup one it replaced (kept in tests/test_excerpt_differential.py);
+* ``copro_feeds._ingest.ingest`` (parse + normalise) over every feed, with today's excerpt
+  and with the old one patched in, against ``feedparser.parse`` with its defaults.
+
+Prints the best of ``--repeat`` runs in MB/s of feed XML (of post HTML, for the excerpt)
+and the ratios. The machine is shared and noisy: compare ratios within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from html import escape
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import feedparser
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.*
+
+from tests.test_excerpt_differential import reference_excerpt
+
+from copro_feeds import _normalise
+from copro_feeds._ingest import SourceFacts, ingest
+from copro_feeds._text import make_excerpt
+
+NOW = datetime(2026, 3, 2, tzinfo=UTC)
+HEADERS = {"content-type": "application/rss+xml; charset=UTF-8"}
+VOCABULARY = (
+    "the of and to in a is that for it as was with be by on not he this are or his from at "
+    "which but have an they you were her she there been one all we their has would when if "
+    "community partners volunteers project funding report housing energy support local "
+    "council members meeting network training digital charity event research results "
+    "families services children health survey garden library workshop archive heritage"
+)
+WORDS = tuple(VOCABULARY.split())
+
+
+def sentence(rng: random.Random) -> str:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(6, 22))]
+    return words[0].capitalize() + " " + " ".join(words[1:]) + rng.choice(".....?!")
+
+
+def paragraph(rng: random.Random) -> str:
+    parts = []
+    for _ in range(rng.randint(2, 6)):
+        text = escape(sentence(rng))
+        if rng.random() < 0.3:
+            word = rng.choice(WORDS)
+            text += f' See <a href="https://partner.example/{word}/">our {word} page</a>.'
+        if rng.random() < 0.2:
+            text = text.replace(" the ", " <strong>the</strong> ", 1)
+        parts.append(text)
+    return "<p>" + " ".join(parts) + "</p>"
+
+
+def figure(rng: random.Random, n: int) -> str:
+    alt = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 6)))
+    image = (
+        f'<img class="wp-image-{n}" src="https://partner.example/wp-content/uploads/{n}.jpg" '
+        f'alt="{alt}" width="1024" height="683" loading="lazy" '
+        f'srcset="https://partner.example/wp-content/uploads/{n}-300x200.jpg 300w">'
+    )
+    if rng.random() < 0.5:
+        return f"<p>{image}</p>"
+    caption = escape(sentence(rng))
+    figure_class = "wp-block-image size-large"
+    return f'<figure class="{figure_class}">{image}<figcaption>{caption}</figcaption></figure>'
+
+
+def post(rng: random.Random) -> str:
+    """5 to 20 KB of WordPress-like HTML."""
+    target = rng.randint(5_000, 20_000)
+    blocks = [figure(rng, rng.randint(1, 9999))] if rng.random() < 0.5 else []
+    while sum(map(len, blocks)) < target:
+        roll = rng.random()
+        if roll < 0.6:
+            blocks.append(paragraph(rng))
+        elif roll < 0.7:
+            level = rng.choice((2, 3))
+            blocks.append(f"<h{level}>{escape(sentence(rng).rstrip('.?!'))}</h{level}>")
+        elif roll < 0.8:
+            tag = rng.choice(("ul", "ol"))
+            items = "".join(f"<li>{escape(sentence(rng))}</li>" for _ in range(rng.randint(2, 6)))
+            blocks.append(f"<{tag}>{items}</{tag}>")
+        elif roll < 0.9:
+            blocks.append(figure(rng, rng.randint(1, 9999)))
+        else:
+            blocks.append(f"<blockquote>{paragraph(rng)}</blockquote>")
+    return "\n".join(blocks)
+
+
+def feed(rng: random.Random, number: int, entries: int) -> bytes:
+    items = []
+    for i in range(entries):
+        date = format_datetime(NOW - timedelta(days=i, hours=number))
+        title = escape(sentence(rng).rstrip(".?!"))
+        link = f"https://partner{number}.example/{2026 - i // 50}/post-{i}/"
+        content = post(rng).replace("]]>", "]]]]><![CDATA[>")
+        items.append(
+            f"<item><title>{title}</title><link>{link}</link>"
+            f"<pubDate>{date}</pubDate><dc:creator><![CDATA[Author {i % 4}]]></dc:creator>"
+            f"<category><![CDATA[News]]></category>"
+            f'<guid isPermaLink="false">https://partner{number}.example/?p={i}</guid>'
+            f"<description><![CDATA[{escape(sentence(rng))} [&#8230;]]]></description>"
+            f"<content:encoded><![CDATA[{content}]]></content:encoded></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
+        f"<title>Partner {number}</title><link>https://partner{number}.example/</link>"
+        f"<description>A partner</description><language>en-GB</language>{''.join(items)}"
+        "</channel></rss>"
+    ).encode()
+
+
+def timed(work: Callable[[], Any], repeat: int) -> float:
+    """The fastest of ``repeat`` runs of ``work()``, in seconds."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--feeds", type=int, default=120)
+    parser.add_argument("--entries", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
+    args = parser.parse_args()
+
+    rng = random.Random(args.seed)
+    bodies = [feed(rng, n, args.entries) for n in range(args.feeds)]
+    xml_mb = sum(map(len, bodies)) / 1e6
+    facts = SourceFacts(
+        key="partner",
+        name="Partner",
+        homepage=None,
+        stored_homepage=None,
+        tags=(),
+        excerpt_words=60,
+        max_entry_bytes=256 * 1024,
+        max_entries=1000,
+    )
+
+    def run_ingest() -> list[Any]:
+        return [
+            ingest(body, HEADERS, f"https://partner{n}.example/feed/", facts, NOW)
+            for n, body in enumerate(bodies)
+        ]
+
+    ingested = run_ingest()  # warm up (imports, regex compiles) and collect the posts
+    posts = [entry.content_html for result in ingested for entry in result.entries]
+    html_mb = sum(map(len, posts)) / 1e6
+    print(f"{args.feeds} feeds, {len(posts)} posts, {xml_mb:.1f} MB of XML, seed {args.seed}")
+
+    repeat = args.repeat
+    new_excerpt = timed(lambda: [make_excerpt(p, 60) for p in posts], repeat)
+    old_excerpt = timed(lambda: [reference_excerpt(p, 60) for p in posts], repeat)
+    per_post = 1e6 / len(posts)
+    print(
+        f"excerpt, new (nh3)          {html_mb / new_excerpt:8.1f} MB/s of post HTML, "
+        f"{new_excerpt * per_post:.0f} µs a post"
+    )
+    print(
+        f"excerpt, old (BeautifulSoup){html_mb / old_excerpt:8.1f} MB/s, "
+        f"{old_excerpt * per_post:.0f} µs a post"
+    )
+    print(f"  new / old speed: {old_excerpt / new_excerpt:.1f}x")
+
+    new_ingest = timed(run_ingest, repeat)
+    with mock.patch.object(_normalise, "make_excerpt", reference_excerpt):
+        old_ingest = timed(run_ingest, repeat)
+    parse = timed(
+        lambda: [feedparser.parse(body, response_headers=HEADERS) for body in bodies], repeat
+    )
+    print(f"ingest, new excerpt         {xml_mb / new_ingest:8.1f} MB/s of feed XML")
+    print(f"ingest, old excerpt         {xml_mb / old_ingest:8.1f} MB/s")
+    print(f"feedparser.parse, defaults  {xml_mb / parse:8.1f} MB/s")
+    print(f"  ingest new / old speed: {old_ingest / new_ingest:.2f}x")
+    print(f"  ingest new / feedparser speed: {parse / new_ingest:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
