@@ -221,7 +221,8 @@ class Refresher:
             response,
             agent,
             started,
-            auth=(url, auth),
+            origin=url,
+            auth=auth,
             extra_headers=extra,
         )
         with timings.fetching():  # the candidates' requests (their parsing is timed apart)
@@ -302,12 +303,14 @@ class FeedProbe(Generic[T]):
         user_agent: str | None,
         started: float,
         *,
-        auth: tuple[str, tuple[str, str] | None] | None = None,
+        origin: str | None = None,
+        auth: tuple[str, str] | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
-        """``auth``: the source's URL and its credentials, sent (with ``extra_headers``,
-        the source's own headers) to candidates on that URL's origin only."""
+        """``auth`` (the source's login) and ``extra_headers`` (its own headers) are sent
+        to candidates on the origin of ``origin`` (the source's URL) only."""
         self._fetcher = fetcher
+        self._origin = origin
         self._auth = auth
         self._extra_headers = extra_headers
         self._settings = settings
@@ -332,13 +335,14 @@ class FeedProbe(Generic[T]):
                 self._out_of_time = True
                 return
             self._tried += 1
+            own = self._origin is not None and same_origin(candidate, self._origin)
             try:
                 found = self._fetcher.fetch(
                     candidate,
                     user_agent=self._agent,
                     timeout=min(remaining, self._settings.timeout),
-                    auth=self._credentials_for(candidate),
-                    extra_headers=self._headers_for(candidate),
+                    auth=self._auth if own else None,
+                    extra_headers=self._extra_headers if own else None,
                 )
                 result = check(found, candidate)
             except FeedError as error:
@@ -346,17 +350,6 @@ class FeedProbe(Generic[T]):
                 self._errors.append((candidate, error))
                 continue
             yield candidate, found, result
-
-    def _credentials_for(self, candidate: str) -> tuple[str, str] | None:
-        if self._auth is None:
-            return None
-        origin, credentials = self._auth
-        return credentials if same_origin(candidate, origin) else None
-
-    def _headers_for(self, candidate: str) -> Mapping[str, str] | None:
-        if self._auth is None:
-            return None
-        return self._extra_headers if same_origin(candidate, self._auth[0]) else None
 
     def failure(self) -> FeedError:
         """The error to report when no candidate was a feed, naming the likeliest cause."""
