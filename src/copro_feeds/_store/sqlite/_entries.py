@@ -55,10 +55,9 @@ def save(
     new = updated = relabelled = 0
     stamp = format_time(now)
     existing = {
-        row[0]: (row[1], row[2], row[3], row[4])
+        row[0]: (row[1], row[2], row[3])
         for row in db.execute(
-            "SELECT id, content_hash, published, language, length(content_html) "
-            "FROM entries WHERE source_key = ?",
+            "SELECT id, content_hash, published, language FROM entries WHERE source_key = ?",
             (source_key,),
         )
     }
@@ -70,7 +69,7 @@ def save(
             db.execute(_INSERT_ENTRY, row)
             new += 1
         elif existing[entry.id][0] != digest:
-            if not well_formed and len(entry.content_html) < existing[entry.id][3]:
+            if not well_formed and _is_shorter(db, source_key, entry):
                 continue  # a shorter copy from a broken document: keep ours
             if undated:
                 row["published"] = existing[entry.id][1]
@@ -145,3 +144,13 @@ def _entry_from_row(row: sqlite3.Row, attribution: Attribution) -> Entry:
         categories=tuple(json.loads(row["categories"])),
         language=row["language"],
     )
+
+
+def _is_shorter(db: sqlite3.Connection, source_key: str, entry: Entry) -> bool:
+    """True when ``entry``'s content is shorter than its stored copy's (read only for
+    the few edited entries of a broken document, not on every save)."""
+    (stored,) = db.execute(
+        "SELECT length(content_html) FROM entries WHERE source_key = ? AND id = ?",
+        (source_key, entry.id),
+    ).fetchone()
+    return len(entry.content_html) < int(stored)
