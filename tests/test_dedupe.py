@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 
 import copro_feeds
 from copro_feeds._dedupe import (
+    homepages_of,
+    is_claimed,
     merge_duplicates,
     newest_first,
     one_per_post,
@@ -17,12 +19,13 @@ from copro_feeds._dedupe import (
 from copro_feeds._filter import first_match, passes_filters
 from tests.factories import attribution, entry
 
+NONE = homepages_of({})  # no homepage configured
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def select_for_publishing(entries, limit):
     """The newest ``limit`` posts, one entry per post (what a feed without marks holds)."""
-    return newest_first(one_per_post(entries, {}))[:limit]
+    return newest_first(one_per_post(entries, NONE))[:limit]
 
 
 def test_cross_posted_entry_appears_once_earliest_wins():
@@ -115,7 +118,7 @@ def test_the_winner_credits_each_other_partner_once_in_group_order():
         entry(id="c", link=link, attribution=attribution("scope"), published=BASE + timedelta(2)),
         entry(id="d", link=link, attribution=attribution("scn"), published=BASE + timedelta(3)),
     ]
-    (merged,) = merge_duplicates(reversed(group), {}).values()
+    (merged,) = merge_duplicates(reversed(group), NONE).values()
     assert merged == group
     winner = with_joint_credit(merged)
     assert winner.id == "a"
@@ -124,7 +127,7 @@ def test_the_winner_credits_each_other_partner_once_in_group_order():
     # Credits already on a winner are kept (selecting a selection changes nothing).
     again = with_joint_credit([winner, entry(id="e", link=link, attribution=attribution("x"))])
     assert [a.source_key for a in again.also_via] == ["cfwr", "scn", "x"]
-    assert [e.also_via for e in one_per_post([group[0]], {})] == [()]
+    assert [e.also_via for e in one_per_post([group[0]], NONE)] == [()]
 
 
 # -- issue 10 item 6: nobody's credit taken ---------------------------------------------
@@ -146,7 +149,7 @@ def _copies(thief_home: str, *, victim_configured: bool):
         link=VICTIM_POST,
         published=BASE,  # backdated: earliest would win
     )
-    homepages = {"victim": "https://victim.example/"} if victim_configured else {}
+    homepages = homepages_of({"victim": "https://victim.example/"} if victim_configured else {})
     return [thief, victim], homepages
 
 
@@ -165,17 +168,17 @@ def test_a_feed_claiming_its_own_exact_host_of_another_configured_site_is_refuse
 
 def test_a_declared_parent_domain_claims_nothing():
     entries, _ = _copies("https://example/", victim_configured=False)
-    (winner,) = one_per_post(entries, {})
+    (winner,) = one_per_post(entries, NONE)
     assert winner.source_key == "victim"  # its declared host is the link's exact host
 
 
 def test_a_configured_homepage_outranks_an_identical_declared_one():
     entries, _ = _copies("https://victim.example/", victim_configured=False)
-    homepages = {"victim": "https://victim.example/"}
+    homepages = homepages_of({"victim": "https://victim.example/"})
     assert one_per_post(entries, homepages)[0].source_key == "victim"
     # Without the configuration both declare the host and the earlier (thief) copy wins:
     # that is why feeds.toml's homepage matters, and the docs say to set it.
-    assert one_per_post(entries, {})[0].source_key == "thief"
+    assert one_per_post(entries, NONE)[0].source_key == "thief"
 
 
 def test_a_configured_homepage_claims_its_subdomains_a_declared_one_does_not():
@@ -184,8 +187,11 @@ def test_a_configured_homepage_claims_its_subdomains_a_declared_one_does_not():
         id="o", attribution=attribution("partner"), link=post, published=BASE + timedelta(1)
     )
     early = entry(id="e", attribution=attribution("other"), link=post, published=BASE)
-    assert one_per_post([own, early], {"partner": "https://partner.example/"})[0].id == "o"
-    assert one_per_post([own, early], {})[0].id == "e"  # declared: exact host only
+    assert (
+        one_per_post([own, early], homepages_of({"partner": "https://partner.example/"}))[0].id
+        == "o"
+    )
+    assert one_per_post([own, early], NONE)[0].id == "e"  # declared: exact host only
 
 
 def test_the_thiefs_credit_never_links_to_the_victims_homepage(project):
@@ -213,3 +219,15 @@ def test_the_thiefs_credit_never_links_to_the_victims_homepage(project):
     published = feedparser.parse(str(project.public / "atom.xml"))
     (copy,) = [e for e in published.entries if e.link == guide[0].link]
     assert copy.source.title == "Scope"
+
+
+def test_homepages_find_claimants_by_host_and_parent_sites():
+    homepages = homepages_of(
+        {"a": "https://www.a.example/", "b": "https://b.example/x", "c": "https://a.example/"}
+    )
+    assert homepages.claimants("https://blog.a.example/p") == {"a", "c"}
+    assert homepages.claimants("https://b.example/") == {"b"}
+    assert homepages.claimants("https://example/") == frozenset()  # a parent claims nothing
+    assert homepages.claimants(None) == frozenset()
+    assert is_claimed("https://a.example/", homepages, besides="a")  # c claims it too
+    assert not is_claimed("https://b.example/", homepages, besides="b")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from copro_feeds._select import configured_homepages
 from copro_feeds._status import attribution, attributions, source_statuses, source_urls
 from copro_feeds._store.sqlite import SQLiteStore
 from copro_feeds._types import SourceState
@@ -43,7 +44,8 @@ def test_source_urls_are_what_the_store_syncs(config):
 
 def test_an_attribution_never_shows_credentials(config):
     scope = config.sources[0]
-    credit = attribution(config, scope, SourceState(key="scope", config_url=scope.url))
+    homepages = configured_homepages(config.sources)
+    credit = attribution(scope, SourceState(key="scope", config_url=scope.url), homepages)
     assert credit.feed_url == "https://scope.test/feed"
     assert credit.homepage == "https://scope.test/"  # the feed's site root
     assert credit.display is Display.FULL
@@ -52,9 +54,10 @@ def test_an_attribution_never_shows_credentials(config):
 def test_a_homepage_another_source_claims_is_not_taken(config):
     scope: SourceConfig = config.sources[0]
     state = SourceState(key="scope", config_url=scope.url, homepage="https://home.test/")
-    assert attribution(config, scope, state).homepage == "https://scope.test/"
+    homepages = configured_homepages(config.sources)
+    assert attribution(scope, state, homepages).homepage == "https://scope.test/"
     own = SourceState(key="scope", config_url=scope.url, homepage="https://scope.test/blog/")
-    assert attribution(config, scope, own).homepage == "https://scope.test/blog/"
+    assert attribution(scope, own, homepages).homepage == "https://scope.test/blog/"
 
 
 def test_attributions_and_statuses_come_from_the_store(config):

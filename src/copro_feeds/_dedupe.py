@@ -19,7 +19,7 @@ carried the same post (see :func:`one_per_post`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from copro_feeds.types import Entry
@@ -41,9 +41,6 @@ def duplicate_key(entry: Entry) -> tuple[str, ...]:
     return ("link", entry.link) if entry.link else ("id", entry.source_key, entry.id)
 
 
-Homepages = Mapping[str, str]
-"""The homepages configured in feeds.toml: source key → URL."""
-
 _OWN, _DECLARED_OWN, _NOT_OWN = 0, 1, 2
 
 
@@ -57,17 +54,45 @@ def _on(host: str, site: str) -> bool:
     return bool(host and site) and (host == site or host.endswith("." + site))
 
 
+@dataclass(frozen=True, slots=True)
+class Homepages:
+    """The homepages configured in feeds.toml, ready for look-ups: each source's site
+    (its host without ``www.``) and, per site, the sources configured with it. Build
+    with :func:`homepages_of`; a look-up costs the host's number of labels, not the
+    number of sources."""
+
+    sites: Mapping[str, str]
+    owners: Mapping[str, frozenset[str]]
+
+    def claimants(self, url: str | None) -> frozenset[str]:
+        """The sources whose configured site ``url``'s host is on (itself or a parent)."""
+        found: set[str] = set()
+        part = _site(url)
+        while part:
+            found |= self.owners.get(part, frozenset())
+            part = part.partition(".")[2]
+        return frozenset(found)
+
+
+def homepages_of(configured: Mapping[str, str]) -> Homepages:
+    """:class:`Homepages` from source key → configured homepage URL."""
+    sites = {key: site for key, url in configured.items() if (site := _site(url))}
+    owners: dict[str, set[str]] = {}
+    for key, site in sites.items():
+        owners.setdefault(site, set()).add(key)
+    return Homepages(sites=sites, owners={site: frozenset(k) for site, k in owners.items()})
+
+
 def is_claimed(url: str | None, homepages: Homepages, *, besides: str) -> bool:
     """True when ``url``'s host is on a homepage configured for a source other than ``besides``."""
-    host = _site(url)
-    return any(_on(host, _site(home)) for key, home in homepages.items() if key != besides)
+    return bool(homepages.claimants(url) - {besides})
 
 
 def _ownership(entry: Entry, homepages: Homepages) -> int:
     link = _site(entry.link)
-    configured = homepages.get(entry.source_key)
+    configured = homepages.sites.get(entry.source_key)
     if configured is not None:
-        return _OWN if _on(link, _site(configured)) else _NOT_OWN
+        return _OWN if _on(link, configured) else _NOT_OWN
     declared = _site(entry.attribution.homepage)
     if not link or link != declared or is_claimed(entry.link, homepages, besides=entry.source_key):
         return _NOT_OWN

@@ -17,7 +17,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from copro_feeds._dedupe import Homepages, duplicate_key, newest_first, one_per_post
+from copro_feeds._dedupe import (
+    Homepages,
+    duplicate_key,
+    homepages_of,
+    newest_first,
+    one_per_post,
+)
 from copro_feeds._filter import passes_filters
 from copro_feeds._plan import FeedContent, FeedInfo
 from copro_feeds._types import EditorialMarks
@@ -108,7 +114,7 @@ def _visible(
 
 def configured_homepages(sources: Sequence[SourceConfig]) -> Homepages:
     """The homepages set in feeds.toml, by source key (they decide whose site a link is on)."""
-    return {source.key: source.homepage for source in sources if source.homepage}
+    return homepages_of({source.key: source.homepage for source in sources if source.homepage})
 
 
 def _posts(

@@ -6,7 +6,7 @@ editorial and status calls (and the monitor's).
 
 from __future__ import annotations
 
-from copro_feeds._dedupe import is_claimed
+from copro_feeds._dedupe import Homepages, is_claimed
 from copro_feeds._ingest import homepage_for
 from copro_feeds._select import configured_homepages
 from copro_feeds._store import Store
@@ -16,11 +16,12 @@ from copro_feeds.config import Config, SourceConfig
 from copro_feeds.types import Attribution, SourceStatus
 
 
-def attribution(config: Config, source: SourceConfig, state: SourceState) -> Attribution:
-    """How ``source``'s posts are credited, from its configuration and stored state."""
+def attribution(source: SourceConfig, state: SourceState, homepages: Homepages) -> Attribution:
+    """How ``source``'s posts are credited, from its configuration and stored state
+    (``homepages``: every source's configured one, which the feed may not claim)."""
     feed_url = without_credentials(state.effective_url)  # the fetcher keeps them
     declared = state.homepage  # what the feed says of itself: never another's homepage
-    if is_claimed(declared, configured_homepages(config.sources), besides=source.key):
+    if is_claimed(declared, homepages, besides=source.key):
         declared = None
     homepage = homepage_for(feed_url, source.homepage, declared)
     return Attribution(
@@ -37,7 +38,8 @@ def attributions(config: Config, store: Store, *, disabled: bool = False) -> dic
     """Each active source's attribution by key (the disabled ones' too if asked)."""
     states = store.states()
     sources = config.sources if disabled else config.active_sources
-    return {s.key: attribution(config, s, states[s.key]) for s in sources}
+    homepages = configured_homepages(config.sources)
+    return {s.key: attribution(s, states[s.key], homepages) for s in sources}
 
 
 def source_urls(config: Config) -> dict[str, str]:
