@@ -144,8 +144,7 @@ def normalise_entry(raw: RawEntry, settings: NormaliseSettings, now: datetime) -
 def has_usable_date(raw: RawEntry, now: datetime) -> bool:
     """False when the entry has no date, or one too far in the future to believe: its
     published time is then ``now``, and the store keeps the time it was first seen."""
-    date = raw.published or raw.updated
-    return date is not None and date <= now + FUTURE_TOLERANCE
+    return _believable(raw.published or raw.updated, now)
 
 
 def merge_categories(*groups: tuple[str, ...]) -> tuple[str, ...]:
@@ -181,10 +180,12 @@ def _title(raw: RawEntry, excerpt: str) -> str:
     return truncate_words(excerpt, _TITLE_FROM_EXCERPT_WORDS) if is_visible(excerpt) else _UNTITLED
 
 
+def _believable(moment: datetime | None, now: datetime) -> bool:
+    return moment is not None and moment <= now + FUTURE_TOLERANCE
+
+
 def _clamp(moment: datetime | None, now: datetime) -> datetime:
-    if moment is None or moment > now + FUTURE_TOLERANCE:
-        return now
-    return moment
+    return moment if moment is not None and _believable(moment, now) else now
 
 
 def _is_unsafe_url(value: str) -> bool:
