@@ -53,9 +53,7 @@ from copro_feeds._parse_json import looks_like_json, parse_json_feed
 from copro_feeds._types import ParsedFeed, RawEntry
 from copro_feeds.exceptions import ParseError
 
-_ROOT_ELEMENT = re.compile(rb"<[A-Za-z_]")
 _ENTRY_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s/>]")
-_ENTRY_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\s*>")
 # The end of an entry: its end tag, or a whole self-closing <item/>.
 _ENTRY_CLOSE = re.compile(
     rb"</(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\s*>|<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\b[^<>]*/>"
@@ -182,7 +180,7 @@ def _refuse_entity_declarations(body: bytes, headers: Mapping[str, str]) -> None
     except Exception as error:  # e.g. a NUL or stray byte in the declared encoding name
         raise ParseError(f"unreadable XML declaration: {type(error).__name__}: {error}") from error
     _, _, lenient_entities = feedparser.sanitizer.replace_doctype(data)
-    root = _ROOT_ELEMENT.search(data)
+    root = _ROOT_NAME.search(data)
     prolog = data[: root.start()] if root else data
     if lenient_entities or _ENTITY_DECLARATION.search(prolog) or _expat_declares_entities(data):
         raise ParseError("feed declares XML entities in its DOCTYPE: refused for safety")
