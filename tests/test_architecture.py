@@ -38,6 +38,7 @@ P = "copro_feeds."
 # first name that exists wins.
 BOUNDARIES: dict[str, tuple[str, ...]] = {
     "apscheduler": (P + "_schedule",),
+    "babel": (P + "_i18n",),
     "brotli": (P + "_decode",),
     "bs4": (P + "_text",),
     "feedgen": (P + "_publish._feedgen",),
@@ -101,6 +102,7 @@ IO_OR_RENDERING = {
 # What ``import copro_feeds`` (and its public types and config) must not load.
 HEAVY = (
     "apscheduler",
+    "babel",
     "bs4",
     "feedgen",
     "feedparser",

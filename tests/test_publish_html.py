@@ -334,3 +334,11 @@ def test_without_a_public_address_the_page_links_no_via_list():
     assert "sources.opml" in hrefs
     assert "via.opml" not in hrefs  # its addresses are unknown: it lists no feed
     assert b"<outline" not in rendered["via.opml"]
+
+
+def test_our_words_come_from_the_page_languages_catalogue():
+    welsh = render(site=replace(SITE, language="cy"))
+    for document in html_pages(welsh).values():
+        assert document.get("lang") == "cy"
+        skip = document.xpath("//a[@class='skip-link']")[0]
+        assert text_of(skip) == "Neidio i'r prif gynnwys"

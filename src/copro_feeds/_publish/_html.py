@@ -21,6 +21,7 @@ from typing import TypeVar
 
 import jinja2
 
+from copro_feeds._i18n import translations
 from copro_feeds._publish._model import FeedContent
 from copro_feeds._publish._page import CSS_FILE, PageFrames
 from copro_feeds.config import SiteConfig
@@ -35,19 +36,30 @@ TemplateError = jinja2.TemplateError
 :func:`environment` too)."""
 
 
-def environment(templates: Path | None) -> jinja2.Environment:
-    """The Jinja2 environment of every page: the user's template folder first, then the
-    shipped one; autoescaping on; an undefined variable is an error."""
+def environment(templates: Path | None, language: str) -> jinja2.Environment:
+    """The Jinja2 environment of every page in ``language``: the user's template folder
+    first, then the shipped one; autoescaping on; an undefined variable is an error.
+
+    Our own words go through Jinja2's i18n extension (``{{ _("Partners") }}``,
+    ``{% trans %}``), new-style: placeholders are keyword arguments, escaped like any
+    variable (``{{ _("Posts from %(name)s", name=partner.name) }}``). The words come from
+    the catalogue of ``language`` (:func:`copro_feeds._i18n.translations`).
+    """
     shipped = resources.files("copro_feeds").joinpath("data", "templates")
     folders = [str(templates)] if templates else []
-    return jinja2.Environment(
+    pages = jinja2.Environment(
         loader=jinja2.FileSystemLoader([*folders, str(shipped)]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    pages.install_gettext_translations(  # type: ignore[attr-defined]
+        translations(language), newstyle=True
+    )
+    return pages
 
 
 class PageRenderer:
@@ -68,8 +80,8 @@ class PageRenderer:
         roundup: str | None = None,
     ) -> None:
         self._site = site
-        self._pages = environment(templates)
         self._frames = PageFrames(feeds, sources, site, roundup=roundup)
+        self._pages = environment(templates, self._frames.lang)
         self._template = self._call(lambda: self._pages.get_template(PAGE_TEMPLATE))
 
     def render(self, feed: FeedContent) -> bytes:

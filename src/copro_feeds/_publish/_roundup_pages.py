@@ -123,7 +123,7 @@ def render_roundup_pages(
     )
     views = tuple(_view(roundup, frame.lang) for roundup in feed.roundups)
     variables: dict[str, Any] = {"site": site, "page": page, "roundups": views, "every": feed.every}
-    pages = environment(templates)
+    pages = environment(templates, frame.lang)
     files: dict[str, bytes] = {}
     name = LIST_TEMPLATE
     try:
