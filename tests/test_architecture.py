@@ -62,6 +62,7 @@ DECIDERS = {"_dedupe", "_due", "_explain", "_filter", "_roundup_plan", "_select"
 DECIDERS_MAY_USE = DECIDERS | {
     "_config_check",
     "_editorial",
+    "_i18n",  # our words and dates in the site's language: pure, reads its own catalogues
     "_normalise",
     "_plan",
     "_text",

@@ -22,7 +22,7 @@ from typing import TypeVar
 import jinja2
 
 from copro_feeds._i18n import translations
-from copro_feeds._publish._model import FeedContent
+from copro_feeds._publish._model import XSL_FILE, FeedContent
 from copro_feeds._publish._page import CSS_FILE, PageFrames
 from copro_feeds.config import SiteConfig
 from copro_feeds.exceptions import PublishError
@@ -47,8 +47,12 @@ def environment(templates: Path | None, language: str) -> jinja2.Environment:
     """
     shipped = resources.files("copro_feeds").joinpath("data", "templates")
     folders = [str(templates)] if templates else []
+    return _environment(jinja2.FileSystemLoader([*folders, str(shipped)]), language)
+
+
+def _environment(loader: jinja2.BaseLoader, language: str) -> jinja2.Environment:
     pages = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([*folders, str(shipped)]),
+        loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -60,6 +64,13 @@ def environment(templates: Path | None, language: str) -> jinja2.Environment:
         translations(language), newstyle=True
     )
     return pages
+
+
+def feed_stylesheet(language: str) -> bytes:
+    """``feed.xsl`` (shipped with the package) with our words in ``language``."""
+    source = resources.files("copro_feeds").joinpath("data", XSL_FILE).read_text("utf-8")
+    sheet = _environment(jinja2.BaseLoader(), language).from_string(source)
+    return sheet.render(lang=language).encode()
 
 
 class PageRenderer:
@@ -88,6 +99,11 @@ class PageRenderer:
         """The page of ``feed`` (its folder's ``index.html``)."""
         page = self._frames.page(feed)
         return self._call(lambda: self._template.render(site=self._site, page=page)).encode()
+
+    @property
+    def lang(self) -> str:
+        """The language of the pages (and of our words on them)."""
+        return self._frames.lang
 
     def stylesheet(self) -> bytes:
         """``style.css``: the user's, else the shipped one."""
