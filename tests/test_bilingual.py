@@ -11,6 +11,7 @@ import html5lib
 
 import copro_feeds
 from tests.conftest import RSS, partner_sources
+from tests.test_publishing import publish
 
 WELSH_FEED = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel>
@@ -77,3 +78,12 @@ def test_the_site_once_per_language_with_per_language_feeds(project):
     assert b"Drwy " in (public / "atom.xml").read_bytes()
     assert b"Via " in (public / "en/atom.xml").read_bytes()
     assert b"en/atom.xml" in (public / "en/atom.xml").read_bytes()  # its own address
+
+
+def test_a_missing_file_of_another_language_means_publishing_and_nothing_else_changes(project):
+    build(project)
+    config = copro_feeds.load_config(project.config_path)
+    assert publish(config) == []  # nothing changed, nothing missing
+    assert publish(config, force=True) == []  # both languages render the same bytes again
+    (project.public / "en" / "feed.json").unlink()
+    assert project.public / "en" / "feed.json" in publish(config)

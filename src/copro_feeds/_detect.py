@@ -42,7 +42,13 @@ def _detector(languages: tuple[str, ...]) -> LanguageDetector | None:
 def detect_language(text: str, languages: Sequence[str]) -> str | None:
     """The code (from ``languages``, ISO 639-1 like ``cy``) of the language ``text`` is
     in, or None when unsure, or when fewer than two of ``languages`` are known."""
-    detector = _detector(tuple(languages))
+    return _detect(text, tuple(languages))
+
+
+# Each publish asks again about every stored post: a daemon answers from memory.
+@functools.lru_cache(maxsize=65536)
+def _detect(text: str, languages: tuple[str, ...]) -> str | None:
+    detector = _detector(languages)
     found = detector.detect_language_of(text) if detector and text.strip() else None
     return found.iso_code_639_1.name.lower() if found else None
 

@@ -69,6 +69,8 @@ def publish_if_needed(
     expected = [*FEED_FILES, OPML_FILE, INDEX_FILE, CSS_FILE]
     if config.digest.enabled:
         expected.append(DIGEST_FILE)
+    # each language after the first has the same files under <code>/
+    expected += [f"{code}/{name}" for code in config.site.languages[1:] for name in expected]
     missing = any(not (directory / name).exists() for name in expected)
     stale = store.get_meta(_PUBLISH_FINGERPRINT) != fingerprint
     if not (force or changed or missing or stale):
