@@ -38,19 +38,24 @@ P = "copro_feeds."
 # first name that exists wins.
 BOUNDARIES: dict[str, tuple[str, ...]] = {
     "apscheduler": (P + "_schedule",),
+    "argon2": (P + "_admin",),
     "brotli": (P + "_decode",),
     "bs4": (P + "_text",),
     "feedgen": (P + "_publish._feedgen",),
     "feedparser": (P + "_parse",),
+    "flask": (P + "_admin",),
+    "flask_wtf": (P + "_admin",),
     "jinja2": (P + "_publish._html",),
     "lxml": (P + "_xml",),
     "nh3": (P + "_text",),
     "prometheus_client": (P + "_metrics",),
     "requests": (P + "_fetch",),
     "sqlite3": (P + "_store.sqlite", P + "_store"),
+    "tomlkit": (P + "_admin",),
     "tqdm": (P + "_progress",),
     "urllib3": (P + "_fetch",),
     "waitress": (P + "_serve",),
+    "wtforms": (P + "_admin",),
 }
 
 # Deciding what to fetch, keep and publish: pure functions over frozen data.
@@ -74,9 +79,11 @@ DECIDERS_MAY_USE = DECIDERS | {
 # Modules that do I/O or render: what deciders must never reach (a second, plainer
 # statement of the rule above, so that adding one of these to the list above fails).
 IO_OR_RENDERING = {
+    "_admin",
     "_cli",
     "_cli_base",
     "_cli_editorial",
+    "_cli_users",
     "_cycle",
     "_decode",
     "_fetch",
@@ -101,6 +108,11 @@ IO_OR_RENDERING = {
 # What ``import copro_feeds`` (and its public types and config) must not load.
 HEAVY = (
     "apscheduler",
+    "argon2",
+    "flask",
+    "flask_wtf",
+    "tomlkit",
+    "wtforms",
     "bs4",
     "feedgen",
     "feedparser",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -107,3 +108,26 @@ class EditorialMarks:
 
     hidden: frozenset[EntryKey] = frozenset()
     pinned: Mapping[EntryKey, datetime] = field(default_factory=dict)
+
+
+class Role(enum.StrEnum):
+    """What a staff member may do in the web app: editors manage posts and partners,
+    admins also manage the staff's accounts."""
+
+    EDITOR = "editor"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StaffUser:
+    """A staff account of the web app: its name, role, argon2 password hash and when it was
+    made (aware UTC)."""
+
+    name: str
+    role: Role
+    password_hash: str
+    created: datetime
+
+    def __post_init__(self) -> None:
+        if self.created.utcoffset() is None:
+            raise ValueError("created must be timezone-aware")

@@ -71,6 +71,20 @@ MIGRATIONS: tuple[str, ...] = (
         by TEXT
     );
     """,
+    """
+    CREATE TABLE staff_users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created TEXT NOT NULL
+    );
+    CREATE TABLE sign_in_failures (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX sign_in_failures_by_key ON sign_in_failures (key, at);
+    """,
 )
 
 
