@@ -21,8 +21,9 @@ from copro_feeds._serve import Server
 from copro_feeds._store import Store
 from copro_feeds._types import Role
 from copro_feeds.core import make_aggregator, open_store
-from tests.conftest import Project
+from tests.conftest import ATOM, Project, make_project, partner_sources
 from tests.factories import NOW
+from tests.feedserver import FeedServer
 
 EDITOR, ADMIN = "ann", "root"
 PASSWORD = "a long enough password"
@@ -84,6 +85,40 @@ class Client:
 
     def sign_in(self, name: str = EDITOR, password: str = PASSWORD) -> requests.Response:
         return self.submit("/login", "/login", {"username": name, "password": password})
+
+
+# A partner whose name and post title carry markup: the app must show it as text.
+MARKUP_NAME = "<b>Bold</b> & Co"
+MARKUP_TITLE = "<img src=x onerror=alert(1)> <i>Tricky</i> title"
+_MARKUP_FEED = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <title>Markup</title><id>https://markup.test/</id><updated>2026-03-01T10:00:00Z</updated>
+  <link href="https://markup.test/"/>
+  <entry>
+    <title type="text">&lt;img src=x onerror=alert(1)&gt; &lt;i&gt;Tricky&lt;/i&gt; title</title>
+    <id>https://markup.test/tricky</id><link href="https://markup.test/tricky/"/>
+    <updated>2026-03-01T10:00:00Z</updated>
+    <summary>Plain words about co-production.</summary>
+  </entry>
+</feed>
+"""
+
+
+def admin_project(root, server: FeedServer) -> Project:
+    """The three partners, and a fourth whose name and post title carry markup."""
+    project = make_project(root, server)
+    server.serve("/markup/atom.xml", _MARKUP_FEED, content_type=ATOM)
+    project.write_config(
+        "# Partners, in the order readers see them\n"
+        + partner_sources(server)
+        + f"""
+# This one tests escaping
+[[sources]]
+name = "<b>Bold</b> & Co"
+url = "{server.url("/markup/atom.xml")}"
+"""
+    )
+    return project
 
 
 @contextmanager

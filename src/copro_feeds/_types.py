@@ -120,14 +120,16 @@ class Role(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StaffUser:
-    """A staff account of the web app: its name, role, argon2 password hash and when it was
-    made (aware UTC)."""
+    """A staff account of the web app: its name, role, argon2 password hash, when it was
+    made and when it last signed out (every session begun before then is over); aware UTC."""
 
     name: str
     role: Role
     password_hash: str
     created: datetime
+    signed_out: datetime | None = None
 
     def __post_init__(self) -> None:
-        if self.created.utcoffset() is None:
-            raise ValueError("created must be timezone-aware")
+        for moment in (self.created, self.signed_out):
+            if moment is not None and moment.utcoffset() is None:
+                raise ValueError("created and signed_out must be timezone-aware")

@@ -43,6 +43,17 @@ def test_a_password_hash_is_replaced_only_for_an_existing_account(store):
     assert store.user("nobody") is None
 
 
+def test_signing_out_is_recorded_per_account(store):
+    store.add_user(staff("ann"))
+    store.add_user(staff("bob"))
+    assert store.user("ann").signed_out is None
+    store.sign_out("ann", NOW + timedelta(hours=1))
+    store.sign_out("nobody", NOW)  # no such account: nothing happens
+    assert store.user("ann").signed_out == NOW + timedelta(hours=1)
+    assert store.user("bob").signed_out is None
+    assert store.user("nobody") is None
+
+
 def test_times_come_back_aware_utc_to_the_microsecond(store):
     created = NOW.replace(microsecond=123456)
     store.add_user(StaffUser(name="ann", role=Role.ADMIN, password_hash="h", created=created))
@@ -52,6 +63,14 @@ def test_times_come_back_aware_utc_to_the_microsecond(store):
 def test_a_naive_creation_time_is_refused():
     with pytest.raises(ValueError, match="timezone-aware"):
         StaffUser(name="a", role=Role.EDITOR, password_hash="h", created=NOW.replace(tzinfo=None))
+    with pytest.raises(ValueError, match="timezone-aware"):
+        StaffUser(
+            name="a",
+            role=Role.EDITOR,
+            password_hash="h",
+            created=NOW,
+            signed_out=NOW.replace(tzinfo=None),
+        )
 
 
 def test_failed_sign_ins_are_counted_per_key_since_a_time_and_forgotten_when_old(store):

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
 from wtforms import Field, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs lag 3.3
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from copro_feeds._admin._accounts import name_problem
@@ -60,6 +61,11 @@ class AddPartnerForm(FlaskForm):
         ],
     )
     feed = RadioField("Which feed", [DataRequired("Choose one of the feeds found")], choices=[])
+
+    def offer(self, feeds: list[str]) -> None:
+        """The feeds discovery found, to choose from."""
+        self.feed.choices = [SelectChoice(url, url) for url in feeds]
+
     homepage = StringField("Website", [DataRequired("Enter the website address"), _web_address])
 
 
@@ -82,8 +88,8 @@ class AddUserForm(FlaskForm):
     role = SelectField(
         "Role",
         choices=[
-            (Role.EDITOR.value, "Editor: posts and partners"),
-            (Role.ADMIN.value, "Admin: also staff accounts"),
+            SelectChoice(Role.EDITOR.value, "Editor: posts and partners"),
+            SelectChoice(Role.ADMIN.value, "Admin: also staff accounts"),
         ],
     )
     password = PasswordField(

@@ -46,7 +46,7 @@ def switch(key: str, switch: str) -> ResponseReturnValue:
 def _page(
     find: FindPartnerForm, add: AddPartnerForm, found: list[str], status: int
 ) -> ResponseReturnValue:
-    add.feed.choices = [(url, url) for url in found]
+    add.offer(found)
     page = render_template(
         "partner_new.html", title="Add a partner", form=find, add_form=add, found=found
     )
@@ -74,7 +74,7 @@ def new() -> ResponseReturnValue:
 def add() -> ResponseReturnValue:
     form = AddPartnerForm()
     offered = request.form.getlist("offered")
-    form.feed.choices = [(url, url) for url in offered]
+    form.offer(offered)
     if form.validate():
         name = str(form.name.data).strip()
         config = desk().config

@@ -1,10 +1,12 @@
 """Who is signed in: Flask's signed session cookie, with idle expiry and a new id at sign-in.
 
-The cookie is signed with the session secret (never readable as a password would be:
-it holds the user's name, a session id, when the user was last seen and a fingerprint
-of the password hash, so a new password or a removed account ends every open session).
-It is ``HttpOnly``, ``SameSite=Lax``, and ``Secure`` whenever the request came over https
-(directly, or through a reverse proxy on this machine that says so).
+The cookie is signed with the session secret, not encrypted: it holds the user's name, a
+session id, when the session began and was last used, and a fingerprint of the password
+hash, so a new password or a removed account ends every open session. Signing out ends
+every session of that account, on every device (the store keeps when; a copied cookie
+is refused afterwards). The cookie is ``HttpOnly``, ``SameSite=Lax``, and ``Secure``
+whenever the request came over https (directly, or through a reverse proxy on this
+machine that says so).
 """
 
 from __future__ import annotations
@@ -51,11 +53,13 @@ def begin(user: StaffUser, now: datetime) -> None:
     session["sid"] = secrets.token_urlsafe(24)
     session["user"] = user.name
     session["stamp"] = _fingerprint(user)
-    session["seen"] = now.timestamp()
+    session["began"] = session["seen"] = now.timestamp()
 
 
-def end() -> None:
-    """Sign out: the session is emptied (the browser is sent an expired cookie)."""
+def end(store: Store, user: StaffUser, now: datetime) -> None:
+    """Sign ``user`` out here and everywhere: the session is emptied, and every session of
+    the account begun until ``now`` is refused from now on."""
+    store.sign_out(user.name, now)
     session.clear()
 
 
@@ -67,10 +71,15 @@ def signed_in(store: Store, now: datetime, idle: timedelta) -> StaffUser | None:
     name = session.get("user")
     if not isinstance(name, str):
         return None
-    seen = session.get("seen")
+    seen, began = session.get("seen"), session.get("began")
     user = store.user(name)
     fresh = isinstance(seen, float) and now.timestamp() - seen <= idle.total_seconds()
-    if user is None or not fresh or session.get("stamp") != _fingerprint(user):
+    ended = (
+        user is not None
+        and user.signed_out is not None
+        and (not isinstance(began, float) or began < user.signed_out.timestamp())
+    )
+    if user is None or not fresh or ended or session.get("stamp") != _fingerprint(user):
         session.clear()
         return None
     session["seen"] = now.timestamp()

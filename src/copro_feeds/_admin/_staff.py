@@ -50,7 +50,7 @@ def login() -> ResponseReturnValue:
 
 @pages.post("/logout")
 def logout() -> ResponseReturnValue:
-    _session.end()
+    _session.end(desk().store, staff_member(), now())
     flash("You have signed out.")
     return redirect(url_for("staff.login"), 303)
 

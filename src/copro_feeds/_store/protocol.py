@@ -151,6 +151,10 @@ class Store(Protocol):
     def set_password(self, name: str, password_hash: str) -> bool:
         """Replace the password hash of ``name``; False when there is no such account."""
 
+    def sign_out(self, name: str, now: datetime) -> None:
+        """Record that ``name`` signed out at ``now`` (its ``signed_out``); no such account:
+        nothing happens."""
+
     def note_failed_sign_in(
         self, keys: Sequence[str], now: datetime, *, forget_before: datetime
     ) -> None:

@@ -197,6 +197,11 @@ class SQLiteStore:
         with self._connection.transaction() as db:
             return _users.set_password(db, name, password_hash)
 
+    def sign_out(self, name: str, now: datetime) -> None:
+        """Record that ``name`` signed out at ``now``."""
+        with self._connection.transaction() as db:
+            _users.sign_out(db, name, now)
+
     def note_failed_sign_in(
         self, keys: Sequence[str], now: datetime, *, forget_before: datetime
     ) -> None:

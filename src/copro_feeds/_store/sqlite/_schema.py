@@ -76,7 +76,8 @@ MIGRATIONS: tuple[str, ...] = (
         name TEXT PRIMARY KEY,
         role TEXT NOT NULL,
         password_hash TEXT NOT NULL,
-        created TEXT NOT NULL
+        created TEXT NOT NULL,
+        signed_out TEXT
     );
     CREATE TABLE sign_in_failures (
         id INTEGER PRIMARY KEY,

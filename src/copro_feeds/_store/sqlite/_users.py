@@ -13,15 +13,21 @@ from copro_feeds._store.sqlite._connection import Connection
 from copro_feeds._types import Role, StaffUser
 
 SECRET_KEY = "admin.session_secret"  # noqa: S105 (the meta key holding the secret)
-_USER_COLUMNS = "name, role, password_hash, created"
+_USER_COLUMNS = "name, role, password_hash, created, signed_out"
 
 
 def add(db: sqlite3.Connection, user: StaffUser) -> bool:
     """Insert ``user`` unless the name is taken; True when inserted."""
     cursor = db.execute(
-        f"INSERT INTO staff_users ({_USER_COLUMNS}) VALUES (?, ?, ?, ?) "  # noqa: S608
+        f"INSERT INTO staff_users ({_USER_COLUMNS}) VALUES (?, ?, ?, ?, ?) "  # noqa: S608
         "ON CONFLICT (name) DO NOTHING",
-        (user.name, user.role.value, user.password_hash, format_time(user.created)),
+        (
+            user.name,
+            user.role.value,
+            user.password_hash,
+            format_time(user.created),
+            format_time(user.signed_out) if user.signed_out else None,
+        ),
     )
     return cursor.rowcount == 1
 
@@ -40,6 +46,7 @@ def read(connection: Connection, name: str | None = None) -> list[StaffUser]:
             role=Role(row["role"]),
             password_hash=row["password_hash"],
             created=parse_time(row["created"]),
+            signed_out=parse_time(row["signed_out"]) if row["signed_out"] else None,
         )
         for row in rows
     ]
@@ -56,6 +63,11 @@ def set_password(db: sqlite3.Connection, name: str, password_hash: str) -> bool:
         "UPDATE staff_users SET password_hash = ? WHERE name = ?", (password_hash, name)
     )
     return cursor.rowcount == 1
+
+
+def sign_out(db: sqlite3.Connection, name: str, now: datetime) -> None:
+    """Record when ``name`` signed out."""
+    db.execute("UPDATE staff_users SET signed_out = ? WHERE name = ?", (format_time(now), name))
 
 
 def note_failure(
