@@ -144,7 +144,7 @@ def serve_app(project: Project, *, idle: timedelta = timedelta(minutes=30)) -> I
                 discover=discover_feeds,
                 idle=idle,
             )
-            server = Server(app=app, host="127.0.0.1", port=0)
+            server = Server(app=app, host="127.0.0.1", port=0, trusted_proxy="127.0.0.1")
             base = server.start()
             try:
                 yield Site(

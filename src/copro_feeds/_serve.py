@@ -140,7 +140,9 @@ class Server:
     :meth:`stop` is safe from any thread or a signal handler. ``routes`` and
     ``cache_seconds`` are passed to :func:`make_app`; ``limits`` protect the server from
     slow clients (see :class:`Limits`). Without a ``directory``, ``app`` (a WSGI app of the
-    caller's, such as the staff web app) answers every request instead.
+    caller's, such as the staff web app) answers every request instead. A request from
+    ``trusted_proxy`` (a reverse proxy's address) has its ``X-Forwarded-For`` (last hop)
+    and ``X-Forwarded-Proto`` believed; from anyone else, forwarded headers are dropped.
     """
 
     def __init__(
@@ -153,8 +155,10 @@ class Server:
         routes: Mapping[str, WSGIApplication] | None = None,
         limits: Limits | None = None,
         app: WSGIApplication | None = None,
+        trusted_proxy: str | None = None,
     ) -> None:
         self.directory = directory
+        self._trusted_proxy = trusted_proxy
         if directory is not None and app is None:
             self._app = make_app(directory, cache_seconds=cache_seconds, routes=routes)
         elif app is not None and directory is None:
@@ -193,6 +197,10 @@ class Server:
                 max_request_header_size=limits.header_bytes,
                 max_request_body_size=limits.body_bytes,
                 asyncore_use_poll=True,
+                trusted_proxy=self._trusted_proxy,
+                trusted_proxy_headers="x-forwarded-for x-forwarded-proto"
+                if self._trusted_proxy
+                else "",
             )
             adjustments.channel_timeout = limits.idle_seconds  # waitress would make it an int
             for sockinfo in adjustments.listen:
@@ -279,6 +287,7 @@ def serve(
     routes: Mapping[str, WSGIApplication] | None = None,
     app: WSGIApplication | None = None,
     limits: Limits | None = None,
+    trusted_proxy: str | None = None,
 ) -> None:
     """Serve ``directory`` (or ``app``, see :class:`Server`) until SIGINT/SIGTERM (main
     thread) or ``stop`` is set.
@@ -286,7 +295,15 @@ def serve(
     ``ready`` is called with the base URL once the socket listens (useful with port 0);
     ``routes`` answer their paths (see :func:`make_app`).
     """
-    server = Server(directory, host=host, port=port, routes=routes, app=app, limits=limits)
+    server = Server(
+        directory,
+        host=host,
+        port=port,
+        routes=routes,
+        app=app,
+        limits=limits,
+        trusted_proxy=trusted_proxy,
+    )
     url = server.bind()
     log.info("serving %s at %s", directory or "the staff web app", url)
     previous: dict[int, Any] = {}

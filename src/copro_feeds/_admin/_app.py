@@ -15,10 +15,9 @@ in the audit log under the signed-in user's name, and is published at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
-from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from flask import Flask, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -35,24 +34,6 @@ _PROBLEMS = {
     403: ("Not allowed", "Only admins can manage staff accounts."),
     404: ("Not found", "There is no such page, post, partner or account."),
 }
-
-
-def trust_local_proxy(app: WSGIApplication) -> WSGIApplication:
-    """Behind a reverse proxy on this machine, take the client's address and scheme from
-    its ``X-Forwarded-For`` (last hop) and ``X-Forwarded-Proto``; from anyone else, ignore
-    them (a client cannot dodge the sign-in throttle by claiming another address)."""
-
-    def wrapped(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("REMOTE_ADDR") in ("127.0.0.1", "::1"):
-            forwarded = str(environ.get("HTTP_X_FORWARDED_FOR", "")).split(",")[-1].strip()
-            if forwarded:
-                environ["REMOTE_ADDR"] = forwarded
-            scheme = str(environ.get("HTTP_X_FORWARDED_PROTO", "")).strip().lower()
-            if scheme in ("http", "https"):
-                environ["wsgi.url_scheme"] = scheme
-        return app(environ, start_response)
-
-    return wrapped
 
 
 def make_app(
@@ -112,5 +93,4 @@ def make_app(
 
     for blueprint in (_staff.pages, _posts.pages, _partners.pages):
         app.register_blueprint(blueprint)
-    app.wsgi_app = trust_local_proxy(app.wsgi_app)  # type: ignore[method-assign, assignment]
     return app

@@ -20,6 +20,7 @@ from copro_feeds._store import Store
 from copro_feeds.config import Config
 from copro_feeds.core import make_aggregator, open_store, utc_now
 
+LOCAL_PROXY = "127.0.0.1"  # a reverse proxy here is believed about the client and https
 SECRET_ENV = "COPRO_FEEDS_ADMIN_SECRET"  # noqa: S105 (a variable's name, not a secret)
 
 
@@ -49,7 +50,7 @@ def admin_app(config: Config) -> Iterator[WSGIApplication]:
 def admin_server(config: Config, *, host: str, port: int) -> Iterator[Server]:
     """A :class:`Server` of the app (``start`` it), for ``run --admin``."""
     with admin_app(config) as app:
-        yield Server(app=app, host=host, port=port)
+        yield Server(app=app, host=host, port=port, trusted_proxy=LOCAL_PROXY)
 
 
 def serve_admin(
@@ -62,4 +63,6 @@ def serve_admin(
 ) -> None:
     """Serve the app until SIGINT/SIGTERM (or ``stop``), as ``copro-feeds admin`` does."""
     with admin_app(config) as app:
-        serve(None, app=app, host=host, port=port, ready=ready, stop=stop)
+        serve(
+            None, app=app, host=host, port=port, ready=ready, stop=stop, trusted_proxy=LOCAL_PROXY
+        )
