@@ -92,5 +92,10 @@ def now() -> datetime:
 
 
 def field_errors(form: FlaskForm) -> list[tuple[str, str]]:
-    """Each problem with its field's id, in the form's order (for the error summary)."""
-    return [(item.id, message) for item in form for message in item.errors]
+    """Each problem with its field's id, in the form's order (for the error summary); a
+    choice of radio buttons is reached at its first button."""
+    return [
+        (f"{item.id}-0" if item.type == "RadioField" else item.id, message)
+        for item in form
+        for message in item.errors
+    ]
