@@ -130,8 +130,8 @@ def serve_app(project: Project, *, idle: timedelta = timedelta(minutes=30)) -> I
         assert not report.failures, report.results
     clock = Clock()
     store = open_store(config)
-    add_account(store, EDITOR, Role.EDITOR, PASSWORD, NOW)
-    add_account(store, ADMIN, Role.ADMIN, PASSWORD, NOW)
+    add_account(store, EDITOR, Role.EDITOR, PASSWORD, NOW, by=None)
+    add_account(store, ADMIN, Role.ADMIN, PASSWORD, NOW, by=None)
     secret = "test secret " + "x" * 40
     try:
         with make_aggregator(config, clock=clock) as aggregator:

@@ -26,7 +26,7 @@ PASSWORD = "a long enough password"
 @pytest.fixture
 def store(tmp_path):
     opened = SQLiteStore.open(tmp_path / "db.sqlite3")
-    add_account(opened, "ann", Role.EDITOR, PASSWORD, NOW)
+    add_account(opened, "ann", Role.EDITOR, PASSWORD, NOW, by=None)
     yield opened
     opened.close()
 
@@ -51,7 +51,7 @@ def test_five_failures_for_an_account_lock_it_even_with_the_right_password(store
 
 
 def test_five_failures_from_an_address_lock_it_for_every_account(store):
-    add_account(store, "bob", Role.ADMIN, PASSWORD, NOW)
+    add_account(store, "bob", Role.ADMIN, PASSWORD, NOW, by="ann")
     for attempt in range(FAILURE_LIMIT):
         sign_in(store, f"guess{attempt}", "wrong", "192.0.2.7", NOW)
     assert sign_in(store, "bob", PASSWORD, "192.0.2.7", NOW).outcome is SignInOutcome.LOCKED
@@ -68,17 +68,23 @@ def test_successful_sign_ins_do_not_count(store):
 
 def test_account_changes_refuse_what_cannot_be_done(store):
     with pytest.raises(AccountError, match="already a user called 'ann'"):
-        add_account(store, "ann", Role.ADMIN, PASSWORD, NOW)
+        add_account(store, "ann", Role.ADMIN, PASSWORD, NOW, by=None)
     with pytest.raises(AccountError, match="letters, digits"):
-        add_account(store, "-ann", Role.ADMIN, PASSWORD, NOW)
+        add_account(store, "-ann", Role.ADMIN, PASSWORD, NOW, by=None)
     with pytest.raises(AccountError, match="at least 10"):
-        add_account(store, "cy", Role.ADMIN, "short", NOW)
+        add_account(store, "cy", Role.ADMIN, "short", NOW, by=None)
     with pytest.raises(AccountError, match="no user called 'zoe'"):
-        change_password(store, "zoe", PASSWORD)
+        change_password(store, "zoe", PASSWORD, NOW, by=None)
     with pytest.raises(AccountError, match="no user called 'zoe'"):
-        remove_account(store, "zoe")
+        remove_account(store, "zoe", NOW, by=None)
     assert [u.name for u in store.users()] == ["ann"]
-    change_password(store, "ann", "another long password")
+    change_password(store, "ann", "another long password", NOW, by="root")
     assert sign_in(store, "ann", PASSWORD, "h", NOW).outcome is SignInOutcome.WRONG
-    remove_account(store, "ann")
+    remove_account(store, "ann", NOW, by="root")
     assert store.users() == []
+    # each change, and only the changes, is in the audit log with who made it
+    assert [(a.by, a.action, a.subject) for a in store.staff_actions()] == [
+        (None, "added account", "ann (editor)"),
+        ("root", "set a new password", "ann"),
+        ("root", "removed account", "ann"),
+    ]

@@ -57,6 +57,12 @@ def test_disable_and_enable_write_the_config_keeping_its_comments(site, editor):
     assert "disabled" in editor.get("/entries?partner=scope").text  # the app follows it
     editor.submit("/partners", "/partners/scope/enable")
     assert path.read_text() == original
+    assert [(a.by, a.action, a.subject) for a in site.store.staff_actions() if a.by] == [
+        ("ann", "disabled partner", "Scope"),
+        ("ann", "enabled partner", "Scope"),
+    ]
+    audit = editor.get("/audit").text.split("Partners and staff accounts")[1]
+    assert re.search(r"<td>disabled partner</td>\s*<td>ann</td>\s*<td>Scope</td>", audit)
 
 
 def test_an_edit_made_by_hand_is_followed(site, editor):
@@ -93,6 +99,12 @@ def test_adding_a_partner_shows_the_feed_found_before_saving(site, editor):
     assert (added.url, added.homepage) == (feed, address)
     assert site.project.config_path.read_text().startswith(before)
     assert "Inclusion Wales is added." in editor.get("/partners").text
+    [action] = [a for a in site.store.staff_actions() if a.by]  # not the test's own set-up
+    assert (action.by, action.action, action.subject) == (
+        "ann",
+        "added partner",
+        f"Inclusion Wales ({feed})",
+    )
 
 
 def test_an_address_with_no_feed_or_no_address_says_so_on_the_field(site, editor):

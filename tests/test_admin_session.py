@@ -98,7 +98,7 @@ def test_a_new_password_or_a_removed_account_ends_open_sessions(site):
     editor, admin = site.client(), site.client()
     editor.sign_in()
     admin.sign_in("root")
-    change_password(site.store, "ann", "a different long password")
+    change_password(site.store, "ann", "a different long password", site.clock.now, by="root")
     assert editor.get("/entries").headers["Location"] == "/login"
     site.store.remove_user("root")
     assert admin.get("/entries").headers["Location"] == "/login"

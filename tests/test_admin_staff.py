@@ -77,6 +77,10 @@ def test_admins_add_and_remove_accounts_with_errors_linked_to_fields(site):
     admin.submit("/users", f"/users/{ADMIN}/remove")
     assert site.store.user(ADMIN) is not None  # not oneself
     assert "You cannot remove your own account." in admin.get("/users").text
+    assert [(a.by, a.action, a.subject) for a in site.store.staff_actions() if a.by] == [
+        ("root", "added account", "cy (editor)"),
+        ("root", "removed account", "cy"),
+    ]
 
 
 def test_forwarded_headers_are_believed_from_the_local_proxy(site):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import subprocess
 import sys
@@ -53,6 +54,18 @@ def test_add_list_passwd_and_remove(project):
     assert not verify_password(ann.password_hash, "first password")
     assert user("remove", "bob", cwd=root).stdout == "Removed bob.\n"
     assert set(stored(project)) == {"ann"}
+    store = open_store(copro_feeds.load_config(project.config_path))
+    try:
+        actions = [(a.by, a.action, a.subject) for a in store.staff_actions()]
+    finally:
+        store.close()
+    by = getpass.getuser()  # who ran the commands
+    assert actions == [
+        (by, "added account", "ann (admin)"),
+        (by, "added account", "bob (editor)"),
+        (by, "set a new password", "ann"),
+        (by, "removed account", "bob"),
+    ]
     for output in (added, changed, listed):  # the password is never echoed back
         assert "first password" not in output.stdout + output.stderr
         assert "second password" not in output.stdout + output.stderr

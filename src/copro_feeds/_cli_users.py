@@ -74,6 +74,14 @@ def _read_password(args: argparse.Namespace) -> str | None:
     return password
 
 
+def _login_name() -> str | None:
+    """Who runs the command, for the audit log (None when the system cannot say)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
 def _user(args: argparse.Namespace) -> int:
     from copro_feeds._admin._accounts import (
         AccountError,
@@ -110,14 +118,15 @@ def _user(args: argparse.Namespace) -> int:
             )
             return EXIT_OK
         try:
+            by, now = _login_name(), utc_now()
             if action == "add":
-                add_account(store, args.name, Role(args.role), password, utc_now())
+                add_account(store, args.name, Role(args.role), password, now, by=by)
                 print(f"Added {args.name} ({args.role}).")
             elif action == "passwd":
-                change_password(store, args.name, password)
+                change_password(store, args.name, password, now, by=by)
                 print(f"New password set for {args.name}.")
             else:
-                remove_account(store, args.name)
+                remove_account(store, args.name, now, by=by)
                 print(f"Removed {args.name}.")
         except AccountError as error:
             print(f"copro-feeds: {error}; nothing changed", file=sys.stderr)

@@ -133,3 +133,19 @@ class StaffUser:
         for moment in (self.created, self.signed_out):
             if moment is not None and moment.utcoffset() is None:
                 raise ValueError("created and signed_out must be timezone-aware")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StaffAction:
+    """A change to the partners or the staff accounts, for the audit log (changes to posts
+    are :class:`~copro_feeds.types.AuditRecord`): when (aware UTC), by whom, what
+    (``"disabled partner"``, ``"added account"`` …) and to what (a partner, an account)."""
+
+    at: datetime
+    by: str | None
+    action: str
+    subject: str
+
+    def __post_init__(self) -> None:
+        if self.at.utcoffset() is None:
+            raise ValueError("at must be timezone-aware")

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from copro_feeds._store.sqlite import SQLiteStore
-from copro_feeds._types import Role, StaffUser
+from copro_feeds._types import Role, StaffAction, StaffUser
 from tests.factories import NOW
 
 
@@ -116,3 +116,16 @@ def test_the_sqlite_file_becomes_readable_by_its_owner_only(tmp_path):
                 assert stat.S_IMODE(companion.stat().st_mode) & 0o077 == 0
     finally:
         store.close()
+
+
+def test_staff_actions_are_kept_in_order_with_aware_times(store):
+    assert store.staff_actions() == []
+    first = StaffAction(at=NOW, by="ann", action="disabled partner", subject="Scope")
+    second = StaffAction(
+        at=NOW - timedelta(hours=1, microseconds=7), by=None, action="added account", subject="cy"
+    )
+    store.record_staff_action(first)
+    store.record_staff_action(second)
+    assert store.staff_actions() == [first, second]  # in the order recorded
+    with pytest.raises(ValueError, match="timezone-aware"):
+        StaffAction(at=NOW.replace(tzinfo=None), by=None, action="x", subject="y")

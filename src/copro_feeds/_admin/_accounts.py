@@ -1,4 +1,5 @@
-"""Staff accounts: adding, listing, removing, new passwords, and signing in with its throttle.
+"""Staff accounts: adding, removing, new passwords (each recorded in the audit log with who
+did it), and signing in with its throttle.
 
 Used by the ``copro-feeds user`` commands and by the web app, over any
 :class:`~copro_feeds._store.Store`. Signing in is throttled: after
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 
 from copro_feeds._admin._passwords import hash_password, password_problem, verify_password
 from copro_feeds._store import Store
-from copro_feeds._types import Role, StaffUser
+from copro_feeds._types import Role, StaffAction, StaffUser
 
 FAILURE_LIMIT = 5
 LOCK_WINDOW = timedelta(minutes=15)
@@ -38,7 +39,9 @@ def name_problem(name: str) -> str | None:
     return None
 
 
-def add_account(store: Store, name: str, role: Role, password: str, now: datetime) -> StaffUser:
+def add_account(
+    store: Store, name: str, role: Role, password: str, now: datetime, *, by: str | None
+) -> StaffUser:
     """Add an account; AccountError when the name or password cannot be used or is taken."""
     problem = name_problem(name) or password_problem(password)
     if problem:
@@ -46,22 +49,31 @@ def add_account(store: Store, name: str, role: Role, password: str, now: datetim
     user = StaffUser(name=name, role=role, password_hash=hash_password(password), created=now)
     if not store.add_user(user):
         raise AccountError(f"there is already a user called {name!r}")
+    _record(store, now, by, "added account", f"{name} ({role.value})")
     return user
 
 
-def change_password(store: Store, name: str, password: str) -> None:
+def change_password(
+    store: Store, name: str, password: str, now: datetime, *, by: str | None
+) -> None:
     """Give ``name`` a new password; AccountError when it cannot be used or no such user."""
     problem = password_problem(password)
     if problem:
         raise AccountError(problem)
     if not store.set_password(name, hash_password(password)):
         raise AccountError(f"there is no user called {name!r}")
+    _record(store, now, by, "set a new password", name)
 
 
-def remove_account(store: Store, name: str) -> None:
+def remove_account(store: Store, name: str, now: datetime, *, by: str | None) -> None:
     """Delete the account ``name``; AccountError when there is none."""
     if not store.remove_user(name):
         raise AccountError(f"there is no user called {name!r}")
+    _record(store, now, by, "removed account", name)
+
+
+def _record(store: Store, now: datetime, by: str | None, action: str, subject: str) -> None:
+    store.record_staff_action(StaffAction(at=now, by=by, action=action, subject=subject))
 
 
 class SignInOutcome(enum.Enum):

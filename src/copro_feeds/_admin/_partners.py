@@ -12,11 +12,19 @@ from flask.typing import ResponseReturnValue
 from copro_feeds._admin import _config_file
 from copro_feeds._admin._desk import desk, now, staff_member
 from copro_feeds._admin._forms import AddPartnerForm, FindPartnerForm
+from copro_feeds._types import StaffAction
 from copro_feeds.exceptions import ConfigError, CoproFeedsError
 
 log = logging.getLogger("copro_feeds")
 
 pages = Blueprint("partners", __name__)
+
+
+def _record(action: str, subject: str) -> None:
+    """Log the change, and keep it in the audit log under the signed-in user's name."""
+    by = staff_member().name
+    log.info("%s: %s %s by %s", desk().config.path, action, subject, by)
+    desk().store.record_staff_action(StaffAction(at=now(), by=by, action=action, subject=subject))
 
 
 @pages.get("/partners")
@@ -38,7 +46,7 @@ def switch(key: str, switch: str) -> ResponseReturnValue:
         except ConfigError as error:
             flash(f"Nothing changed: {error}")
             return redirect(url_for("partners.partners"), 303)
-    log.info("%s: %s %sd by %s", config.path, source.name, switch, staff_member().name)
+    _record(f"{switch}d partner", source.name)
     flash(f"{source.name} is {switch}d. The daemon follows the change at its next tick.")
     return redirect(url_for("partners.partners"), 303)
 
@@ -90,7 +98,7 @@ def add() -> ResponseReturnValue:
                 form.name.errors = [f"It cannot be added so: {'; '.join(error.problems)}"]
             else:
                 desk().take(changed)
-                log.info("%s: %s added by %s", config.path, name, staff_member().name)
+                _record("added partner", f"{name} ({form.feed.data})")
                 flash(f"{name} is added. Its posts arrive at the daemon's next tick.")
                 return redirect(url_for("partners.partners"), 303)
     find = FindPartnerForm(formdata=None, address=form.homepage.data)

@@ -115,7 +115,8 @@ def edit(key: str, digest: str, action: str) -> ResponseReturnValue:
 @pages.get("/audit")
 def audit() -> ResponseReturnValue:
     records: list[AuditRecord] = list(reversed(desk().aggregator.audit_log()))
-    return render_template("audit.html", title="Audit log", records=records)
+    actions = list(reversed(desk().store.staff_actions()))
+    return render_template("audit.html", title="Audit log", records=records, actions=actions)
 
 
 @pages.get("/roundup")

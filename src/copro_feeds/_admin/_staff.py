@@ -78,9 +78,8 @@ def users() -> ResponseReturnValue:
     if form.validate():
         name = str(form.name.data)
         try:
-            add_account(
-                desk().store, name, Role(str(form.role.data)), str(form.password.data), now()
-            )
+            role = Role(str(form.role.data))
+            add_account(desk().store, name, role, str(form.password.data), now(), by=admin.name)
         except AccountError as error:
             form.name.errors = [str(error)[0].upper() + str(error)[1:]]
         else:
@@ -97,7 +96,7 @@ def remove(name: str) -> ResponseReturnValue:
         flash("You cannot remove your own account.")
         return redirect(url_for("staff.users"), 303)
     try:
-        remove_account(desk().store, name)
+        remove_account(desk().store, name, now(), by=admin.name)
     except AccountError:
         abort(404)
     log.info("staff account %s removed by %s", name, admin.name)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from copro_feeds._types import EditorialMarks, SourceState, StaffUser
+from copro_feeds._types import EditorialMarks, SourceState, StaffAction, StaffUser
 from copro_feeds.types import Attribution, AuditRecord, EditorialAction, Entry
 
 
@@ -163,6 +163,12 @@ class Store(Protocol):
 
     def failed_sign_ins(self, key: str, since: datetime) -> int:
         """How many failed sign-ins are recorded under ``key`` at ``since`` or later."""
+
+    def record_staff_action(self, action: StaffAction) -> None:
+        """Append a change to the partners or the accounts to the audit log."""
+
+    def staff_actions(self) -> list[StaffAction]:
+        """Every change :meth:`record_staff_action` recorded, oldest first."""
 
     def session_secret(self, candidate: str) -> str:
         """The secret that signs the web app's sessions.

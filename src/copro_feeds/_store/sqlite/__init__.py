@@ -25,7 +25,7 @@ from copro_feeds._store.protocol import SaveCounts
 from copro_feeds._store.sqlite import _editorial, _entries, _meta, _sources, _users
 from copro_feeds._store.sqlite._connection import BUSY_TIMEOUT_SECONDS, Connection, connect
 from copro_feeds._store.sqlite._schema import migrate
-from copro_feeds._types import EditorialMarks, SourceState, StaffUser
+from copro_feeds._types import EditorialMarks, SourceState, StaffAction, StaffUser
 from copro_feeds.exceptions import StoreError
 from copro_feeds.types import Attribution, AuditRecord, EditorialAction, Entry
 
@@ -212,6 +212,15 @@ class SQLiteStore:
     def failed_sign_ins(self, key: str, since: datetime) -> int:
         """How many failed sign-ins are recorded under ``key`` at ``since`` or later."""
         return _users.failures(self._connection, key, since)
+
+    def record_staff_action(self, action: StaffAction) -> None:
+        """Append a change to the partners or the accounts to the audit log."""
+        with self._connection.transaction() as db:
+            _users.record_action(db, action)
+
+    def staff_actions(self) -> list[StaffAction]:
+        """Every recorded change to the partners or the accounts, oldest first."""
+        return _users.actions(self._connection)
 
     def session_secret(self, candidate: str) -> str:
         """The stored session secret, or ``candidate`` stored now when there is none."""

@@ -85,6 +85,13 @@ MIGRATIONS: tuple[str, ...] = (
         at TEXT NOT NULL
     );
     CREATE INDEX sign_in_failures_by_key ON sign_in_failures (key, at);
+    CREATE TABLE staff_actions (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        by TEXT,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL
+    );
     """,
 )
 

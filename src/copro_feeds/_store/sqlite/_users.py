@@ -1,4 +1,5 @@
-"""The ``staff_users`` and ``sign_in_failures`` tables, and the session secret (in ``meta``)."""
+"""The ``staff_users``, ``sign_in_failures`` and ``staff_actions`` tables, and the session
+secret (in ``meta``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from copro_feeds._store._encoding import format_time, parse_time
 from copro_feeds._store.sqlite._connection import Connection
-from copro_feeds._types import Role, StaffUser
+from copro_feeds._types import Role, StaffAction, StaffUser
 
 SECRET_KEY = "admin.session_secret"  # noqa: S105 (the meta key holding the secret)
 _USER_COLUMNS = "name, role, password_hash, created, signed_out"
@@ -88,6 +89,25 @@ def failures(connection: Connection, key: str, since: datetime) -> int:
         (key, format_time(since)),
     )
     return int(rows[0][0])
+
+
+def record_action(db: sqlite3.Connection, action: StaffAction) -> None:
+    """Append ``action`` to ``staff_actions``."""
+    db.execute(
+        "INSERT INTO staff_actions (at, by, action, subject) VALUES (?, ?, ?, ?)",
+        (format_time(action.at), action.by, action.action, action.subject),
+    )
+
+
+def actions(connection: Connection) -> list[StaffAction]:
+    """Every recorded staff action, oldest first."""
+    rows = connection.read("SELECT at, by, action, subject FROM staff_actions ORDER BY id")
+    return [
+        StaffAction(
+            at=parse_time(row["at"]), by=row["by"], action=row["action"], subject=row["subject"]
+        )
+        for row in rows
+    ]
 
 
 def session_secret(db: sqlite3.Connection, candidate: str) -> str:
