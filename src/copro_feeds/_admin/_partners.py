@@ -29,9 +29,7 @@ def _record(action: str, subject: str) -> None:
 
 @pages.get("/partners")
 def partners() -> ResponseReturnValue:
-    return render_template(
-        "partners.html", title="Partners", statuses=desk().aggregator.status(), now=now()
-    )
+    return render_template("partners.html", title="Partners", statuses=desk().aggregator.status())
 
 
 @pages.post("/partners/<key>/<switch>")
