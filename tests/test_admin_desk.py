@@ -25,14 +25,21 @@ def test_the_desk_follows_the_config_file_and_ignores_a_bad_edit(project, caplog
             path.write_text(path.read_text().replace('name = "Scope"', 'name = "Scope UK"'))
             desk.follow_config()
             assert desk.config.sources[0].name == "Scope UK"
-            good = desk.config
+            good, good_text = desk.config, path.read_text()
             path.write_text(path.read_text() + "\n[[sources]]\nname = 1\n")
             os.utime(path, ns=(1, 1))  # a different signature even within one clock tick
             with caplog.at_level(logging.ERROR, logger="copro_feeds"):
                 desk.follow_config()
             assert desk.config is good
-            assert "the config file changed but is invalid; keeping the old one" in caplog.text
+            assert "the config file changed but cannot be used; keeping the old one" in caplog.text
             assert "sources[3].name" in caplog.text
+            caplog.clear()
+            path.write_text(good_text + '\n[storage]\npath = "elsewhere.sqlite3"\n')
+            os.utime(path, ns=(2, 2))
+            with caplog.at_level(logging.ERROR, logger="copro_feeds"):
+                desk.follow_config()  # another database: refused, not a crash
+            assert desk.config is good
+            assert "the database cannot change while running" in caplog.text
         finally:
             store.close()
 

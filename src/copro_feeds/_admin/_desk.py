@@ -52,13 +52,15 @@ class Desk:
 
     def follow_config(self) -> None:
         """Take an edited feeds.toml (by anyone) before answering; a bad edit is logged."""
-        try:
-            changed = self.watcher.poll()
-        except ConfigError as error:
-            log.error("the config file changed but is invalid; keeping the old one: %s", error)
-            return
-        if changed is not None:
-            self.aggregator.reconfigure(changed)
+        with self.lock:
+            try:
+                changed = self.watcher.poll()
+                if changed is not None:
+                    self.aggregator.reconfigure(changed)  # refuses another database
+            except ConfigError as error:
+                log.error(
+                    "the config file changed but cannot be used; keeping the old one: %s", error
+                )
 
     def take(self, config: Config) -> None:
         """Use ``config``, just written by the app (the daemon notices the file itself)."""
