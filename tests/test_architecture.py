@@ -39,10 +39,13 @@ P = "copro_feeds."
 BOUNDARIES: dict[str, tuple[str, ...]] = {
     "apscheduler": (P + "_schedule",),
     "babel": (P + "_i18n",),
+    "argon2": (P + "_admin",),
     "brotli": (P + "_decode",),
     "bs4": (P + "_text",),
     "feedgen": (P + "_publish._feedgen",),
     "feedparser": (P + "_parse",),
+    "flask": (P + "_admin",),
+    "flask_wtf": (P + "_admin",),
     "jinja2": (P + "_publish._html",),
     "lingua": (P + "_detect",),
     "lxml": (P + "_xml",),
@@ -50,9 +53,11 @@ BOUNDARIES: dict[str, tuple[str, ...]] = {
     "prometheus_client": (P + "_metrics",),
     "requests": (P + "_fetch",),
     "sqlite3": (P + "_store.sqlite", P + "_store"),
+    "tomlkit": (P + "_admin",),
     "tqdm": (P + "_progress",),
     "urllib3": (P + "_fetch",),
     "waitress": (P + "_serve",),
+    "wtforms": (P + "_admin",),
 }
 
 # Deciding what to fetch, keep and publish: pure functions over frozen data.
@@ -77,9 +82,11 @@ DECIDERS_MAY_USE = DECIDERS | {
 # Modules that do I/O or render: what deciders must never reach (a second, plainer
 # statement of the rule above, so that adding one of these to the list above fails).
 IO_OR_RENDERING = {
+    "_admin",
     "_cli",
     "_cli_base",
     "_cli_editorial",
+    "_cli_users",
     "_cycle",
     "_decode",
     "_fetch",
@@ -105,6 +112,11 @@ IO_OR_RENDERING = {
 HEAVY = (
     "apscheduler",
     "babel",
+    "argon2",
+    "flask",
+    "flask_wtf",
+    "tomlkit",
+    "wtforms",
     "bs4",
     "feedgen",
     "feedparser",

@@ -8,7 +8,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from copro_feeds._roundup_plan import period_length, period_start, plan_roundups
+from copro_feeds._roundup_plan import (
+    current_roundup,
+    period_length,
+    period_start,
+    plan_roundups,
+)
 from copro_feeds._types import EditorialMarks
 from copro_feeds.config import DigestConfig, SourceConfig
 from tests.factories import attribution, entry
@@ -103,6 +108,22 @@ def test_the_current_period_waits_until_it_has_ended():
     end_of_week = datetime(2026, 3, 23, tzinfo=UTC)
     assert starts(plan(entries, now=end_of_week - timedelta(microseconds=1))) == ["2026-03-09"]
     assert starts(plan(entries, now=end_of_week)) == ["2026-03-16", "2026-03-09"]
+
+
+def test_the_preview_is_the_current_period_as_it_stands():
+    entries = [
+        post("scope", "now", at(17)),
+        post("cfwr", "hidden", at(16)),
+        post("scope", "last-week", at(10)),
+    ]
+    marks = EditorialMarks(hidden=frozenset({("cfwr", "hidden")}))
+    preview = current_roundup(entries, SOURCES, WEEKLY, marks, NOW)
+    assert preview is not None
+    assert (preview.start, preview.end) == (at(16, 0), at(23, 0))
+    assert [p.id for p in preview.posts] == ["now"]
+    assert preview.title == plan([post("scope", "x", at(17))], now=at(24)).roundups[0].title
+    # a period with nothing in it yet has no preview
+    assert current_roundup(entries, SOURCES, WEEKLY, NO_MARKS, at(25)) is None
 
 
 def test_daily_roundups_end_at_midnight():

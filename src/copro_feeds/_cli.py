@@ -31,12 +31,14 @@ from copro_feeds._cli_base import (
     load,
 )
 from copro_feeds._cli_editorial import EDITORIAL_COMMANDS, add_editorial_commands
+from copro_feeds._cli_users import USER_COMMANDS, add_user_commands
 from copro_feeds._credentials import credential_problems
 from copro_feeds._version import __version__
 from copro_feeds.config import Config, FetchConfig, SourceConfig, load_config
 from copro_feeds.exceptions import ConfigError, CoproFeedsError
 
 log = logging.getLogger("copro_feeds")
+ADMIN_PORT = 8081  # the staff web app's default port, beside the feeds' 8080
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,8 +92,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--serve", action="store_true", help="also serve the output folder over HTTP")
     _add_listen_options(run)
+    run.add_argument(
+        "--admin", action="store_true", help="also serve the staff web app (see `admin`)"
+    )
+    run.add_argument(
+        "--admin-host",
+        default="127.0.0.1",
+        help="address the web app listens on (default: %(default)s)",
+    )
+    run.add_argument(
+        "--admin-port",
+        type=int,
+        default=ADMIN_PORT,
+        help="port the web app listens on (default: %(default)s)",
+    )
     serve = command("serve", "serve the output folder over HTTP (waitress)")
     _add_listen_options(serve)
+    admin = command(
+        "admin",
+        "serve the staff web app: posts, partners, audit log, roundup (waitress)",
+        "Staff sign in with an account from `copro-feeds user add`. It listens on 127.0.0.1 "
+        "unless told otherwise: put a reverse proxy with TLS in front of it.",
+    )
+    _add_listen_options(admin, port=ADMIN_PORT)
     demo = command(
         "demo", "see it work offline: sample partners on 127.0.0.1, aggregated and served"
     )
@@ -119,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     opml.add_argument("file", help="an OPML file (e.g. exported from a feed reader)")
     add_editorial_commands(command)
+    add_user_commands(command)
     return parser
 
 
@@ -135,12 +159,12 @@ def _add_verbosity(parser: argparse.ArgumentParser, *, default: object) -> None:
     )
 
 
-def _add_listen_options(parser: argparse.ArgumentParser) -> None:
+def _add_listen_options(parser: argparse.ArgumentParser, *, port: int = 8080) -> None:
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
     )
     parser.add_argument(
-        "--port", type=int, default=8080, help="port to listen on (default: %(default)s)"
+        "--port", type=int, default=port, help="port to listen on (default: %(default)s)"
     )
 
 
@@ -242,6 +266,14 @@ def _run(args: argparse.Namespace) -> int:
             )
             log.info("serving %s at %s", config.output.dir, server.start())
             serving.callback(server.stop)
+        if args.admin:
+            from copro_feeds._admin._serving import admin_server
+
+            admin = serving.enter_context(
+                admin_server(config, host=args.admin_host, port=args.admin_port)
+            )
+            log.info("staff web app at %s", admin.start())
+            serving.callback(admin.stop)
         run_daemon(aggregator)
     return EXIT_OK
 
@@ -255,6 +287,13 @@ def _serve(args: argparse.Namespace) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     with open_monitor(config, count_runs=False) as monitor:
         serve(directory, host=args.host, port=args.port, routes=monitor.routes)
+    return EXIT_OK
+
+
+def _admin(args: argparse.Namespace) -> int:
+    from copro_feeds._admin._serving import serve_admin
+
+    serve_admin(load(args), host=args.host, port=args.port)
     return EXIT_OK
 
 
@@ -334,5 +373,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "import-opml": _import_opml,
     "serve": _serve,
     "demo": _demo,
+    "admin": _admin,
     **EDITORIAL_COMMANDS,
+    **USER_COMMANDS,
 }

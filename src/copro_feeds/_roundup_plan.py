@@ -84,28 +84,65 @@ def plan_roundups(
     default, the default's own words are in ``language`` too.
     """
     lang = language or SOURCE_LANGUAGE
-    pattern = digest.title
-    if pattern == DEFAULT_DIGEST_TITLE:
-        pattern = translations(lang).gettext("Partners' posts, {start} to {end}")
+    periods = _periods(entries, sources, digest, marks)
+    length = period_length(digest)
+    ended = sorted((start for start in periods if start + length <= now), reverse=True)
+    roundups = [
+        _roundup(start, periods[start], sources, digest, lang)
+        for start in ended[: digest.periods]
+    ]
+    return RoundupFeed(every=digest.every, roundups=tuple(roundups))
+
+
+def current_roundup(
+    entries: Sequence[Entry],
+    sources: Sequence[SourceConfig],
+    digest: DigestConfig,
+    marks: EditorialMarks,
+    now: datetime,
+    *,
+    language: str | None = None,
+) -> Roundup | None:
+    """The roundup of the period ``now`` is in, as it stands (a preview: it is published
+    once the period ends); None while the period has no posts. Arguments as
+    :func:`plan_roundups`."""
+    start = period_start(now, digest)
+    posts = _periods(entries, sources, digest, marks).get(start)
+    if not posts:
+        return None
+    return _roundup(start, posts, sources, digest, language or SOURCE_LANGUAGE)
+
+
+def _periods(
+    entries: Sequence[Entry],
+    sources: Sequence[SourceConfig],
+    digest: DigestConfig,
+    marks: EditorialMarks,
+) -> dict[datetime, list[Entry]]:
+    """The combined feed's posts (without its length limit) by the start of their period."""
     periods: dict[datetime, list[Entry]] = {}
     for post in combined_selection(entries, sources, None, marks=marks):
         periods.setdefault(period_start(post.published, digest), []).append(post)
-    length = period_length(digest)
-    ended = sorted((start for start in periods if start + length <= now), reverse=True)
-    roundups = []
-    for start in ended[: digest.periods]:
-        end = start + length
-        posts = newest_first(periods[start])
-        title = pattern.format(
-            start=readable_date(start, lang), end=readable_date(end - _DAY, lang)
-        )
-        roundups.append(
-            Roundup(
-                start=start,
-                end=end,
-                title=title,
-                posts=tuple(posts),
-                sections=_sections(posts, sources, digest.group_by, lang),
-            )
-        )
-    return RoundupFeed(every=digest.every, roundups=tuple(roundups))
+    return periods
+
+
+def _roundup(
+    start: datetime,
+    members: list[Entry],
+    sources: Sequence[SourceConfig],
+    digest: DigestConfig,
+    lang: str,
+) -> Roundup:
+    end = start + period_length(digest)
+    posts = newest_first(members)
+    pattern = digest.title
+    if pattern == DEFAULT_DIGEST_TITLE:
+        pattern = translations(lang).gettext("Partners' posts, {start} to {end}")
+    title = pattern.format(start=readable_date(start, lang), end=readable_date(end - _DAY, lang))
+    return Roundup(
+        start=start,
+        end=end,
+        title=title,
+        posts=tuple(posts),
+        sections=_sections(posts, sources, digest.group_by, lang),
+    )

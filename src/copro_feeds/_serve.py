@@ -139,21 +139,32 @@ class Server:
     Port 0 picks a free port; :meth:`bind` (called by :meth:`start`) returns the base URL.
     :meth:`stop` is safe from any thread or a signal handler. ``routes`` and
     ``cache_seconds`` are passed to :func:`make_app`; ``limits`` protect the server from
-    slow clients (see :class:`Limits`).
+    slow clients (see :class:`Limits`). Without a ``directory``, ``app`` (a WSGI app of the
+    caller's, such as the staff web app) answers every request instead. A request from
+    ``trusted_proxy`` (a reverse proxy's address) has its ``X-Forwarded-For`` (last hop)
+    and ``X-Forwarded-Proto`` believed; from anyone else, forwarded headers are dropped.
     """
 
     def __init__(
         self,
-        directory: Path,
+        directory: Path | None = None,
         *,
         host: str = "127.0.0.1",
         port: int = 0,
         cache_seconds: int = 300,
         routes: Mapping[str, WSGIApplication] | None = None,
         limits: Limits | None = None,
+        app: WSGIApplication | None = None,
+        trusted_proxy: str | None = None,
     ) -> None:
         self.directory = directory
-        self._app = make_app(directory, cache_seconds=cache_seconds, routes=routes)
+        self._trusted_proxy = trusted_proxy
+        if directory is not None and app is None:
+            self._app = make_app(directory, cache_seconds=cache_seconds, routes=routes)
+        elif app is not None and directory is None:
+            self._app = app
+        else:
+            raise ValueError("serve a directory or an app, not both or neither")
         self._host = host
         self._port = port
         self._limits = limits or Limits()
@@ -186,6 +197,10 @@ class Server:
                 max_request_header_size=limits.header_bytes,
                 max_request_body_size=limits.body_bytes,
                 asyncore_use_poll=True,
+                trusted_proxy=self._trusted_proxy,
+                trusted_proxy_headers="x-forwarded-for x-forwarded-proto"
+                if self._trusted_proxy
+                else "",
             )
             adjustments.channel_timeout = limits.idle_seconds  # waitress would make it an int
             for sockinfo in adjustments.listen:
@@ -263,22 +278,34 @@ def _cannot_listen(host: str, port: int, error: Exception) -> str:
 
 
 def serve(
-    directory: Path,
+    directory: Path | None,
     *,
     host: str = "127.0.0.1",
     port: int = 8080,
     ready: Callable[[str], None] | None = None,
     stop: threading.Event | None = None,
     routes: Mapping[str, WSGIApplication] | None = None,
+    app: WSGIApplication | None = None,
+    limits: Limits | None = None,
+    trusted_proxy: str | None = None,
 ) -> None:
-    """Serve ``directory`` until SIGINT/SIGTERM (main thread) or ``stop`` is set.
+    """Serve ``directory`` (or ``app``, see :class:`Server`) until SIGINT/SIGTERM (main
+    thread) or ``stop`` is set.
 
     ``ready`` is called with the base URL once the socket listens (useful with port 0);
     ``routes`` answer their paths (see :func:`make_app`).
     """
-    server = Server(directory, host=host, port=port, routes=routes)
+    server = Server(
+        directory,
+        host=host,
+        port=port,
+        routes=routes,
+        app=app,
+        limits=limits,
+        trusted_proxy=trusted_proxy,
+    )
     url = server.bind()
-    log.info("serving %s at %s", directory, url)
+    log.info("serving %s at %s", directory or "the staff web app", url)
     previous: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
 

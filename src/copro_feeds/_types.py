@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -107,3 +108,44 @@ class EditorialMarks:
 
     hidden: frozenset[EntryKey] = frozenset()
     pinned: Mapping[EntryKey, datetime] = field(default_factory=dict)
+
+
+class Role(enum.StrEnum):
+    """What a staff member may do in the web app: editors manage posts and partners,
+    admins also manage the staff's accounts."""
+
+    EDITOR = "editor"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StaffUser:
+    """A staff account of the web app: its name, role, argon2 password hash, when it was
+    made and when it last signed out (every session begun before then is over); aware UTC."""
+
+    name: str
+    role: Role
+    password_hash: str
+    created: datetime
+    signed_out: datetime | None = None
+
+    def __post_init__(self) -> None:
+        for moment in (self.created, self.signed_out):
+            if moment is not None and moment.utcoffset() is None:
+                raise ValueError("created and signed_out must be timezone-aware")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StaffAction:
+    """A change to the partners or the staff accounts, for the audit log (changes to posts
+    are :class:`~copro_feeds.types.AuditRecord`): when (aware UTC), by whom, what
+    (``"disabled partner"``, ``"added account"`` …) and to what (a partner, an account)."""
+
+    at: datetime
+    by: str | None
+    action: str
+    subject: str
+
+    def __post_init__(self) -> None:
+        if self.at.utcoffset() is None:
+            raise ValueError("at must be timezone-aware")

@@ -25,6 +25,8 @@ from copro_feeds._editorial import entry_key, every_copy, resolve
 from copro_feeds._explain import Survey, explain, take_survey
 from copro_feeds._fetch import Fetcher
 from copro_feeds._health import CycleRecord
+from copro_feeds._plan import Roundup
+from copro_feeds._roundup_plan import current_roundup
 from copro_feeds._sandbox import Sandbox
 from copro_feeds._select import combined_selection
 from copro_feeds._status import attributions, source_statuses, source_urls
@@ -355,6 +357,18 @@ class Aggregator:
         """Every hide, unhide, pin and unpin, oldest first."""
         return self._store.audit_log()
 
+    def roundup_preview(self) -> Roundup | None:
+        """The current period's roundup as it stands now (``[digest]``'s settings, whether
+        or not roundups are published); None while the period has no posts."""
+        stored = self._store.entries(self._attributions())
+        return current_roundup(
+            stored,
+            self.config.active_sources,
+            self.config.digest,
+            self._store.editorial(),
+            self._clock(),
+        )
+
     def explain(self, ref: str) -> Explanation:
         """Why the entry ``ref`` names is, or is not, in the combined feed.
 
@@ -387,9 +401,14 @@ def make_sandbox(config: Config) -> Sandbox:
     )
 
 
+def open_store(config: Config) -> Store:
+    """Open the store ``config`` names (for the staff accounts, which need no aggregator)."""
+    return SQLiteStore.open(config.storage.path)
+
+
 def make_aggregator(config: Config, *, clock: Clock = utc_now) -> Aggregator:
     """Open the store and the HTTP session for ``config`` and return an :class:`Aggregator`."""
-    store = SQLiteStore.open(config.storage.path)
+    store = open_store(config)
     try:
         store.sync_sources(source_urls(config))
         return Aggregator(

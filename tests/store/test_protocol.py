@@ -38,6 +38,8 @@ def test_the_sqlite_store_offers_the_protocol_and_only_backend_extras_besides():
     assert protocol == {
         "close", "sync_sources", "states", "state", "save_states", "save_fetch", "entries",
         "entry_counts", "generation", "editorial", "edit", "audit_log", "get_meta", "set_meta",
+        "add_user", "user", "users", "remove_user", "set_password", "note_failed_sign_in",
+        "failed_sign_ins", "session_secret", "sign_out", "record_staff_action", "staff_actions",
     }  # fmt: skip
     assert public_methods(SQLiteStore) == protocol  # and ``open``, a classmethod
     for name in protocol:

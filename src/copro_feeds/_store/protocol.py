@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from copro_feeds._types import EditorialMarks, SourceState
+from copro_feeds._types import EditorialMarks, SourceState, StaffAction, StaffUser
 from copro_feeds.types import Attribution, AuditRecord, EditorialAction, Entry
 
 
@@ -133,3 +133,47 @@ class Store(Protocol):
 
     def set_meta(self, key: str, value: str) -> None:
         """Store a bookkeeping value, replacing any earlier one."""
+
+    # -- staff accounts, sign-in throttling and the session secret (the web app) ---
+
+    def add_user(self, user: StaffUser) -> bool:
+        """Add a staff account; False, changing nothing, when the name is taken."""
+
+    def user(self, name: str) -> StaffUser | None:
+        """The staff account called ``name`` (names are compared exactly), None if none."""
+
+    def users(self) -> list[StaffUser]:
+        """Every staff account, by name."""
+
+    def remove_user(self, name: str) -> bool:
+        """Delete the account called ``name``; False when there was none."""
+
+    def set_password(self, name: str, password_hash: str) -> bool:
+        """Replace the password hash of ``name``; False when there is no such account."""
+
+    def sign_out(self, name: str, now: datetime) -> None:
+        """Record that ``name`` signed out at ``now`` (its ``signed_out``); no such account:
+        nothing happens."""
+
+    def note_failed_sign_in(
+        self, keys: Sequence[str], now: datetime, *, forget_before: datetime
+    ) -> None:
+        """Record one failed sign-in at ``now`` under each of ``keys`` (an account, an
+        address), and forget every failure older than ``forget_before``, in one transaction."""
+
+    def failed_sign_ins(self, key: str, since: datetime) -> int:
+        """How many failed sign-ins are recorded under ``key`` at ``since`` or later."""
+
+    def record_staff_action(self, action: StaffAction) -> None:
+        """Append a change to the partners or the accounts to the audit log."""
+
+    def staff_actions(self) -> list[StaffAction]:
+        """Every change :meth:`record_staff_action` recorded, oldest first."""
+
+    def session_secret(self, candidate: str) -> str:
+        """The secret that signs the web app's sessions.
+
+        The stored one; when there is none yet, ``candidate`` is stored and returned (the
+        first caller wins, so processes sharing the store agree). The backend keeps it, and
+        the password hashes, readable by the store's owner only.
+        """

@@ -10,7 +10,9 @@ publish applies it.
 * ``_connection`` — opening the file (integrity check, WAL, busy timeout, size cap), the
   lock, transactions and reads, sqlite3 errors as StoreError.
 * ``_schema`` — the tables and their migrations (``PRAGMA user_version``).
-* ``_sources``, ``_entries``, ``_editorial``, ``_meta`` — one table (or two) each.
+* ``_sources``, ``_entries``, ``_editorial``, ``_meta``, ``_users`` — one table (or two)
+  each. The file is made readable by its owner only once it holds a staff account or the
+  session secret.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ from datetime import datetime
 from pathlib import Path
 
 from copro_feeds._store.protocol import SaveCounts
-from copro_feeds._store.sqlite import _editorial, _entries, _meta, _sources
+from copro_feeds._store.sqlite import _editorial, _entries, _meta, _sources, _users
 from copro_feeds._store.sqlite._connection import BUSY_TIMEOUT_SECONDS, Connection, connect
 from copro_feeds._store.sqlite._schema import migrate
-from copro_feeds._types import EditorialMarks, SourceState
+from copro_feeds._types import EditorialMarks, SourceState, StaffAction, StaffUser
 from copro_feeds.exceptions import StoreError
 from copro_feeds.types import Attribution, AuditRecord, EditorialAction, Entry
 
@@ -166,3 +168,63 @@ class SQLiteStore:
         """Store a bookkeeping value."""
         with self._connection.transaction() as db:
             _meta.write(db, key, value)
+
+    # -- staff accounts, sign-in throttling, the session secret ------------------
+
+    def add_user(self, user: StaffUser) -> bool:
+        """Add a staff account; False, changing nothing, when the name is taken."""
+        with self._connection.transaction() as db:
+            added = _users.add(db, user)
+        _users.owner_only(self._connection.path)
+        return added
+
+    def user(self, name: str) -> StaffUser | None:
+        """The staff account called ``name``, None if none."""
+        found = _users.read(self._connection, name)
+        return found[0] if found else None
+
+    def users(self) -> list[StaffUser]:
+        """Every staff account, by name."""
+        return _users.read(self._connection)
+
+    def remove_user(self, name: str) -> bool:
+        """Delete the account called ``name``; False when there was none."""
+        with self._connection.transaction() as db:
+            return _users.remove(db, name)
+
+    def set_password(self, name: str, password_hash: str) -> bool:
+        """Replace the password hash of ``name``; False when there is no such account."""
+        with self._connection.transaction() as db:
+            return _users.set_password(db, name, password_hash)
+
+    def sign_out(self, name: str, now: datetime) -> None:
+        """Record that ``name`` signed out at ``now``."""
+        with self._connection.transaction() as db:
+            _users.sign_out(db, name, now)
+
+    def note_failed_sign_in(
+        self, keys: Sequence[str], now: datetime, *, forget_before: datetime
+    ) -> None:
+        """Record a failed sign-in under each key; forget those before ``forget_before``."""
+        with self._connection.transaction() as db:
+            _users.note_failure(db, keys, now, forget_before)
+
+    def failed_sign_ins(self, key: str, since: datetime) -> int:
+        """How many failed sign-ins are recorded under ``key`` at ``since`` or later."""
+        return _users.failures(self._connection, key, since)
+
+    def record_staff_action(self, action: StaffAction) -> None:
+        """Append a change to the partners or the accounts to the audit log."""
+        with self._connection.transaction() as db:
+            _users.record_action(db, action)
+
+    def staff_actions(self) -> list[StaffAction]:
+        """Every recorded change to the partners or the accounts, oldest first."""
+        return _users.actions(self._connection)
+
+    def session_secret(self, candidate: str) -> str:
+        """The stored session secret, or ``candidate`` stored now when there is none."""
+        with self._connection.transaction() as db:
+            secret = _users.session_secret(db, candidate)
+        _users.owner_only(self._connection.path)
+        return secret

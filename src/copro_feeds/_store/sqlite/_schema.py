@@ -71,6 +71,28 @@ MIGRATIONS: tuple[str, ...] = (
         by TEXT
     );
     """,
+    """
+    CREATE TABLE staff_users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created TEXT NOT NULL,
+        signed_out TEXT
+    );
+    CREATE TABLE sign_in_failures (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX sign_in_failures_by_key ON sign_in_failures (key, at);
+    CREATE TABLE staff_actions (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        by TEXT,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL
+    );
+    """,
 )
 
 
