@@ -3,7 +3,8 @@ and the health records ``/healthz`` reads.
 
 The outputs are rendered when a run changed anything visible, when a file is missing, or
 when the fingerprint of what shapes them (the stored entries' generation, the
-configuration, the roundup period) differs from the one kept after the last publish.
+configuration, the roundup period, the month) differs from the one kept after the last
+publish: a month that ends is archived even when no source changed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from copro_feeds._archive_plan import month_start, plan_archive
 from copro_feeds._fetch import Fetcher
 from copro_feeds._health import CycleRecord, PublishRecord, record_cycle, record_publish
 from copro_feeds._publish import (
@@ -79,6 +81,7 @@ def publish_if_needed(
     roundups = (
         plan_roundups(stored, sources, config.digest, marks, now) if config.digest.enabled else None
     )
+    archive = plan_archive(stored, sources, marks, now)
     # Forget the last fingerprint first: if this publish fails, the next cycle retries.
     store.set_meta(_PUBLISH_FINGERPRINT, "")
     started = time.monotonic()
@@ -90,6 +93,7 @@ def publish_if_needed(
             directory,
             templates=config.output.templates,
             roundups=roundups,
+            archive=archive,
             now=now,
         )
     except PublishError as error:
@@ -134,7 +138,8 @@ def ping_hub(config: Config, store: Store, fetcher: Fetcher, written: list[Path]
 
 def _fingerprint(config: Config, store: Store, now: datetime) -> str:
     """A digest of what shapes the outputs: the stored entries' generation, the
-    configuration (not fetching details) and, with ``[digest]``, the current period.
+    configuration (not fetching details), the month and, with ``[digest]``, the current
+    period.
     A crash between saving and publishing leaves the old fingerprint stored, so the
     next cycle publishes."""
     shape = [
@@ -147,6 +152,7 @@ def _fingerprint(config: Config, store: Store, now: datetime) -> str:
         repr(config.digest),
         # a period that ends brings a new roundup, even when no source changed
         period_start(now, config.digest).isoformat() if config.digest.enabled else None,
+        month_start(now).isoformat(),  # a month that ends is archived
     ]
     return hashlib.sha256(json.dumps(shape, default=list).encode()).hexdigest()
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from copro_feeds._plan import DIGEST_FOLDER, readable_date
+from copro_feeds._plan import ARCHIVE_FOLDER, DIGEST_FOLDER, readable_date
 from copro_feeds._publish._model import (
     ATOM_FILE,
     JSON_FILE,
@@ -135,7 +135,8 @@ class Page:
     page lists (all of them on the main page), ``all_partners`` the link to the full list
     (None on the main page); ``roundup`` links to the roundups when ``[digest]`` is on.
     ``opml`` links to the partners' own feeds (``sources.opml``), ``via_opml`` to our
-    feed of each partner (``via.opml``; None without ``[site] feed_url``).
+    feed of each partner (``via.opml``; None without ``[site] feed_url``). ``archive``
+    links to the list of months with older posts (None while there are no posts).
     """
 
     lang: str
@@ -155,6 +156,7 @@ class Page:
     opml: FeedLink
     roundup: Link | None
     via_opml: FeedLink | None = None
+    archive: Link | None = None
 
 
 def machine_date(moment: datetime) -> str:
@@ -224,7 +226,7 @@ def _labels(feeds: Sequence[FeedContent]) -> dict[str, str]:
     return labels
 
 
-def _subscribe(info: FeedInfo, site: SiteConfig) -> tuple[FeedLink, ...]:
+def subscribe_links(info: FeedInfo, site: SiteConfig) -> tuple[FeedLink, ...]:
     """The feed's three formats, linked from the page beside them."""
     return tuple(
         FeedLink(
@@ -240,7 +242,8 @@ class PageFrames:
     The main page lists every partner; a partner's or a tag's page lists only the
     partners whose posts it shows, with a link to the full list, so that rendering every
     page costs time in proportion to the number of partners, not its square.
-    ``roundup`` is the roundup's period word ("week", "day") when ``[digest]`` is on.
+    ``roundup`` is the roundup's period word ("week", "day") when ``[digest]`` is on;
+    ``archive`` is True when there is an archive to link to.
     """
 
     def __init__(
@@ -250,9 +253,11 @@ class PageFrames:
         site: SiteConfig,
         *,
         roundup: str | None = None,
+        archive: bool = False,
     ) -> None:
         self._site = site
         self._labels = _labels(feeds)
+        self._archive = archive
         folders = frozenset(feed.info.folder for feed in feeds)
         # Each partner as every page shows it; ``page`` is set per page (it is relative).
         self._partners = {
@@ -279,7 +284,7 @@ class PageFrames:
             heading=heading,
             description=_clean(info.description or self._site.description or DEFAULT_DESCRIPTION),
             entries=tuple(entry_view(entry, self.lang) for entry in feed.entries),
-            feeds=_subscribe(info, self._site),
+            feeds=subscribe_links(info, self._site),
         )
 
     def frame(self, folder: str, *, shown: Sequence[str] = ()) -> Page:
@@ -338,6 +343,9 @@ class PageFrames:
                 address=public_url(self._site, "", VIA_OPML_FILE),
             )
             if self._site.feed_url
+            else None,
+            archive=Link(href=f"{root}{ARCHIVE_FOLDER}{INDEX_FILE}", text="Archive")
+            if self._archive
             else None,
         )
 

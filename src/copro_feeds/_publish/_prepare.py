@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from urllib.parse import quote, urlsplit
 
-from copro_feeds._plan import FeedContent, RoundupFeed, RoundupSection
+from copro_feeds._plan import Archive, FeedContent, RoundupFeed, RoundupSection
 from copro_feeds._publish._feedgen import UNTITLED
 from copro_feeds._text import collapse_whitespace, xml_safe
 from copro_feeds._urls import without_credentials
@@ -104,6 +104,15 @@ def clean_roundups(feed: RoundupFeed) -> RoundupFeed:
         for roundup in feed.roundups
     )
     return replace(feed, roundups=roundups)
+
+
+def clean_archive(archive: Archive) -> Archive:
+    """``archive`` with every post safe to publish (see clean_entry)."""
+    months = tuple(
+        replace(month, entries=tuple(clean_entry(entry) for entry in month.entries))
+        for month in archive.months
+    )
+    return replace(archive, months=months)
 
 
 def with_source_dates(feeds: Sequence[FeedContent]) -> list[FeedContent]:
