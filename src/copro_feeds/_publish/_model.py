@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import posixpath
 from urllib.parse import urlsplit
 
 from copro_feeds._plan import MAIN_FEED, FeedContent, FeedInfo
@@ -50,7 +51,7 @@ def public_url(site: SiteConfig, folder: str, name: str) -> str | None:
 def linked_url(site: SiteConfig, here: str, folder: str, name: str) -> str:
     """The URL of the file ``name`` in ``folder`` as linked from a document in ``here``:
     absolute with ``[site] feed_url``, else relative to ``here``."""
-    return public_url(site, folder, name) or "../" * here.count("/") + folder + name
+    return public_url(site, folder, name) or posixpath.relpath(folder + name, here or ".")
 
 
 def stylesheet_href(folder: str) -> str:
