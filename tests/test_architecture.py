@@ -38,6 +38,7 @@ P = "copro_feeds."
 # first name that exists wins.
 BOUNDARIES: dict[str, tuple[str, ...]] = {
     "apscheduler": (P + "_schedule",),
+    "babel": (P + "_i18n",),
     "brotli": (P + "_decode",),
     "bs4": (P + "_text",),
     "feedgen": (P + "_publish._feedgen",),
@@ -61,6 +62,7 @@ DECIDERS = {"_archive_plan", "_dedupe", "_due", "_explain", "_filter", "_roundup
 DECIDERS_MAY_USE = DECIDERS | {
     "_config_check",
     "_editorial",
+    "_i18n",  # our words and dates in the site's language: pure, reads its own catalogues
     "_normalise",
     "_plan",
     "_text",
@@ -101,6 +103,7 @@ IO_OR_RENDERING = {
 # What ``import copro_feeds`` (and its public types and config) must not load.
 HEAVY = (
     "apscheduler",
+    "babel",
     "bs4",
     "feedgen",
     "feedparser",

@@ -10,6 +10,7 @@ import json
 import re
 import urllib.request
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urljoin
@@ -499,3 +500,15 @@ def test_the_pipeline_archives_a_month_once_it_ends_even_when_nothing_changed(pr
     assert (public / "archive/2026-03/atom.xml").is_file()
     current = etree.fromstring((public / "atom.xml").read_bytes())
     assert links(current, "prev-archive") == ["https://copro.test/feeds/archive/2026-03/atom.xml"]
+
+
+def test_a_welsh_site_has_its_archive_in_welsh():
+    files = render(history(), site=replace(SITE, language="cy"))
+    page = parse(files["archive/2026-01/index.html"])
+    assert page.get("lang") == "cy"
+    assert text_of(page.find(".//h1")) == "Negeseuon Ionawr 2026"
+    assert "Archif" in [text_of(link) for link in page.find(".//nav").iter("a")]
+    listing = parse(files["archive/index.html"])
+    assert "Mawrth 2026 (2 neges hyd yma)" in [text_of(item) for item in listing.iter("li")]
+    feed = etree.fromstring(files["archive/2026-01/atom.xml"])
+    assert feed.findtext(f"{ATOM}title") == "Partners' news: Ionawr 2026"

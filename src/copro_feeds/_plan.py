@@ -16,20 +16,6 @@ from copro_feeds.types import Entry, require_utc
 
 DIGEST_FOLDER = "digest/"
 ARCHIVE_FOLDER = "archive/"
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-
-
-def readable_date(moment: datetime) -> str:
-    """A date as people read it: ``3 March 2026`` (English month names)."""
-    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
-
-
-def readable_month(moment: datetime) -> str:
-    """A month as people read it: ``March 2026`` (English month names)."""
-    return f"{_MONTHS[moment.month - 1]} {moment.year}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -79,7 +79,9 @@ def publish_if_needed(
     marks = store.editorial()
     feeds = plan_feeds(stored, sources, config.site, config.output.max_entries, marks=marks)
     roundups = (
-        plan_roundups(stored, sources, config.digest, marks, now) if config.digest.enabled else None
+        plan_roundups(stored, sources, config.digest, marks, now, language=config.site.language)
+        if config.digest.enabled
+        else None
     )
     archive = plan_archive(stored, sources, marks, now)
     # Forget the last fingerprint first: if this publish fails, the next cycle retries.

@@ -28,13 +28,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from copro_feeds._plan import (
-    ARCHIVE_FOLDER,
-    Archive,
-    ArchiveMonth,
-    FeedHistory,
-    readable_month,
-)
+from copro_feeds._i18n import SOURCE_LANGUAGE, readable_month, translations
+from copro_feeds._plan import ARCHIVE_FOLDER, Archive, ArchiveMonth, FeedHistory
 from copro_feeds._publish._html import TemplateError, environment
 from copro_feeds._publish._model import FeedContent, FeedInfo
 from copro_feeds._publish._page import (
@@ -74,26 +69,29 @@ def subscription_history(archive: Archive) -> FeedHistory | None:
 
 def archive_feeds(archive: Archive, site: SiteConfig) -> list[FeedContent]:
     """The archived feed of each month that is over, newest first, each linked to the
-    combined feed and to its neighbours."""
+    combined feed and to its neighbours; titled in the site's language."""
+    language = site.language or SOURCE_LANGUAGE
+    words = translations(language)
     closed = archive.closed
     feeds = []
     for index, month in enumerate(closed):
         newer = closed[index - 1].folder if index > 0 else None
         older = closed[index + 1].folder if index + 1 < len(closed) else None
-        title = readable_month(month.start)
+        name = readable_month(month.start, language)
         info = FeedInfo(
             folder=month.folder,
-            title=f"{site.title}: {title}",
-            description=f"Every post our partners published in {title}, with credit.",
+            title=words.gettext("%(site)s: %(month)s") % {"site": site.title, "month": name},
+            description=words.gettext("Every post our partners published in %(month)s.")
+            % {"month": name},
             history=FeedHistory(archived=True, current="", prev_archive=older, next_archive=newer),
         )
         feeds.append(FeedContent(info=info, entries=month.entries))
     return feeds
 
 
-def _view(month: ArchiveMonth) -> MonthView:
+def _view(month: ArchiveMonth, language: str) -> MonthView:
     return MonthView(
-        title=readable_month(month.start),
+        title=readable_month(month.start, language),
         href=f"{month.key}/{INDEX_FILE}",
         month=month.key,
         count=len(month.entries),
@@ -110,18 +108,19 @@ def _neighbours(views: Sequence[MonthView], index: int) -> dict[str, MonthView |
 
 
 def page_shapes(archive: Archive) -> dict[str, str]:
-    """What shapes each month's page beyond its posts, by folder: the month as the
-    pages show it and its neighbours (for the publish manifest)."""
-    views = [_view(month) for month in archive.months]
+    """What shapes each month's page beyond its posts, by folder: the month and its
+    neighbours (for the publish manifest; the site's language is in its shared digest)."""
+    views = [_view(month, SOURCE_LANGUAGE) for month in archive.months]
     return {
         month.folder: repr((views[index], _neighbours(views, index)))
         for index, month in enumerate(archive.months)
     }
 
 
-def _subscribe(site: SiteConfig, root: str) -> tuple[FeedLink, ...]:
+def _subscribe(site: SiteConfig, root: str, lang: str) -> tuple[FeedLink, ...]:
     """The combined feed's formats, linked from a page ``root`` below the output folder."""
-    return tuple(replace(link, href=root + link.href) for link in subscribe_links(FeedInfo(), site))
+    links = subscribe_links(FeedInfo(), site, lang)
+    return tuple(replace(link, href=root + link.href) for link in links)
 
 
 def render_archive_pages(
@@ -143,13 +142,14 @@ def render_archive_pages(
     raises PublishError naming it.
     """
     frames = PageFrames(feeds, sources, site, roundup=roundup, archive=True)
-    views = tuple(_view(month) for month in archive.months)
-    pages = environment(templates)
+    words = translations(frames.lang)
+    views = tuple(_view(month, frames.lang) for month in archive.months)
+    pages = environment(templates, frames.lang)
     variables: dict[str, Any] = {"site": site, "months": views}
     name = LIST_TEMPLATE
     try:
         frame = frames.frame(ARCHIVE_FOLDER, shown=[source.source_key for source in sources])
-        page = _titled(frame, "Archive: every month", site)
+        page = _titled(frame, words.gettext("Archive: every month"), site)
         html = pages.get_template(LIST_TEMPLATE).render(variables, page=page)
         yield ARCHIVE_FOLDER + INDEX_FILE, html.encode()
         name = MONTH_TEMPLATE
@@ -159,7 +159,7 @@ def render_archive_pages(
                 continue
             frame = frames.frame(month.folder, shown=[post.source_key for post in month.entries])
             page = replace(
-                _titled(frame, f"Posts from {view.title}", site),
+                _titled(frame, words.gettext("Posts from %(month)s") % {"month": view.title}, site),
                 entries=tuple(entry_view(entry, frame.lang) for entry in month.entries),
             )
             neighbours = _neighbours(views, index)
@@ -176,5 +176,5 @@ def _titled(frame: Page, heading: str, site: SiteConfig) -> Page:
         frame,
         title=f"{heading} \N{EN DASH} {frame.site_title}",
         heading=heading,
-        feeds=_subscribe(site, frame.root),
+        feeds=_subscribe(site, frame.root, frame.lang),
     )
