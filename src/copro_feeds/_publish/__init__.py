@@ -241,7 +241,7 @@ def iter_files(
         ).items()
     if archive is not None and archive.months:
         yield from _archive_files(
-            clean_archive(archive),
+            clean_archive(archive, skip),
             feeds,
             attributions,
             site,

@@ -8,7 +8,7 @@ taken out of URLs), and every partner dated by its newest entry in any feed. Pur
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import replace
 from datetime import datetime
 from urllib.parse import quote, urlsplit
@@ -106,10 +106,13 @@ def clean_roundups(feed: RoundupFeed) -> RoundupFeed:
     return replace(feed, roundups=roundups)
 
 
-def clean_archive(archive: Archive) -> Archive:
-    """``archive`` with every post safe to publish (see clean_entry)."""
+def clean_archive(archive: Archive, skip: Container[str] = ()) -> Archive:
+    """``archive`` with every post safe to publish (see clean_entry), except in the months
+    whose folder is in ``skip`` (not rendered: their posts are left as they are)."""
     months = tuple(
-        replace(month, entries=tuple(clean_entry(entry) for entry in month.entries))
+        month
+        if month.folder in skip
+        else replace(month, entries=tuple(clean_entry(entry) for entry in month.entries))
         for month in archive.months
     )
     return replace(archive, months=months)
