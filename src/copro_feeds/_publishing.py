@@ -20,6 +20,7 @@ from copro_feeds._archive_plan import month_start, plan_archive
 from copro_feeds._fetch import Fetcher
 from copro_feeds._health import CycleRecord, PublishRecord, record_cycle, record_publish
 from copro_feeds._publish import (
+    ARCHIVE_FOLDER,
     CSS_FILE,
     DIGEST_FILE,
     FEED_FILES,
@@ -123,10 +124,12 @@ def ping_hub(config: Config, store: Store, fetcher: Fetcher, written: list[Path]
     directory = config.output.dir
     pending = set(json.loads(store.get_meta(_WEBSUB_PENDING) or "[]"))
     if base:
+        # An archive names no hub (it never changes after its month): nothing to ping.
         pending |= {
             base + path.relative_to(directory).as_posix()
             for path in written
             if path.name in FEED_FILES
+            and not path.relative_to(directory).as_posix().startswith(ARCHIVE_FOLDER)
         }
     failed = []
     for topic in sorted(pending):
