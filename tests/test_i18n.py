@@ -16,6 +16,7 @@ from jinja2 import nodes
 
 from copro_feeds._i18n import (
     catalogue_languages,
+    language_name,
     primary,
     readable_date,
     readable_month,
@@ -190,3 +191,16 @@ def test_the_template_check_finds_a_stray_word(tmp_path):
 def test_months_in_the_page_language(language, expected):
     assert readable_month(MARCH_2, language) == expected
     assert readable_month(datetime(2025, 12, 31, 23, 59, tzinfo=UTC), "cy") == "Rhagfyr 2025"
+
+
+@pytest.mark.parametrize(
+    ("code", "in_language", "name"),
+    [
+        ("cy", "cy", "Cymraeg"),
+        ("en", "cy", "Saesneg"),
+        ("cy", "en-GB", "Welsh"),
+        ("qq", "en", "qq"),
+    ],
+)
+def test_language_names_come_from_cldr(code, in_language, name):
+    assert language_name(code, in_language) == name

@@ -100,3 +100,10 @@ def test_the_first_run_publishes_through_it(project):
     report, _, _ = run(project)
     assert report.count(Outcome.UPDATED) == 3
     assert str(project.public / "atom.xml") in report.files_written
+
+
+def test_archived_feeds_are_told_apart_in_every_language_from_a_partner_called_archive():
+    assert _publishing._archived(("archive", "2026-02", "atom.xml"))
+    assert _publishing._archived(("en", "archive", "2026-02", "feed.json"))
+    assert not _publishing._archived(("sources", "archive", "atom.xml"))  # a partner's slug
+    assert not _publishing._archived(("en", "atom.xml"))

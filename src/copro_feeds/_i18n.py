@@ -78,3 +78,14 @@ def readable_month(moment: datetime, language: str) -> str:
     """A month as people read it in ``language``: ``Mawrth 2026``, ``March 2026`` (CLDR's
     stand-alone month name, then the year)."""
     return format_date(moment.date(), format="LLLL y", locale=_date_locale(language))
+
+
+def language_name(code: str, in_language: str) -> str:
+    """The name of language ``code`` in ``in_language`` (CLDR): ``language_name("en", "cy")``
+    is ``Saesneg``, ``language_name("cy", "cy")`` is ``Cymraeg``; the code itself when CLDR
+    does not know it."""
+    try:
+        name = Locale.parse(primary(code)).get_language_name(_date_locale(in_language))
+    except (UnknownLocaleError, ValueError):
+        return code
+    return name or code

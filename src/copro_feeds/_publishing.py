@@ -13,12 +13,15 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from copro_feeds._archive_plan import month_start, plan_archive
+from copro_feeds._detect import with_languages
 from copro_feeds._fetch import Fetcher
 from copro_feeds._health import CycleRecord, PublishRecord, record_cycle, record_publish
+from copro_feeds._plan import Archive, language_site
 from copro_feeds._publish import (
     ARCHIVE_FOLDER,
     CSS_FILE,
@@ -34,9 +37,10 @@ from copro_feeds._roundup_plan import period_start, plan_roundups
 from copro_feeds._select import plan_feeds
 from copro_feeds._status import attributions
 from copro_feeds._store import Store
-from copro_feeds.config import Config, SourceConfig
+from copro_feeds._types import EditorialMarks
+from copro_feeds.config import Config, SiteConfig, SourceConfig
 from copro_feeds.exceptions import FeedError, PublishError, StoreError
-from copro_feeds.types import Display
+from copro_feeds.types import Attribution, Display, Entry
 
 log = logging.getLogger("copro_feeds")
 
@@ -68,6 +72,8 @@ def publish_if_needed(
     expected = [*FEED_FILES, OPML_FILE, INDEX_FILE, CSS_FILE]
     if config.digest.enabled:
         expected.append(DIGEST_FILE)
+    # each language after the first has the same files under <code>/
+    expected += [f"{code}/{name}" for code in config.site.languages[1:] for name in expected]
     missing = any(not (directory / name).exists() for name in expected)
     stale = store.get_meta(_PUBLISH_FINGERPRINT) != fingerprint
     if not (force or changed or missing or stale):
@@ -76,29 +82,30 @@ def publish_if_needed(
     sources = config.active_sources
     # Only posts republished whole need their content: the rest show an excerpt.
     whole = {source.key for source in sources if source.display is Display.FULL}
-    stored = store.entries(credits, content=whole)
+    # A post whose feed states no language gets the one detected among the site's.
+    stored = with_languages(store.entries(credits, content=whole), config.site.languages)
     marks = store.editorial()
-    feeds = plan_feeds(stored, sources, config.site, config.output.max_entries, marks=marks)
-    roundups = (
-        plan_roundups(stored, sources, config.digest, marks, now, language=config.site.language)
-        if config.digest.enabled
-        else None
-    )
-    archive = plan_archive(stored, sources, marks, now)
+    archive = plan_archive(stored, config.active_sources, marks, now)  # one for every language
     # Forget the last fingerprint first: if this publish fails, the next cycle retries.
     store.set_meta(_PUBLISH_FINGERPRINT, "")
     started = time.monotonic()
+    # The site once per language: the first at the root, each other one under <code>/.
+    sites = [(config.site, directory)] + [
+        (language_site(config.site, code), directory / code) for code in config.site.languages[1:]
+    ]
+    written: list[Path] = []
     try:
-        written = publish(
-            feeds,
-            list(credits.values()),
-            config.site,
-            directory,
-            templates=config.output.templates,
-            roundups=roundups,
-            archive=archive,
-            now=now,
-        )
+        for site, folder in sites:
+            written += _publish_site(
+                config,
+                site,
+                folder,
+                stored=stored,
+                credits=credits,
+                marks=marks,
+                archive=archive,
+                now=now,
+            )
     except PublishError as error:
         seconds = time.monotonic() - started
         finished = now + timedelta(seconds=time.monotonic() - since)
@@ -115,6 +122,38 @@ def publish_if_needed(
     return written
 
 
+def _publish_site(
+    config: Config,
+    site: SiteConfig,
+    directory: Path,
+    *,
+    stored: Sequence[Entry],
+    credits: Mapping[str, Attribution],
+    marks: EditorialMarks,
+    archive: Archive,
+    now: datetime,
+) -> list[Path]:
+    """Plan and publish the site in one language (``site``) into ``directory``, with the
+    ``archive`` (the same months in every language)."""
+    sources = config.active_sources
+    feeds = plan_feeds(stored, sources, site, config.output.max_entries, marks=marks)
+    roundups = (
+        plan_roundups(stored, sources, config.digest, marks, now, language=site.language)
+        if config.digest.enabled
+        else None
+    )
+    return publish(
+        feeds,
+        list(credits.values()),
+        site,
+        directory,
+        templates=config.output.templates,
+        roundups=roundups,
+        archive=archive,
+        now=now,
+    )
+
+
 def ping_hub(config: Config, store: Store, fetcher: Fetcher, written: list[Path]) -> None:
     """Tell the WebSub hub which feeds changed; keep failed pings for the next cycle."""
     hub = config.site.websub_hub
@@ -128,8 +167,7 @@ def ping_hub(config: Config, store: Store, fetcher: Fetcher, written: list[Path]
         pending |= {
             base + path.relative_to(directory).as_posix()
             for path in written
-            if path.name in FEED_FILES
-            and not path.relative_to(directory).as_posix().startswith(ARCHIVE_FOLDER)
+            if path.name in FEED_FILES and not _archived(path.relative_to(directory).parts)
         }
     failed = []
     for topic in sorted(pending):
@@ -139,6 +177,11 @@ def ping_hub(config: Config, store: Store, fetcher: Fetcher, written: list[Path]
             log.warning("WebSub hub %s: %s (will retry next cycle)", hub, error)
             failed.append(topic)
     store.set_meta(_WEBSUB_PENDING, json.dumps(failed))
+
+
+def _archived(parts: tuple[str, ...]) -> bool:
+    """Whether an output path (its parts) is an archive's feed: ``[<code>/]archive/<month>/``."""
+    return len(parts) >= 3 and parts[-3] + "/" == ARCHIVE_FOLDER
 
 
 def _fingerprint(config: Config, store: Store, now: datetime) -> str:

@@ -6,6 +6,8 @@ Output files (under ``[output] dir``)::
     atom.xml  rss.xml  feed.json  index.html  sources.opml  via.opml  feed.xsl  style.css
     sources/<source slug>/atom.xml  rss.xml  feed.json  index.html
     tags/<tag slug>/atom.xml  rss.xml  feed.json  index.html
+    lang/<code>/atom.xml  rss.xml  feed.json  index.html   (with [site] languages)
+    <code>/...   the same again in each language after the first (with [site] languages)
     digest.xml  digest/index.html  digest/<first day of a period>.html   (with [digest])
     archive/index.html  archive/<YYYY-MM>/index.html  atom.xml  rss.xml  feed.json
 
@@ -148,7 +150,7 @@ __all__ = [
 
 log = logging.getLogger("copro_feeds")
 
-_GROUP_FOLDERS = ("sources", "tags")
+_GROUP_FOLDERS = ("sources", "tags", "lang")
 
 Renderer = Callable[[Sequence[Entry], SiteConfig, FeedInfo], bytes]
 
