@@ -32,7 +32,7 @@ logs a plain line per source to stderr. Each source that failed is listed once o
 (`failed: NAME: reason`). It ends with a summary on stdout:
 
 ```
-sources: 3 updated, 0 not modified, 0 failed; entries: 6 new, 0 updated; files written: 24
+sources: 3 updated, 0 not modified, 0 failed; entries: 6 new, 0 updated; files written: 33
 ```
 
 or, when no source was due, says how many wait and which comes next (`--all` fetches them

@@ -61,7 +61,7 @@ BOUNDARIES: dict[str, tuple[str, ...]] = {
 }
 
 # Deciding what to fetch, keep and publish: pure functions over frozen data.
-DECIDERS = {"_dedupe", "_due", "_explain", "_filter", "_roundup_plan", "_select"}
+DECIDERS = {"_archive_plan", "_dedupe", "_due", "_explain", "_filter", "_roundup_plan", "_select"}
 # All a decider may import: types, settings (and the checks that read them), the plan it
 # hands the publisher, and pure helpers (text cleaning, links, entry references). No
 # fetching, storing, rendering, writing, serving or scheduling.

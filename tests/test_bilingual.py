@@ -90,3 +90,24 @@ def test_a_missing_file_of_another_language_means_publishing_and_nothing_else_ch
     assert publish(config, force=True) == []  # both languages render the same bytes again
     (project.public / "en" / "feed.json").unlink()
     assert project.public / "en" / "feed.json" in publish(config)
+
+
+def test_the_archive_in_each_language_with_twins_and_its_own_addresses(project):
+    """The archive is published in each language too (the same months), its pages linked
+    to their twins and its feeds to the current feed of their own language."""
+    build(project)  # the real clock: February and March 2026 are over
+    public = project.public
+    for folder, lang, twin in (
+        ("", "cy", "../../en/archive/2026-02/index.html"),
+        ("en/", "en", "../../../archive/2026-02/index.html"),
+    ):
+        page = document(public / folder / "archive/2026-02/index.html")
+        assert page.get("lang") == lang
+        hreflang = [link for link in page.iter("a") if link.get("hreflang")]
+        assert [link.get("href") for link in hreflang] == [twin]
+        archived = feedparser.parse((public / folder / "archive/2026-02/atom.xml").read_bytes())
+        assert not archived.bozo
+        current = [link.href for link in archived.feed.links if link.rel == "current"]
+        assert current == [f"https://copro.test/feeds/{folder}atom.xml"]
+    welsh = document(public / "archive/index.html")
+    assert "Archif: pob mis" in [element.text for element in welsh.iter("h1")]

@@ -79,9 +79,11 @@ def test_first_run_stores_dedupes_and_publishes(project):
         "sources/centre-for-welfare-reform/",
         "sources/scottish-co-production-network/",
         "tags/disability/",
+        "archive/2026-02/",  # the posts' months, both over by the real clock: archived
+        "archive/2026-03/",
     ):
         expected |= {folder + name for name in ("atom.xml", "rss.xml", "feed.json", "index.html")}
-    assert written == expected
+    assert written == expected | {"archive/index.html"}
 
 
 def test_normalised_details_from_the_three_formats(project):

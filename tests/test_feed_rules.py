@@ -124,7 +124,8 @@ def test_every_published_feed_follows_the_rules(project: Project, digest: bool):
     report = _run(project, now, digest=digest)
     assert report.count(Outcome.UPDATED) == 3
     files, entries = check_every_feed(project.public, now)
-    assert files == 2 * 5 + (1 if digest else 0)  # combined, 3 partners, 1 tag (+ roundup)
+    # combined, 3 partners, 1 tag, the archives of February and March 2026 (+ roundup)
+    assert files == 2 * 5 + 2 * 2 + (1 if digest else 0)
     assert entries > 20
 
 

@@ -19,6 +19,7 @@ from copro_feeds._i18n import (
     language_name,
     primary,
     readable_date,
+    readable_month,
     translations,
 )
 
@@ -181,6 +182,15 @@ def test_the_template_check_finds_a_stray_word(tmp_path):
         "</nav>\n<p>{% trans %}Fine{% endtrans %} Hello {{ name }}</p>"
     )
     assert template_text(stray) == ["Site", "Hello"]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("cy", "Mawrth 2026"), ("en-GB", "March 2026"), ("x-unknown", "March 2026")],
+)
+def test_months_in_the_page_language(language, expected):
+    assert readable_month(MARCH_2, language) == expected
+    assert readable_month(datetime(2025, 12, 31, 23, 59, tzinfo=UTC), "cy") == "Rhagfyr 2025"
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,9 @@ from copro_feeds._store.sqlite import SQLiteStore
 from copro_feeds.config import Config
 from copro_feeds.exceptions import StoreError
 
-NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+# After the test partners' months (February and March 2026) are over, as by the real clock
+# the runs below use: the archive is the same either way.
+NOW = datetime(2026, 4, 5, 12, 0, tzinfo=UTC)
 
 
 def run(project, **kwargs):
@@ -98,3 +100,10 @@ def test_the_first_run_publishes_through_it(project):
     report, _, _ = run(project)
     assert report.count(Outcome.UPDATED) == 3
     assert str(project.public / "atom.xml") in report.files_written
+
+
+def test_archived_feeds_are_told_apart_in_every_language_from_a_partner_called_archive():
+    assert _publishing._archived(("archive", "2026-02", "atom.xml"))
+    assert _publishing._archived(("en", "archive", "2026-02", "feed.json"))
+    assert not _publishing._archived(("sources", "archive", "atom.xml"))  # a partner's slug
+    assert not _publishing._archived(("en", "atom.xml"))

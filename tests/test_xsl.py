@@ -11,7 +11,11 @@ from pathlib import Path
 import pytest
 from lxml import etree, html
 
+from copro_feeds._archive_plan import plan_archive
 from copro_feeds._publish import FeedContent, FeedInfo, publish
+from copro_feeds._select import plan_feeds
+from copro_feeds._types import EditorialMarks
+from copro_feeds.config import SourceConfig
 from copro_feeds.types import Display
 from tests.factories import attribution, entry
 from tests.outputs import SITE
@@ -224,3 +228,21 @@ def test_our_words_in_the_view_are_in_the_sites_language(tmp_path, name):
     assert credit(article)[0] == "Drwy Scope (trwydded: CC BY 4.0) a Cee"
     assert "Skip to" not in page
     assert " and " not in credit(article)[0]
+
+
+@pytest.mark.parametrize("name", ["atom.xml", "rss.xml"])
+def test_an_archive_says_so_and_gives_the_current_feed_to_subscribe_to(tmp_path, name):
+    sources = [SourceConfig(key="scope", name="Scope", url="https://scope.example/feed/")]
+    posts = [entry(id="old", published=datetime(2026, 1, 5, tzinfo=UTC))]
+    now = datetime(2026, 3, 3, tzinfo=UTC)
+    feeds = plan_feeds(posts, sources, SITE, 50)
+    archive = plan_archive(posts, sources, EditorialMarks(), now)
+    publish(feeds, [attribution()], SITE, tmp_path, archive=archive, now=now)
+    tree = html.fromstring(view(tmp_path, f"archive/2026-01/{name}"))
+    about = " ".join(tree.find_class("about")[0].text_content().split())
+    assert "an archive of older posts, which does not change" in about
+    assert f"feed reader: https://copro.example/feeds/{name} " in about
+    assert next(h.text_content().strip() for h in tree.iter("h2")) == "Older posts"
+    assert list(articles(etree.tostring(tree, encoding=str)))  # its posts are shown
+    current = html.fromstring(view(tmp_path, name))
+    assert "archive" not in current.find_class("about")[0].text_content()

@@ -74,6 +74,12 @@ def readable_date(moment: datetime, language: str) -> str:
     return format_date(moment.date(), format="long", locale=_date_locale(language))
 
 
+def readable_month(moment: datetime, language: str) -> str:
+    """A month as people read it in ``language``: ``Mawrth 2026``, ``March 2026`` (CLDR's
+    stand-alone month name, then the year)."""
+    return format_date(moment.date(), format="LLLL y", locale=_date_locale(language))
+
+
 def language_name(code: str, in_language: str) -> str:
     """The name of language ``code`` in ``in_language`` (CLDR): ``language_name("en", "cy")``
     is ``Saesneg``, ``language_name("cy", "cy")`` is ``Cymraeg``; the code itself when CLDR

@@ -1,7 +1,8 @@
 """What the deciders hand the publisher: the plan of a publish, as frozen data only.
 
-``_select`` plans the feeds (:class:`FeedContent`) and ``_roundup_plan`` the roundup
-(:class:`RoundupFeed`); ``_publish`` renders them. Both sides import this module and
+``_select`` plans the feeds (:class:`FeedContent`), ``_roundup_plan`` the roundup
+(:class:`RoundupFeed`) and ``_archive_plan`` the monthly archive (:class:`Archive`);
+``_publish`` renders them. Both sides import this module and
 neither imports the other, so deciding what to publish never loads a renderer.
 """
 
@@ -14,6 +15,33 @@ from copro_feeds.config import SiteConfig
 from copro_feeds.types import Entry, require_utc
 
 DIGEST_FOLDER = "digest/"
+ARCHIVE_FOLDER = "archive/"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedHistory:
+    """A feed document's place in its feed's history (RFC 5005 archived feeds), as
+    folders relative to the output folder (``""`` is the combined feed's).
+
+    ``archived`` is True for an archive document (``fh:archive``); ``current`` is the
+    folder of the subscription feed it belongs to (archives only); ``prev_archive`` the
+    next older archive and ``next_archive`` the next newer one (None at either end).
+    """
+
+    archived: bool = False
+    current: str | None = None
+    prev_archive: str | None = None
+    next_archive: str | None = None
+
+    def links(self) -> tuple[tuple[str, str], ...]:
+        """The ``(rel, folder)`` pairs to link: ``current``, ``prev-archive``,
+        ``next-archive``, those that are set, in that order."""
+        pairs = (
+            ("current", self.current),
+            ("prev-archive", self.prev_archive),
+            ("next-archive", self.next_archive),
+        )
+        return tuple((rel, folder) for rel, folder in pairs if folder is not None)
 
 
 def language_site(site: SiteConfig, code: str) -> SiteConfig:
@@ -37,7 +65,8 @@ class FeedInfo:
     combined feed, ``"sources/<slug>/"`` or ``"tags/<slug>/"``. ``related`` lists the
     other feeds it links to, as (title, folder) pairs. ``updated`` dates the feed while it
     has no entries (the publisher sets the time of the publish): an empty feed never
-    claims 1970.
+    claims 1970. ``history`` links the document to the other documents of its feed's
+    history (RFC 5005), when it has any.
     """
 
     folder: str = ""
@@ -45,6 +74,7 @@ class FeedInfo:
     description: str | None = None
     related: tuple[tuple[str, str], ...] = ()
     updated: datetime | None = None
+    history: FeedHistory | None = None
 
     def title_for(self, site: SiteConfig) -> str:
         """This feed's title: its own, else the site's."""
@@ -116,3 +146,44 @@ class RoundupFeed:
 
     every: str
     roundups: tuple[Roundup, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArchiveMonth:
+    """One calendar month (UTC) of the combined feed's posts, newest first.
+
+    ``start`` is midnight UTC on its first day and ``end`` on the next month's first day.
+    ``closed`` is True once the month is over: only then are its archive feeds published
+    (their content is then stable); until then it has a page only.
+    """
+
+    start: datetime
+    end: datetime
+    closed: bool
+    entries: tuple[Entry, ...]
+
+    def __post_init__(self) -> None:
+        require_utc(self.start, "start")
+        require_utc(self.end, "end")
+
+    @property
+    def key(self) -> str:
+        """``YYYY-MM``: its name in URLs."""
+        return f"{self.start.year:04d}-{self.start.month:02d}"
+
+    @property
+    def folder(self) -> str:
+        """Its folder, relative to the output folder: ``archive/YYYY-MM/``."""
+        return f"{ARCHIVE_FOLDER}{self.key}/"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Archive:
+    """The combined feed's history: every month that has posts, newest first."""
+
+    months: tuple[ArchiveMonth, ...]
+
+    @property
+    def closed(self) -> tuple[ArchiveMonth, ...]:
+        """The months that are over (those with archive feeds), newest first."""
+        return tuple(month for month in self.months if month.closed)

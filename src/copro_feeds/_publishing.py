@@ -3,7 +3,8 @@ and the health records ``/healthz`` reads.
 
 The outputs are rendered when a run changed anything visible, when a file is missing, or
 when the fingerprint of what shapes them (the stored entries' generation, the
-configuration, the roundup period) differs from the one kept after the last publish.
+configuration, the roundup period, the month) differs from the one kept after the last
+publish: a month that ends is archived even when no source changed.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from copro_feeds._archive_plan import month_start, plan_archive
 from copro_feeds._detect import with_languages
 from copro_feeds._fetch import Fetcher
 from copro_feeds._health import CycleRecord, PublishRecord, record_cycle, record_publish
-from copro_feeds._plan import language_site
+from copro_feeds._plan import Archive, language_site
 from copro_feeds._publish import (
+    ARCHIVE_FOLDER,
     CSS_FILE,
     DIGEST_FILE,
     FEED_FILES,
@@ -82,6 +85,7 @@ def publish_if_needed(
     # A post whose feed states no language gets the one detected among the site's.
     stored = with_languages(store.entries(credits, content=whole), config.site.languages)
     marks = store.editorial()
+    archive = plan_archive(stored, config.active_sources, marks, now)  # one for every language
     # Forget the last fingerprint first: if this publish fails, the next cycle retries.
     store.set_meta(_PUBLISH_FINGERPRINT, "")
     started = time.monotonic()
@@ -93,7 +97,14 @@ def publish_if_needed(
     try:
         for site, folder in sites:
             written += _publish_site(
-                config, site, folder, stored=stored, credits=credits, marks=marks, now=now
+                config,
+                site,
+                folder,
+                stored=stored,
+                credits=credits,
+                marks=marks,
+                archive=archive,
+                now=now,
             )
     except PublishError as error:
         seconds = time.monotonic() - started
@@ -119,9 +130,11 @@ def _publish_site(
     stored: Sequence[Entry],
     credits: Mapping[str, Attribution],
     marks: EditorialMarks,
+    archive: Archive,
     now: datetime,
 ) -> list[Path]:
-    """Plan and publish the site in one language (``site``) into ``directory``."""
+    """Plan and publish the site in one language (``site``) into ``directory``, with the
+    ``archive`` (the same months in every language)."""
     sources = config.active_sources
     feeds = plan_feeds(stored, sources, site, config.output.max_entries, marks=marks)
     roundups = (
@@ -136,6 +149,7 @@ def _publish_site(
         directory,
         templates=config.output.templates,
         roundups=roundups,
+        archive=archive,
         now=now,
     )
 
@@ -149,10 +163,11 @@ def ping_hub(config: Config, store: Store, fetcher: Fetcher, written: list[Path]
     directory = config.output.dir
     pending = set(json.loads(store.get_meta(_WEBSUB_PENDING) or "[]"))
     if base:
+        # An archive names no hub (it never changes after its month): nothing to ping.
         pending |= {
             base + path.relative_to(directory).as_posix()
             for path in written
-            if path.name in FEED_FILES
+            if path.name in FEED_FILES and not _archived(path.relative_to(directory).parts)
         }
     failed = []
     for topic in sorted(pending):
@@ -164,9 +179,15 @@ def ping_hub(config: Config, store: Store, fetcher: Fetcher, written: list[Path]
     store.set_meta(_WEBSUB_PENDING, json.dumps(failed))
 
 
+def _archived(parts: tuple[str, ...]) -> bool:
+    """Whether an output path (its parts) is an archive's feed: ``[<code>/]archive/<month>/``."""
+    return len(parts) >= 3 and parts[-3] + "/" == ARCHIVE_FOLDER
+
+
 def _fingerprint(config: Config, store: Store, now: datetime) -> str:
     """A digest of what shapes the outputs: the stored entries' generation, the
-    configuration (not fetching details) and, with ``[digest]``, the current period.
+    configuration (not fetching details), the month and, with ``[digest]``, the current
+    period.
     A crash between saving and publishing leaves the old fingerprint stored, so the
     next cycle publishes."""
     shape = [
@@ -179,6 +200,7 @@ def _fingerprint(config: Config, store: Store, now: datetime) -> str:
         repr(config.digest),
         # a period that ends brings a new roundup, even when no source changed
         period_start(now, config.digest).isoformat() if config.digest.enabled else None,
+        month_start(now).isoformat(),  # a month that ends is archived
     ]
     return hashlib.sha256(json.dumps(shape, default=list).encode()).hexdigest()
 

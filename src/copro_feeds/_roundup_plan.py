@@ -88,8 +88,7 @@ def plan_roundups(
     length = period_length(digest)
     ended = sorted((start for start in periods if start + length <= now), reverse=True)
     roundups = [
-        _roundup(start, periods[start], sources, digest, lang)
-        for start in ended[: digest.periods]
+        _roundup(start, periods[start], sources, digest, lang) for start in ended[: digest.periods]
     ]
     return RoundupFeed(every=digest.every, roundups=tuple(roundups))
 

@@ -9,19 +9,22 @@ Output files (under ``[output] dir``)::
     lang/<code>/atom.xml  rss.xml  feed.json  index.html   (with [site] languages)
     <code>/...   the same again in each language after the first (with [site] languages)
     digest.xml  digest/index.html  digest/<first day of a period>.html   (with [digest])
+    archive/index.html  archive/<YYYY-MM>/index.html  atom.xml  rss.xml  feed.json
 
 The ``index.html`` pages (see ``_page`` and ``_html``) come from Jinja2 templates: a user's
 ``[output] templates`` folder first, then the package's own.
 
 Every file is written atomically and only when its bytes change. Feed folders of
 partners or tags no longer configured are removed, and so are roundup pages no longer
-listed (all of ``digest.xml`` and ``digest/`` when the roundup is turned off). Hidden
+listed (all of ``digest.xml`` and ``digest/`` when the roundup is turned off), and so are
+archive months no longer holding a post (see ``_archive``). Hidden
 files in the folder belong to the publisher and are never served: ``.copro-lock`` (one
 publisher at a time), ``.copro-tmp-*`` (files being written; those a crash left are
 removed by the next publish) and ``.copro-manifest.json``.
 
 Only what changed is rendered again. The manifest, written after every file, records a
-digest of what shaped each partner's and tag's folder (its entries and feed details) and
+digest of what shaped each partner's, tag's and archive month's folder (its entries and feed
+details) and
 of what every page shares (site, partners, topics, templates, copro_feeds' version); a
 folder whose digest is unchanged and whose files are all there is not rendered again.
 The combined feed, the OPML, the roundup and the stylesheets are rendered every time.
@@ -52,13 +55,20 @@ from copro_feeds._files import (
     write_if_changed,
 )
 from copro_feeds._plan import (
+    ARCHIVE_FOLDER,
     DIGEST_FOLDER,
     MAIN_FEED,
+    Archive,
     FeedContent,
     FeedInfo,
     Roundup,
     RoundupFeed,
     RoundupSection,
+)
+from copro_feeds._publish._archive import (
+    archive_feeds,
+    render_archive_pages,
+    subscription_history,
 )
 from copro_feeds._publish._feedgen import UNTITLED, render_atom, render_roundup_atom, render_rss
 from copro_feeds._publish._html import PageRenderer, feed_stylesheet
@@ -81,6 +91,7 @@ from copro_feeds._publish._model import (
 from copro_feeds._publish._opml import render_opml, render_via_opml
 from copro_feeds._publish._page import CSS_FILE, INDEX_FILE
 from copro_feeds._publish._prepare import (
+    clean_archive,
     clean_attribution,
     clean_entry,
     clean_roundups,
@@ -93,6 +104,7 @@ from copro_feeds.exceptions import PublishError
 from copro_feeds.types import Attribution, Entry
 
 __all__ = [
+    "ARCHIVE_FOLDER",
     "ATOM_FILE",
     "CSS_FILE",
     "DIGEST_FILE",
@@ -109,6 +121,7 @@ __all__ = [
     "UNTITLED",
     "VIA_OPML_FILE",
     "XSL_FILE",
+    "Archive",
     "FeedContent",
     "FeedInfo",
     "Roundup",
@@ -184,6 +197,7 @@ def iter_files(
     *,
     templates: Path | None = None,
     roundups: RoundupFeed | None = None,
+    archive: Archive | None = None,
     skip: Container[str] = (),
     now: datetime | None = None,
 ) -> Iterator[tuple[str, bytes]]:
@@ -198,10 +212,13 @@ def iter_files(
     ``now`` dates the feeds that have no entries (default: the clock, read once).
     """
     moment = now or datetime.now(UTC)
-    feeds = with_source_dates(feeds)
+    feeds = with_source_dates(_with_history(feeds, archive))
     attributions = [clean_attribution(source) for source in sources]
     every = roundups.every if roundups is not None else None
-    pages = PageRenderer(feeds, attributions, site, templates=templates, roundup=every)
+    archived = archive is not None and bool(archive.months)
+    pages = PageRenderer(
+        feeds, attributions, site, templates=templates, roundup=every, archive=archived
+    )
     for feed in feeds:
         if feed.info.folder in skip:
             continue
@@ -222,8 +239,56 @@ def iter_files(
         except ValueError as error:  # lxml's and feedgen's refusals
             raise PublishError(f"cannot render {DIGEST_FILE}: {error}") from error
         yield from render_roundup_pages(
-            digest, feeds, attributions, site, templates=templates
+            digest, feeds, attributions, site, templates=templates, archive=archived
         ).items()
+    if archive is not None and archive.months:
+        yield from _archive_files(
+            clean_archive(archive, skip),
+            feeds,
+            attributions,
+            site,
+            templates=templates,
+            every=every,
+            skip=skip,
+        )
+
+
+def _with_history(feeds: Sequence[FeedContent], archive: Archive | None) -> list[FeedContent]:
+    """``feeds`` with the combined feed linked to its newest archive (when there is one)."""
+    history = subscription_history(archive) if archive is not None else None
+    return [
+        replace(feed, info=replace(feed.info, history=history))
+        if history is not None and feed.info.folder == MAIN_FEED.folder
+        else feed
+        for feed in feeds
+    ]
+
+
+def _archive_files(
+    archive: Archive,
+    feeds: Sequence[FeedContent],
+    attributions: Sequence[Attribution],
+    site: SiteConfig,
+    *,
+    templates: Path | None,
+    every: str | None,
+    skip: Container[str],
+) -> Iterator[tuple[str, bytes]]:
+    """Each month's archived feeds (the months that are over), then the archive's pages.
+
+    Each month's partners are dated by their newest post in that month, so a partner's
+    later post never changes a month that is over."""
+    for feed in archive_feeds(archive, site):
+        if feed.info.folder in skip:
+            continue
+        (month,) = with_source_dates([feed])
+        entries, info = list(month.entries), month.info
+        yield info.folder + ATOM_FILE, _render(render_atom, entries, site, info)
+        yield info.folder + RSS_FILE, _render(render_rss, entries, site, info)
+        yield info.folder + JSON_FILE, _render(render_json_feed, entries, site, info)
+    yield from render_archive_pages(
+        archive, feeds, attributions, site, templates=templates, roundup=every, skip=skip
+    )
 
 
 def render_files(
@@ -233,11 +298,16 @@ def render_files(
     *,
     templates: Path | None = None,
     roundups: RoundupFeed | None = None,
+    archive: Archive | None = None,
     now: datetime | None = None,
 ) -> dict[str, bytes]:
     """Every output file's bytes, by path relative to the output folder (see
     :func:`iter_files`)."""
-    return dict(iter_files(feeds, sources, site, templates=templates, roundups=roundups, now=now))
+    return dict(
+        iter_files(
+            feeds, sources, site, templates=templates, roundups=roundups, archive=archive, now=now
+        )
+    )
 
 
 def publish(
@@ -248,11 +318,12 @@ def publish(
     *,
     templates: Path | None = None,
     roundups: RoundupFeed | None = None,
+    archive: Archive | None = None,
     now: datetime | None = None,
 ) -> list[Path]:
     """Write every output into ``directory``; return the files actually rewritten.
 
-    ``templates``, ``roundups`` and ``now``: as for :func:`render_files`.
+    ``templates``, ``roundups``, ``archive`` and ``now``: as for :func:`render_files`.
 
     Holding the folder's publisher lock (waiting up to ``_files.LOCK_TIMEOUT`` seconds
     for another publisher), stale temporary files are removed, then files are rendered
@@ -270,10 +341,17 @@ def publish(
             f"cannot create the output folder {directory}: {describe(error)}"
         ) from error
     with publish_lock(directory):
-        shared, digests = digests_of(feeds, sources, site, templates, roundups)
+        shared, digests = digests_of(feeds, sources, site, templates, roundups, archive=archive)
         unchanged = unchanged_folders(directory, shared, digests)
         files = iter_files(
-            feeds, sources, site, templates=templates, roundups=roundups, skip=unchanged, now=now
+            feeds,
+            sources,
+            site,
+            templates=templates,
+            roundups=roundups,
+            archive=archive,
+            skip=unchanged,
+            now=now,
         )
         for stale in remove_stale_temp_files(directory):
             log.info("removed %s, left by an interrupted publish", stale)
@@ -290,6 +368,7 @@ def publish(
                 digests.pop(name.rpartition("/")[0] + "/", None)  # render it again next time
         _remove_unlisted_feed_folders(directory, {feed.info.folder for feed in feeds})
         _remove_unlisted_roundups(directory, names)
+        _remove_unlisted_months(directory, archive)
         manifest = json.dumps({"shared": shared, "folders": digests}, sort_keys=True, indent=0)
         write_if_changed(directory / MANIFEST_FILE, manifest.encode())
     if failures:
@@ -314,6 +393,17 @@ def _remove_unlisted_roundups(directory: Path, files: Container[str]) -> None:
     for page in sorted((directory / DIGEST_FOLDER).glob("*.html")):
         if DIGEST_FOLDER + page.name not in files:
             _remove(page)
+
+
+def _remove_unlisted_months(directory: Path, archive: Archive | None) -> None:
+    """Remove the archive's months no longer published; all of it when it has none."""
+    months = {month.folder for month in archive.months} if archive is not None else set()
+    if not months:
+        shutil.rmtree(directory / ARCHIVE_FOLDER, ignore_errors=True)
+        return
+    for folder in sorted((directory / ARCHIVE_FOLDER).glob("*/")):
+        if folder.is_dir() and f"{ARCHIVE_FOLDER}{folder.name}/" not in months:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _remove(path: Path) -> None:

@@ -12,6 +12,12 @@ which covers the copy republished, is also the entry's Atom ``<rights>`` and RSS
 feed's says so (Atom ``xml:lang``, RSS ``dc:language``). Output is deterministic: the
 same entries give the same bytes. Each document starts with an ``xml-stylesheet``
 instruction, so a browser shows a readable page instead of raw XML.
+
+A feed with a history (RFC 5005 archived feeds, ``FeedInfo.history``) links its
+``current``, ``prev-archive`` and ``next-archive`` documents (Atom ``<link>``, RSS
+``<atom:link>``, each to the same format); an archive document carries ``<fh:archive/>``,
+the same Atom ``id`` as the subscription feed it belongs to, and no WebSub hub (it never
+changes, so there is nothing to push).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from copro_feeds._plan import DIGEST_FOLDER, Roundup, RoundupFeed
 from copro_feeds._publish._model import (
     ATOM_FILE,
     CREDIT_NS,
+    HISTORY_NS,
     MAIN_FEED,
     RSS_FILE,
     FeedInfo,
@@ -40,6 +47,7 @@ from copro_feeds._publish._model import (
     entry_language,
     entry_summary,
     licence_of,
+    linked_url,
     public_url,
     published_id,
     stylesheet_href,
@@ -136,21 +144,46 @@ class _ChannelLinks(BaseExtension):  # type: ignore[misc]
         return feed
 
 
+class _ArchiveMark(BaseExtension):  # type: ignore[misc]
+    """``<fh:archive/>`` in an archive document's head (RFC 5005), Atom and RSS."""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"fh": HISTORY_NS}
+
+    def extend_atom(self, feed: Any) -> Any:
+        add_child(feed, f"{{{HISTORY_NS}}}archive")  # before the entries: feedgen adds them next
+        return feed
+
+    def extend_rss(self, feed: Any) -> Any:
+        add_child(feed[0], f"{{{HISTORY_NS}}}archive")
+        return feed
+
+
 def _feed_generator(site: SiteConfig, entries: Sequence[Entry], feed: FeedInfo, name: str) -> Any:
     generator = FeedGenerator()
     # register_extension, not load_extension: that one imports the module on every call.
     generator.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
     generator.register_extension("copro", extension_class_feed=_ChannelLinks, atom=False, rss=True)
     generator.register_extension("credit", extension_class_feed=_CreditNamespace)
+    history = feed.history
+    if history is not None and history.archived:
+        generator.register_extension("history", extension_class_feed=_ArchiveMark)
     self_url = public_url(site, feed.folder, name)
-    generator.id(self_url or site.link)
+    # An archive document has the id of the feed it belongs to (RFC 5005 section 4).
+    current = history.current if history is not None else None
+    feed_url = public_url(site, current, name) if current is not None else self_url
+    generator.id(feed_url or site.link)
     generator.title(xml_safe(feed.title_for(site)))
     extra_links: list[dict[str, str]] = []
     if self_url:
         generator.link(href=self_url, rel="self")
-    if site.websub_hub:
+    if site.websub_hub and not (history is not None and history.archived):
         generator.link(href=site.websub_hub, rel="hub")
         extra_links.append({"href": site.websub_hub, "rel": "hub"})
+    for rel, folder in history.links() if history is not None else ():
+        href = linked_url(site, feed.folder, folder, name)
+        generator.link(href=href, rel=rel)
+        extra_links.append({"href": href, "rel": rel})
     for title, folder in feed.related:
         related = public_url(site, folder, name)
         if related:

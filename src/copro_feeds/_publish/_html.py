@@ -89,9 +89,10 @@ class PageRenderer:
         *,
         templates: Path | None = None,
         roundup: str | None = None,
+        archive: bool = False,
     ) -> None:
         self._site = site
-        self._frames = PageFrames(feeds, sources, site, roundup=roundup)
+        self._frames = PageFrames(feeds, sources, site, roundup=roundup, archive=archive)
         self._pages = environment(templates, self._frames.lang)
         self._template = self._call(lambda: self._pages.get_template(PAGE_TEMPLATE))
 

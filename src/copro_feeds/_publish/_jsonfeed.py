@@ -7,6 +7,14 @@ headline), ``content_html`` (the excerpt, nothing or the whole post, then the cr
 "homepage", "feed_url", "licence"?}, …]}`` (each ``licence`` only when that partner has
 one; ``also_via``, the other partners that carried the same post, only when there are
 any).
+
+JSON Feed has no archived feeds; its ``next_url`` (paging, "the next n items") leads
+from the combined feed to the newest monthly archive and from each archive to the next
+older one, so a reader can walk back to the oldest post. An archive document's
+``feed_url`` is the combined feed's (the feed it belongs to), and its ``_copro``
+object says what it is: ``{"archive": true, "current", "prev_archive"?,
+"next_archive"?}``, the URLs RFC 5005 gives Atom and RSS. Every one of these needs
+``[site] feed_url`` (JSON Feed URLs are absolute); without it they are left out.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from copro_feeds._plan import FeedHistory
 from copro_feeds._publish._model import (
     JSON_FILE,
     MAIN_FEED,
@@ -32,6 +41,7 @@ from copro_feeds.config import SiteConfig
 from copro_feeds.types import Attribution, Entry
 
 VERSION = "https://jsonfeed.org/version/1.1"
+ABOUT = "https://github.com/copro-feeds/copro_feeds"
 
 
 def _partner(source: Attribution) -> dict[str, str]:
@@ -50,7 +60,7 @@ def _partner(source: Attribution) -> dict[str, str]:
 def _extension(entry: Entry) -> dict[str, Any]:
     """The ``_copro`` object: the partner and the others credited, each with its licence."""
     extension: dict[str, Any] = {
-        "about": "https://github.com/copro-feeds/copro_feeds",
+        "about": ABOUT,
         "source": _partner(entry.attribution),
     }
     if entry.also_via:
@@ -85,6 +95,18 @@ def _item(entry: Entry, site: SiteConfig) -> dict[str, Any]:
     return item
 
 
+def _history(history: FeedHistory, site: SiteConfig) -> dict[str, Any]:
+    """``next_url`` (the next older document) and, in an archive, the ``_copro`` object."""
+    urls = {rel: public_url(site, folder, JSON_FILE) for rel, folder in history.links()}
+    fields: dict[str, Any] = {}
+    if urls.get("prev-archive"):
+        fields["next_url"] = urls["prev-archive"]
+    if history.archived:
+        links = {rel.replace("-", "_"): url for rel, url in urls.items() if url}
+        fields["_copro"] = {"about": ABOUT, "archive": True, **links}
+    return fields
+
+
 def render_json_feed(
     entries: Sequence[Entry], site: SiteConfig, feed: FeedInfo = MAIN_FEED
 ) -> bytes:
@@ -99,9 +121,13 @@ def render_json_feed(
         "each partner; follow the links for the full posts.",
         "items": [_item(entry, site) for entry in entries],
     }
-    self_url = public_url(site, feed.folder, JSON_FILE)
+    history = feed.history
+    current = history.current if history is not None else None
+    self_url = public_url(site, feed.folder if current is None else current, JSON_FILE)
     if self_url:
         document["feed_url"] = self_url
+    if history is not None:
+        document.update(_history(history, site))
     if site.language:
         document["language"] = site.language
     if site.websub_hub:

@@ -1,9 +1,9 @@
 """The publish manifest (``.copro-manifest.json``): what shaped each folder last time.
 
 A digest of what every page shares (site, partners, topics, templates, the catalogues of
-our words, copro_feeds' version) and one of each partner's and tag's folder (its entries
-and feed details). A folder whose digest is unchanged and whose files are all there is not
-rendered again.
+our words, copro_feeds' version) and one of each partner's, tag's and archive month's
+folder (its entries and feed details; a month's neighbours too). A folder whose digest is
+unchanged and whose files are all there is not rendered again.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from importlib import resources
 from pathlib import Path
 
 from copro_feeds._files import folder_digest
-from copro_feeds._plan import FeedContent, RoundupFeed
+from copro_feeds._plan import Archive, FeedContent, RoundupFeed
+from copro_feeds._publish._archive import page_shapes
 from copro_feeds._publish._model import FEED_FILES
 from copro_feeds._publish._page import INDEX_FILE
 from copro_feeds._publish._prepare import with_source_dates
@@ -34,8 +35,11 @@ def digests_of(
     site: SiteConfig,
     templates: Path | None,
     roundups: RoundupFeed | None,
+    *,
+    archive: Archive | None = None,
 ) -> tuple[str, dict[str, str]]:
-    """A digest of what every page shares, and one of each partner's and tag's folder."""
+    """A digest of what every page shares, and one of each partner's, tag's and archive
+    month's folder."""
     shared = [
         __version__,
         repr(site),
@@ -45,12 +49,19 @@ def digests_of(
         folder_digest(_SHIPPED_TEMPLATES),
         folder_digest(_SHIPPED_CATALOGUES),  # a corrected translation renders every page
         roundups.every if roundups is not None else None,
+        archive is not None and bool(archive.months),  # the pages' link to the archive
     ]
     folders = {
         feed.info.folder: _digest_of(repr((feed.info, feed.entries)))
         for feed in with_source_dates(feeds)  # a partner's newer post re-dates its <source>
         if feed.info.folder
     }
+    if archive is not None:
+        shapes = page_shapes(archive)
+        folders.update(
+            (month.folder, _digest_of(repr((month, shapes[month.folder]))))
+            for month in archive.months
+        )
     return _digest_of(json.dumps(shared, default=repr)), folders
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gettext
 import hashlib
 import html
+import posixpath
 from urllib.parse import urlsplit
 
 from copro_feeds._i18n import SOURCE_LANGUAGE, translations
@@ -32,6 +33,8 @@ CREDIT_NS = "https://github.com/copro-feeds/copro_feeds/ns/credit"
 """The namespace of ``<copro:via>``, our machine-readable credit in Atom and RSS entries
 (one element per partner credited: ``href`` its website, ``licence`` when it has one,
 the partner's name as text). ``feed.xsl`` reads the credit from these elements only."""
+HISTORY_NS = "http://purl.org/syndication/history/1.0"
+"""RFC 5005's namespace: ``<fh:archive/>`` marks an archive document."""
 FEED_FILES = (ATOM_FILE, RSS_FILE, JSON_FILE)
 __all__ = ["MAIN_FEED", "FeedContent", "FeedInfo"]  # the plan's types, re-exported
 
@@ -45,6 +48,12 @@ def public_url(site: SiteConfig, folder: str, name: str) -> str | None:
     """The public URL of an output file, or None without ``[site] feed_url``."""
     base = public_base(site)
     return f"{base}{folder}{name}" if base else None
+
+
+def linked_url(site: SiteConfig, here: str, folder: str, name: str) -> str:
+    """The URL of the file ``name`` in ``folder`` as linked from a document in ``here``:
+    absolute with ``[site] feed_url``, else relative to ``here``."""
+    return public_url(site, folder, name) or posixpath.relpath(folder + name, here or ".")
 
 
 def stylesheet_href(folder: str) -> str:

@@ -20,7 +20,7 @@ from copro_feeds._i18n import (
     readable_date,
     translations,
 )
-from copro_feeds._plan import DIGEST_FOLDER
+from copro_feeds._plan import ARCHIVE_FOLDER, DIGEST_FOLDER
 from copro_feeds._publish._model import (
     ATOM_FILE,
     JSON_FILE,
@@ -142,9 +142,11 @@ class Page:
     page lists (all of them on the main page), ``all_partners`` the link to the full list
     (None on the main page); ``roundup`` links to the roundups when ``[digest]`` is on.
     ``opml`` links to the partners' own feeds (``sources.opml``), ``via_opml`` to our
-    feed of each partner (``via.opml``; None without ``[site] feed_url``). ``twins`` are
-    this page in the site's other languages (``[site] languages``; none with one), and
-    ``by_language`` the pages of the posts in each of them (``lang/<code>/``).
+    feed of each partner (``via.opml``; None without ``[site] feed_url``). ``archive``
+    links to the list of months with older posts (None while there are no posts).
+    ``twins`` are this page in the site's other languages (``[site] languages``; none
+    with one), and ``by_language`` the pages of the posts in each of them
+    (``lang/<code>/``).
     """
 
     lang: str
@@ -164,6 +166,7 @@ class Page:
     opml: FeedLink
     roundup: Link | None
     via_opml: FeedLink | None = None
+    archive: Link | None = None
     twins: tuple[Twin, ...] = ()
     by_language: tuple[Link, ...] = ()
 
@@ -235,7 +238,7 @@ def _labels(feeds: Sequence[FeedContent]) -> dict[str, str]:
     return labels
 
 
-def _subscribe(info: FeedInfo, site: SiteConfig, lang: str) -> tuple[FeedLink, ...]:
+def subscribe_links(info: FeedInfo, site: SiteConfig, lang: str) -> tuple[FeedLink, ...]:
     """The feed's three formats, linked from the page beside them."""
     words = translations(lang)
     formats = (
@@ -265,7 +268,8 @@ class PageFrames:
     The main page lists every partner; a partner's or a tag's page lists only the
     partners whose posts it shows, with a link to the full list, so that rendering every
     page costs time in proportion to the number of partners, not its square.
-    ``roundup`` is the roundup's period word ("week", "day") when ``[digest]`` is on.
+    ``roundup`` is the roundup's period word ("week", "day") when ``[digest]`` is on;
+    ``archive`` is True when there is an archive to link to.
     """
 
     def __init__(
@@ -275,9 +279,11 @@ class PageFrames:
         site: SiteConfig,
         *,
         roundup: str | None = None,
+        archive: bool = False,
     ) -> None:
         self._site = site
         self._labels = _labels(feeds)
+        self._archive = archive
         folders = frozenset(feed.info.folder for feed in feeds)
         # Each partner as every page shows it; ``page`` is set per page (it is relative).
         self._partners = {
@@ -310,7 +316,7 @@ class PageFrames:
                 info.description or self._site.description or default_description(self.lang)
             ),
             entries=tuple(entry_view(entry, self.lang) for entry in feed.entries),
-            feeds=_subscribe(info, self._site, self.lang),
+            feeds=subscribe_links(info, self._site, self.lang),
         )
 
     def frame(self, folder: str, *, shown: Sequence[str] = ()) -> Page:
@@ -377,6 +383,11 @@ class PageFrames:
                 address=public_url(self._site, "", VIA_OPML_FILE),
             )
             if self._site.feed_url
+            else None,
+            archive=Link(
+                href=f"{root}{ARCHIVE_FOLDER}{INDEX_FILE}", text=self._words.gettext("Archive")
+            )
+            if self._archive
             else None,
             twins=self.twins(folder),
         )

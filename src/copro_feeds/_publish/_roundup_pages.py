@@ -97,15 +97,17 @@ def render_roundup_pages(
     site: SiteConfig,
     *,
     templates: Path | None = None,
+    archive: bool = False,
 ) -> dict[str, bytes]:
     """Each roundup's page and the list of roundups, by path relative to the output folder.
 
     Everything must already be cleaned for publishing; ``feeds`` and ``sources`` give
     the partner and topic links every page carries. A template that is missing, broken
-    or uses an undefined variable raises PublishError naming it.
+    or uses an undefined variable raises PublishError naming it. ``archive`` is True when
+    the pages link to the archive.
     """
     # The roundup pages are few: each lists every partner, as the main page does.
-    frames = PageFrames(feeds, sources, site, roundup=feed.every)
+    frames = PageFrames(feeds, sources, site, roundup=feed.every, archive=archive)
     frame = frames.frame(DIGEST_FOLDER, shown=[source.source_key for source in sources])
     words = roundup_words(feed.every, frame.lang)
     subscribe = FeedLink(

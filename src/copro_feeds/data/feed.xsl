@@ -8,6 +8,9 @@
      names the first partner only; it is the fallback. No template here recurses, so a
      post of any size or shape renders.
 
+     An archive document (RFC 5005 <fh:archive/>, a month that is over) says so, and gives
+     the current feed's address to subscribe to instead of its own.
+
      Our own words are in the site's language: the publisher renders this file with Jinja2's
      i18n extension from the message catalogue, once per language. -->
 <xsl:stylesheet version="1.0"
@@ -15,7 +18,8 @@
     xmlns:atom="http://www.w3.org/2005/Atom"
     xmlns:dc="http://purl.org/dc/elements/1.1/"
     xmlns:copro="https://github.com/copro-feeds/copro_feeds/ns/credit"
-    exclude-result-prefixes="atom dc copro">
+    xmlns:fh="http://purl.org/syndication/history/1.0"
+    exclude-result-prefixes="atom dc copro fh">
   <xsl:output method="html" encoding="UTF-8" indent="yes" doctype-system="about:legacy-compat"/>
 
   <xsl:variable name="title" select="/atom:feed/atom:title | /rss/channel/title"/>
@@ -24,6 +28,9 @@
   <xsl:variable name="home"
       select="/atom:feed/atom:link[@rel='alternate']/@href | /rss/channel/link"/>
   <xsl:variable name="lang" select="/atom:feed/@xml:lang | /rss/channel/language"/>
+  <xsl:variable name="archived" select="/atom:feed/fh:archive | /rss/channel/fh:archive"/>
+  <xsl:variable name="current"
+      select="/atom:feed/atom:link[@rel='current']/@href | /rss/channel/atom:link[@rel='current']/@href"/>
 
   <xsl:template match="/">
     <html>
@@ -60,13 +67,28 @@
             <p><strong>{{ _("This is a web feed.") }}</strong> {% trans trimmed %}A feed reader
               app can check it for new posts, so you do not have to visit each website
               yourself.{% endtrans %}</p>
-            <p>{{ _("To subscribe, copy this address into your feed reader:") }}
-              <code><xsl:value-of select="$self"/></code></p>
+            <xsl:choose>
+              <xsl:when test="$archived">
+                <p>{% trans trimmed %}This page of the feed is an archive of older posts, which
+                  does not change. To follow new posts, copy the address of the current feed
+                  into your feed reader:{% endtrans %}
+                  <code><xsl:value-of select="$current"/></code></p>
+              </xsl:when>
+              <xsl:otherwise>
+                <p>{{ _("To subscribe, copy this address into your feed reader:") }}
+                  <code><xsl:value-of select="$self"/></code></p>
+              </xsl:otherwise>
+            </xsl:choose>
             <p><a href="{$home}">{{ _("Visit the website of") }} <xsl:value-of select="$title"/></a></p>
           </div>
         </header>
         <main id="posts">
-          <h2>{{ _("Latest posts") }}</h2>
+          <h2>
+            <xsl:choose>
+              <xsl:when test="$archived">{{ _("Older posts") }}</xsl:when>
+              <xsl:otherwise>{{ _("Latest posts") }}</xsl:otherwise>
+            </xsl:choose>
+          </h2>
           <xsl:apply-templates select="/atom:feed/atom:entry | /rss/channel/item"/>
         </main>
         <footer>
