@@ -5,8 +5,10 @@
 * ``_encoding`` — how times and content digests are written, shared by every backend
   (``format_time`` and ``parse_time`` are re-exported: the health records use them).
 * ``sqlite/`` — the SQLite backend (the only code that uses sqlite3).
+* ``postgresql/`` — the PostgreSQL backend (the only code that uses psycopg), installed
+  with the ``postgresql`` extra.
 
-No module here outside ``sqlite/`` imports a database driver; only the factories
+No module here outside ``sqlite/`` and ``postgresql/`` imports a database driver; only the factories
 (``core.make_aggregator``, ``_monitor.open_monitor``) import a backend.
 """
 
