@@ -15,7 +15,7 @@ from copro_feeds._store.sqlite import SQLiteStore
 
 PACKAGE = Path(copro_feeds.__file__).parent
 STORE = PACKAGE / "_store"
-FACTORIES = {"core.py", "_monitor.py"}  # the only modules that open a backend
+BACKEND_PACKAGES = ("copro_feeds._store.sqlite", "copro_feeds._store.postgresql")
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -72,11 +72,13 @@ def test_psycopg_is_imported_only_inside_the_postgresql_backend(driver):
     assert all(user.startswith("_store/postgresql/") for user in users), users
 
 
-def test_outside_the_store_only_the_factories_name_a_backend():
+def test_only_open_store_names_a_backend():
+    """The factories (core, _monitor, the db commands) go through ``open_store``."""
     naming = {
         path.relative_to(PACKAGE).as_posix()
         for path in PACKAGE.rglob("*.py")
-        if not path.is_relative_to(STORE)
-        and any(module.startswith("copro_feeds._store.") for module in imported_modules(path))
+        if any(module.startswith(BACKEND_PACKAGES) for module in imported_modules(path))
+        and not path.is_relative_to(STORE / "sqlite")
+        and not path.is_relative_to(STORE / "postgresql")
     }
-    assert naming == FACTORIES
+    assert naming == {"_store/_open.py"}
