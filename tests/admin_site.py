@@ -18,9 +18,9 @@ from copro_feeds._admin._accounts import add_account
 from copro_feeds._admin._app import make_app
 from copro_feeds._refresh import discover_feeds
 from copro_feeds._serve import Server
-from copro_feeds._store import Store
+from copro_feeds._store import Store, open_store
 from copro_feeds._types import Role
-from copro_feeds.core import make_aggregator, open_store
+from copro_feeds.core import make_aggregator
 from tests.conftest import ATOM, Project, make_project, partner_sources
 from tests.factories import NOW
 from tests.feedserver import FeedServer
@@ -129,13 +129,13 @@ def serve_app(project: Project, *, idle: timedelta = timedelta(minutes=30)) -> I
         report = aggregator.run_once()
         assert not report.failures, report.results
     clock = Clock()
-    store = open_store(config)
+    store = open_store(config.storage)
     add_account(store, EDITOR, Role.EDITOR, PASSWORD, NOW, by=None)
     add_account(store, ADMIN, Role.ADMIN, PASSWORD, NOW, by=None)
     secret = "test secret " + "x" * 40
     try:
         with make_aggregator(config, clock=clock) as aggregator:
-            app_store = open_store(config)
+            app_store = open_store(config.storage)
             app = make_app(
                 aggregator,
                 app_store,

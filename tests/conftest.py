@@ -10,6 +10,7 @@ import pytest
 from hypothesis import settings
 
 from tests.feedserver import FeedServer
+from tests.postgres_server import PostgresServer
 
 # Hypothesis's per-example deadline is wall-clock time: on a loaded 2-core machine (the
 # suite runs under xdist beside parser and browser processes) a 30 ms example took 280 ms
@@ -28,6 +29,20 @@ def feed_server() -> Iterator[FeedServer]:
     """A threaded HTTP/1.1 server on 127.0.0.1, on a free port, stopped after the test."""
     with FeedServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL 15 server on 127.0.0.1, one per xdist worker, stopped after the
+    session (about two seconds to start: only tests that use it pay for it)."""
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """A URL to a fresh, empty schema on the test PostgreSQL server (its own search path)."""
+    return postgres_server.fresh_url()
 
 
 @dataclass

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The programs the tests drive for real, installed if missing (needs root for apt-get):
-# feed readers (newsboat, feed2exec), xmllint, Debian's Chromium for the accessibility
-# tests (never a browser Playwright downloads), and axe-core from npm into tests/.node.
+# feed readers (newsboat, feed2exec), xmllint, PostgreSQL 15, Debian's Chromium for the
+# accessibility tests (never a browser Playwright downloads), and axe-core from npm into tests/.node.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -12,6 +12,9 @@ command -v xmllint >/dev/null || packages+=(libxml2-utils)
 [ -x /usr/bin/chromium ] || packages+=(chromium)
 command -v npm >/dev/null || packages+=(npm)
 command -v systemd-analyze >/dev/null || packages+=(systemd)  # verifies contrib/systemd
+# PostgreSQL 15 for the PostgreSQL store's tests: tests/postgres_server.py runs initdb in a
+# temporary folder and starts its own server on 127.0.0.1 (the package's own cluster is not used).
+[ -x /usr/lib/postgresql/15/bin/initdb ] || packages+=(postgresql-15)
 if [ ${#packages[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq

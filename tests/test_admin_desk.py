@@ -12,13 +12,14 @@ from flask import Flask
 from copro_feeds import load_config
 from copro_feeds._admin._desk import Desk, field_errors
 from copro_feeds._admin._forms import AddPartnerForm
-from copro_feeds.core import make_aggregator, open_store, utc_now
+from copro_feeds._store import open_store
+from copro_feeds.core import make_aggregator, utc_now
 
 
 def test_the_desk_follows_the_config_file_and_ignores_a_bad_edit(project, caplog):
     config = load_config(project.config_path)
     with make_aggregator(config) as aggregator:
-        store = open_store(config)
+        store = open_store(config.storage)
         try:
             desk = Desk(aggregator, store, utc_now, timedelta(minutes=5), lambda url, fetch: [])
             path = project.config_path

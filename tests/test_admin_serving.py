@@ -15,8 +15,8 @@ import requests
 
 from copro_feeds import load_config
 from copro_feeds._admin._serving import SECRET_ENV, session_secret
+from copro_feeds._store import open_store
 from copro_feeds._store.sqlite import SQLiteStore
-from copro_feeds.core import open_store
 
 
 def start(args: list[str], cwd: Path, log_path: Path) -> subprocess.Popen[bytes]:
@@ -84,7 +84,7 @@ def test_run_with_admin_serves_the_app_beside_the_daemon(project):
 
 
 def test_the_secret_comes_from_the_environment_else_the_store(project):
-    store = open_store(load_config(project.config_path))
+    store = open_store(load_config(project.config_path).storage)
     try:
         assert session_secret(store, {SECRET_ENV: "from the environment"}) == (
             "from the environment"

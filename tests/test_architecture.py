@@ -51,6 +51,8 @@ BOUNDARIES: dict[str, tuple[str, ...]] = {
     "lxml": (P + "_xml",),
     "nh3": (P + "_text",),
     "prometheus_client": (P + "_metrics",),
+    "psycopg": (P + "_store.postgresql",),
+    "psycopg_pool": (P + "_store.postgresql",),
     "requests": (P + "_fetch",),
     "sqlite3": (P + "_store.sqlite", P + "_store"),
     "tomlkit": (P + "_admin",),

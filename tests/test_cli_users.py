@@ -9,7 +9,7 @@ import sys
 
 import copro_feeds
 from copro_feeds._admin._passwords import verify_password
-from copro_feeds.core import open_store
+from copro_feeds._store import open_store
 
 
 def user(*args: str, cwd, password: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -26,7 +26,7 @@ def user(*args: str, cwd, password: str | None = None) -> subprocess.CompletedPr
 
 
 def stored(project):
-    store = open_store(copro_feeds.load_config(project.config_path))
+    store = open_store(copro_feeds.load_config(project.config_path).storage)
     try:
         return {u.name: u for u in store.users()}
     finally:
@@ -54,7 +54,7 @@ def test_add_list_passwd_and_remove(project):
     assert not verify_password(ann.password_hash, "first password")
     assert user("remove", "bob", cwd=root).stdout == "Removed bob.\n"
     assert set(stored(project)) == {"ann"}
-    store = open_store(copro_feeds.load_config(project.config_path))
+    store = open_store(copro_feeds.load_config(project.config_path).storage)
     try:
         actions = [(a.by, a.action, a.subject) for a in store.staff_actions()]
     finally:

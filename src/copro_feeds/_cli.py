@@ -30,6 +30,7 @@ from copro_feeds._cli_base import (
     config_path,
     load,
 )
+from copro_feeds._cli_db import DB_COMMANDS, add_db_commands
 from copro_feeds._cli_editorial import EDITORIAL_COMMANDS, add_editorial_commands
 from copro_feeds._cli_users import USER_COMMANDS, add_user_commands
 from copro_feeds._credentials import credential_problems
@@ -143,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     opml.add_argument("file", help="an OPML file (e.g. exported from a feed reader)")
     add_editorial_commands(command)
     add_user_commands(command)
+    add_db_commands(command, verbosity)
     return parser
 
 
@@ -376,4 +378,5 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "admin": _admin,
     **EDITORIAL_COMMANDS,
     **USER_COMMANDS,
+    **DB_COMMANDS,
 }

@@ -91,7 +91,8 @@ def _user(args: argparse.Namespace) -> int:
         remove_account,
     )
     from copro_feeds._cli_text import print_table
-    from copro_feeds.core import open_store, utc_now
+    from copro_feeds._store import open_store
+    from copro_feeds.core import utc_now
 
     config = load(args)
     action = args.user_command
@@ -105,7 +106,7 @@ def _user(args: argparse.Namespace) -> int:
         if given is None:
             return EXIT_FAILED
         password = given
-    store = open_store(config)
+    store = open_store(config.storage)
     try:
         if action == "list":
             users = store.users()

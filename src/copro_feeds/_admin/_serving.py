@@ -16,9 +16,9 @@ from wsgiref.types import WSGIApplication
 from copro_feeds._admin._app import make_app
 from copro_feeds._refresh import discover_feeds
 from copro_feeds._serve import Server, serve
-from copro_feeds._store import Store
+from copro_feeds._store import Store, open_store
 from copro_feeds.config import Config
-from copro_feeds.core import make_aggregator, open_store, utc_now
+from copro_feeds.core import make_aggregator, utc_now
 
 LOCAL_PROXY = "127.0.0.1"  # a reverse proxy here is believed about the client and https
 SECRET_ENV = "COPRO_FEEDS_ADMIN_SECRET"  # noqa: S105 (a variable's name, not a secret)
@@ -33,7 +33,7 @@ def session_secret(store: Store, environ: Mapping[str, str]) -> str:
 def admin_app(config: Config) -> Iterator[WSGIApplication]:
     """The app over its own store connections, closed when the block ends."""
     with make_aggregator(config) as aggregator:
-        store = open_store(config)
+        store = open_store(config.storage)
         try:
             yield make_app(
                 aggregator,

@@ -13,6 +13,7 @@ publish applies it.
 * ``_sources``, ``_entries``, ``_editorial``, ``_meta``, ``_users`` — one table (or two)
   each. The file is made readable by its owner only once it holds a staff account or the
   session secret.
+* ``_dump`` — every table as plain rows, for ``db copy``.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from collections.abc import Container, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from copro_feeds._store._dump import Dump
 from copro_feeds._store.protocol import SaveCounts
-from copro_feeds._store.sqlite import _editorial, _entries, _meta, _sources, _users
+from copro_feeds._store.sqlite import _dump, _editorial, _entries, _meta, _sources, _users
 from copro_feeds._store.sqlite._connection import BUSY_TIMEOUT_SECONDS, Connection, connect
 from copro_feeds._store.sqlite._schema import migrate
 from copro_feeds._types import EditorialMarks, SourceState, StaffAction, StaffUser
@@ -67,9 +69,23 @@ class SQLiteStore:
             raise
         return cls(connection)
 
+    @staticmethod
+    def upgrade(path: Path) -> tuple[int, int]:
+        """Create or migrate the database at ``path`` (as :meth:`open` does); the schema
+        versions before and after."""
+        connection = connect(path, busy_timeout=BUSY_TIMEOUT_SECONDS, max_pages=None)
+        try:
+            return migrate(connection)
+        finally:
+            connection.close()
+
     def close(self) -> None:
         """Close the connection."""
         self._connection.close()
+
+    def dump(self) -> Dump:
+        """Every table's rows as plain values, for ``db copy`` (one consistent moment)."""
+        return _dump.dump(self._connection)
 
     # -- sources -----------------------------------------------------------------
 
