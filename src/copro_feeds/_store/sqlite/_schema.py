@@ -71,6 +71,10 @@ MIGRATIONS: tuple[str, ...] = (
         by TEXT
     );
     """,
+    """
+    ALTER TABLE entries ADD COLUMN enclosures TEXT;
+    ALTER TABLE entries ADD COLUMN fingerprint BLOB;
+    """,
 )
 
 
