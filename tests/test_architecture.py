@@ -39,6 +39,7 @@ P = "copro_feeds."
 BOUNDARIES: dict[str, tuple[str, ...]] = {
     "apscheduler": (P + "_schedule",),
     "brotli": (P + "_decode",),
+    "datasketch": (P + "_similarity",),
     "bs4": (P + "_text",),
     "feedgen": (P + "_publish._feedgen",),
     "feedparser": (P + "_parse",),
@@ -102,13 +103,16 @@ IO_OR_RENDERING = {
 HEAVY = (
     "apscheduler",
     "bs4",
+    "datasketch",
     "feedgen",
     "feedparser",
     "jinja2",
     "lxml",
     "nh3",
+    "numpy",
     "prometheus_client",
     "requests",
+    "scipy",
     "tqdm",
     "waitress",
 )

@@ -75,9 +75,14 @@ def publish_if_needed(
     whole = {source.key for source in sources if source.display is Display.FULL}
     stored = store.entries(credits, content=whole)
     marks = store.editorial()
-    feeds = plan_feeds(stored, sources, config.site, config.output.max_entries, marks=marks)
+    reposts = config.output.repost_similarity
+    feeds = plan_feeds(
+        stored, sources, config.site, config.output.max_entries, marks=marks, reposts=reposts
+    )
     roundups = (
-        plan_roundups(stored, sources, config.digest, marks, now) if config.digest.enabled else None
+        plan_roundups(stored, sources, config.digest, marks, now, reposts=reposts)
+        if config.digest.enabled
+        else None
     )
     # Forget the last fingerprint first: if this publish fails, the next cycle retries.
     store.set_meta(_PUBLISH_FINGERPRINT, "")
@@ -142,6 +147,7 @@ def _fingerprint(config: Config, store: Store, now: datetime) -> str:
         repr(config.site),
         str(config.output.dir),
         config.output.max_entries,
+        config.output.repost_similarity,
         [_source_shape(source) for source in config.sources],
         folder_digest(config.output.templates),
         repr(config.digest),

@@ -18,7 +18,7 @@ from copro_feeds._dedupe import newest_first
 from copro_feeds._plan import Roundup, RoundupFeed, RoundupSection, readable_date
 from copro_feeds._select import combined_selection, configured_tags
 from copro_feeds._types import EditorialMarks
-from copro_feeds.config import DigestConfig, SourceConfig, slugify
+from copro_feeds.config import REPOST_SIMILARITY, DigestConfig, SourceConfig, slugify
 from copro_feeds.types import Entry
 
 OTHER_POSTS = "Other posts"
@@ -70,13 +70,16 @@ def plan_roundups(
     digest: DigestConfig,
     marks: EditorialMarks,
     now: datetime,
+    *,
+    reposts: float | None = REPOST_SIMILARITY,
 ) -> RoundupFeed:
     """The roundups to publish at ``now``, newest first.
 
-    ``entries`` are every stored entry; ``sources`` the enabled sources, in config order.
+    ``entries`` are every stored entry; ``sources`` the enabled sources, in config order;
+    ``reposts`` as for the combined feed (``[output] repost_similarity``).
     """
     periods: dict[datetime, list[Entry]] = {}
-    for post in combined_selection(entries, sources, None, marks=marks):
+    for post in combined_selection(entries, sources, None, marks=marks, reposts=reposts):
         periods.setdefault(period_start(post.published, digest), []).append(post)
     length = period_length(digest)
     ended = sorted((start for start in periods if start + length <= now), reverse=True)

@@ -248,7 +248,10 @@ class Aggregator:
         stored = self._store.entries(self._attributions())
         limit = limit or self.config.output.max_entries
         marks = self._store.editorial()
-        return combined_selection(stored, self.config.active_sources, limit, marks=marks)
+        reposts = self.config.output.repost_similarity
+        return combined_selection(
+            stored, self.config.active_sources, limit, marks=marks, reposts=reposts
+        )
 
     def _attributions(self, *, disabled: bool = False) -> dict[str, Attribution]:
         """Each active source's attribution by key (the disabled ones' too if asked)."""
@@ -375,8 +378,9 @@ class Aggregator:
         limit = self.config.output.max_entries
         marks = self._store.editorial()
         live = [entry for entry in stored if entry.source_key in keys]
-        selection = combined_selection(live, active, limit, marks=marks)
-        return take_survey(stored, self.config.sources, selection, marks, limit)
+        reposts = self.config.output.repost_similarity
+        selection = combined_selection(live, active, limit, marks=marks, reposts=reposts)
+        return take_survey(stored, self.config.sources, selection, marks, limit, reposts=reposts)
 
 
 def make_sandbox(config: Config) -> Sandbox:
