@@ -355,3 +355,19 @@ def test_headers_are_checked_and_their_values_never_quoted(tmp_path):
     assert "hidden" not in problem and "Injected" not in problem
     with pytest.raises(ConfigError, match=r"sources\[0\]\.headers: must be a table"):
         load_config(write(tmp_path, MINIMAL + 'headers = "X-K: v"\n'))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("0.85", 0.85), ("1", 1.0), ("0.5", 0.5), ("false", None)]
+)
+def test_repost_similarity_is_a_share_or_false(tmp_path, value, expected):
+    assert load_config(write(tmp_path, MINIMAL)).output.repost_similarity == 0.6
+    text = MINIMAL.replace("[[sources]]", f"[output]\nrepost_similarity = {value}\n\n[[sources]]")
+    assert load_config(write(tmp_path, text)).output.repost_similarity == expected
+
+
+@pytest.mark.parametrize("value", ["0.3", "1.5", "true", '"high"'])
+def test_repost_similarity_outside_its_range_is_refused_plainly(tmp_path, value):
+    text = MINIMAL.replace("[[sources]]", f"[output]\nrepost_similarity = {value}\n\n[[sources]]")
+    with pytest.raises(ConfigError, match=r"output\.repost_similarity: must be .*0\.5 to 1"):
+        load_config(write(tmp_path, text))

@@ -26,7 +26,7 @@ DEFAULT_USER_AGENT = (
     f"copro_feeds/{__version__} (+https://github.com/copro-feeds/copro_feeds; feed aggregator)"
 )
 MiB = 1024 * 1024
-REPOST_SIMILARITY = 0.7
+REPOST_SIMILARITY = 0.6
 """How alike two partners' posts under different links must be to be one repost (the
 share of their fingerprints that agree; see ``_dedupe.find_posts``)."""
 
