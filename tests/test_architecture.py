@@ -38,6 +38,7 @@ P = "copro_feeds."
 # first name that exists wins.
 BOUNDARIES: dict[str, tuple[str, ...]] = {
     "apscheduler": (P + "_schedule",),
+    "babel": (P + "_i18n",),
     "brotli": (P + "_decode",),
     "datasketch": (P + "_similarity",),
     "bs4": (P + "_text",),
@@ -62,6 +63,7 @@ DECIDERS = {"_dedupe", "_due", "_explain", "_filter", "_roundup_plan", "_select"
 DECIDERS_MAY_USE = DECIDERS | {
     "_config_check",
     "_editorial",
+    "_i18n",  # our words and dates in the site's language: pure, reads its own catalogues
     "_normalise",
     "_plan",
     "_text",
@@ -102,6 +104,7 @@ IO_OR_RENDERING = {
 # What ``import copro_feeds`` (and its public types and config) must not load.
 HEAVY = (
     "apscheduler",
+    "babel",
     "bs4",
     "datasketch",
     "feedgen",

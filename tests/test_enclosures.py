@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 
 import feedparser
 import html5lib
@@ -90,7 +91,7 @@ def test_pages_link_to_the_files_with_type_and_size():
 
 def test_sizes_read_as_people_say_them():
     assert [readable_size(n) for n in (512, 1_500, 9_990, 24_000_000, 300_000_000)] == [
-        "512 bytes",
+        "1 KB",
         "1.5 KB",
         "10 KB",
         "24 MB",
@@ -112,3 +113,15 @@ def test_the_page_shows_plain_links_and_no_player():
     assert [link.get("type") for link in links] == ["audio/mpeg", "video/mp4"]
     assert not document.findall(".//audio") and not document.findall(".//video")
     assert "autoplay" not in page
+
+
+def test_the_words_are_welsh_on_a_welsh_page():
+    feed = FeedContent(info=FeedInfo(), entries=(PODCAST,))
+    welsh = replace(SITE, language="cy")
+    page = render_files([feed], [PODCAST.attribution], welsh)["index.html"].decode()
+    document = html5lib.parse(page, namespaceHTMLElements=False)
+    links = document.findall(".//ul[@class='entry-media']/li/a")
+    assert ["".join(link.itertext()) for link in links] == [
+        "Gwrando ar \u2018Episode one\u2019: MP3, 24 MB",
+        "Gwylio \u2018Episode one\u2019: MP4",
+    ]

@@ -6,24 +6,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from copro_feeds._plan import MAIN_FEED, FeedInfo, Roundup, RoundupSection, readable_date
+from copro_feeds._plan import MAIN_FEED, FeedInfo, Roundup, RoundupSection
 from copro_feeds.config import SiteConfig
 from tests.factories import entry
 
 SITE = SiteConfig(title="Partners' news", link="https://copro.example/", description="Posts")
 MONDAY = datetime(2026, 3, 2, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    ("moment", "text"),
-    [
-        (datetime(2026, 3, 3, 12, tzinfo=UTC), "3 March 2026"),
-        (datetime(2025, 12, 31, 23, 59, tzinfo=UTC), "31 December 2025"),
-        (datetime(2026, 1, 1, tzinfo=UTC), "1 January 2026"),
-    ],
-)
-def test_readable_date(moment: datetime, text: str) -> None:
-    assert readable_date(moment) == text
 
 
 def test_a_feed_falls_back_to_the_site_for_its_title_and_description() -> None:

@@ -14,15 +14,6 @@ from copro_feeds.config import SiteConfig
 from copro_feeds.types import Entry, require_utc
 
 DIGEST_FOLDER = "digest/"
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-
-
-def readable_date(moment: datetime) -> str:
-    """A date as people read it: ``3 March 2026`` (English month names)."""
-    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -80,7 +80,15 @@ def publish_if_needed(
         stored, sources, config.site, config.output.max_entries, marks=marks, reposts=reposts
     )
     roundups = (
-        plan_roundups(stored, sources, config.digest, marks, now, reposts=reposts)
+        plan_roundups(
+            stored,
+            sources,
+            config.digest,
+            marks,
+            now,
+            reposts=reposts,
+            language=config.site.language,
+        )
         if config.digest.enabled
         else None
     )

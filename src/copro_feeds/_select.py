@@ -31,12 +31,12 @@ from copro_feeds._dedupe import (
     one_per_post,
 )
 from copro_feeds._filter import passes_filters
+from copro_feeds._i18n import SOURCE_LANGUAGE, translations
 from copro_feeds._plan import FeedContent, FeedInfo
 from copro_feeds._types import EditorialMarks
 from copro_feeds.config import REPOST_SIMILARITY, SiteConfig, SourceConfig, slugify
 from copro_feeds.types import Entry
 
-ALL_PARTNERS = "All partners"
 _NO_MARKS = EditorialMarks()
 
 
@@ -179,10 +179,11 @@ def plan_feeds(
     kept, pins = _visible(entries, sources, marks, posts), _pinned_posts(entries, marks, posts)
     homepages = configured_homepages(sources)
     tags = configured_tags(sources)
+    words = translations(site.language or SOURCE_LANGUAGE)
     related = tuple((source.name, source_folder(source)) for source in sources) + tuple(
-        (f"Tag: {tag}", tag_folder(tag)) for tag in tags
+        (words.gettext("Tag: %(tag)s") % {"tag": tag}, tag_folder(tag)) for tag in tags
     )
-    back = ((ALL_PARTNERS, ""),)
+    back = ((words.gettext("All partners"), ""),)
     by_source: dict[str, list[Entry]] = {}
     for entry in kept:
         by_source.setdefault(entry.source_key, []).append(entry)
@@ -192,8 +193,10 @@ def plan_feeds(
         own = _pinned_first(by_source.get(source.key, ()), pins, limit, posts)
         info = FeedInfo(
             folder=source_folder(source),
-            title=f"{source.name} (via {site.title})",
-            description=f"Posts from {source.name}, quoted and credited by {site.title}.",
+            title=words.gettext("%(partner)s (via %(site)s)")
+            % {"partner": source.name, "site": site.title},
+            description=words.gettext("Posts from %(partner)s, quoted and credited by %(site)s.")
+            % {"partner": source.name, "site": site.title},
             related=back,
         )
         feeds.append(FeedContent(info=info, entries=tuple(own)))
@@ -202,8 +205,11 @@ def plan_feeds(
         tagged = [entry for key in members for entry in by_source.get(key, ())]
         info = FeedInfo(
             folder=tag_folder(tag),
-            title=f"{tag} (via {site.title})",
-            description=f"Partners' posts tagged {tag!r}, quoted and credited by {site.title}.",
+            title=words.gettext("%(tag)s (via %(site)s)") % {"tag": tag, "site": site.title},
+            description=words.gettext(
+                "Partners' posts tagged '%(tag)s', quoted and credited by %(site)s."
+            )
+            % {"tag": tag, "site": site.title},
             related=back,
         )
         tag_posts = _posts(tagged, limit, pins, homepages, posts)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from copro_feeds._plan import DIGEST_FOLDER, readable_date
+from copro_feeds._i18n import SOURCE_LANGUAGE, readable_date, translations
+from copro_feeds._plan import DIGEST_FOLDER
 from copro_feeds._publish._model import (
     ATOM_FILE,
     JSON_FILE,
@@ -30,26 +31,16 @@ from copro_feeds._publish._model import (
     public_url,
     separators,
 )
-from copro_feeds._publish._roundup import PERIOD_WORDS
+from copro_feeds._publish._roundup import roundup_words
 from copro_feeds._text import collapse_whitespace, rebase_headings, xml_safe
 from copro_feeds.config import SiteConfig
 from copro_feeds.types import Attribution, Display, Enclosure, Entry
 
 INDEX_FILE = "index.html"
 CSS_FILE = "style.css"
-DEFAULT_LANGUAGE = "en"
 # Entry titles are h2, so a full post's own headings start at h3.
 CONTENT_TOP_HEADING = 3
-DEFAULT_DESCRIPTION = (
-    "The newest posts from our partners, most with a short excerpt. "
-    "Follow a title to read the full post on the partner's own website."
-)
 _SOURCES, _TAGS = "sources/", "tags/"
-_FORMATS = (
-    (ATOM_FILE, "Atom feed", "application/atom+xml"),
-    (RSS_FILE, "RSS feed", "application/rss+xml"),
-    (JSON_FILE, "JSON Feed", "application/feed+json"),
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -122,11 +113,10 @@ def media_view(enclosure: Enclosure) -> MediaView:
 
 
 def readable_size(length: int) -> str:
-    """Bytes as people read a file's size, in decimal units: ``"24 MB"``, ``"1.2 GB"``,
-    ``"512 bytes"``; whole numbers from 10 up, one decimal below."""
-    if length < 1000:
-        return f"{length} bytes"
-    size = float(length)
+    """Bytes as people read a file's size, in decimal units and symbols that need no
+    translation: ``"24 MB"``, ``"1.2 GB"``; whole numbers from 10 up, one decimal below;
+    at least ``"1 KB"``."""
+    size = max(float(length), 1000.0)
     for unit in _SIZE_UNITS:
         size /= 1000
         if size < 1000 or unit == _SIZE_UNITS[-1]:
@@ -249,10 +239,10 @@ def entry_view(entry: Entry, page_lang: str) -> EntryView:
                 homepage=_homepage(source),
                 licence=partner_licence(entry, source),
             )
-            for before, source in zip(separators(len(names)), names, strict=True)
+            for before, source in zip(separators(len(names), page_lang), names, strict=True)
         ),
         published=machine_date(entry.published),
-        published_text=readable_date(entry.published),
+        published_text=readable_date(entry.published, page_lang),
         excerpt=entry.excerpt if display is Display.EXCERPT else "",
         content_html=rebase_headings(full_html(entry), CONTENT_TOP_HEADING) if full else "",
         licence=entry_licence(entry),
@@ -277,13 +267,27 @@ def _labels(feeds: Sequence[FeedContent]) -> dict[str, str]:
     return labels
 
 
-def _subscribe(info: FeedInfo, site: SiteConfig) -> tuple[FeedLink, ...]:
+def _subscribe(info: FeedInfo, site: SiteConfig, lang: str) -> tuple[FeedLink, ...]:
     """The feed's three formats, linked from the page beside them."""
+    words = translations(lang)
+    formats = (
+        (ATOM_FILE, words.gettext("Atom feed"), "application/atom+xml"),
+        (RSS_FILE, words.gettext("RSS feed"), "application/rss+xml"),
+        (JSON_FILE, words.gettext("JSON Feed"), "application/feed+json"),
+    )
     return tuple(
         FeedLink(
             href=name, text=text, media_type=media, address=public_url(site, info.folder, name)
         )
-        for name, text, media in _FORMATS
+        for name, text, media in formats
+    )
+
+
+def default_description(lang: str) -> str:
+    """The site's description when ``[site] description`` is not set, in ``lang``."""
+    return translations(lang).gettext(
+        "The newest posts from our partners, most with a short excerpt. "
+        "Follow a title to read the full post on the partner's own website."
     )
 
 
@@ -315,7 +319,8 @@ class PageFrames:
         self._with_page = {key for key in self._partners if _source_folder(key) in folders}
         self._tags = [feed.info.folder for feed in feeds if feed.info.folder.startswith(_TAGS)]
         self._roundup = roundup
-        self.lang = site.language or DEFAULT_LANGUAGE
+        self.lang = site.language or SOURCE_LANGUAGE
+        self._words = translations(self.lang)
 
     def page(self, feed: FeedContent) -> Page:
         """The page beside ``feed`` (its folder's ``index.html``)."""
@@ -330,9 +335,11 @@ class PageFrames:
             self.frame(info.folder, shown=[entry.source_key for entry in feed.entries]),
             title=heading if not info.folder else f"{heading} \N{EN DASH} {site_title}",
             heading=heading,
-            description=_clean(info.description or self._site.description or DEFAULT_DESCRIPTION),
+            description=_clean(
+                info.description or self._site.description or default_description(self.lang)
+            ),
             entries=tuple(entry_view(entry, self.lang) for entry in feed.entries),
-            feeds=_subscribe(info, self._site),
+            feeds=_subscribe(info, self._site, self.lang),
         )
 
     def frame(self, folder: str, *, shown: Sequence[str] = ()) -> Page:
@@ -360,7 +367,7 @@ class PageFrames:
             site_title=site_title,
             title=site_title,
             heading=site_title,
-            description=_clean(self._site.description or DEFAULT_DESCRIPTION),
+            description=_clean(self._site.description or default_description(self.lang)),
             root=root,
             home=f"{root}{INDEX_FILE}",
             is_home=not folder,
@@ -379,14 +386,14 @@ class PageFrames:
             feeds=(),
             opml=FeedLink(
                 href=f"{root}{OPML_FILE}",
-                text="the list of partners (OPML file)",
+                text=self._words.gettext("the list of partners (OPML file)"),
                 media_type="text/x-opml",
                 address=public_url(self._site, "", OPML_FILE),
             ),
-            roundup=_roundup_link(self._roundup, root),
+            roundup=_roundup_link(self._roundup, root, self.lang),
             via_opml=FeedLink(
                 href=f"{root}{VIA_OPML_FILE}",
-                text="the list of our feeds of each partner (OPML file)",
+                text=self._words.gettext("the list of our feeds of each partner (OPML file)"),
                 media_type="text/x-opml",
                 address=public_url(self._site, "", VIA_OPML_FILE),
             )
@@ -395,11 +402,10 @@ class PageFrames:
         )
 
 
-def _roundup_link(every: str | None, root: str) -> Link | None:
+def _roundup_link(every: str | None, root: str, lang: str) -> Link | None:
     if every is None:
         return None
-    word = PERIOD_WORDS.get(every, every)
-    return Link(href=f"{root}{DIGEST_FOLDER}{INDEX_FILE}", text=f"the {word} roundup")
+    return Link(href=f"{root}{DIGEST_FOLDER}{INDEX_FILE}", text=roundup_words(every, lang).name)
 
 
 def _source_folder(key: str) -> str:
