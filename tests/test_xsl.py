@@ -12,7 +12,7 @@ import pytest
 from lxml import etree, html
 
 from copro_feeds._publish import FeedContent, FeedInfo, publish
-from copro_feeds.types import Display
+from copro_feeds.types import Display, Enclosure
 from tests.factories import attribution, entry
 from tests.outputs import SITE
 
@@ -224,3 +224,26 @@ def test_our_words_in_the_view_are_in_the_sites_language(tmp_path, name):
     assert credit(article)[0] == "Drwy Scope (trwydded: CC BY 4.0) a Cee"
     assert "Skip to" not in page
     assert " and " not in credit(article)[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("atom.xml", ["Listen: MPEG, 24 MB", "Watch: MP4"]),
+        ("rss.xml", ["Listen: MPEG, 24 MB"]),  # RSS carries the first enclosure only
+    ],
+)
+def test_audio_and_video_are_plain_links_with_type_and_size(tmp_path, name, expected):
+    podcast = entry(
+        enclosures=(
+            Enclosure(url="https://scope.example/ep.mp3", type="audio/mpeg", length=24_000_000),
+            Enclosure(url="https://scope.example/ep.mp4", type="video/mp4"),
+        )
+    )
+    publish([FeedContent(info=FeedInfo(), entries=(podcast,))], [], SITE, tmp_path)
+    page = view(tmp_path, name)
+    [article] = articles(page).values()
+    links = article.findall(".//ul[@class='media']/li/a")
+    assert [" ".join(link.text_content().split()) for link in links] == expected
+    assert links[0].get("href") == "https://scope.example/ep.mp3"
+    assert "<audio" not in page and "<video" not in page
