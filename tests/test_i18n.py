@@ -14,7 +14,13 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 from babel.messages.pofile import read_po
 from jinja2 import nodes
 
-from copro_feeds._i18n import catalogue_languages, primary, readable_date, translations
+from copro_feeds._i18n import (
+    catalogue_languages,
+    language_name,
+    primary,
+    readable_date,
+    translations,
+)
 
 MARCH_2 = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)
 
@@ -175,3 +181,16 @@ def test_the_template_check_finds_a_stray_word(tmp_path):
         "</nav>\n<p>{% trans %}Fine{% endtrans %} Hello {{ name }}</p>"
     )
     assert template_text(stray) == ["Site", "Hello"]
+
+
+@pytest.mark.parametrize(
+    ("code", "in_language", "name"),
+    [
+        ("cy", "cy", "Cymraeg"),
+        ("en", "cy", "Saesneg"),
+        ("cy", "en-GB", "Welsh"),
+        ("qq", "en", "qq"),
+    ],
+)
+def test_language_names_come_from_cldr(code, in_language, name):
+    assert language_name(code, in_language) == name

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from copro_feeds._plan import MAIN_FEED, FeedInfo, Roundup, RoundupSection
+from copro_feeds._plan import MAIN_FEED, FeedInfo, Roundup, RoundupSection, language_site
 from copro_feeds.config import SiteConfig
 from tests.factories import entry
 
@@ -55,3 +56,18 @@ def test_a_roundup_needs_a_post_and_utc_bounds() -> None:
         roundup(start=datetime(2026, 3, 2, tzinfo=paris))
     with pytest.raises(ValueError, match="end must be an aware UTC datetime"):
         roundup(end=datetime(2026, 3, 9))
+
+
+def test_each_language_after_the_first_is_the_same_site_under_its_code() -> None:
+    bilingual = SiteConfig(
+        title="Newyddion",
+        link="https://copro.example/",
+        feed_url="https://copro.example/feeds/atom.xml",
+        language="cy",
+        languages=("cy", "en"),
+    )
+    assert language_site(bilingual, "cy") is bilingual
+    english = language_site(bilingual, "en")
+    assert (english.language, english.feed_url) == ("en", "https://copro.example/feeds/en/atom.xml")
+    assert english.title == bilingual.title
+    assert language_site(replace(bilingual, feed_url=None), "en").feed_url is None

@@ -72,3 +72,14 @@ def _date_locale(language: str) -> Locale:
 def readable_date(moment: datetime, language: str) -> str:
     """A date as people read it in ``language``: ``2 Mawrth 2026``, ``2 March 2026``."""
     return format_date(moment.date(), format="long", locale=_date_locale(language))
+
+
+def language_name(code: str, in_language: str) -> str:
+    """The name of language ``code`` in ``in_language`` (CLDR): ``language_name("en", "cy")``
+    is ``Saesneg``, ``language_name("cy", "cy")`` is ``Cymraeg``; the code itself when CLDR
+    does not know it."""
+    try:
+        name = Locale.parse(primary(code)).get_language_name(_date_locale(in_language))
+    except (UnknownLocaleError, ValueError):
+        return code
+    return name or code

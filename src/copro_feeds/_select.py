@@ -31,7 +31,7 @@ from copro_feeds._dedupe import (
     one_per_post,
 )
 from copro_feeds._filter import passes_filters
-from copro_feeds._i18n import SOURCE_LANGUAGE, translations
+from copro_feeds._i18n import SOURCE_LANGUAGE, language_name, primary, translations
 from copro_feeds._plan import FeedContent, FeedInfo
 from copro_feeds._types import EditorialMarks
 from copro_feeds.config import REPOST_SIMILARITY, SiteConfig, SourceConfig, slugify
@@ -56,6 +56,11 @@ def kept_entries(entries: Sequence[Entry], sources: Sequence[SourceConfig]) -> l
 def source_folder(source: SourceConfig) -> str:
     """Where a partner's own feeds are published: ``sources/<slug>/``."""
     return f"sources/{source.key}/"
+
+
+def language_folder(code: str) -> str:
+    """Where the feeds of posts in one of the site's languages go: ``lang/<code>/``."""
+    return f"lang/{code}/"
 
 
 def tag_folder(tag: str) -> str:
@@ -170,7 +175,9 @@ def plan_feeds(
     marks: EditorialMarks = _NO_MARKS,
     reposts: float | None = REPOST_SIMILARITY,
 ) -> list[FeedContent]:
-    """The combined feed first, then one feed per partner and one per tag.
+    """The combined feed first, then one feed per partner, one per tag, and one per
+    language of ``[site] languages`` (the posts in that language: their feed's, or the
+    one detected before planning; titles and descriptions in the site's language).
 
     ``marks``: editors' hidden and pinned entries; ``reposts``: how alike two partners'
     posts must be to be one (see the module docstring).
@@ -179,9 +186,16 @@ def plan_feeds(
     kept, pins = _visible(entries, sources, marks, posts), _pinned_posts(entries, marks, posts)
     homepages = configured_homepages(sources)
     tags = configured_tags(sources)
-    words = translations(site.language or SOURCE_LANGUAGE)
-    related = tuple((source.name, source_folder(source)) for source in sources) + tuple(
-        (words.gettext("Tag: %(tag)s") % {"tag": tag}, tag_folder(tag)) for tag in tags
+    lang = site.language or SOURCE_LANGUAGE
+    words = translations(lang)
+    names = {code: language_name(code, lang) for code in site.languages}
+    related = (
+        tuple((source.name, source_folder(source)) for source in sources)
+        + tuple((words.gettext("Tag: %(tag)s") % {"tag": tag}, tag_folder(tag)) for tag in tags)
+        + tuple(
+            (words.gettext("Posts in %(language)s") % {"language": name}, language_folder(code))
+            for code, name in names.items()
+        )
     )
     back = ((words.gettext("All partners"), ""),)
     by_source: dict[str, list[Entry]] = {}
@@ -214,4 +228,18 @@ def plan_feeds(
         )
         tag_posts = _posts(tagged, limit, pins, homepages, posts)
         feeds.append(FeedContent(info=info, entries=tuple(tag_posts)))
+    for code, name in names.items():
+        written = [entry for entry in kept if entry.language and primary(entry.language) == code]
+        info = FeedInfo(
+            folder=language_folder(code),
+            title=words.gettext("%(site)s in %(language)s")
+            % {"site": site.title, "language": name},
+            description=words.gettext(
+                "Partners' posts in %(language)s, quoted and credited by %(site)s."
+            )
+            % {"language": name, "site": site.title},
+            related=back,
+        )
+        in_language = _posts(written, limit, pins, homepages, posts)
+        feeds.append(FeedContent(info=info, entries=tuple(in_language)))
     return feeds

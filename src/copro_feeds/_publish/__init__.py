@@ -6,6 +6,8 @@ Output files (under ``[output] dir``)::
     atom.xml  rss.xml  feed.json  index.html  sources.opml  via.opml  feed.xsl  style.css
     sources/<source slug>/atom.xml  rss.xml  feed.json  index.html
     tags/<tag slug>/atom.xml  rss.xml  feed.json  index.html
+    lang/<code>/atom.xml  rss.xml  feed.json  index.html   (with [site] languages)
+    <code>/...   the same again in each language after the first (with [site] languages)
     digest.xml  digest/index.html  digest/<first day of a period>.html   (with [digest])
 
 The ``index.html`` pages (see ``_page`` and ``_html``) come from Jinja2 templates: a user's
@@ -135,7 +137,7 @@ __all__ = [
 
 log = logging.getLogger("copro_feeds")
 
-_GROUP_FOLDERS = ("sources", "tags")
+_GROUP_FOLDERS = ("sources", "tags", "lang")
 
 Renderer = Callable[[Sequence[Entry], SiteConfig, FeedInfo], bytes]
 

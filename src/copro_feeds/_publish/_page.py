@@ -13,7 +13,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from copro_feeds._i18n import SOURCE_LANGUAGE, readable_date, translations
+from copro_feeds._i18n import (
+    SOURCE_LANGUAGE,
+    language_name,
+    primary,
+    readable_date,
+    translations,
+)
 from copro_feeds._plan import DIGEST_FOLDER
 from copro_feeds._publish._model import (
     ATOM_FILE,
@@ -50,6 +56,16 @@ class Link:
     href: str
     text: str
     current: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Twin:
+    """The same page in another of the site's languages: the link, the language's own
+    name ("Cymraeg", "English") and its code (for ``hreflang`` and ``lang``)."""
+
+    href: str
+    text: str
+    lang: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -177,7 +193,8 @@ class Page:
     page lists (all of them on the main page), ``all_partners`` the link to the full list
     (None on the main page); ``roundup`` links to the roundups when ``[digest]`` is on.
     ``opml`` links to the partners' own feeds (``sources.opml``), ``via_opml`` to our
-    feed of each partner (``via.opml``; None without ``[site] feed_url``).
+    feed of each partner (``via.opml``; None without ``[site] feed_url``). ``twins`` are
+    this page in the site's other languages (``[site] languages``; none with one).
     """
 
     lang: str
@@ -197,6 +214,7 @@ class Page:
     opml: FeedLink
     roundup: Link | None
     via_opml: FeedLink | None = None
+    twins: tuple[Twin, ...] = ()
 
 
 def machine_date(moment: datetime) -> str:
@@ -399,6 +417,26 @@ class PageFrames:
             )
             if self._site.feed_url
             else None,
+            twins=self.twins(folder),
+        )
+
+    def twins(self, folder: str, name: str = INDEX_FILE) -> tuple[Twin, ...]:
+        """Links from the page ``name`` in ``folder`` to the same page in the site's other
+        languages: the first language's is at the top of the output folder, each other's
+        in its ``<code>/`` folder there."""
+        languages = self._site.languages
+        here = primary(self.lang)
+        if len(languages) < 2 or here not in languages:
+            return ()
+        top = "../" * folder.count("/") + ("" if here == languages[0] else "../")
+        return tuple(
+            Twin(
+                href=f"{top}{'' if code == languages[0] else code + '/'}{folder}{name}",
+                text=language_name(code, code),
+                lang=code,
+            )
+            for code in languages
+            if code != here
         )
 
 

@@ -105,9 +105,8 @@ def render_roundup_pages(
     or uses an undefined variable raises PublishError naming it.
     """
     # The roundup pages are few: each lists every partner, as the main page does.
-    frame = PageFrames(feeds, sources, site, roundup=feed.every).frame(
-        DIGEST_FOLDER, shown=[source.source_key for source in sources]
-    )
+    frames = PageFrames(feeds, sources, site, roundup=feed.every)
+    frame = frames.frame(DIGEST_FOLDER, shown=[source.source_key for source in sources])
     words = roundup_words(feed.every, frame.lang)
     subscribe = FeedLink(
         href=f"{frame.root}{DIGEST_FILE}",
@@ -134,7 +133,11 @@ def render_roundup_pages(
         name = ROUNDUP_TEMPLATE
         template = pages.get_template(ROUNDUP_TEMPLATE)
         for roundup, view in zip(feed.roundups, views, strict=True):
-            titled = replace(page, title=f"{view.title} \N{EN DASH} {frame.site_title}")
+            titled = replace(
+                page,
+                title=f"{view.title} \N{EN DASH} {frame.site_title}",
+                twins=frames.twins(DIGEST_FOLDER, roundup.page.removeprefix(DIGEST_FOLDER)),
+            )
             html = template.render(variables, page=titled, roundup=view)
             files[roundup.page] = html.encode()
     except TemplateError as error:
