@@ -71,6 +71,9 @@ def test_the_site_once_per_language_with_per_language_feeds(project):
     assert (twin.get("href"), twin.get("hreflang"), twin.text) == ("en/index.html", "en", "English")
     back = english_home.find(".//ul[@class='site-languages']/li/a")
     assert (back.get("href"), back.get("lang"), back.text) == ("../index.html", "cy", "Cymraeg")
+    by_language = [(link.get("href"), link.text) for link in root.iterfind(".//li/a")]
+    assert ("lang/cy/index.html", "Negeseuon (Cymraeg)") in by_language
+    assert ("lang/en/index.html", "Negeseuon (Saesneg)") in by_language
     # The Welsh post is marked on the English page, not on the Welsh one.
     assert [a.get("lang") for a in english_home.iter("article") if a.get("lang")] == ["cy"]
     assert all(a.get("lang") != "cy" for a in root.iter("article"))

@@ -140,3 +140,18 @@ def test_each_page_links_to_its_twin_in_every_other_language():
     ]
     assert english.twins("digest/", "2026-03-02.html")[0].href == "../../digest/2026-03-02.html"
     assert PageFrames(feeds, [], SITE).page(feeds[0]).twins == ()  # one language
+
+
+def test_every_page_links_to_the_posts_in_each_language():
+    bilingual = replace(SITE, language="cy", languages=("cy", "en"))
+    related = (("Negeseuon (Cymraeg)", "lang/cy/"), ("Negeseuon (Saesneg)", "lang/en/"))
+    folders = ("", "lang/cy/", "lang/en/")
+    feeds = [
+        FeedContent(info=FeedInfo(folder=folder, related=related), entries=()) for folder in folders
+    ]
+    frames = PageFrames(feeds, [], bilingual)
+    assert [(link.href, link.text, link.current) for link in frames.page(feeds[1]).by_language] == [
+        ("../../lang/cy/index.html", "Negeseuon (Cymraeg)", True),
+        ("../../lang/en/index.html", "Negeseuon (Saesneg)", False),
+    ]
+    assert PageFrames(feeds[:1], [], SITE).page(feeds[0]).by_language == ()

@@ -46,7 +46,7 @@ INDEX_FILE = "index.html"
 CSS_FILE = "style.css"
 # Entry titles are h2, so a full post's own headings start at h3.
 CONTENT_TOP_HEADING = 3
-_SOURCES, _TAGS = "sources/", "tags/"
+_SOURCES, _TAGS, _LANGUAGES = "sources/", "tags/", "lang/"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -194,7 +194,8 @@ class Page:
     (None on the main page); ``roundup`` links to the roundups when ``[digest]`` is on.
     ``opml`` links to the partners' own feeds (``sources.opml``), ``via_opml`` to our
     feed of each partner (``via.opml``; None without ``[site] feed_url``). ``twins`` are
-    this page in the site's other languages (``[site] languages``; none with one).
+    this page in the site's other languages (``[site] languages``; none with one), and
+    ``by_language`` the pages of the posts in each of them (``lang/<code>/``).
     """
 
     lang: str
@@ -215,6 +216,7 @@ class Page:
     roundup: Link | None
     via_opml: FeedLink | None = None
     twins: tuple[Twin, ...] = ()
+    by_language: tuple[Link, ...] = ()
 
 
 def machine_date(moment: datetime) -> str:
@@ -336,6 +338,9 @@ class PageFrames:
         }
         self._with_page = {key for key in self._partners if _source_folder(key) in folders}
         self._tags = [feed.info.folder for feed in feeds if feed.info.folder.startswith(_TAGS)]
+        self._by_language = [
+            feed.info.folder for feed in feeds if feed.info.folder.startswith(_LANGUAGES)
+        ]
         self._roundup = roundup
         self.lang = site.language or SOURCE_LANGUAGE
         self._words = translations(self.lang)
@@ -400,6 +405,14 @@ class PageFrames:
                     current=tag == folder,
                 )
                 for tag in self._tags
+            ),
+            by_language=tuple(
+                Link(
+                    href=f"{root}{language}{INDEX_FILE}",
+                    text=self._labels.get(language, language),
+                    current=language == folder,
+                )
+                for language in self._by_language
             ),
             feeds=(),
             opml=FeedLink(
