@@ -40,7 +40,7 @@ from copro_feeds._select import plan_feeds
 from copro_feeds._serve import Server
 from copro_feeds._types import EditorialMarks
 from copro_feeds.config import SiteConfig, SourceConfig
-from copro_feeds.types import Display
+from copro_feeds.types import Display, Enclosure
 from tests.factories import NOW, attribution, entry
 
 # Under pytest-xdist, the browser modules share one worker: one Chromium at a time.
@@ -163,7 +163,18 @@ def editorial_entries() -> list[copro_feeds.Entry]:
     return [
         post(1, SCOPE, guide, title="The cost of living guide", content_html=FULL_POST),
         post(2, SCOTTISH, guide, title="The cost of living guide (shared)"),
-        post(3, CFWR, "https://cfwr.test/library/income", title="Basic income, again"),
+        post(
+            3,
+            CFWR,
+            "https://cfwr.test/library/income",
+            title="Basic income, again",
+            enclosures=(
+                Enclosure(
+                    url="https://cfwr.test/media/income.mp3", type="audio/mpeg", length=24_000_000
+                ),
+                Enclosure(url="https://cfwr.test/media/income.mp4", type="video/mp4"),
+            ),
+        ),
         post(
             4,
             SCOTTISH,
@@ -394,6 +405,12 @@ def test_the_editorial_site_shows_what_axe_checks(page, editorial_site):
     assert guide.locator(".entry-licence").count() == 0
     assert page.locator("article[lang='cy']").count() == 1
     assert articles.count() == 4 and page.locator(".entry-excerpt").count() == 2
+    media = page.locator(".entry-media a")
+    assert media.all_text_contents() == [
+        "Listen to \u2018Basic income, again\u2019: MP3, 24 MB",
+        "Watch \u2018Basic income, again\u2019: MP4",
+    ]
+    assert page.locator("audio, video, [autoplay]").count() == 0
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -413,6 +413,22 @@ def test_a_storage_url_that_is_not_postgresql_is_refused_without_its_password(tm
     assert "s3cret-pw" not in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"), [("0.85", 0.85), ("1", 1.0), ("0.5", 0.5), ("false", None)]
+)
+def test_repost_similarity_is_a_share_or_false(tmp_path, value, expected):
+    assert load_config(write(tmp_path, MINIMAL)).output.repost_similarity == 0.6
+    text = MINIMAL.replace("[[sources]]", f"[output]\nrepost_similarity = {value}\n\n[[sources]]")
+    assert load_config(write(tmp_path, text)).output.repost_similarity == expected
+
+
+@pytest.mark.parametrize("value", ["0.3", "1.5", "true", '"high"'])
+def test_repost_similarity_outside_its_range_is_refused_plainly(tmp_path, value):
+    text = MINIMAL.replace("[[sources]]", f"[output]\nrepost_similarity = {value}\n\n[[sources]]")
+    with pytest.raises(ConfigError, match=r"output\.repost_similarity: must be .*0\.5 to 1"):
+        load_config(write(tmp_path, text))
+
+
 def test_site_languages_put_the_first_at_the_root(tmp_path):
     text = MINIMAL.replace("[site]\n", '[site]\nlanguages = ["CY", "en"]\n')
     site = load_config(write(tmp_path, text)).site

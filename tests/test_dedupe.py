@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 import feedparser
@@ -8,11 +9,15 @@ from hypothesis import strategies as st
 
 import copro_feeds
 from copro_feeds._dedupe import (
+    SAME_LINK_ONLY,
+    _rows_per_band,
+    find_posts,
     homepages_of,
     is_claimed,
     merge_duplicates,
     newest_first,
     one_per_post,
+    similarity,
     unique_by_id,
     with_joint_credit,
 )
@@ -231,3 +236,96 @@ def test_homepages_find_claimants_by_host_and_parent_sites():
     assert homepages.claimants(None) == frozenset()
     assert is_claimed("https://a.example/", homepages, besides="a")  # c claims it too
     assert not is_claimed("https://b.example/", homepages, besides="b")
+
+
+# -- reposts: the same text under another partner's link ---------------------------------
+
+SIGNATURE = tuple(range(128))
+
+
+def alike(share: float) -> tuple[int, ...]:
+    """A fingerprint agreeing with SIGNATURE in at least ``share`` of its places."""
+    same = math.ceil(share * len(SIGNATURE))
+    return SIGNATURE[:same] + tuple(10_000 + n for n in range(len(SIGNATURE) - same))
+
+
+def reposted(key: str, fingerprint: tuple[int, ...], hours: int = 0, **overrides):
+    return entry(
+        id=f"{key}-post",
+        attribution=attribution(key),
+        link=f"https://{key}.example/post/",
+        published=datetime(2026, 3, 1, tzinfo=UTC) + timedelta(hours=hours),
+        fingerprint=fingerprint,
+        **overrides,
+    )
+
+
+def test_similarity_is_the_share_of_agreeing_places():
+    assert similarity(reposted("a", SIGNATURE), reposted("b", alike(0.75))) == 0.75
+    assert similarity(reposted("a", SIGNATURE), reposted("b", ())) is None
+    assert similarity(reposted("a", SIGNATURE), reposted("b", SIGNATURE[:64])) is None
+
+
+def test_reposts_at_the_threshold_are_one_post_the_original_first():
+    original, repost = reposted("a", SIGNATURE), reposted("b", alike(0.8), hours=5)
+    posts = find_posts([repost, original], reposts=0.8)
+    assert posts.key(original) == posts.key(repost)
+    [group] = merge_duplicates([repost, original], homepages_of({}), posts).values()
+    assert [e.source_key for e in group] == ["a", "b"]
+    [winner] = one_per_post([repost, original], homepages_of({}), posts)
+    assert winner.source_key == "a"
+    assert [credit.source_key for credit in winner.also_via] == ["b"]
+
+
+def test_the_earliest_link_wins_even_against_a_configured_homepage():
+    original, repost = reposted("a", SIGNATURE), reposted("b", SIGNATURE, hours=5)
+    homepages = homepages_of({"b": "https://b.example/"})  # b's link is on b's own site
+    posts = find_posts([original, repost], reposts=0.6)
+    assert one_per_post([repost, original], homepages, posts)[0].source_key == "a"
+
+
+def test_below_the_threshold_the_same_partner_or_none_asked_nothing_is_merged():
+    assert find_posts([reposted("a", SIGNATURE), reposted("b", alike(0.7))], reposts=0.8).keys == {}
+    mine = [
+        reposted("a", SIGNATURE),
+        entry(
+            id="again",
+            attribution=attribution("a"),
+            link="https://a.example/2/",
+            fingerprint=SIGNATURE,
+        ),
+    ]
+    assert find_posts(mine, reposts=0.5).keys == {}  # a partner's own series stays apart
+    assert (
+        find_posts([reposted("a", SIGNATURE), reposted("b", SIGNATURE)], reposts=None)
+        is SAME_LINK_ONLY
+    )
+    assert find_posts([reposted("a", ()), reposted("b", ())], reposts=0.5).keys == {}
+
+
+def test_merging_is_transitive_and_order_free():
+    own = tuple(30_000 + n for n in range(24))  # second and third agree here, not first
+    first = reposted("a", SIGNATURE)
+    second = reposted("b", SIGNATURE[:104] + own, hours=1)
+    third = reposted("c", SIGNATURE[:80] + tuple(range(40_000, 40_024)) + own, hours=2)
+    assert (
+        similarity(first, third) < 0.75 <= min(similarity(first, second), similarity(second, third))
+    )
+    forward = find_posts([first, second, third], reposts=0.75)
+    backward = find_posts([third, second, first], reposts=0.75)
+    assert len({forward.key(e) for e in (first, second, third)}) == 1
+    assert forward.keys == backward.keys
+
+
+def test_same_link_copies_follow_their_link_into_a_repost_group():
+    original = reposted("a", SIGNATURE)
+    mirror = entry(id="m", attribution=attribution("m"), link=original.link, fingerprint=())
+    repost = reposted("b", SIGNATURE, hours=3)
+    posts = find_posts([original, mirror, repost], reposts=0.9)
+    assert len({posts.key(e) for e in (original, mirror, repost)}) == 1
+
+
+def test_banding_keeps_pairs_at_the_threshold_as_candidates():
+    for threshold in (0.5, 0.6, 0.8, 0.95, 1.0):
+        rows = _rows_per_band(128, threshold)
+        assert 1 - (1 - threshold**rows) ** (128 // rows) >= 0.99

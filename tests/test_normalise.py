@@ -7,12 +7,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from copro_feeds._normalise import (
+    MAX_ENCLOSURES,
     NormaliseSettings,
     canonical_link,
     entry_id,
+    media_enclosures,
     merge_categories,
     normalise_entry,
 )
+from copro_feeds._types import RawEnclosure
+from copro_feeds.types import Enclosure
 from tests.factories import NOW, attribution, raw_entry
 
 SETTINGS = NormaliseSettings(
@@ -226,3 +230,28 @@ def test_invisible_authors_and_categories_are_dropped():
 def test_titles_with_some_visible_text_are_kept_as_written():
     for title in ("\u200bCare\u200b", "é", "Co\u00adproduction"):
         assert normalise_entry(raw_entry(title=title), SETTINGS, NOW).title == title
+
+
+def test_only_audio_and_video_over_http_are_kept_without_credentials_and_capped():
+    found = (
+        RawEnclosure(url="ep.mp3", type="audio/mpeg", length="24000000"),
+        RawEnclosure(url="https://u:p@cdn.example/v.mp4", type="Video/MP4; codecs=avc1", length=3),
+        RawEnclosure(url="javascript:alert(1)", type="audio/mpeg", length="1"),
+        RawEnclosure(url="ftp://files.example/a.mp3", type="audio/mpeg", length="1"),
+        RawEnclosure(url="https://scope.example/a.pdf", type="application/pdf", length="1"),
+        RawEnclosure(url="https://scope.example/a b.mp3", type="audio/mpeg", length="1"),
+        RawEnclosure(url="ep.mp3", type="audio/mpeg", length="5"),  # the same URL again
+        RawEnclosure(url="https://scope.example/n.ogg", type="audio/ogg", length="0"),
+        RawEnclosure(url="https://scope.example/m.ogg", type="audio/ogg", length="-4"),
+    )
+    kept = media_enclosures(found, "https://scope.example/feed/")
+    assert kept == (
+        Enclosure(url="https://scope.example/feed/ep.mp3", type="audio/mpeg", length=24_000_000),
+        Enclosure(url="https://cdn.example/v.mp4", type="video/mp4", length=3),
+        Enclosure(url="https://scope.example/n.ogg", type="audio/ogg", length=None),
+        Enclosure(url="https://scope.example/m.ogg", type="audio/ogg", length=None),
+    )
+    many = tuple(
+        RawEnclosure(url=f"https://scope.example/{n}.mp3", type="audio/mpeg") for n in range(20)
+    )
+    assert len(media_enclosures(many, "https://scope.example/")) == MAX_ENCLOSURES

@@ -220,3 +220,29 @@ def test_impossible_iso_dates_are_missing_not_rolled_over():
     feed = parse_feed(body, {}, FEED_URL, max_entries=10)
     assert [e.updated for e in feed.entries][:3] == [None, None, None]
     assert feed.entries[3].updated is not None  # a leap second is a real time
+
+
+def test_rss_and_atom_enclosures_are_read_and_kept_with_type_and_length():
+    rss = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+    <link>https://partner.example/</link><item><title>Episode 1</title>
+    <link>https://partner.example/ep1</link>
+    <enclosure url="/media/ep1.mp3" length="24000000" type="audio/mpeg"/>
+    <enclosure url="https://partner.example/ep1.pdf" length="10" type="application/pdf"/>
+    </item></channel></rss>"""
+    atom = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+    <id>urn:x</id><updated>2026-03-01T00:00:00Z</updated><entry><title>Talk</title>
+    <id>urn:talk</id><updated>2026-03-01T00:00:00Z</updated>
+    <link href="https://partner.example/talk"/>
+    <link rel="enclosure" href="https://user:secret@partner.example/talk.mp4"
+          type="video/mp4" length="300000000"/></entry></feed>"""
+    [podcast] = parse_feed(rss, {}, FEED_URL, max_entries=10).entries
+    [talk] = parse_feed(atom, {}, FEED_URL, max_entries=10).entries
+    assert len(podcast.enclosures) == 2  # read as written; the normaliser chooses
+    audio = normalise_entry(podcast, SETTINGS, NOW).enclosures
+    video = normalise_entry(talk, SETTINGS, NOW).enclosures
+    assert [(e.url, e.type, e.length) for e in audio] == [
+        ("https://partner.example/media/ep1.mp3", "audio/mpeg", 24_000_000)
+    ]
+    assert [(e.url, e.type, e.length) for e in video] == [
+        ("https://partner.example/talk.mp4", "video/mp4", 300_000_000)
+    ]

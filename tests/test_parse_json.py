@@ -262,3 +262,28 @@ def test_a_json_feed_over_max_bytes_fails_like_xml(project, feed_server):
         (result,) = aggregator.run_once().results
     assert result.outcome is Outcome.ERROR
     assert "4096-byte cap" in (result.error or "")
+
+
+def test_attachments_are_enclosures():
+    item = {
+        "id": "1",
+        "url": "https://partner.example/ep1",
+        "content_text": "Episode one",
+        "attachments": [
+            {"url": "https://partner.example/ep1.mp3", "mime_type": "audio/mpeg",
+             "size_in_bytes": 24000000},
+            {"url": "https://partner.example/ep1.m4a", "mime_type": "audio/mp4",
+             "size_in_bytes": "big"},
+            "not an object",
+        ],
+    }  # fmt: skip
+    parsed = parse(feed(items=[item]))
+    [raw] = parsed.entries
+    assert "skipped 2 field(s)" in parsed.warnings[0]
+    kept = normalise_entry(raw, SETTINGS, NOW).enclosures
+    assert [(e.url, e.type, e.length) for e in kept] == [
+        ("https://partner.example/ep1.mp3", "audio/mpeg", 24_000_000),
+        ("https://partner.example/ep1.m4a", "audio/mp4", None),
+    ]
+    [again] = parse(feed(items=[{**item, "attachments": {"url": "x"}}])).entries
+    assert again.enclosures == ()

@@ -16,7 +16,7 @@ from copro_feeds._publish import FeedContent, FeedInfo, publish
 from copro_feeds._select import plan_feeds
 from copro_feeds._types import EditorialMarks
 from copro_feeds.config import SourceConfig
-from copro_feeds.types import Display
+from copro_feeds.types import Display, Enclosure
 from tests.factories import attribution, entry
 from tests.outputs import SITE
 
@@ -246,3 +246,26 @@ def test_an_archive_says_so_and_gives_the_current_feed_to_subscribe_to(tmp_path,
     assert list(articles(etree.tostring(tree, encoding=str)))  # its posts are shown
     current = html.fromstring(view(tmp_path, name))
     assert "archive" not in current.find_class("about")[0].text_content()
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("atom.xml", ["Listen: MPEG, 24 MB", "Watch: MP4"]),
+        ("rss.xml", ["Listen: MPEG, 24 MB"]),  # RSS carries the first enclosure only
+    ],
+)
+def test_audio_and_video_are_plain_links_with_type_and_size(tmp_path, name, expected):
+    podcast = entry(
+        enclosures=(
+            Enclosure(url="https://scope.example/ep.mp3", type="audio/mpeg", length=24_000_000),
+            Enclosure(url="https://scope.example/ep.mp4", type="video/mp4"),
+        )
+    )
+    publish([FeedContent(info=FeedInfo(), entries=(podcast,))], [], SITE, tmp_path)
+    page = view(tmp_path, name)
+    [article] = articles(page).values()
+    links = article.findall(".//ul[@class='media']/li/a")
+    assert [" ".join(link.text_content().split()) for link in links] == expected
+    assert links[0].get("href") == "https://scope.example/ep.mp3"
+    assert "<audio" not in page and "<video" not in page

@@ -115,6 +115,24 @@ def seconds(value: object) -> float:
     return float(value)
 
 
+MIN_REPOST_SIMILARITY = 0.5
+
+
+def repost_similarity(value: object) -> float | None:
+    """``[output] repost_similarity``: a share from 0.5 to 1, or ``false`` (None: merge no
+    reposts). Below one half, posts that merely share a footer or a template would merge."""
+    if value is False:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a number from 0.5 to 1, or false to merge no reposts")
+    if not MIN_REPOST_SIMILARITY <= value <= 1:
+        raise ValueError(
+            f"must be from {MIN_REPOST_SIMILARITY} to 1 (a lower share would merge posts "
+            "that only share a footer or a template), or false to merge no reposts"
+        )
+    return float(value)
+
+
 def boolean(value: object) -> bool:
     if not isinstance(value, bool):
         raise ValueError("must be true or false")

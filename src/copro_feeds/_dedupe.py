@@ -14,15 +14,31 @@ only, never a parent domain, and never a host a configured homepage claims.
 
 The winner carries the joint credit: ``also_via`` names the other partners whose feeds
 carried the same post (see :func:`one_per_post`).
+
+Reposts: the same article under two partners' different links (copied with light edits,
+another footer) is one post too, when their fingerprints (``Entry.fingerprint``, MinHash
+signatures made by ``_similarity``) agree in at least the configured share of places
+(``[output] repost_similarity``): see :func:`find_posts`. Only copies from different
+partners are compared, so a partner's own series of like posts (weekly news, event
+notices on a template) is never merged. In a repost group each link's copies are ordered
+as above, and the links' first copies by publication (the original first: the earliest
+published, or first seen), then source key and id.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from itertools import combinations
 from urllib.parse import urlsplit
 
+from copro_feeds._types import EntryKey
 from copro_feeds.types import Entry
+
+PostKey = tuple[str, ...]
+"""A post's identity: the :func:`duplicate_key` of its copies (of one of them, for reposts)."""
+
+_CANDIDATE_CHANCE = 0.99  # how surely a pair exactly at the threshold is compared at all
 
 
 def unique_by_id(entries: Iterable[Entry]) -> list[Entry]:
@@ -104,15 +120,106 @@ def is_publishers_own(entry: Entry, homepages: Homepages) -> bool:
     return _ownership(entry, homepages) != _NOT_OWN
 
 
+def similarity(first: Entry, second: Entry) -> float | None:
+    """How alike two posts' words are: the share of places where their fingerprints agree
+    (MinHash's estimate of the Jaccard similarity of their word sets, 0 to 1); None when
+    either has no fingerprint (too short, or not refreshed since fingerprints began)."""
+    if not first.fingerprint or len(first.fingerprint) != len(second.fingerprint):
+        return None
+    same = sum(a == b for a, b in zip(first.fingerprint, second.fingerprint, strict=True))
+    return same / len(first.fingerprint)
+
+
+@dataclass(frozen=True, slots=True)
+class Posts:
+    """Which post each entry is a copy of. ``keys`` holds the entries merged as reposts
+    (each to its post's key); every other entry's post is its :func:`duplicate_key`.
+    ``threshold`` is the similarity that merged them (None: reposts not looked for)."""
+
+    keys: Mapping[EntryKey, PostKey] = field(default_factory=dict)
+    threshold: float | None = None
+
+    def key(self, entry: Entry) -> PostKey:
+        """The post ``entry`` is a copy of."""
+        return self.keys.get((entry.source_key, entry.id)) or duplicate_key(entry)
+
+
+SAME_LINK_ONLY = Posts()
+"""Posts by link alone: no reposts looked for."""
+
+
+def _rows_per_band(length: int, threshold: float) -> int:
+    """LSH banding: the most rows per band (the fewest needless comparisons) with which
+    two fingerprints ``threshold`` alike still share a band with :data:`_CANDIDATE_CHANCE`."""
+    rows = 1
+    for candidate in range(2, length + 1):
+        bands = length // candidate
+        if 1 - (1 - threshold**candidate) ** bands < _CANDIDATE_CHANCE:
+            break
+        rows = candidate
+    return rows
+
+
+def find_posts(entries: Iterable[Entry], *, reposts: float | None) -> Posts:
+    """Find the reposts among ``entries``: copies from different partners, under different
+    links, whose :func:`similarity` is at least ``reposts`` (None: look for none).
+
+    Candidates come from LSH banding of the fingerprints (pairs that agree in a whole band
+    of places), so the cost grows with the number of entries, not with its square; each
+    candidate is then compared in full. Merging is transitive: a copy like a second that
+    is like a third joins the three.
+    """
+    if reposts is None:
+        return SAME_LINK_ONLY
+    every = list(entries)
+    found = [entry for entry in every if entry.fingerprint]
+    buckets: dict[tuple[object, ...], list[Entry]] = {}
+    for entry in found:
+        length = len(entry.fingerprint)
+        rows = _rows_per_band(length, reposts)
+        for start in range(0, length - rows + 1, rows):
+            band = (length, start, *entry.fingerprint[start : start + rows])
+            buckets.setdefault(band, []).append(entry)
+    parent: dict[PostKey, PostKey] = {}
+
+    def root(key: PostKey) -> PostKey:
+        while parent.get(key, key) != key:
+            key = parent[key]
+        return key
+
+    compared: set[frozenset[EntryKey]] = set()
+    for bucket in buckets.values():
+        for first, second in combinations(bucket, 2):
+            pair = frozenset(((first.source_key, first.id), (second.source_key, second.id)))
+            if first.source_key == second.source_key or pair in compared:
+                continue
+            compared.add(pair)
+            a, b = root(duplicate_key(first)), root(duplicate_key(second))
+            if a != b and (similarity(first, second) or 0.0) >= reposts:
+                parent[max(a, b)] = min(a, b)
+    keys = {  # a post's first key is its own copies' duplicate_key already
+        (entry.source_key, entry.id): post
+        for entry in every
+        if (post := root(duplicate_key(entry))) != duplicate_key(entry)
+    }
+    return Posts(keys=keys, threshold=reposts)
+
+
 def merge_duplicates(
-    entries: Iterable[Entry], homepages: Homepages
-) -> dict[tuple[str, ...], list[Entry]]:
-    """Group entries by :func:`duplicate_key`; each group's winner first."""
-    groups: dict[tuple[str, ...], list[Entry]] = {}
+    entries: Iterable[Entry], homepages: Homepages, posts: Posts = SAME_LINK_ONLY
+) -> dict[PostKey, list[Entry]]:
+    """Group entries by post (``posts``: by link alone unless reposts were found); each
+    group's winner first: the copies of each link in order of ownership, then date, and
+    the links in order of their first copy's date (the original first)."""
+    parts: dict[PostKey, dict[PostKey, list[Entry]]] = {}
     for entry in entries:
-        groups.setdefault(duplicate_key(entry), []).append(entry)
-    for group in groups.values():
-        group.sort(key=lambda e: (_ownership(e, homepages), e.published, e.source_key, e.id))
+        parts.setdefault(posts.key(entry), {}).setdefault(duplicate_key(entry), []).append(entry)
+    groups: dict[PostKey, list[Entry]] = {}
+    for post, links in parts.items():
+        for copies in links.values():
+            copies.sort(key=lambda e: (_ownership(e, homepages), e.published, e.source_key, e.id))
+        ordered = sorted(links.values(), key=lambda c: (c[0].published, c[0].source_key, c[0].id))
+        groups[post] = [entry for copies in ordered for entry in copies]
     return groups
 
 
@@ -135,9 +242,12 @@ def with_joint_credit(group: Sequence[Entry]) -> Entry:
     return replace(winner, also_via=tuple(credits.values())[1:])
 
 
-def one_per_post(entries: Iterable[Entry], homepages: Homepages) -> list[Entry]:
-    """Each duplicate group's winner, with joint credit to the others (in no set order)."""
-    return [with_joint_credit(group) for group in merge_duplicates(entries, homepages).values()]
+def one_per_post(
+    entries: Iterable[Entry], homepages: Homepages, posts: Posts = SAME_LINK_ONLY
+) -> list[Entry]:
+    """Each post's winner, with joint credit to the others (in no set order)."""
+    groups = merge_duplicates(entries, homepages, posts)
+    return [with_joint_credit(group) for group in groups.values()]
 
 
 def newest_first(entries: Iterable[Entry]) -> list[Entry]:

@@ -12,13 +12,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from copro_feeds._dedupe import Homepages, duplicate_key, is_publishers_own, merge_duplicates
+from copro_feeds._dedupe import (
+    Homepages,
+    PostKey,
+    Posts,
+    duplicate_key,
+    find_posts,
+    is_publishers_own,
+    merge_duplicates,
+    similarity,
+)
 from copro_feeds._editorial import entry_key, quote, ref_of
 from copro_feeds._filter import filter_verdict
 from copro_feeds._select import configured_homepages, kept_entries
 from copro_feeds._text import html_to_text
 from copro_feeds._types import EditorialMarks, EntryKey
-from copro_feeds.config import SourceConfig
+from copro_feeds.config import REPOST_SIMILARITY, SourceConfig
 from copro_feeds.types import (
     AuditRecord,
     Display,
@@ -31,9 +40,6 @@ from copro_feeds.types import (
 
 _WHERE = "in its title, excerpt or categories"
 
-PostKey = tuple[str, ...]
-"""A post's identity: :func:`~copro_feeds._dedupe.duplicate_key` of its copies."""
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Survey:
@@ -42,7 +48,8 @@ class Survey:
     ``placed`` is every stored entry of the configured sources, newest first. ``groups``
     holds, per post, the copies that passed their filters (the merge the publisher
     makes), the winner first. ``selection`` is the combined feed as published.
-    ``homepages`` are the configured ones that decided whose own site a link is on.
+    ``homepages`` are the configured ones that decided whose own site a link is on;
+    ``posts`` which post each entry is a copy of (reposts included).
     """
 
     placed: tuple[StoredEntry, ...]
@@ -52,11 +59,12 @@ class Survey:
     pinned_posts: frozenset[PostKey]
     limit: int
     homepages: Homepages
+    posts: Posts
 
     def copies(self, entry: Entry) -> tuple[StoredEntry, ...]:
         """Every stored copy of ``entry``'s post: the shown (or winning) one first."""
-        post = duplicate_key(entry)
-        copies = [placed for placed in self.placed if duplicate_key(placed.entry) == post]
+        post = self.posts.key(entry)
+        copies = [placed for placed in self.placed if self.posts.key(placed.entry) == post]
         first = {entry_key(e): n for n, e in enumerate(self.groups.get(post, ()))}
         return tuple(sorted(copies, key=lambda c: first.get(entry_key(c.entry), len(first))))
 
@@ -73,11 +81,14 @@ def take_survey(
     selection: Sequence[Entry],
     marks: EditorialMarks,
     limit: int,
+    *,
+    reposts: float | None = REPOST_SIMILARITY,
 ) -> Survey:
     """Place every stored entry, given the combined feed the publisher selected.
 
     ``stored`` holds the entries of every configured source, disabled ones included;
-    ``selection`` is ``_select.combined_selection`` over the active sources' entries.
+    ``selection`` is ``_select.combined_selection`` over the active sources' entries,
+    with the same ``reposts`` threshold.
     """
     active = [source for source in sources if source.enabled]
     active_keys = {source.key for source in active}
@@ -85,12 +96,14 @@ def take_survey(
     kept = kept_entries(live, active)
     passed = {entry_key(entry) for entry in kept}
     homepages = configured_homepages(active)
-    groups = {post: tuple(group) for post, group in merge_duplicates(kept, homepages).items()}
+    posts = find_posts(live, reposts=reposts)
+    merged = merge_duplicates(kept, homepages, posts)
+    groups = {post: tuple(group) for post, group in merged.items()}
     shown = {entry_key(entry): entry for entry in selection}
-    hidden_live, hidden_any = _hidden(live, marks), _hidden(stored, marks)
+    hidden_live, hidden_any = _hidden(live, marks, posts), _hidden(stored, marks, posts)
     placed = []
     for entry in stored:
-        post = duplicate_key(entry)
+        post = posts.key(entry)
         key = entry_key(entry)
         if post in (hidden_live if entry.source_key in active_keys else hidden_any):
             state, text = EntryState.HIDDEN, "hidden"
@@ -111,14 +124,15 @@ def take_survey(
         by_key={entry_key(p.entry): p for p in placed},
         groups=groups,
         selection=tuple(selection),
-        pinned_posts=frozenset(duplicate_key(e) for e in live if entry_key(e) in marks.pinned),
+        pinned_posts=frozenset(posts.key(e) for e in live if entry_key(e) in marks.pinned),
         limit=limit,
         homepages=homepages,
+        posts=posts,
     )
 
 
-def _hidden(entries: Iterable[Entry], marks: EditorialMarks) -> frozenset[PostKey]:
-    return frozenset(duplicate_key(e) for e in entries if entry_key(e) in marks.hidden)
+def _hidden(entries: Iterable[Entry], marks: EditorialMarks, posts: Posts) -> frozenset[PostKey]:
+    return frozenset(posts.key(e) for e in entries if entry_key(e) in marks.hidden)
 
 
 def explain(
@@ -181,9 +195,13 @@ def _sources(copies: Sequence[StoredEntry]) -> list[str]:
 
     if len(copies) == 1:
         return [f"Source: {described(copies[0])}."]
-    link = copies[0].entry.link
-    return [f"The same post (the link {link}) came from {len(copies)} partners:"] + [
-        f"  - {described(copy)}" for copy in copies
+    links = list(dict.fromkeys(copy.entry.link for copy in copies))
+    if len(links) == 1:
+        return [f"The same post (the link {links[0]}) came from {len(copies)} partners:"] + [
+            f"  - {described(copy)}" for copy in copies
+        ]
+    return [f"The same post came from {len(copies)} partners, under {len(links)} links:"] + [
+        f"  - {described(copy)}, at {copy.entry.link or 'no link'}" for copy in copies
     ]
 
 
@@ -208,7 +226,7 @@ def _filters(entry: Entry, source: SourceConfig) -> str:
 
 
 def _merge(entry: Entry, survey: Survey) -> list[str]:
-    group = survey.groups.get(duplicate_key(entry), ())
+    group = survey.groups.get(survey.posts.key(entry), ())
     if entry_key(entry) not in {entry_key(member) for member in group}:
         return []  # left out before merging (disabled or filtered)
     if len(group) < 2:
@@ -230,7 +248,31 @@ def _merge(entry: Entry, survey: Survey) -> list[str]:
     if shown is not None and shown.also_via:
         names = ", ".join(attribution.name for attribution in shown.also_via)
         line += f" It credits the others too: also via {names}."
-    return [line]
+    return [line, *_reposts(entry, group, survey.posts.threshold)]
+
+
+def _reposts(entry: Entry, group: Sequence[Entry], threshold: float | None) -> list[str]:
+    """Why copies under other links are the same post: how alike each is to ``entry``."""
+    if threshold is None:
+        return []
+    lines = []
+    for other in group:
+        if duplicate_key(other) == duplicate_key(entry):
+            continue
+        score = similarity(entry, other)
+        what = f"{other.attribution.name}'s copy ({ref_of(other)}, at {other.link or 'no link'})"
+        if score is not None and score >= threshold:
+            lines.append(
+                f"{what} has another link but the same text: a repost. Their words are "
+                f"{score:.2f} alike (the share of their fingerprints that agree), at least "
+                f"the {threshold:.2f} set by [output] repost_similarity."
+            )
+        else:
+            alike = "" if score is None else f" (only {score:.2f} alike to this one)"
+            lines.append(
+                f"{what} is merged as a repost through another copy it is alike to{alike}."
+            )
+    return lines
 
 
 def _marks(

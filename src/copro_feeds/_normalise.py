@@ -1,6 +1,7 @@
 """Pure: :class:`RawEntry` → :class:`Entry`.
 
-Ids, UTC dates, canonical links, sanitised HTML, plain-text excerpts and language tags.
+Ids, UTC dates, canonical links, sanitised HTML, plain-text excerpts, language tags and
+audio and video enclosures.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from copro_feeds._text import (
     truncate_words,
     xml_safe,
 )
-from copro_feeds._types import RawEntry
-from copro_feeds.types import Attribution, Entry
+from copro_feeds._types import RawEnclosure, RawEntry
+from copro_feeds._urls import without_credentials
+from copro_feeds.types import Attribution, Enclosure, Entry
 
 FUTURE_TOLERANCE = timedelta(days=1)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -33,6 +35,10 @@ _TITLE_FROM_EXCERPT_WORDS = 10
 _MAX_TITLE_CHARS = 4096
 # A language tag as BCP 47 spells it, loosely: letters, then subtags of letters and digits.
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
+MAX_ENCLOSURES = 5
+"""The most audio and video enclosures kept per entry (the first ones, in feed order)."""
+_MEDIA_TYPE = re.compile(r"(audio|video)/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
+_MAX_LENGTH = 2**53  # bytes: a length beyond any real file (and beyond JSON's exact integers)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,7 +144,50 @@ def normalise_entry(raw: RawEntry, settings: NormaliseSettings, now: datetime) -
         excerpt=excerpt,
         categories=merge_categories(own_categories, settings.tags),
         language=language_tag(raw.language) or settings.language,
+        enclosures=media_enclosures(raw.enclosures, settings.base_url),
     )
+
+
+def media_enclosures(found: tuple[RawEnclosure, ...], base: str) -> tuple[Enclosure, ...]:
+    """The audio and video enclosures worth republishing, at most :data:`MAX_ENCLOSURES`.
+
+    Each needs an ``audio/…`` or ``video/…`` media type (its parameters dropped) and a URL
+    that is http or https once made absolute; credentials in it are removed. A length
+    that is not a whole number of bytes above zero is unknown (None). Repeated URLs count
+    once.
+    """
+    kept: dict[str, Enclosure] = {}
+    for raw in found:
+        media_type = (raw.type or "").split(";")[0].strip().lower()
+        url = _media_url(raw.url, base)
+        if url is None or url in kept or not _MEDIA_TYPE.fullmatch(media_type):
+            continue
+        kept[url] = Enclosure(url=url, type=media_type, length=_length(raw.length))
+        if len(kept) == MAX_ENCLOSURES:
+            break
+    return tuple(kept.values())
+
+
+def _media_url(url: str | None, base: str) -> str | None:
+    text = xml_safe(url or "").strip()
+    if not text or any(character.isspace() for character in text):
+        return None
+    try:
+        parts = urlsplit(urljoin(base, text))
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme not in _DEFAULT_PORTS or not host:
+        return None
+    return without_credentials(urlunsplit(parts))
+
+
+def _length(value: str | int | None) -> int | None:
+    text = str(value).strip() if value is not None else ""
+    if not text.isascii() or not text.isdigit():
+        return None
+    length = int(text)
+    return length if 0 < length < _MAX_LENGTH else None
 
 
 def has_usable_date(raw: RawEntry, now: datetime) -> bool:

@@ -49,8 +49,8 @@ import feedparser
 import feedparser.encodings
 import feedparser.sanitizer
 
-from copro_feeds._parse_json import looks_like_json, parse_json_feed
-from copro_feeds._types import ParsedFeed, RawEntry
+from copro_feeds._parse_json import MAX_RAW_ENCLOSURES, looks_like_json, parse_json_feed
+from copro_feeds._types import ParsedFeed, RawEnclosure, RawEntry
 from copro_feeds.exceptions import ParseError
 
 _ENTRY_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s/>]")
@@ -312,6 +312,22 @@ def _raw_entry(entry: Any) -> RawEntry:
         language=_text_or_none(entry.get("language"))
         or content_language
         or _text_or_none(title_detail.get("language")),
+        enclosures=_enclosures(entry),
+    )
+
+
+def _enclosures(entry: Any) -> tuple[RawEnclosure, ...]:
+    """RSS ``<enclosure>`` and Atom ``link rel="enclosure"`` (feedparser gathers both),
+    at most :data:`MAX_RAW_ENCLOSURES`; the normaliser checks and caps them further."""
+    found = entry.get("enclosures") or []
+    return tuple(
+        RawEnclosure(
+            url=_text_or_none(enclosure.get("href") or enclosure.get("url")),
+            type=_text_or_none(enclosure.get("type")),
+            length=_text_or_none(enclosure.get("length")),
+        )
+        for enclosure in found[:MAX_RAW_ENCLOSURES]
+        if hasattr(enclosure, "get")
     )
 
 

@@ -12,7 +12,8 @@ skipped (counted in a warning), never a crash:
 * ``items`` that are not objects are skipped; only the first ``max_entries`` are kept;
 * ``content_html`` is HTML; ``content_text``, then ``summary``, are plain text;
   ``url`` (else ``external_url``) is the link; ``authors`` (1.1), else ``author``
-  (1.0), give the names; dates are RFC 3339 (a date without an offset is read as UTC).
+  (1.0), give the names; dates are RFC 3339 (a date without an offset is read as UTC);
+  ``attachments`` (``url``, ``mime_type``, ``size_in_bytes``) are the enclosures.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from copro_feeds._types import ParsedFeed, RawEntry
+from copro_feeds._types import ParsedFeed, RawEnclosure, RawEntry
 from copro_feeds.exceptions import ParseError
 
 JSON_FEED_TYPES = frozenset({"application/feed+json", "application/json"})
@@ -32,6 +33,7 @@ _NOT_A_FEED = "not a feed: neither RSS/Atom nor JSON Feed"
 _LEADING = b" \t\r\n\xef\xbb\xbf"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _EARLIEST_YEAR = 1970
+MAX_RAW_ENCLOSURES = 50  # the most enclosures read from one entry, here and in _parse
 _JSON_KINDS = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
 
 
@@ -115,7 +117,34 @@ class _Reader:
             content_is_html=is_html,
             categories=tuple(category for category in categories if category),
             language=self.text(item, "language"),
+            enclosures=self.attachments(item),
         )
+
+    def attachments(self, item: Mapping[str, object]) -> tuple[RawEnclosure, ...]:
+        """The item's ``attachments``, at most :data:`MAX_RAW_ENCLOSURES`."""
+        found = item.get("attachments")
+        if found is None:
+            return ()
+        if not isinstance(found, list):
+            self.skipped += 1
+            return ()
+        enclosures = []
+        for attachment in found[:MAX_RAW_ENCLOSURES]:
+            if not isinstance(attachment, dict):
+                self.skipped += 1
+                continue
+            size = attachment.get("size_in_bytes")
+            if size is not None and (isinstance(size, bool) or not isinstance(size, int)):
+                self.skipped += 1
+                size = None
+            enclosures.append(
+                RawEnclosure(
+                    url=self.text(attachment, "url"),
+                    type=self.text(attachment, "mime_type"),
+                    length=size,
+                )
+            )
+        return tuple(enclosures)
 
     def text(self, item: Mapping[str, object], key: str) -> str | None:
         value = item.get(key)

@@ -136,9 +136,14 @@ def _publish_site(
     """Plan and publish the site in one language (``site``) into ``directory``, with the
     ``archive`` (the same months in every language)."""
     sources = config.active_sources
-    feeds = plan_feeds(stored, sources, site, config.output.max_entries, marks=marks)
+    reposts = config.output.repost_similarity
+    feeds = plan_feeds(
+        stored, sources, site, config.output.max_entries, marks=marks, reposts=reposts
+    )
     roundups = (
-        plan_roundups(stored, sources, config.digest, marks, now, language=site.language)
+        plan_roundups(
+            stored, sources, config.digest, marks, now, language=site.language, reposts=reposts
+        )
         if config.digest.enabled
         else None
     )
@@ -195,6 +200,7 @@ def _fingerprint(config: Config, store: Store, now: datetime) -> str:
         repr(config.site),
         str(config.output.dir),
         config.output.max_entries,
+        config.output.repost_similarity,
         [_source_shape(source) for source in config.sources],
         folder_digest(config.output.templates),
         repr(config.digest),

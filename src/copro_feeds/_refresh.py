@@ -1,5 +1,6 @@
 """Refreshing one source: fetch it (discovering its feed the first time), follow a move,
-skip an unchanged body, and parse and normalise it in a sandboxed worker.
+skip an unchanged body, parse and normalise it in a sandboxed worker, and fingerprint its
+entries for finding reposts (``_similarity``, here in the main process).
 
 Every expected failure becomes a value (:class:`Refresh` with an error), never an
 exception, so that one bad source never stops the others. Thread-safe: the aggregator
@@ -27,6 +28,7 @@ from copro_feeds._fetch import Fetcher, redact, same_origin
 from copro_feeds._ingest import Ingested, SourceFacts, ingest
 from copro_feeds._parse import looks_like_html, parse_feed
 from copro_feeds._sandbox import Sandbox
+from copro_feeds._similarity import with_fingerprints
 from copro_feeds._types import FetchResponse, SourceState
 from copro_feeds.config import Config, FetchConfig, SourceConfig
 from copro_feeds.exceptions import (
@@ -138,6 +140,8 @@ class Refresher:
             ingested = self._ingest(source, state, response, feed_url, now, timings=timings)
         for warning in ingested.warnings:
             log.warning("%s: %s", source.name, warning)
+        with timings.parsing():
+            entries = with_fingerprints(ingested.entries)
         if ingested.complete:  # a document cut short is fetched whole next time
             succeeded = replace(
                 succeeded,
@@ -149,7 +153,7 @@ class Refresher:
             source=source,
             state=replace(succeeded, homepage=ingested.feed_link or state.homepage),
             outcome=Outcome.UPDATED,
-            entries=ingested.entries,
+            entries=entries,
             undated_ids=ingested.undated_ids,
             well_formed=ingested.well_formed,
         )

@@ -19,7 +19,7 @@ from copro_feeds._i18n import SOURCE_LANGUAGE, readable_date, translations
 from copro_feeds._plan import Roundup, RoundupFeed, RoundupSection
 from copro_feeds._select import combined_selection, configured_tags
 from copro_feeds._types import EditorialMarks
-from copro_feeds.config import DigestConfig, SourceConfig, slugify
+from copro_feeds.config import REPOST_SIMILARITY, DigestConfig, SourceConfig, slugify
 from copro_feeds.types import Entry
 
 DEFAULT_DIGEST_TITLE = DigestConfig().title
@@ -74,17 +74,19 @@ def plan_roundups(
     marks: EditorialMarks,
     now: datetime,
     *,
+    reposts: float | None = REPOST_SIMILARITY,
     language: str | None = None,
 ) -> RoundupFeed:
     """The roundups to publish at ``now``, newest first, their titles and section names
     in ``language`` (the site's; English when None).
 
-    ``entries`` are every stored entry; ``sources`` the enabled sources, in config order.
+    ``entries`` are every stored entry; ``sources`` the enabled sources, in config order;
+    ``reposts`` as for the combined feed (``[output] repost_similarity``).
     The title is ``[digest] title`` with its dates in ``language``; while that is the
     default, the default's own words are in ``language`` too.
     """
     lang = language or SOURCE_LANGUAGE
-    periods = _periods(entries, sources, digest, marks)
+    periods = _periods(entries, sources, digest, marks, reposts)
     length = period_length(digest)
     ended = sorted((start for start in periods if start + length <= now), reverse=True)
     roundups = [
@@ -100,13 +102,14 @@ def current_roundup(
     marks: EditorialMarks,
     now: datetime,
     *,
+    reposts: float | None = REPOST_SIMILARITY,
     language: str | None = None,
 ) -> Roundup | None:
     """The roundup of the period ``now`` is in, as it stands (a preview: it is published
     once the period ends); None while the period has no posts. Arguments as
     :func:`plan_roundups`."""
     start = period_start(now, digest)
-    posts = _periods(entries, sources, digest, marks).get(start)
+    posts = _periods(entries, sources, digest, marks, reposts).get(start)
     if not posts:
         return None
     return _roundup(start, posts, sources, digest, language or SOURCE_LANGUAGE)
@@ -117,10 +120,11 @@ def _periods(
     sources: Sequence[SourceConfig],
     digest: DigestConfig,
     marks: EditorialMarks,
+    reposts: float | None,
 ) -> dict[datetime, list[Entry]]:
     """The combined feed's posts (without its length limit) by the start of their period."""
     periods: dict[datetime, list[Entry]] = {}
-    for post in combined_selection(entries, sources, None, marks=marks):
+    for post in combined_selection(entries, sources, None, marks=marks, reposts=reposts):
         periods.setdefault(period_start(post.published, digest), []).append(post)
     return periods
 

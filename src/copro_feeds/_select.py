@@ -5,6 +5,10 @@ The combined feed: every source's entries that pass its filters, one per post (s
 that partner's entries that pass its filters. A tag's feed: the combined selection over
 the sources carrying that tag.
 
+A post is every copy with the same link, and, with ``reposts`` (``[output]
+repost_similarity``), every copy another partner reposted under another link (see
+``_dedupe.find_posts``), decided once over all the entries given.
+
 Editors' marks apply to posts, not single copies: hiding any copy of a post (any entry of
 its duplicate group) removes every copy from every feed; pinning any copy pins the post.
 Each feed lists its pinned posts first, the latest pin first, then the rest newest first.
@@ -19,7 +23,9 @@ from datetime import datetime
 
 from copro_feeds._dedupe import (
     Homepages,
-    duplicate_key,
+    PostKey,
+    Posts,
+    find_posts,
     homepages_of,
     newest_first,
     one_per_post,
@@ -28,13 +34,10 @@ from copro_feeds._filter import passes_filters
 from copro_feeds._i18n import SOURCE_LANGUAGE, language_name, primary, translations
 from copro_feeds._plan import FeedContent, FeedInfo
 from copro_feeds._types import EditorialMarks
-from copro_feeds.config import SiteConfig, SourceConfig, slugify
+from copro_feeds.config import REPOST_SIMILARITY, SiteConfig, SourceConfig, slugify
 from copro_feeds.types import Entry
 
 _NO_MARKS = EditorialMarks()
-
-PostKey = tuple[str, ...]
-"""A post's identity: its entries' :func:`~copro_feeds._dedupe.duplicate_key`."""
 
 
 def kept_entries(entries: Sequence[Entry], sources: Sequence[SourceConfig]) -> list[Entry]:
@@ -75,26 +78,30 @@ def configured_tags(sources: Sequence[SourceConfig]) -> list[str]:
     return list(seen.values())
 
 
-def _hidden_posts(entries: Iterable[Entry], marks: EditorialMarks) -> frozenset[PostKey]:
+def _hidden_posts(
+    entries: Iterable[Entry], marks: EditorialMarks, posts: Posts
+) -> frozenset[PostKey]:
     """The posts taken down: those with any hidden entry."""
     return frozenset(
-        duplicate_key(entry) for entry in entries if (entry.source_key, entry.id) in marks.hidden
+        posts.key(entry) for entry in entries if (entry.source_key, entry.id) in marks.hidden
     )
 
 
-def _pinned_posts(entries: Iterable[Entry], marks: EditorialMarks) -> dict[PostKey, datetime]:
+def _pinned_posts(
+    entries: Iterable[Entry], marks: EditorialMarks, posts: Posts
+) -> dict[PostKey, datetime]:
     """Each pinned post and its latest pin (a post is pinned when any entry of it is)."""
     pins: dict[PostKey, datetime] = {}
     for entry in entries:
         pinned_at = marks.pinned.get((entry.source_key, entry.id))
         if pinned_at is not None:
-            key = duplicate_key(entry)
+            key = posts.key(entry)
             pins[key] = max(pins.get(key, pinned_at), pinned_at)
     return pins
 
 
 def _pinned_first(
-    entries: Iterable[Entry], pins: Mapping[PostKey, datetime], limit: int | None
+    entries: Iterable[Entry], pins: Mapping[PostKey, datetime], limit: int | None, posts: Posts
 ) -> list[Entry]:
     """Pinned entries first (latest pin first, marked ``pinned``), then the newest others.
 
@@ -103,18 +110,18 @@ def _pinned_first(
     pinned: list[Entry] = []
     others: list[Entry] = []
     for entry in newest_first(entries):
-        (pinned if duplicate_key(entry) in pins else others).append(entry)
-    pinned.sort(key=lambda entry: -pins[duplicate_key(entry)].timestamp())  # stable: newest
+        (pinned if posts.key(entry) in pins else others).append(entry)
+    pinned.sort(key=lambda entry: -pins[posts.key(entry)].timestamp())  # stable: newest
     room = len(others) if limit is None else max(limit - len(pinned), 0)
     return [replace(entry, pinned=True) for entry in pinned] + others[:room]
 
 
 def _visible(
-    entries: Sequence[Entry], sources: Sequence[SourceConfig], marks: EditorialMarks
+    entries: Sequence[Entry], sources: Sequence[SourceConfig], marks: EditorialMarks, posts: Posts
 ) -> list[Entry]:
     """The entries that pass their source's filters, from posts nobody hid."""
-    hidden = _hidden_posts(entries, marks)
-    return [entry for entry in kept_entries(entries, sources) if duplicate_key(entry) not in hidden]
+    hidden = _hidden_posts(entries, marks, posts)
+    return [entry for entry in kept_entries(entries, sources) if posts.key(entry) not in hidden]
 
 
 def configured_homepages(sources: Sequence[SourceConfig]) -> Homepages:
@@ -127,9 +134,10 @@ def _posts(
     limit: int | None,
     pins: Mapping[PostKey, datetime],
     homepages: Homepages,
+    posts: Posts,
 ) -> list[Entry]:
     """One entry per post with joint credit, pinned posts first, then the newest."""
-    return _pinned_first(one_per_post(entries, homepages), pins, limit)
+    return _pinned_first(one_per_post(entries, homepages, posts), pins, limit, posts)
 
 
 def combined_selection(
@@ -138,19 +146,23 @@ def combined_selection(
     limit: int | None,
     *,
     marks: EditorialMarks = _NO_MARKS,
+    reposts: float | None = REPOST_SIMILARITY,
 ) -> list[Entry]:
     """The combined feed's entries: what :meth:`Aggregator.entries` returns.
 
     Entries of ``sources`` that pass their filters; posts with a hidden entry left out;
-    one entry per post, crediting the other partners that carried it (``also_via``);
-    pinned posts first (``pinned=True``, the latest pin first), then the newest. At most
-    ``limit`` entries unless more are pinned; ``limit=None`` keeps every post.
+    one entry per post (the same link, or a repost at least ``reposts`` alike), crediting
+    the other partners that carried it (``also_via``); pinned posts first
+    (``pinned=True``, the latest pin first), then the newest. At most ``limit`` entries
+    unless more are pinned; ``limit=None`` keeps every post.
     """
+    posts = find_posts(entries, reposts=reposts)
     return _posts(
-        _visible(entries, sources, marks),
+        _visible(entries, sources, marks, posts),
         limit,
-        _pinned_posts(entries, marks),
+        _pinned_posts(entries, marks, posts),
         configured_homepages(sources),
+        posts,
     )
 
 
@@ -161,14 +173,17 @@ def plan_feeds(
     limit: int,
     *,
     marks: EditorialMarks = _NO_MARKS,
+    reposts: float | None = REPOST_SIMILARITY,
 ) -> list[FeedContent]:
     """The combined feed first, then one feed per partner, one per tag, and one per
     language of ``[site] languages`` (the posts in that language: their feed's, or the
     one detected before planning; titles and descriptions in the site's language).
 
-    ``marks``: editors' hidden and pinned entries (see the module docstring).
+    ``marks``: editors' hidden and pinned entries; ``reposts``: how alike two partners'
+    posts must be to be one (see the module docstring).
     """
-    kept, pins = _visible(entries, sources, marks), _pinned_posts(entries, marks)
+    posts = find_posts(entries, reposts=reposts)
+    kept, pins = _visible(entries, sources, marks, posts), _pinned_posts(entries, marks, posts)
     homepages = configured_homepages(sources)
     tags = configured_tags(sources)
     lang = site.language or SOURCE_LANGUAGE
@@ -186,10 +201,10 @@ def plan_feeds(
     by_source: dict[str, list[Entry]] = {}
     for entry in kept:
         by_source.setdefault(entry.source_key, []).append(entry)
-    combined = _posts(kept, limit, pins, homepages)
+    combined = _posts(kept, limit, pins, homepages, posts)
     feeds = [FeedContent(info=FeedInfo(related=related), entries=tuple(combined))]
     for source in sources:
-        own = _pinned_first(by_source.get(source.key, ()), pins, limit)
+        own = _pinned_first(by_source.get(source.key, ()), pins, limit, posts)
         info = FeedInfo(
             folder=source_folder(source),
             title=words.gettext("%(partner)s (via %(site)s)")
@@ -211,7 +226,8 @@ def plan_feeds(
             % {"tag": tag, "site": site.title},
             related=back,
         )
-        feeds.append(FeedContent(info=info, entries=tuple(_posts(tagged, limit, pins, homepages))))
+        tag_posts = _posts(tagged, limit, pins, homepages, posts)
+        feeds.append(FeedContent(info=info, entries=tuple(tag_posts)))
     for code, name in names.items():
         written = [entry for entry in kept if entry.language and primary(entry.language) == code]
         info = FeedInfo(
@@ -224,5 +240,6 @@ def plan_feeds(
             % {"language": name, "site": site.title},
             related=back,
         )
-        feeds.append(FeedContent(info=info, entries=tuple(_posts(written, limit, pins, homepages))))
+        in_language = _posts(written, limit, pins, homepages, posts)
+        feeds.append(FeedContent(info=info, entries=tuple(in_language)))
     return feeds

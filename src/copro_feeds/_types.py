@@ -26,6 +26,17 @@ class FetchResponse:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RawEnclosure:
+    """An enclosure as the feed states it (RSS ``<enclosure>``, Atom ``link
+    rel="enclosure"``, a JSON Feed attachment), not yet checked: the URL, the media type
+    and the length as written (text in XML, a number in JSON)."""
+
+    url: str | None
+    type: str | None
+    length: str | int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RawEntry:
     """One entry as the parser read it, before normalising. HTML is not yet sanitised.
 
@@ -46,6 +57,7 @@ class RawEntry:
     categories: tuple[str, ...]
     language: str | None = None
     content_base: str | None = None  # what relative links in ``content`` resolve against
+    enclosures: tuple[RawEnclosure, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -29,6 +29,9 @@ DEFAULT_USER_AGENT = (
     f"copro_feeds/{__version__} (+https://github.com/copro-feeds/copro_feeds; feed aggregator)"
 )
 MiB = 1024 * 1024
+REPOST_SIMILARITY = 0.6
+"""How alike two partners' posts under different links must be to be one repost (the
+share of their fingerprints that agree; see ``_dedupe.find_posts``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,12 +53,17 @@ class SiteConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OutputConfig:
-    """Where and what to publish (``[output]``)."""
+    """Where and what to publish (``[output]``).
+
+    ``repost_similarity``: two partners' posts under different links whose texts are at
+    least this alike (0.5 to 1) are one post, a repost; None merges only the same link.
+    """
 
     dir: Path
     max_entries: int = 50
     excerpt_words: int = 60
     templates: Path | None = None
+    repost_similarity: float | None = REPOST_SIMILARITY
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -305,7 +313,8 @@ def _site(checker: check.Checker, table: dict[str, Any]) -> SiteConfig | None:
 
 
 def _output(checker: check.Checker, table: dict[str, Any], base: Path) -> OutputConfig:
-    checker.unknown_keys(table, "output", {"dir", "max_entries", "excerpt_words", "templates"})
+    known = {"dir", "max_entries", "excerpt_words", "templates", "repost_similarity"}
+    checker.unknown_keys(table, "output", known)
     directory = checker.get(table, "output", "dir", check.text, "public")
     templates = checker.get(table, "output", "templates", check.text)
     if templates is not None and not (base / templates).is_dir():
@@ -315,6 +324,9 @@ def _output(checker: check.Checker, table: dict[str, Any], base: Path) -> Output
         templates=base / templates if templates else None,
         max_entries=checker.get(table, "output", "max_entries", check.positive_int, 50),
         excerpt_words=checker.get(table, "output", "excerpt_words", check.positive_int, 60),
+        repost_similarity=checker.get(
+            table, "output", "repost_similarity", check.repost_similarity, REPOST_SIMILARITY
+        ),
     )
 
 

@@ -250,7 +250,10 @@ class Aggregator:
         stored = self._store.entries(self._attributions())
         limit = limit or self.config.output.max_entries
         marks = self._store.editorial()
-        return combined_selection(stored, self.config.active_sources, limit, marks=marks)
+        reposts = self.config.output.repost_similarity
+        return combined_selection(
+            stored, self.config.active_sources, limit, marks=marks, reposts=reposts
+        )
 
     def _attributions(self, *, disabled: bool = False) -> dict[str, Attribution]:
         """Each active source's attribution by key (the disabled ones' too if asked)."""
@@ -367,6 +370,8 @@ class Aggregator:
             self.config.digest,
             self._store.editorial(),
             self._clock(),
+            reposts=self.config.output.repost_similarity,
+            language=self.config.site.language,
         )
 
     def explain(self, ref: str) -> Explanation:
@@ -389,8 +394,9 @@ class Aggregator:
         limit = self.config.output.max_entries
         marks = self._store.editorial()
         live = [entry for entry in stored if entry.source_key in keys]
-        selection = combined_selection(live, active, limit, marks=marks)
-        return take_survey(stored, self.config.sources, selection, marks, limit)
+        reposts = self.config.output.repost_similarity
+        selection = combined_selection(live, active, limit, marks=marks, reposts=reposts)
+        return take_survey(stored, self.config.sources, selection, marks, limit, reposts=reposts)
 
 
 def _database(config: Config) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from copro_feeds.exceptions import CoproFeedsError
@@ -54,6 +54,25 @@ class Attribution:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Enclosure:
+    """An audio or video file attached to a post: a podcast episode, a video.
+
+    ``url`` is absolute, http or https, never with credentials; ``type`` is its media
+    type in lower case (``"audio/mpeg"``, ``"video/mp4"``); ``length`` is its size in
+    bytes as the partner's feed states it, or None when the feed does not say.
+    """
+
+    url: str
+    type: str
+    length: int | None = None
+
+    @property
+    def kind(self) -> str:
+        """``"audio"`` or ``"video"``: the first part of the media type."""
+        return self.type.partition("/")[0]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Entry:
     """One partner post, normalised.
 
@@ -62,7 +81,13 @@ class Entry:
     ``content_html`` is sanitised; ``excerpt`` is plain text of at most the configured
     number of words. ``published`` falls back to the time the entry was first seen.
     ``language`` is the post's language as its feed declares it (``xml:lang`` or the
-    channel's ``<language>``, e.g. ``"cy"``), or None.
+    channel's ``<language>``, e.g. ``"cy"``), or None. ``enclosures`` are the audio and
+    video files the post carries (a podcast episode), in feed order.
+
+    ``fingerprint`` is a MinHash signature of the post's title and text, used only to
+    find the same article reposted by another partner under another link (see
+    ``[output] repost_similarity``); empty until the entry has been through a refresh.
+    It takes no part in comparing or printing entries.
 
     Two fields describe an entry's place in the combined feed and are set only on the
     entries :meth:`~copro_feeds.Aggregator.entries` returns: ``also_via``, the other
@@ -81,6 +106,8 @@ class Entry:
     excerpt: str
     categories: tuple[str, ...]
     language: str | None = None
+    enclosures: tuple[Enclosure, ...] = ()
+    fingerprint: tuple[int, ...] = field(default=(), compare=False, repr=False)
     also_via: tuple[Attribution, ...] = ()
     pinned: bool = False
 

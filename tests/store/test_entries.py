@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from copro_feeds.exceptions import StoreError
+from copro_feeds.types import Enclosure
 from tests.factories import NOW, attribution, entry
 
 ATTRIBUTIONS = {"scope": attribution("scope")}
@@ -196,3 +197,23 @@ def test_concurrent_saves_of_one_source_take_turns(backend, store):
             opened.close()
     assert store.entry_counts() == {"scope": 50}
     assert new == 50
+
+
+def test_enclosures_and_fingerprints_round_trip(store):
+    audio = Enclosure(url="https://scope.example/ep1.mp3", type="audio/mpeg", length=24_000_000)
+    video = Enclosure(url="https://scope.example/talk.mp4", type="video/mp4", length=None)
+    post = entry(enclosures=(audio, video), fingerprint=(0, 7, 2**32 - 1))
+    store.save_fetch(store.state("scope"), [post], frozenset(), NOW)
+    [stored] = store.entries(ATTRIBUTIONS, content=())
+    assert stored.enclosures == (audio, video)
+    assert stored.fingerprint == (0, 7, 2**32 - 1)
+
+
+def test_a_changed_enclosure_is_an_edit(store):
+    audio = Enclosure(url="https://scope.example/ep1.mp3", type="audio/mpeg", length=1)
+    state = store.state("scope")
+    store.save_fetch(state, [entry(enclosures=(audio,))], frozenset(), NOW)
+    moved = replace(audio, url="https://cdn.scope.example/ep1.mp3")
+    counts = store.save_fetch(state, [entry(enclosures=(moved,))], frozenset(), NOW)
+    assert counts.updated == 1
+    assert store.entries(ATTRIBUTIONS)[0].enclosures == (moved,)

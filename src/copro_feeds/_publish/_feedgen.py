@@ -9,7 +9,12 @@ name, homepage, feed, licence (``rights``) and last update (RSS ``<source url>``
 post", naming every partner, each licence with its partner). The first partner's licence,
 which covers the copy republished, is also the entry's Atom ``<rights>`` and RSS
 ``dc:rights``; an entry in another language than the
-feed's says so (Atom ``xml:lang``, RSS ``dc:language``). Output is deterministic: the
+feed's says so (Atom ``xml:lang``, RSS ``dc:language``). Audio and video enclosures are
+republished with their type and length: every one as an Atom ``link rel="enclosure"``,
+the first (the partner's main file) as RSS ``<enclosure>``, since RSS allows one (its
+``length`` is ``0`` when unknown, as RSS requires the attribute). These are written here,
+not by feedgen (its Atom links lose their ``rel``, ``type`` and ``length``; its RSS
+enclosure is the last one). Output is deterministic: the
 same entries give the same bytes. Each document starts with an ``xml-stylesheet``
 instruction, so a browser shows a readable page instead of raw XML.
 
@@ -77,8 +82,8 @@ _VIA = f"{{{CREDIT_NS}}}via"
 
 
 class _SourceExtension(BaseEntryExtension):  # type: ignore[misc]
-    """Writes what feedgen cannot: a full Atom ``<source>``, RSS ``<source>``, and the Atom
-    entry's ``xml:lang`` (``language``, when it is not the feed's)."""
+    """Writes what feedgen cannot: a full Atom ``<source>``, RSS ``<source>``, the
+    enclosures, and the Atom entry's ``xml:lang`` (``language``, when it is not the feed's)."""
 
     def __init__(self) -> None:
         self.entry: Entry | None = None
@@ -101,6 +106,11 @@ class _SourceExtension(BaseEntryExtension):  # type: ignore[misc]
         if licence:
             add_child(node, "rights", licence)
         _add_credit(element, self.entry)
+        for enclosure in self.entry.enclosures:
+            length = {"length": str(enclosure.length)} if enclosure.length else {}
+            add_child(
+                element, "link", rel="enclosure", href=enclosure.url, type=enclosure.type, **length
+            )
         return element
 
     def extend_rss(self, element: Any) -> Any:
@@ -108,6 +118,11 @@ class _SourceExtension(BaseEntryExtension):  # type: ignore[misc]
         source = self.entry.attribution
         add_child(element, "source", xml_safe(source.name), url=source.feed_url)
         _add_credit(element, self.entry)
+        if self.entry.enclosures:
+            first = self.entry.enclosures[0]
+            add_child(
+                element, "enclosure", url=first.url, length=str(first.length or 0), type=first.type
+            )
         return element
 
 

@@ -2,7 +2,9 @@
 
 Each item carries ``summary`` (the excerpt; none when the partner's ``display`` is the
 headline), ``content_html`` (the excerpt, nothing or the whole post, then the credit),
-``language`` when it is not the feed's, and the partners in a ``_copro`` extension object:
+``language`` when it is not the feed's, the audio and video enclosures as ``attachments``
+(``url``, ``mime_type``, ``size_in_bytes`` when known), and the partners in a ``_copro``
+extension object:
 ``{"source": {"name", "homepage", "feed_url", "licence"?}, "also_via"?: [{"name",
 "homepage", "feed_url", "licence"?}, …]}`` (each ``licence`` only when that partner has
 one; ``also_via``, the other partners that carried the same post, only when there are
@@ -91,6 +93,11 @@ def _item(entry: Entry, site: SiteConfig) -> dict[str, Any]:
     language = entry_language(entry, site.language)
     if language:
         item["language"] = language
+    if entry.enclosures:
+        item["attachments"] = [
+            {"url": e.url, "mime_type": e.type} | ({"size_in_bytes": e.length} if e.length else {})
+            for e in entry.enclosures
+        ]
     item["_copro"] = _extension(entry)
     return item
 

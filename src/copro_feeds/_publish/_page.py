@@ -40,7 +40,7 @@ from copro_feeds._publish._model import (
 from copro_feeds._publish._roundup import roundup_words
 from copro_feeds._text import collapse_whitespace, rebase_headings, xml_safe
 from copro_feeds.config import SiteConfig
-from copro_feeds.types import Attribution, Display, Entry
+from copro_feeds.types import Attribution, Display, Enclosure, Entry
 
 INDEX_FILE = "index.html"
 CSS_FILE = "style.css"
@@ -91,6 +91,55 @@ class Credit:
     licence: str | None = None
 
 
+# What people call a media type's files; other types show their subtype in capitals.
+_FORMAT_NAMES = {
+    "audio/mpeg": "MP3", "audio/mp3": "MP3", "audio/mp4": "M4A", "audio/x-m4a": "M4A",
+    "audio/aac": "AAC", "audio/ogg": "Ogg", "audio/opus": "Opus", "audio/wav": "WAV",
+    "audio/x-wav": "WAV", "audio/flac": "FLAC", "audio/webm": "WebM", "video/mp4": "MP4",
+    "video/x-m4v": "M4V", "video/webm": "WebM", "video/ogg": "Ogg", "video/quicktime": "MOV",
+    "video/mpeg": "MPEG",
+}  # fmt: skip
+_SIZE_UNITS = ("KB", "MB", "GB", "TB")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaView:
+    """A plain link to an enclosure: ``kind`` is ``"audio"`` (the page says "Listen") or
+    ``"video"`` ("Watch"), ``format`` what people call the file type ("MP3"), ``size``
+    its size as people read it ("24 MB"), or None when the partner's feed does not say;
+    ``media_type`` the link's advisory ``type``."""
+
+    href: str
+    media_type: str
+    kind: str
+    format: str
+    size: str | None
+
+
+def media_view(enclosure: Enclosure) -> MediaView:
+    """How a page links to ``enclosure`` (never a player: a link, with type and size)."""
+    subtype = enclosure.type.partition("/")[2].removeprefix("x-")
+    return MediaView(
+        href=enclosure.url,
+        media_type=enclosure.type,
+        kind=enclosure.kind,
+        format=_FORMAT_NAMES.get(enclosure.type, subtype.upper()),
+        size=readable_size(enclosure.length) if enclosure.length else None,
+    )
+
+
+def readable_size(length: int) -> str:
+    """Bytes as people read a file's size, in decimal units and symbols that need no
+    translation: ``"24 MB"``, ``"1.2 GB"``; whole numbers from 10 up, one decimal below;
+    at least ``"1 KB"``."""
+    size = max(float(length), 1000.0)
+    for unit in _SIZE_UNITS:
+        size /= 1000
+        if size < 1000 or unit == _SIZE_UNITS[-1]:
+            break
+    return f"{size:.0f} {unit}" if size >= 10 else f"{size:.1f} {unit}".replace(".0 ", " ")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EntryView:
     """One entry as the page shows it.
@@ -102,7 +151,8 @@ class EntryView:
     headings below the entry's title, when it is ``"full"`` (else empty). ``licence`` is
     the partner's licence when it alone is credited, else None (in a joint credit each
     partner's licence is in its :class:`Credit`); ``pinned`` is True for a post an editor
-    pinned; ``lang`` is the entry's language when it differs from the page's, else None.
+    pinned; ``lang`` is the entry's language when it differs from the page's, else None;
+    ``media`` links to its audio and video files.
     """
 
     title: str
@@ -118,6 +168,7 @@ class EntryView:
     pinned: bool
     tags: tuple[str, ...]
     lang: str | None = None
+    media: tuple[MediaView, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -221,6 +272,7 @@ def entry_view(entry: Entry, page_lang: str) -> EntryView:
         pinned=entry.pinned,
         tags=entry.categories,
         lang=entry_language(entry, page_lang),
+        media=tuple(media_view(enclosure) for enclosure in entry.enclosures),
     )
 
 

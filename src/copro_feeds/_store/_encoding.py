@@ -28,8 +28,14 @@ def parse_time(text: str) -> datetime:
 
 
 def content_hash(entry: Entry, *, undated: bool) -> str:
-    """A digest of what readers see of an entry; undated entries leave their dates out."""
+    """A digest of what readers see of an entry; undated entries leave their dates out.
+
+    Enclosures count only when there are some, so that an entry without any keeps the
+    digest it had before enclosures were stored (it is not "edited" by an upgrade).
+    """
     dates = [] if undated else [format_time(entry.published), format_time(entry.updated)]
-    fields = [entry.title, entry.link, list(entry.authors), entry.content_html,
+    fields: list[object] = [entry.title, entry.link, list(entry.authors), entry.content_html,
               list(entry.categories), *dates]  # fmt: skip
+    if entry.enclosures:
+        fields.append([[e.url, e.type, e.length] for e in entry.enclosures])
     return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()

@@ -25,15 +25,18 @@ class StoredCopy:
     digest: str
     published: Any
     language: str | None
+    fingerprinted: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class SavePlan:
-    """The rows to write: new entries, edited ones, and ones with only a new language."""
+    """The rows to write: new entries, edited ones, ones with only a new language, and
+    unchanged ones saved before fingerprints existed that now get theirs."""
 
     inserts: list[Row] = field(default_factory=list)
     updates: list[Row] = field(default_factory=list)
     relabels: list[Row] = field(default_factory=list)
+    fingerprints: list[Row] = field(default_factory=list)
 
     @property
     def counts(self) -> SaveCounts:
@@ -41,8 +44,9 @@ class SavePlan:
 
     @property
     def changed(self) -> bool:
-        """Whether anything stored changes (a new language alone too): bump the generation."""
-        return bool(self.inserts or self.updates or self.relabels)
+        """Whether anything stored changes (a new language or a first fingerprint alone
+        too): bump the generation."""
+        return bool(self.inserts or self.updates or self.relabels or self.fingerprints)
 
 
 def plan_save(
@@ -74,6 +78,9 @@ def plan_save(
             if undated:
                 values["published"] = copy.published
             plan.updates.append(values)
-        elif copy.language != entry.language:
-            plan.relabels.append(row(entry, digest))
+        else:
+            if copy.language != entry.language:
+                plan.relabels.append(row(entry, digest))
+            if not copy.fingerprinted and entry.fingerprint:
+                plan.fingerprints.append(row(entry, digest))
     return plan

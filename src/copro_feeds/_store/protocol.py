@@ -84,7 +84,9 @@ class Store(Protocol):
         was not ``well_formed`` never replace a stored copy whose content is longer.
         Entries in ``undated_ids`` had no usable date in the feed: their stored
         ``published`` is kept. A changed ``language`` alone is saved without counting as
-        an edit (but bumps the generation, as every change does).
+        an edit (but bumps the generation, as every change does); so is a
+        ``fingerprint`` for a stored entry that has none yet (one saved before
+        fingerprints existed). Enclosures are part of the digest when there are any.
         """
 
     def entries(
@@ -94,7 +96,8 @@ class Store(Protocol):
 
         Ordered by ``published`` descending, then source key, then id. ``content``: the
         source keys whose entries need their ``content_html``; the others come with an
-        empty one. None (the default) reads every entry whole.
+        empty one. None (the default) reads every entry whole. Enclosures and
+        fingerprints always come whole.
         """
 
     def entry_counts(self) -> dict[str, int]:

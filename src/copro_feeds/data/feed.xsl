@@ -127,6 +127,17 @@
       <xsl:if test="normalize-space(atom:summary)">
         <p><xsl:value-of select="atom:summary"/></p>
       </xsl:if>
+      <xsl:if test="atom:link[@rel='enclosure']">
+        <ul class="media">
+          <xsl:for-each select="atom:link[@rel='enclosure']">
+            <xsl:call-template name="media">
+              <xsl:with-param name="href" select="@href"/>
+              <xsl:with-param name="type" select="@type"/>
+              <xsl:with-param name="length" select="@length"/>
+            </xsl:call-template>
+          </xsl:for-each>
+        </ul>
+      </xsl:if>
     </article>
   </xsl:template>
 
@@ -148,7 +159,50 @@
       <xsl:call-template name="licence">
         <xsl:with-param name="text" select="normalize-space(dc:rights)"/>
       </xsl:call-template>
+      <xsl:if test="enclosure">
+        <ul class="media">
+          <xsl:for-each select="enclosure">
+            <xsl:call-template name="media">
+              <xsl:with-param name="href" select="@url"/>
+              <xsl:with-param name="type" select="@type"/>
+              <xsl:with-param name="length" select="@length"/>
+            </xsl:call-template>
+          </xsl:for-each>
+        </ul>
+      </xsl:if>
     </article>
+  </xsl:template>
+
+  <!-- A plain link to an audio or video file, never a player: "Listen: MPEG, 24 MB"
+       (the media type's second part; the size when the feed gives one above 0). -->
+  <xsl:template name="media">
+    <xsl:param name="href"/>
+    <xsl:param name="type"/>
+    <xsl:param name="length"/>
+    <li>
+      <a href="{$href}" type="{$type}">
+        <xsl:choose>
+          <xsl:when test="starts-with($type, 'video/')">{{ _("Watch") }}</xsl:when>
+          <xsl:otherwise>{{ _("Listen") }}</xsl:otherwise>
+        </xsl:choose>
+        <xsl:text>: </xsl:text>
+        <xsl:value-of select="translate(substring-after($type, '/'), 'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ')"/>
+        <xsl:if test="number($length) &gt; 0">
+          <xsl:text>, </xsl:text>
+          <xsl:choose>
+            <xsl:when test="number($length) &gt;= 1000000000">
+              <xsl:value-of select="format-number($length div 1000000000, '0.#')"/><xsl:text> {{ _("GB") }}</xsl:text>
+            </xsl:when>
+            <xsl:when test="number($length) &gt;= 1000000">
+              <xsl:value-of select="format-number($length div 1000000, '0')"/><xsl:text> {{ _("MB") }}</xsl:text>
+            </xsl:when>
+            <xsl:otherwise>
+              <xsl:value-of select="format-number($length div 1000, '0')"/><xsl:text> {{ _("KB") }}</xsl:text>
+            </xsl:otherwise>
+          </xsl:choose>
+        </xsl:if>
+      </a>
+    </li>
   </xsl:template>
 
   <!-- "Licence: …" as plain text, when there is one and one partner is credited (in a

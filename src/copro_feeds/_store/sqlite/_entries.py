@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import struct
 from collections.abc import Container, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -12,12 +13,12 @@ from copro_feeds._store._encoding import format_time, parse_time
 from copro_feeds._store._saving import StoredCopy, plan_save
 from copro_feeds._store.protocol import SaveCounts
 from copro_feeds._store.sqlite._connection import Connection
-from copro_feeds.types import Attribution, Entry
+from copro_feeds.types import Attribution, Enclosure, Entry
 
 _ENTRY_COLUMNS = (
     "source_key", "id", "link", "title", "authors", "published", "updated",
     "content_html", "excerpt", "categories", "content_hash", "first_seen", "last_changed",
-    "language",
+    "language", "enclosures", "fingerprint",
 )  # fmt: skip
 _INSERT_ENTRY = (
     f"INSERT INTO entries ({', '.join(_ENTRY_COLUMNS)}) "  # noqa: S608
@@ -33,8 +34,12 @@ _UPDATE_ENTRY = (
 _UPDATE_LANGUAGE = (
     "UPDATE entries SET language = :language WHERE source_key = :source_key AND id = :id"
 )
+_UPDATE_FINGERPRINT = (
+    "UPDATE entries SET fingerprint = :fingerprint WHERE source_key = :source_key AND id = :id"
+)
 _READ_COLUMNS = (
-    "source_key, id, title, link, authors, published, updated, excerpt, categories, language"
+    "source_key, id, title, link, authors, published, updated, excerpt, categories, language, "
+    "enclosures, fingerprint"
 )
 
 
@@ -49,15 +54,18 @@ def save(
 ) -> tuple[SaveCounts, bool]:
     """Add new entries and update edited ones of one source, inside a transaction.
 
-    Returns the counts and whether anything stored changed (a new language alone is
-    saved without counting as an edit, but is a change). The rules are
+    Returns the counts and whether anything stored changed (a new language alone, or a
+    first fingerprint, is saved without counting as an edit, but is a change). The rules are
     :meth:`Store.save_fetch <copro_feeds._store.Store.save_fetch>`'s.
     """
     stamp = format_time(now)
     stored = {
-        row[0]: StoredCopy(digest=row[1], published=row[2], language=row[3])
+        row[0]: StoredCopy(
+            digest=row[1], published=row[2], language=row[3], fingerprinted=not row[4]
+        )
         for row in db.execute(
-            "SELECT id, content_hash, published, language FROM entries WHERE source_key = ?",
+            "SELECT id, content_hash, published, language, fingerprint IS NULL "
+            "FROM entries WHERE source_key = ?",
             (source_key,),
         )
     }
@@ -70,7 +78,8 @@ def save(
         stored_length=lambda entry_id: _stored_length(db, source_key, entry_id),
     )
     for sql, rows in ((_INSERT_ENTRY, plan.inserts), (_UPDATE_ENTRY, plan.updates),
-                      (_UPDATE_LANGUAGE, plan.relabels)):  # fmt: skip
+                      (_UPDATE_LANGUAGE, plan.relabels),
+                      (_UPDATE_FINGERPRINT, plan.fingerprints)):  # fmt: skip
         for row in rows:
             db.execute(sql, row)
     return plan.counts, plan.changed
@@ -122,7 +131,22 @@ def _entry_row(entry: Entry, digest: str, stamp: str) -> dict[str, Any]:
         "first_seen": stamp,
         "last_changed": stamp,
         "language": entry.language,
+        "enclosures": (
+            json.dumps([[e.url, e.type, e.length] for e in entry.enclosures])
+            if entry.enclosures
+            else None
+        ),
+        "fingerprint": _pack(entry.fingerprint),
     }
+
+
+def _pack(fingerprint: tuple[int, ...]) -> bytes | None:
+    """A fingerprint as little-endian 32-bit words (None when the entry has none)."""
+    return struct.pack(f"<{len(fingerprint)}I", *fingerprint) if fingerprint else None
+
+
+def _unpack(blob: bytes | None) -> tuple[int, ...]:
+    return struct.unpack(f"<{len(blob) // 4}I", blob) if blob else ()
 
 
 def _entry_from_row(row: sqlite3.Row, attribution: Attribution) -> Entry:
@@ -138,6 +162,11 @@ def _entry_from_row(row: sqlite3.Row, attribution: Attribution) -> Entry:
         excerpt=row["excerpt"],
         categories=tuple(json.loads(row["categories"])),
         language=row["language"],
+        enclosures=tuple(
+            Enclosure(url=url, type=media_type, length=length)
+            for url, media_type, length in json.loads(row["enclosures"] or "[]")
+        ),
+        fingerprint=_unpack(row["fingerprint"]),
     )
 
 

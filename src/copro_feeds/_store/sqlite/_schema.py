@@ -93,6 +93,10 @@ MIGRATIONS: tuple[str, ...] = (
         subject TEXT NOT NULL
     );
     """,
+    """
+    ALTER TABLE entries ADD COLUMN enclosures TEXT;
+    ALTER TABLE entries ADD COLUMN fingerprint BLOB;
+    """,
 )
 
 
