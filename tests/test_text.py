@@ -128,18 +128,33 @@ def test_inline_markup_adds_no_spaces_but_blocks_do():
     )
 
 
-def test_excerpt_sets_alt_text_apart_from_the_next_paragraph():
+def test_excerpt_ends_alt_text_that_closes_its_block_as_a_sentence():
     html = sanitise_html('<figure><img alt="a table" src="t.png"></figure><p>Here is what</p>')
-    assert make_excerpt(html, 60) == "[a table] Here is what"
+    assert make_excerpt(html, 60) == "a table. Here is what"
     assert make_excerpt(sanitise_html('<p>Tap <img alt="the &amp; key"> twice</p>'), 60) == (
-        "Tap [the & key] twice"
+        "Tap the & key twice"
     )
     assert make_excerpt(sanitise_html('<p>A <img alt=" " src="x.png">B</p>'), 60) == "A B"
+    # Inside a sentence, or before a lower-case word, the alt text reads on.
+    html = sanitise_html('<p>See <img alt="a chart"></p><p>then <img alt="Map!"></p><p>Go</p>')
+    assert make_excerpt(html, 60) == "See a chart then Map! Go"
 
 
-def test_excerpt_cut_inside_alt_text_closes_its_bracket():
+def test_a_heading_ends_its_sentence():
+    html = sanitise_html("<h2>Our plans</h2><p>Here is what</p><h3>Why?</h3><p>Because</p>")
+    assert make_excerpt(html, 60) == "Our plans. Here is what Why? Because"
+    assert make_excerpt(html, 2) == "Our plans…"
+    assert html_to_text("<h1>Title</h1>") == "Title"
+
+
+def test_marker_characters_in_the_text_are_not_read_as_markup():
+    html = "<p>a &#1; &#x02; &#3 b \x02 c &#x30; &#49;</p><p>D</p>"
+    assert html_to_text(html) == "a b c 0 1 D"
+
+
+def test_excerpt_cut_inside_alt_text_needs_no_bracket():
     html = sanitise_html('<p>One two <img alt="three four five six"></p>')
-    assert make_excerpt(html, 4) == "One two [three four…]"
+    assert make_excerpt(html, 4) == "One two three four…"
     assert make_excerpt(sanitise_html("<p>An [open bracket</p>"), 4) == "An [open bracket"
 
 
@@ -156,4 +171,4 @@ def test_excerpt_window_cut_inside_an_attribute_reads_on():
     # The first window ends at the ">" inside the alt text: its broken tag is dropped.
     body = '<p><img alt="a > ' + "b" * 3000 + '"> one two three four</p>'
     excerpt = make_excerpt(sanitise_html(body), 4)
-    assert excerpt == "[a > " + "b" * 3000 + "] one…"
+    assert excerpt == "a > " + "b" * 3000 + " one…"
