@@ -36,7 +36,8 @@ def public_methods(cls: type) -> set[str]:
 def test_the_sqlite_store_offers_the_protocol_and_only_backend_extras_besides():
     protocol = public_methods(Store)
     assert protocol == {
-        "close", "sync_sources", "states", "state", "save_states", "save_fetch", "entries",
+        "close", "sync_sources", "states", "state", "save_states", "save_fetch", "known_items",
+        "entries",
         "entry_counts", "generation", "editorial", "edit", "audit_log", "get_meta", "set_meta",
     }  # fmt: skip
     assert public_methods(SQLiteStore) == protocol  # and ``open``, a classmethod

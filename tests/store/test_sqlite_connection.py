@@ -10,6 +10,7 @@ import sqlite3
 import pytest
 
 from copro_feeds._store.sqlite import SQLiteStore
+from copro_feeds._store.sqlite._schema import MIGRATIONS
 from copro_feeds.exceptions import StoreError
 
 
@@ -17,7 +18,7 @@ def test_schema_version_and_wal(tmp_path):
     store = SQLiteStore.open(tmp_path / "db.sqlite3")
     try:
         db = sqlite3.connect(tmp_path / "db.sqlite3")
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         db.close()
     finally:

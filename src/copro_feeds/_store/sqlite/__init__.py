@@ -10,7 +10,8 @@ publish applies it.
 * ``_connection`` — opening the file (integrity check, WAL, busy timeout, size cap), the
   lock, transactions and reads, sqlite3 errors as StoreError.
 * ``_schema`` — the tables and their migrations (``PRAGMA user_version``).
-* ``_sources``, ``_entries``, ``_editorial``, ``_meta`` — one table (or two) each.
+* ``_sources``, ``_entries``, ``_items``, ``_editorial``, ``_meta`` — one table (or two)
+  each.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from copro_feeds._store.protocol import SaveCounts
-from copro_feeds._store.sqlite import _editorial, _entries, _meta, _sources
+from copro_feeds._store.sqlite import _editorial, _entries, _items, _meta, _sources
 from copro_feeds._store.sqlite._connection import BUSY_TIMEOUT_SECONDS, Connection, connect
 from copro_feeds._store.sqlite._schema import migrate
 from copro_feeds._types import EditorialMarks, SourceState
@@ -105,16 +106,22 @@ class SQLiteStore:
         now: datetime,
         *,
         well_formed: bool = True,
+        items: Mapping[str, str] | None = None,
     ) -> SaveCounts:
         """Save a fetched feed's entries and the source's new state in one transaction."""
         with self._connection.transaction() as db:
             counts, changed = _entries.save(
                 db, state.key, entries, undated_ids, now, well_formed=well_formed
             )
+            _items.replace(db, state.key, items or {})
             _sources.write(db, state)
             if changed:  # in this transaction: a crash cannot lose it
                 _meta.bump_generation(db)
         return counts
+
+    def known_items(self, key: str) -> dict[str, str]:
+        """The items saved with the source's last fetched document (digest → entry id)."""
+        return _items.read(self._connection, key)
 
     def entries(
         self, attributions: Mapping[str, Attribution], *, content: Container[str] | None = None
