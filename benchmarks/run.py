@@ -336,6 +336,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--corpus", choices=corpus.STYLES, default="light", help="style")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="per request")
     parser.add_argument("--hosts", type=int, default=50, help="ports the feeds spread over")
     parser.add_argument("--change", type=float, default=0.10, help="fraction changed, round 3")
@@ -350,7 +351,7 @@ def main() -> None:
     contenders = [name for name in CONTENDERS if name in args.contenders.split(",")]
 
     started = time.perf_counter()
-    folder = corpus.build(args.feeds, args.seed)
+    folder = corpus.build(args.feeds, args.seed, args.corpus)
     print(f"corpus {folder.name}: {json.dumps(corpus.stats(folder))} ({_since(started)})")
     with CorpusServer(folder, hosts=args.hosts) as server:
         server.latency = args.latency_ms / 1000
