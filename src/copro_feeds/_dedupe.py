@@ -112,7 +112,8 @@ def merge_duplicates(
     for entry in entries:
         groups.setdefault(duplicate_key(entry), []).append(entry)
     for group in groups.values():
-        group.sort(key=lambda e: (_ownership(e, homepages), e.published, e.source_key, e.id))
+        if len(group) > 1:  # most posts have no duplicate: no ownership to work out
+            group.sort(key=lambda e: (_ownership(e, homepages), e.published, e.source_key, e.id))
     return groups
 
 
