@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 import html5lib
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from copro_feeds._text import (
+    _BASE,
     ELLIPSIS,
+    _absolute,
+    _url_scheme,
+    _words,
     html_to_text,
     make_excerpt,
     sanitise_html,
@@ -172,3 +178,26 @@ def test_excerpt_window_cut_inside_an_attribute_reads_on():
     body = '<p><img alt="a > ' + "b" * 3000 + '"> one two three four</p>'
     excerpt = make_excerpt(sanitise_html(body), 4)
     assert excerpt == "a > " + "b" * 3000 + " one…"
+
+
+@given(
+    st.sampled_from(["https://p.example/blog/x", "http://u:p@P.example:8080/a?b#c", "https://h"]),
+    st.text(alphabet="/ab.?#;=%&:@ -", max_size=12),
+)
+def test_relative_links_resolve_as_urljoin_does(base, url):
+    token = _BASE.set(base)
+    try:
+        found = _absolute(url)
+    finally:
+        _BASE.reset(token)
+    joined = urljoin(base, url.strip())  # as it was resolved before the fast path
+    assert found == (joined if _url_scheme(joined) in ("http", "https") else None)
+
+
+@given(st.text(alphabet="<>/ab=\"' &;#1pimgalth2", max_size=80))
+def test_the_excerpt_of_sanitised_html_needs_no_second_parse(fragment):
+    """make_excerpt reads sanitised HTML without nh3; every window it may read gives the
+    words nh3 would find."""
+    safe = sanitise_html(fragment + '<h2>A</h2><img alt="B &amp; c"><p>D</p>')
+    for cut in [i + 1 for i, char in enumerate(safe) if char == ">"]:
+        assert _words(safe[:cut], sanitised=True) == _words(safe[:cut])

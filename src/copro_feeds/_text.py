@@ -6,13 +6,14 @@ or publish has passed through :func:`sanitise_html`.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
 import warnings
 from contextvars import ContextVar
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import nh3
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
@@ -56,14 +57,34 @@ def _url_scheme(url: str) -> str | None:
 _BASE: ContextVar[str | None] = ContextVar("copro_feeds_html_base", default=None)
 
 
+# A root-relative path (and query) that urljoin would only put after the base's origin:
+# no dot segment, no empty query, no params or fragment, nothing it would re-encode.
+_PLAIN_ROOT_PATH = re.compile(
+    r"/(?!/)[A-Za-z0-9_~%/+,=:@!$&'()*.-]*(?:\?[A-Za-z0-9_~%/+,=:@!$&'()*?.-]+)?"
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _origin(base: str) -> str | None:
+    """``scheme://netloc`` of an http(s) base URL, as urljoin writes it; else None."""
+    try:
+        parts = urlsplit(base)
+    except ValueError:
+        return None
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in _WEB_SCHEMES else None
+
+
 def _absolute(url: str) -> str | None:
     """nh3 ``url_relative`` hook: a relative URL resolved against the fragment's base, if
     it then is an http(s) URL; else None, and the attribute is dropped."""
     base = _BASE.get()
     if not base:
         return None
+    url = url.strip()
+    if _PLAIN_ROOT_PATH.fullmatch(url) and "/." not in url and (origin := _origin(base)):
+        return origin + url  # urljoin's answer, without its cost (most relative links)
     try:
-        joined = urljoin(base, url.strip())
+        joined = urljoin(base, url)
     except ValueError:
         return None
     return joined if _url_scheme(joined) in _WEB_SCHEMES else None
@@ -252,16 +273,36 @@ def _as_text(tag: re.Match[str]) -> str:
     return tag[0]
 
 
-def _words(markup: str) -> list[str]:
+def _as_sanitised_text(tag: re.Match[str]) -> str:
+    """:func:`_as_text` for sanitised HTML, where an inline tag is simply dropped."""
+    name = tag[2].lower()
+    if name == "img":
+        return _image_text(tag[0])
+    if name in _BLOCK_TAG_NAMES:
+        return f" {_HEADING_END} " if tag[1] and name in _HEADINGS else f" {_BLOCK} "
+    return ""
+
+
+def _words(markup: str, *, sanitised: bool = False) -> list[str]:
     """The words of an HTML fragment's plain text: images become their alt text, blocks are
     spaced off; then nh3, allowing no tag, drops the rest (and script or style with their
     content), and the character references are decoded.
 
+    ``sanitised``: ``markup`` is :func:`sanitise_html`'s output (or its start, cut just
+    after a ``>``): no script, style or comment, no control character, every ``<`` in
+    text escaped. Its tags are then dropped here, without a second HTML parse; a ``<``
+    left over can only open a tag the cut broke (inside an attribute), dropped too.
+
     A heading, or alt text that ends its block, is a sentence of its own: when text follows
     and it does not end in punctuation, it gets a full stop ("A table. Here is what").
     """
-    markup = _CONTROL_REFERENCE.sub("", xml_safe(markup))
-    text = _TEXT_ONLY.clean(_TAG.sub(_as_text, markup))
+    if sanitised:
+        text = _TAG.sub(_as_sanitised_text, markup)
+        broken = text.find("<")
+        text = text if broken < 0 else text[:broken]
+    else:
+        markup = _CONTROL_REFERENCE.sub("", xml_safe(markup))
+        text = _TEXT_ONLY.clean(_TAG.sub(_as_text, markup))
     words: list[str] = []
     stop = alt_ended = False
     text = _NOT_XML_SAFE_BUT_MARKERS.sub("", html.unescape(text))
@@ -308,11 +349,11 @@ def make_excerpt(safe_html: str, max_words: int) -> str:
     limit = max(_EXCERPT_HTML_MIN_CHARS, max_words * _EXCERPT_HTML_CHARS_PER_WORD)
     while limit < len(safe_html):
         window = safe_html[: safe_html.rfind(">", 0, limit) + 1]
-        words = _words(window)
+        words = _words(window, sanitised=True)
         if len(words) > max_words:
             return _with_ellipsis(words[:max_words])
         limit *= 4
-    words = _words(safe_html)
+    words = _words(safe_html, sanitised=True)
     return _with_ellipsis(words[:max_words]) if len(words) > max_words else " ".join(words)
 
 
