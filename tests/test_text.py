@@ -201,3 +201,18 @@ def test_the_excerpt_of_sanitised_html_needs_no_second_parse(fragment):
     safe = sanitise_html(fragment + '<h2>A</h2><img alt="B &amp; c"><p>D</p>')
     for cut in [i + 1 for i, char in enumerate(safe) if char == ">"]:
         assert _words(safe[:cut], sanitised=True) == _words(safe[:cut])
+
+
+@given(st.text(st.characters(exclude_categories=()), max_size=40))
+def test_xml_safe_drops_exactly_the_characters_xml_cannot_carry(text):
+    expected = "".join(
+        char
+        for char in text
+        if char in "\t\n\r"
+        or ("\x20" <= char < "\x7f")
+        or ("\xa0" <= char <= "\ud7ff")
+        or ("\ue000" <= char <= "\ufffd")
+        or char >= "\U00010000"
+    )
+    assert xml_safe(text) == expected
+    assert xml_safe(text + "\u00a0é€") == expected + "\u00a0é€"

@@ -162,9 +162,29 @@ _CLEANER = nh3.Cleaner(
 _TEXT_ONLY = nh3.Cleaner(tags=set(), clean_content_tags=_CLEANER_CONTENT_TAGS, attributes={})
 
 
+# The same characters, as their UTF-8 bytes: the C0 controls and DEL (one byte each) are
+# found by bytes.translate, the rest by the lead byte that starts them (bytes.find): both
+# run in C, where the pattern above runs character by character (a tenth of the speed).
+_C0_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_UNSAFE_AFTER = ((0xC2, 0x80, 0x9F), (0xED, 0xA0, 0xBF))  # C1 controls; surrogates
+
+
+def _is_xml_safe(text: str) -> bool:
+    data = text.encode("ascii" if text.isascii() else "utf-8", "surrogatepass")
+    if len(data.translate(None, _C0_BYTES)) != len(data):
+        return False
+    for lead, low, high in _UNSAFE_AFTER:
+        at = data.find(lead)
+        while at >= 0:
+            if low <= data[at + 1] <= high:
+                return False
+            at = data.find(lead, at + 1)
+    return b"\xef\xbf\xbe" not in data and b"\xef\xbf\xbf" not in data  # U+FFFE, U+FFFF
+
+
 def xml_safe(text: str) -> str:
     """``text`` without the characters XML 1.0 cannot carry (controls, surrogates, U+FFFE)."""
-    return _NOT_XML_SAFE.sub("", text)
+    return text if _is_xml_safe(text) else _NOT_XML_SAFE.sub("", text)
 
 
 # Characters that draw nothing, though Unicode does not class them as spaces or formats.
