@@ -208,7 +208,7 @@ def main() -> None:
     old_excerpt = timed(lambda: [reference_excerpt(p, 60) for p in posts], repeat)
     per_post = 1e6 / len(posts)
     print(
-        f"excerpt, new (nh3)          {html_mb / new_excerpt:8.1f} MB/s of post HTML, "
+        f"excerpt, new (regex)        {html_mb / new_excerpt:8.1f} MB/s of post HTML, "
         f"{new_excerpt * per_post:.0f} µs a post"
     )
     print(
