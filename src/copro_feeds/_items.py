@@ -38,6 +38,7 @@ _ITEM_PATHS = frozenset({
 })  # fmt: skip
 _BETWEEN_TAGS = re.compile(rb">\s+<")
 _ITEM_NAMES = frozenset({"item", "entry"})
+_DEEPEST = max(map(len, _ITEM_PATHS))
 _VOLATILE = frozenset({"lastBuildDate", "pubDate", f"{_ATOM} updated", f"{_DC} date"})
 # The elements whose volatile children are left out of the head: channel and feed.
 _CHANNELS = frozenset({
@@ -71,17 +72,21 @@ def split_items(body: bytes) -> Items | None:
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
 
+    # Paths are compared only near the root (items are at depth 2 or 3), so that deeply
+    # nested markup costs each element the same, not its depth.
     def on_start(name: str, _: object) -> None:
         path.append(name)
         starts.append(parser.CurrentByteIndex)
-        if name.rsplit(" ", 1)[-1] in _ITEM_NAMES and tuple(path) not in _ITEM_PATHS:
+        if name.rsplit(" ", 1)[-1] in _ITEM_NAMES and (
+            len(path) > _DEEPEST or tuple(path) not in _ITEM_PATHS
+        ):
             raise _DoubtError
 
     def on_end(name: str) -> None:
         start = starts.pop()
-        item = tuple(path) in _ITEM_PATHS
+        item = len(path) <= _DEEPEST and tuple(path) in _ITEM_PATHS
         path.pop()
-        if item or (name in _VOLATILE and tuple(path) in _CHANNELS):
+        if item or (name in _VOLATILE and len(path) < _DEEPEST and tuple(path) in _CHANNELS):
             span = (start, _end_of_end_tag(body, start, parser.CurrentByteIndex))
             (items if item else volatile).append(span)
 
