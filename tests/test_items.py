@@ -54,6 +54,10 @@ def test_the_head_ignores_items_the_whitespace_between_them_and_feed_dates():
     atom = split_items(ATOM).head
     assert split_items(ATOM.replace(b"<updated>2026", b"<updated>2027")).head == atom
     assert split_items(ATOM.replace(b"'cy'", b"'en'")).head != atom
+    listed = RDF.replace(
+        b"</channel>", b"<items><rdf:Seq><rdf:li resource='a'/></rdf:Seq></items></channel>"
+    )
+    assert split_items(listed).head == split_items(RDF).head
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,10 @@ again (issue 13): pure, over bytes.
 :func:`split_items` reads a document with expat (strict, no DTD, no entities: ``_parse``
 has refused any entity declaration before this runs) and returns where each item lies,
 and the document's *head*: everything outside the items, less whitespace between tags
-and the feed-level dates that change with every new post (``lastBuildDate``,
-``pubDate``, ``atom:updated``, ``dc:date``). expat, not lxml: it gives the byte offset of
-every tag, so an item's bytes and the reduced document are cut from the body exactly as
-the parser will read it.
+and what changes with every new post and nothing else (the feed-level
+``lastBuildDate``, ``pubDate``, ``atom:updated`` and ``dc:date``, RSS 1.0's list of
+items). expat, not lxml: it gives the byte offset of every tag, so an item's bytes and
+the reduced document are cut from the body exactly as the parser will read it.
 
 Any doubt gives None, and the caller parses the whole document as before: not
 well-formed, an entity declaration, an encoding expat cannot read, an item or entry
@@ -39,7 +39,11 @@ _ITEM_PATHS = frozenset({
 _BETWEEN_TAGS = re.compile(rb">\s+<")
 _ITEM_NAMES = frozenset({"item", "entry"})
 _DEEPEST = max(map(len, _ITEM_PATHS))
-_VOLATILE = frozenset({"lastBuildDate", "pubDate", f"{_ATOM} updated", f"{_DC} date"})
+# RSS 1.0's channel also lists its items' URIs (<items><rdf:Seq>): feedparser reads the
+# items themselves, so that list changes with every post and nothing else.
+_VOLATILE = frozenset({
+    "lastBuildDate", "pubDate", f"{_ATOM} updated", f"{_DC} date", f"{_RSS10} items"
+})  # fmt: skip
 # The elements whose volatile children are left out of the head: channel and feed.
 _CHANNELS = frozenset({
     ("rss", "channel"),
