@@ -1,15 +1,21 @@
 """Refresh benchmark: copro_feeds, lemon24/reader and the HTTP floor, side by side.
 
-Run: python benchmarks/run.py --feeds 1000 [--latency-ms 50] [--json out.json]
+Run: python benchmarks/run.py --feeds 1000 [--corpus light,heavy] [--latency-ms 50]
+     python benchmarks/run.py --feeds 10000 --rounds first,changed --skip-reader
 
-One corpus (benchmarks/corpus.py) is served by one local server (benchmarks/server.py),
-and each contender runs four rounds against it in a fresh child process (spawned, so
-memory and CPU never mix):
+Each corpus (benchmarks/corpus.py: ``light``, and ``heavy``, posts as WordPress sends
+them) is served by one local server (benchmarks/server.py), and each contender runs the
+rounds against it in a fresh child process (spawned, so memory and CPU never mix):
 
 1. ``first`` — every feed is new (all 200);
 2. ``unchanged`` — nothing changed (all 304);
-3. ``changed`` — a fraction of the feeds (``--change``, 10 %) has a new and an edited entry;
+3. ``changed`` — a fraction of the feeds (``--change``, 10 %) has 1-3 new posts on top
+   of the old ones, the rest 304;
 4. ``identical`` — the server ignores the validators and sends identical bodies (all 200).
+
+``--rounds`` picks some of them (in this order; ``first`` always runs). The tables and
+ratios are printed per corpus and written as JSON (``--json``, by default
+``benchmarks/results/run-<feeds>.json``).
 
 Contenders: copro_feeds through its library (``run_once(all_sources=True)``), reader
 (``update_feeds_iter(workers=N, scheduled=False)``) and the floor: one ``requests``
@@ -96,13 +102,14 @@ def _reset_high_water(pid: int) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Measurement:
-    """One round of one contender."""
+    """One round of one contender (``tail_s``: copro_feeds only, see CoproRunner)."""
 
     wall_s: float
     cpu_s: float
     peak_rss_mb: float
     feeds_per_s: float
     outcomes: dict[str, int]
+    tail_s: float | None = None
 
 
 def _tree_cpu(cpu_by_pid: dict[int, float]) -> float:
@@ -112,7 +119,7 @@ def _tree_cpu(cpu_by_pid: dict[int, float]) -> float:
     return base + sum(cpu_by_pid.values())
 
 
-def measure(work: Callable[[], dict[str, int]], feeds: int) -> Measurement:
+def measure(work: Callable[[], tuple[dict[str, int], float | None]], feeds: int) -> Measurement:
     """Run ``work`` once; wall, CPU and peak RSS of this process tree meanwhile."""
     me = os.getpid()
     before = {pid: _process_cpu(pid) for pid in _descendants(me)}
@@ -120,7 +127,7 @@ def measure(work: Callable[[], dict[str, int]], feeds: int) -> Measurement:
         _reset_high_water(pid)
     cpu_before = _tree_cpu(before)
     started = time.perf_counter()
-    outcomes = work()
+    outcomes, tail = work()
     wall = time.perf_counter() - started
     tree = _descendants(me)
     cpu_after = _tree_cpu({pid: _process_cpu(pid) for pid in tree})
@@ -131,6 +138,7 @@ def measure(work: Callable[[], dict[str, int]], feeds: int) -> Measurement:
         peak_rss_mb=peak,
         feeds_per_s=feeds / wall,
         outcomes=outcomes,
+        tail_s=tail,
     )
 
 
@@ -138,7 +146,11 @@ def measure(work: Callable[[], dict[str, int]], feeds: int) -> Measurement:
 
 
 class CoproRunner:
-    """copro_feeds through its library, one aggregator kept open over the rounds."""
+    """copro_feeds through its library, one aggregator kept open over the rounds.
+
+    ``tail`` is the time from the last source's result to the end of ``run_once``: the
+    parent's work once every feed is in (saving what is left, selecting, publishing).
+    """
 
     def __init__(self, urls: list[str], workers: int, folder: Path) -> None:
         import copro_feeds  # noqa: PLC0415 (imported in the child only)
@@ -154,9 +166,15 @@ class CoproRunner:
         )
         self._aggregator = copro_feeds.make_aggregator(copro_feeds.load_config(path))
 
-    def round(self) -> dict[str, int]:
-        report = self._aggregator.run_once(all_sources=True)
-        return dict(Counter(str(result.outcome) for result in report.results))
+    def round(self) -> tuple[dict[str, int], float | None]:
+        last = [time.perf_counter()]
+
+        def heard(_result: object) -> None:
+            last[0] = time.perf_counter()
+
+        report = self._aggregator.run_once(all_sources=True, progress=heard)
+        tail = time.perf_counter() - last[0]
+        return dict(Counter(str(result.outcome) for result in report.results)), tail
 
     def close(self) -> None:
         self._aggregator.close()
@@ -173,7 +191,7 @@ class ReaderRunner:
             self._reader.add_feed(url)
         self._workers = workers
 
-    def round(self) -> dict[str, int]:
+    def round(self) -> tuple[dict[str, int], float | None]:
         outcomes: Counter[str] = Counter()
         for result in self._reader.update_feeds_iter(workers=self._workers, scheduled=False):
             if isinstance(result.value, Exception):
@@ -182,7 +200,7 @@ class ReaderRunner:
                 outcomes["not_modified"] += 1
             else:
                 outcomes["updated" if result.value.new or result.value.modified else "same"] += 1
-        return dict(outcomes)
+        return dict(outcomes), None
 
     def close(self) -> None:
         self._reader.close()
@@ -215,9 +233,9 @@ class FloorRunner:
             self._validators[url] = headers
             return str(reply.status_code)
 
-    def round(self) -> dict[str, int]:
+    def round(self) -> tuple[dict[str, int], float | None]:
         with ThreadPoolExecutor(self._workers) as pool:
-            return dict(Counter(pool.map(self._get, self._urls)))
+            return dict(Counter(pool.map(self._get, self._urls))), None
 
     def close(self) -> None:
         self._session.close()
@@ -264,8 +282,10 @@ def run_contender(
         for round_name in rounds:
             prepare(server, round_name, change)
             server.take_counts()
+            load = os.getloadavg()[0]  # other work on the machine, as the round starts
             parent_end.send(round_name)
             results[round_name] = parent_end.recv()
+            results[round_name]["load_average"] = load
             results[round_name]["server"] = server.take_counts()
             print(f"  {name:6} workers={workers:<3} {round_name:10} {_brief(results[round_name])}")
         parent_end.send(None)
@@ -276,9 +296,10 @@ def run_contender(
 
 
 def _brief(result: dict[str, Any]) -> str:
+    tail = "" if result["tail_s"] is None else f" tail {result['tail_s']:.2f} s"
     return (
         f"{result['wall_s']:7.2f} s wall {result['cpu_s']:7.2f} s cpu "
-        f"{result['peak_rss_mb']:6.0f} MB  {result['outcomes']}"
+        f"{result['peak_rss_mb']:6.0f} MB  {result['outcomes']}{tail}"
     )
 
 
@@ -295,18 +316,18 @@ def best_workers(
     return min(totals, key=lambda workers: totals[workers]), totals
 
 
-def table(results: dict[str, dict[str, Any]]) -> str:
+def table(results: dict[str, dict[str, Any]], rounds: list[str]) -> str:
     """The side-by-side Markdown table: per round, each contender and the ratios."""
     head = (
-        "| round | copro wall s | copro CPU s | copro feeds/s | copro RSS MB "
+        "| round | copro wall s | copro CPU s | copro tail s | copro RSS MB "
         "| reader wall s | reader CPU s | reader RSS MB | floor wall s | floor CPU s "
         "| copro/reader | copro/floor |"
     )
     lines = [head, "|" + " --- |" * (head.count("|") - 1)]
-    for name in ROUNDS:
+    for name in rounds:
         copro, reader, floor = (results.get(c, {}).get(name) for c in CONTENDERS)
         cells = [name]
-        cells += _cells(copro, ("wall_s", "cpu_s", "feeds_per_s", "peak_rss_mb"))
+        cells += _cells(copro, ("wall_s", "cpu_s", "tail_s", "peak_rss_mb"))
         cells += _cells(reader, ("wall_s", "cpu_s", "peak_rss_mb"))
         cells += _cells(floor, ("wall_s", "cpu_s"))
         cells.append(_ratio(copro, reader))
@@ -331,27 +352,10 @@ def _workers(text: str) -> list[int]:
     return [int(part) for part in text.split(",") if part.strip()]
 
 
-def main() -> None:
-    """Build the corpus, start the server, run every contender, print and save the table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--feeds", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--latency-ms", type=float, default=0.0, help="per request")
-    parser.add_argument("--hosts", type=int, default=50, help="ports the feeds spread over")
-    parser.add_argument("--change", type=float, default=0.10, help="fraction changed, round 3")
-    parser.add_argument("--rounds", default=",".join(ROUNDS), help="a prefix of the rounds")
-    parser.add_argument("--contenders", default=",".join(CONTENDERS))
-    parser.add_argument("--copro-workers", type=_workers, default=[8, 16, 32])
-    parser.add_argument("--reader-workers", type=_workers, default=[1, 4, 16])
-    parser.add_argument("--calibrate", type=int, default=200, help="feeds for the worker sweep")
-    parser.add_argument("--json", type=Path, help="write the results here")
-    args = parser.parse_args()
-    rounds = ROUNDS[: len(args.rounds.split(","))]
-    contenders = [name for name in CONTENDERS if name in args.contenders.split(",")]
-
-    started = time.perf_counter()
-    folder = corpus.build(args.feeds, args.seed)
-    print(f"corpus {folder.name}: {json.dumps(corpus.stats(folder))} ({_since(started)})")
+def run_corpus(
+    folder: Path, args: argparse.Namespace, rounds: list[str], contenders: list[str]
+) -> dict[str, Any]:
+    """Serve one built corpus; choose worker counts; run every contender; its results."""
     with CorpusServer(folder, hosts=args.hosts) as server:
         server.latency = args.latency_ms / 1000
         urls = server.urls()
@@ -369,22 +373,11 @@ def main() -> None:
         chosen["floor"] = {"workers": copro_workers}
         print(f"workers: { {name: value['workers'] for name, value in chosen.items()} }")
         results = {
-            name: run_contender(
-                server, name, urls, chosen[name]["workers"], list(rounds), args.change
-            )
+            name: run_contender(server, name, urls, chosen[name]["workers"], rounds, args.change)
             for name in contenders
         }
-    print()
-    print(table(results))
-    print(f"\n{args.feeds} feeds, latency {args.latency_ms:g} ms, total {_since(started)}")
-    document = {
-        "feeds": args.feeds,
-        "latency_ms": args.latency_ms,
-        "hosts": args.hosts,
-        "change": args.change,
+    return {
         "corpus": corpus.stats(folder),
-        "cpus": os.cpu_count(),
-        "python": sys.version.split()[0],
         "workers": chosen,
         "results": results,
         "ratios": {
@@ -395,9 +388,58 @@ def main() -> None:
             for name in rounds
         },
     }
-    if args.json:
-        args.json.write_text(json.dumps(document, indent=1))
-        print(f"wrote {args.json}")
+
+
+def main() -> None:
+    """Build each corpus, serve it, run every contender, print and save the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feeds", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--corpus", default=",".join(corpus.STYLES), help="light, heavy or both")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="per request")
+    parser.add_argument("--hosts", type=int, default=50, help="ports the feeds spread over")
+    parser.add_argument("--change", type=float, default=0.10, help="fraction changed, round 3")
+    parser.add_argument("--rounds", default=",".join(ROUNDS), help="some of: " + ", ".join(ROUNDS))
+    parser.add_argument("--contenders", default=",".join(CONTENDERS))
+    parser.add_argument("--skip-reader", action="store_true", help="copro_feeds and floor only")
+    parser.add_argument("--copro-workers", type=_workers, default=[8, 16, 32])
+    parser.add_argument("--reader-workers", type=_workers, default=[1, 4, 16])
+    parser.add_argument("--calibrate", type=int, default=200, help="feeds for the worker sweep")
+    parser.add_argument("--json", type=Path, help="default: benchmarks/results/run-<feeds>.json")
+    args = parser.parse_args()
+    wanted = set(args.rounds.split(",")) | {"first"}  # the later rounds build on the first
+    rounds = [name for name in ROUNDS if name in wanted]
+    contenders = [name for name in CONTENDERS if name in args.contenders.split(",")]
+    if args.skip_reader and "reader" in contenders:
+        contenders.remove("reader")
+    styles = [style for style in corpus.STYLES if style in args.corpus.split(",")]
+    if not styles or not contenders or wanted - set(ROUNDS):
+        parser.error("--corpus, --rounds or --contenders names nothing known")
+
+    started = time.perf_counter()
+    runs: dict[str, Any] = {}
+    for style in styles:
+        folder = corpus.build(args.feeds, args.seed, style)
+        print(f"corpus {folder.name}: {json.dumps(corpus.stats(folder))} ({_since(started)})")
+        runs[style] = run_corpus(folder, args, rounds, contenders)
+    for style, run in runs.items():
+        print(f"\n{style} corpus, {args.feeds} feeds:\n")
+        print(table(run["results"], rounds))
+    print(f"\n{args.feeds} feeds, latency {args.latency_ms:g} ms, total {_since(started)}")
+    document = {
+        "feeds": args.feeds,
+        "latency_ms": args.latency_ms,
+        "hosts": args.hosts,
+        "change": args.change,
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg(),
+        "python": sys.version.split()[0],
+        "command": " ".join(sys.argv),
+        "corpora": runs,
+    }
+    path = args.json or Path(__file__).resolve().parent / "results" / f"run-{args.feeds}.json"
+    path.write_text(json.dumps(document, indent=1))
+    print(f"wrote {path}")
 
 
 def _plain_ratio(results: dict[str, dict[str, Any]], round_name: str, other: str) -> float | None:

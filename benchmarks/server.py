@@ -5,8 +5,8 @@ one, ``If-Modified-Since``) gets a 304; a client that accepts gzip gets the pre-
 body. Each response is written with one ``send`` and Nagle is off, so keep-alive
 connections never stall on delayed ACKs. Controls between rounds:
 
-* :meth:`CorpusServer.change` — change a fraction of the feeds (a new and an edited entry,
-  chosen deterministically from the seed and the round);
+* :meth:`CorpusServer.change` — change a fraction of the feeds (1-3 new posts on top of
+  the old ones, chosen deterministically from the seed and the round);
 * :attr:`CorpusServer.ignore_conditional` — answer 200 with the identical body even when
   the client's validators match;
 * :attr:`CorpusServer.latency` — seconds to wait before each response.
@@ -114,6 +114,7 @@ class CorpusServer:
         counts = corpus.stats(folder)
         self.folder = folder
         self.seed = int(counts["seed"])
+        self.style = str(counts["style"])
         self.size = int(counts["feeds"])
         self.latency = 0.0
         self.ignore_conditional = False
@@ -189,8 +190,8 @@ class CorpusServer:
     def change(self, fraction: float, round_number: int) -> list[int]:
         """Change ``fraction`` of the feeds (the same ones for the same round); return them.
 
-        Each changed feed gets a new entry and an edited one, a new ETag and a new
-        Last-Modified date.
+        Each changed feed gets 1-3 new posts on top of its old ones (as many of the oldest
+        drop off; the rest are unchanged), a new ETag and a new Last-Modified date.
         """
         rng = random.Random(f"{self.seed}:round:{round_number}")
         chosen = sorted(rng.sample(range(self.size), round(self.size * fraction)))
@@ -198,7 +199,10 @@ class CorpusServer:
         for index in chosen:
             self._generation[index] += 1
             feed = corpus.changed_feed(
-                corpus.make_feed(self.seed, index), self.seed, self._generation[index]
+                corpus.make_feed(self.seed, index, self.style),
+                self.seed,
+                self._generation[index],
+                self.style,
             )
             body = corpus.render(feed, "http://feeds.invalid" + corpus.feed_path(index))
             self._documents[index] = document(

@@ -1,6 +1,6 @@
 """Stage costs of one copro_feeds refresh, each timed alone on one core (no HTTP, no threads).
 
-Run: python benchmarks/stages.py --feeds 200
+Run: python benchmarks/stages.py --feeds 200 [--corpus heavy]
 
 Takes the first ``--feeds`` feeds of the benchmark corpus (benchmarks/corpus.py) and
 times, in this process: feedparser through ``parse_feed``; the whole ``ingest`` (parse +
@@ -8,7 +8,9 @@ normalise) and, inside normalising, nh3 sanitising and the excerpt; pickling a b
 parser worker and what it ingested back; saving every result in a fresh store (new
 entries), then again (unchanged entries), then saving only state (a 304); reading the
 stored entries back; planning the published feeds; rendering them; and writing them
-(atomic, fsynced).
+(atomic, fsynced); then, as in the benchmark's round 3, republishing once the newest post
+of 10 % of the partners changed (planning again, the manifest's digests, only the
+changed folders rendered and written).
 Prints seconds per stage, per feed and MB/s of feed XML, and writes JSON with ``--json``.
 """
 
@@ -34,7 +36,7 @@ from copro_feeds._select import plan_feeds
 from copro_feeds._store.sqlite import SQLiteStore
 from copro_feeds._text import make_excerpt, sanitise_html
 from copro_feeds.config import FetchConfig, OutputConfig, SiteConfig, SourceConfig
-from copro_feeds.types import Attribution
+from copro_feeds.types import Attribution, Entry
 
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
 SITE = SiteConfig(title="Benchmark", link="https://copro.test/", feed_url="https://copro.test/a")
@@ -48,9 +50,9 @@ def timed(stage: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
-def load(feeds: int, seed: int) -> tuple[list[SourceConfig], list[bytes]]:
+def load(feeds: int, seed: int, style: str) -> tuple[list[SourceConfig], list[bytes]]:
     """The sources and bodies of the first ``feeds`` feeds of the cached corpus."""
-    folder = corpus.build(feeds, seed)
+    folder = corpus.build(feeds, seed, style)
     sources = [
         SourceConfig(key=f"partner-{i}", name=f"Partner {i}", url=f"http://feeds.test/{i}.xml")
         for i in range(feeds)
@@ -130,7 +132,23 @@ def store_and_publish_stages(
         lambda: publish(feeds, credits, SITE, folder / "public")
     )
     seconds["publish: files"] = len(files)
+    changed = {s.key for s in sources[:: max(1, round(1 / 0.1))]}  # 10 % of the partners
+    remaining = list(entries)
+    entries = [*(edit_newest(remaining, key) for key in changed), *remaining]
+    seconds["republish, 10 % changed: plan"], feeds = timed(
+        lambda: plan_feeds(entries, sources, SITE, 50)
+    )
+    seconds["republish, 10 % changed: render + write"], _ = timed(
+        lambda: publish(feeds, credits, SITE, folder / "public")
+    )
     return seconds
+
+
+def edit_newest(entries: list[Entry], key: str) -> Entry:
+    """Source ``key``'s newest entry, taken out of ``entries``, with a new title."""
+    newest = next(entry for entry in entries if entry.source_key == key)
+    entries.remove(newest)
+    return replace(newest, title=newest.title + " (edited)")
 
 
 def main() -> None:
@@ -138,9 +156,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--corpus", choices=corpus.STYLES, default="light")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    sources, bodies = load(args.feeds, args.seed)
+    sources, bodies = load(args.feeds, args.seed, args.corpus)
     megabytes = sum(len(body) for body in bodies) / 1e6
     parsed = parse_stages(sources, bodies)
     with tempfile.TemporaryDirectory(prefix="bench-stages-") as folder:
@@ -148,7 +167,7 @@ def main() -> None:
             sources, parsed["ingested"], Path(folder)
         )
     entries = sum(len(item.entries) for item in parsed["ingested"])
-    print(f"{args.feeds} feeds, {entries} entries, {megabytes:.1f} MB of XML, one core\n")
+    print(f"{args.feeds} {args.corpus} feeds, {entries} entries, {megabytes:.1f} MB, one core\n")
     print("| stage | seconds | ms per feed | MB/s |")
     print("| --- | --- | --- | --- |")
     files = seconds.pop("publish: files")
@@ -157,7 +176,8 @@ def main() -> None:
         print(f"| {stage} | {value:.2f} | {1000 * value / args.feeds:.1f} | {rate:.1f} |")
     print(f"\npublish wrote {files:.0f} files")
     if args.json:
-        document = {"feeds": args.feeds, "entries": entries, "megabytes": megabytes}
+        document = {"feeds": args.feeds, "corpus": args.corpus, "entries": entries}
+        document["megabytes"] = megabytes
         args.json.write_text(json.dumps(document | {"seconds": seconds, "files": files}, indent=1))
 
 

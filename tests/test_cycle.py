@@ -17,11 +17,13 @@ import copro_feeds
 from copro_feeds import Outcome
 from copro_feeds._cycle import Cycle
 from copro_feeds._fetch import Fetcher
+from copro_feeds._refresh import Refresher
 from copro_feeds._store.sqlite import SQLiteStore
 from copro_feeds.config import Config
 from copro_feeds.core import make_sandbox
 from copro_feeds.exceptions import GoneError, StoreError
 from copro_feeds.types import SourceResult
+from tests.conftest import PARTNERS, RSS
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 
@@ -103,3 +105,40 @@ def test_a_store_failure_is_that_sources_result(config, store):
     assert {r.outcome for r in results} == {Outcome.ERROR}
     assert {r.error for r in results} == {"could not save: the disk is full"}
     assert all(isinstance(r.exception, StoreError) for r in results)
+
+
+LATER = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+
+
+def test_a_feed_with_one_new_post_is_read_for_that_post_only(config, store, project):
+    """Round 3 of issue 13: the stored, unchanged posts are not parsed again."""
+    # After the partner's posts (a post dated in the future is read again until then).
+    scope = config.sources[0]
+    body = (PARTNERS / "scope.rss.xml").read_bytes()
+    for running in cycle(config, store):
+        [first] = running.run([scope], store.states(), LATER, None)
+        known = store.known_items(scope.key)
+        assert first.new_entries == len(known) > 1
+        new_post = (
+            b"<item><title>Brand new</title><link>https://scope.test/new</link>"
+            b"<guid>https://scope.test/new</guid><pubDate>Mon, 05 Jan 2026 09:00:00 GMT</pubDate>"
+            b"<description>Fresh</description></item>"
+        )
+        at = body.index(b"<item>")
+        project.server.serve("/scope/feed/", body[:at] + new_post + body[at:], content_type=RSS)
+        [second] = running.run([scope], store.states(), LATER, None)
+    assert (second.outcome, second.new_entries, second.updated_entries) == (Outcome.UPDATED, 1, 0)
+    assert set(store.known_items(scope.key)) > set(known)
+    assert sum(store.entry_counts().values()) == first.new_entries + 1
+    # What the refresh handed the store: the new post alone.
+    project.server.serve("/scope/feed/", body[:at] + new_post.replace(b"new", b"newer") + body[at:])
+    with Fetcher(config.fetch) as fetcher, make_sandbox(config) as sandbox:
+        refresher = Refresher(
+            config,
+            fetcher=fetcher,
+            sandbox=sandbox,
+            rng=random.Random(1),
+            known_items=store.known_items,
+        )
+        refresh = refresher.refresh(scope, store.state(scope.key), LATER)
+    assert [entry.link for entry in refresh.entries or ()] == ["https://scope.test/newer"]

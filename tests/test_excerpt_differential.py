@@ -1,10 +1,18 @@
 """The excerpt against the one BeautifulSoup made before (issue 13), over real-world posts.
 
-The old implementation lives on here only, as the reference. Every difference must be one
-of the two deliberate ones: image alt text in square brackets (so it never reads as part
-of the next sentence), and words kept apart across blocks the old list missed (center,
-details, summary, caption …). Without the brackets, at least 99 % are identical; with
-them, about 4.5 % of these posts differ (an image with alt text within the excerpt).
+The old implementation lives on here only, as the reference. At least 99 % of the
+excerpts are identical, and every difference is one of the two deliberate ones:
+
+* words kept apart across blocks the old list missed (center, details, summary,
+  caption …);
+* a full stop after a heading, or after alt text that ends its block, when text follows
+  and it has no punctuation of its own ("Our plans. Here is what", "A table. Here is
+  what"), so that neither runs into the next sentence.
+
+Alt text is no longer put in square brackets (the first answer to "a table Here is
+what"): it changed about 4.5 % of these excerpts, including every image inside a
+sentence, and screen readers may read the brackets out; the full stop fixes the run-on
+where it happens and leaves the rest as it was.
 """
 
 from __future__ import annotations
@@ -43,8 +51,13 @@ OLD_BLOCKS = [
 ]  # fmt: skip
 
 
-def reference_text(html: str, *, blocks: list[str], bracketed_alt: bool) -> str:
-    """The old ``html_to_text``; ``blocks`` and ``bracketed_alt`` switch the two changes."""
+# Markers the sentence-ending reference puts in the text (private-use characters).
+BLOCK, HEADING_END, ALT_END = "\ue001", "\ue002", "\ue003"
+
+
+def reference_text(html: str, *, blocks: list[str], sentences: bool = False) -> str:
+    """The old ``html_to_text``; ``blocks`` and ``sentences`` (a heading, or alt text that
+    ends its block, ends a sentence) switch the two changes."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         soup = BeautifulSoup(html, "html.parser")
@@ -54,37 +67,54 @@ def reference_text(html: str, *, blocks: list[str], bracketed_alt: bool) -> str:
         alt = image.get("alt")
         if isinstance(alt, str) and alt.strip():
             text = collapse_whitespace(alt)
-            image.replace_with(f" [{text}] " if bracketed_alt else f" {text} ")
+            image.replace_with(f" {text} {ALT_END} " if sentences else f" {text} ")
         else:
             image.replace_with(" ")
     for block in soup(blocks):
-        block.insert_before(" ")
-        block.insert_after(" ")
-    return collapse_whitespace(xml_safe(soup.get_text()))
+        heading = block.name in ("h1", "h2", "h3", "h4", "h5", "h6")
+        block.insert_before(f" {BLOCK} " if sentences else " ")
+        block.insert_after(f" {HEADING_END if heading else BLOCK} " if sentences else " ")
+    words = xml_safe(soup.get_text()).split()
+    return " ".join(end_sentences(words) if sentences else words)
+
+
+def end_sentences(tokens: list[str]) -> list[str]:
+    """The words between the markers, a full stop added where a heading or a block's
+    closing alt text meets a capitalised word and has no punctuation of its own."""
+    words: list[str] = []
+    ended = after_alt = False
+    for token in tokens:
+        if token == HEADING_END:
+            ended, after_alt = True, False
+        elif token == ALT_END:
+            after_alt = True
+        elif token == BLOCK:
+            ended, after_alt = ended or after_alt, False
+        else:
+            if ended and words and token[0].isupper() and words[-1][-1] not in ".!?:;…":
+                words[-1] += "."
+            ended = after_alt = False
+            words.append(token)
+    return words
 
 
 def reference_excerpt(
-    safe_html: str, max_words: int, *, blocks: list[str] = OLD_BLOCKS, bracketed_alt: bool = False
+    safe_html: str, max_words: int, *, blocks: list[str] = OLD_BLOCKS, sentences: bool = False
 ) -> str:
-    """The old ``make_excerpt`` (a window grown four-fold from 2,048 characters)."""
+    """The old ``make_excerpt`` (a window grown four-fold from 2,048 characters), with
+    alt text as plain words."""
 
     def text(html: str) -> str:
-        return reference_text(html, blocks=blocks, bracketed_alt=bracketed_alt)
-
-    def closed(excerpt: str) -> str:
-        cut = excerpt.endswith("…")
-        if bracketed_alt and cut and excerpt.rfind("[") > excerpt.rfind("]"):
-            return excerpt + "]"
-        return excerpt
+        return reference_text(html, blocks=blocks, sentences=sentences)
 
     limit = max(2048, max_words * 24)
     while limit < len(safe_html):
         window = safe_html[: safe_html.rfind(">", 0, limit) + 1]
         words = text(window).split()
         if len(words) > max_words:
-            return closed(truncate_words(" ".join(words), max_words))
+            return truncate_words(" ".join(words), max_words)
         limit *= 4
-    return closed(truncate_words(text(safe_html), max_words))
+    return truncate_words(text(safe_html), max_words)
 
 
 def real_entries() -> list[RawEntry]:
@@ -114,49 +144,73 @@ def test_html_titles_read_as_before():
     whose <title> element's text nh3 drops (as it drops script and style)."""
     titles = [raw.title for raw in real_entries() if raw.title and raw.title_is_html]
     differ = [
-        title
-        for title in titles
-        if html_to_text(title) != reference_text(title, blocks=OLD_BLOCKS, bracketed_alt=False)
+        title for title in titles if html_to_text(title) != reference_text(title, blocks=OLD_BLOCKS)
     ]
     assert len(titles) > 100
     assert all("<title>" in title for title in differ), differ
     assert len(differ) <= 0.01 * len(titles)
 
 
-def without_brackets(text: str) -> str:
-    return collapse_whitespace(text.replace("[", " ").replace("]", " "))
+def same_but_for_full_stops(old: str, new: str) -> bool:
+    """True when ``new`` is ``old`` with full stops added at the end of some words."""
+    before, after = old.split(), new.split()
+    return len(before) == len(after) and all(
+        b in (a, a + ".") for a, b in zip(before, after, strict=True)
+    )
 
 
 def kind_of_difference(post: str, words: int, new: str) -> str:
-    all_blocks = sorted(_BLOCK_TAG_NAMES)
-    for kind, blocks, bracketed in (
-        ("alt text", OLD_BLOCKS, True),
-        ("blocks", all_blocks, False),
-        ("alt text and blocks", all_blocks, True),
-    ):
-        if reference_excerpt(post, words, blocks=blocks, bracketed_alt=bracketed) == new:
+    for kind, blocks in (("", OLD_BLOCKS), ("blocks", sorted(_BLOCK_TAG_NAMES))):
+        old = reference_excerpt(post, words, blocks=blocks)
+        if old == new:
             return kind
+        if reference_excerpt(post, words, blocks=blocks, sentences=True) == new:
+            return f"{kind} full stops".strip()
     return "unexplained"
+
+
+def test_a_heading_or_closing_alt_text_ends_its_sentence():
+    post = sanitise_html(
+        '<h2>Our plans</h2><p>See <img alt="a table" src="t.png"> below.</p>'
+        '<figure><img alt="A chart" src="c.png"></figure><p>Here is what</p><h3>Done!</h3>x'
+    )
+    new = make_excerpt(post, 60)
+    old = "Our plans See a table below. A chart Here is what Done! x"
+    assert reference_excerpt(post, 60) == old
+    assert new == "Our plans. See a table below. A chart. Here is what Done! x"
+    assert reference_excerpt(post, 60, sentences=True) == new
+    assert kind_of_difference(post, 60, new) == "full stops"
+    assert same_but_for_full_stops(reference_excerpt(post, 60), new)
+
+
+def compare(words: int) -> tuple[int, Counter[str]]:
+    """How many real posts there are, and how their excerpts compare to the old ones."""
+    posts = real_posts()
+    kinds: Counter[str] = Counter()
+    unexplained = []
+    for post in posts:
+        new, old = make_excerpt(post, words), reference_excerpt(post, words)
+        kind = "identical" if new == old else kind_of_difference(post, words, new)
+        kinds[kind] += 1
+        if kind == "unexplained":
+            unexplained.append((post[:300], old, new))
+        elif kind != "identical":
+            assert same_but_for_full_stops(reference_excerpt(post, words, blocks=ALL), new)
+    print(f"{len(posts)} posts, {words} words: {dict(kinds)}")
+    assert unexplained == []
+    return len(posts), kinds
+
+
+ALL = sorted(_BLOCK_TAG_NAMES)
 
 
 @pytest.mark.parametrize("words", WORDS)
 def test_excerpt_matches_the_beautifulsoup_one_but_for_the_deliberate_changes(words):
-    posts = real_posts()
-    assert len(posts) > 1000
-    kinds: Counter[str] = Counter()
-    unexplained = []
-    same_but_for_brackets = 0
-    for post in posts:
-        new, old = make_excerpt(post, words), reference_excerpt(post, words)
-        same_but_for_brackets += without_brackets(new) == without_brackets(old)
-        if new == old:
-            kinds["identical"] += 1
-            continue
-        kind = kind_of_difference(post, words, new)
-        kinds[kind] += 1
-        if kind == "unexplained":
-            unexplained.append((post[:300], old, new))
-    print(f"{len(posts)} posts, {words} words: {dict(kinds)}; {same_but_for_brackets} same")
-    assert unexplained == []
-    assert same_but_for_brackets >= 0.99 * len(posts), kinds
-    assert kinds["identical"] >= 0.95 * len(posts), kinds
+    """Over 99 % identical but for the full stops (the fix asked for, in about 1 % of these
+    posts: 15 of 1,474 at 25 words, 21 at 60, each one a heading or an image caption
+    that ran into the next sentence); every other difference is a block the old list
+    missed."""
+    posts, kinds = compare(words)
+    assert posts > 1000
+    assert kinds["identical"] + kinds["full stops"] >= 0.99 * posts, kinds
+    assert kinds["full stops"] + kinds["blocks full stops"] <= 0.02 * posts, kinds

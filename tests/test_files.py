@@ -17,6 +17,7 @@ from copro_feeds._files import (
     make_folder,
     publish_lock,
     remove_stale_temp_files,
+    write_files,
     write_if_changed,
 )
 from copro_feeds.exceptions import PublishError
@@ -94,3 +95,36 @@ def test_describe_names_the_errno():
     assert describe(OSError(errno.EFBIG, "File too large")) == "File too large (EFBIG)"
     assert describe(OSError("plain words")) == "plain words"
     assert describe(OSError()) == "OSError"
+
+
+def test_write_files_writes_on_threads_and_reports_each_file_in_order(tmp_path):
+    (tmp_path / "same.xml").write_bytes(b"same")
+    (tmp_path / "blocker").write_text("a file, not a folder")
+    files = [(f"d{i % 7}/f{i}.xml", str(i).encode()) for i in range(100)]
+    files[50:50] = [("same.xml", b"same"), ("blocker/f.xml", b"x")]
+    outcomes = list(write_files(tmp_path, iter(files), threads=4))
+    assert [name for name, _ in outcomes] == [name for name, _ in files]
+    results = dict(outcomes)
+    assert results.pop("same.xml") is False  # unchanged: not written again
+    failure = results.pop("blocker/f.xml")
+    assert isinstance(failure, PublishError)
+    assert "blocker" in str(failure)
+    assert all(result is True for result in results.values())
+    for name, data in files[:50]:
+        assert (tmp_path / name).read_bytes() == data
+    assert not list(tmp_path.rglob(f"{TEMP_PREFIX}*"))
+
+
+def test_write_files_finishes_the_started_writes_when_the_files_fail(tmp_path):
+    def files():
+        for i in range(20):
+            yield f"f{i}.xml", b"x" * 1000
+        raise PublishError("a template is broken")
+
+    written = []
+    with pytest.raises(PublishError, match="template"):
+        for name, _ in write_files(tmp_path, files(), threads=2):
+            written.append(name)
+    assert written == [f"f{i}.xml" for i in range(len(written))]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"f{i}.xml" for i in range(20))
+    assert not list(tmp_path.rglob(f"{TEMP_PREFIX}*"))

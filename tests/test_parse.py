@@ -6,9 +6,16 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from copro_feeds._normalise import NormaliseSettings, normalise_entry
-from copro_feeds._parse import looks_like_html, parse_feed
+from copro_feeds._parse import (
+    _BAD_CHARACTER_REFERENCE,
+    _drop_if_not_xml_char,
+    looks_like_html,
+    parse_feed,
+)
 from copro_feeds.exceptions import ParseError
 from tests.factories import NOW, attribution
 
@@ -246,3 +253,28 @@ def test_rss_and_atom_enclosures_are_read_and_kept_with_type_and_length():
     assert [(e.url, e.type, e.length) for e in video] == [
         ("https://partner.example/talk.mp4", "video/mp4", 300_000_000)
     ]
+
+
+@given(
+    st.lists(
+        st.one_of(st.integers(0, 0x110100), st.sampled_from([0, 9, 0xD800, 0xFFFE])), max_size=8
+    ),
+    st.booleans(),
+    st.integers(0, 3),
+)
+def test_only_references_to_characters_xml_cannot_hold_are_dropped(codes, hexadecimal, zeros):
+    def reference(code: int) -> bytes:
+        digits = f"{code:x}" if hexadecimal else str(code)
+        return f"&#{'x' if hexadecimal else ''}{'0' * zeros}{digits};".encode()
+
+    def allowed(code: int) -> bool:
+        return (
+            code in (0x9, 0xA, 0xD)
+            or 0x20 <= code <= 0xD7FF
+            or 0xE000 <= code <= 0xFFFD
+            or (0x10000 <= code <= 0x10FFFF)
+        )
+
+    body = b"x".join(reference(code) for code in codes)
+    kept = b"x".join(reference(code) if allowed(code) else b"" for code in codes)
+    assert _BAD_CHARACTER_REFERENCE.sub(_drop_if_not_xml_char, body) == kept

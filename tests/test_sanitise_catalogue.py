@@ -255,7 +255,7 @@ def test_safe_urls_are_kept():
     assert 'cite="https://ok.example/q"' in stored
     assert 'href="mailto:a@ok.example"' in stored
     assert 'src="https://ok.example/i.png"' in stored
-    assert published.entries[0].excerpt == "q m [chart]"  # alt text in brackets (issue 13)
+    assert published.entries[0].excerpt == "q m chart"  # alt text as plain words (issue 13)
 
 
 FOREIGN_PAYLOADS = {

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 import html5lib
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from copro_feeds._text import (
+    _BASE,
     ELLIPSIS,
+    _absolute,
+    _url_scheme,
+    _words,
     html_to_text,
     make_excerpt,
     sanitise_html,
@@ -128,18 +134,33 @@ def test_inline_markup_adds_no_spaces_but_blocks_do():
     )
 
 
-def test_excerpt_sets_alt_text_apart_from_the_next_paragraph():
+def test_excerpt_ends_alt_text_that_closes_its_block_as_a_sentence():
     html = sanitise_html('<figure><img alt="a table" src="t.png"></figure><p>Here is what</p>')
-    assert make_excerpt(html, 60) == "[a table] Here is what"
+    assert make_excerpt(html, 60) == "a table. Here is what"
     assert make_excerpt(sanitise_html('<p>Tap <img alt="the &amp; key"> twice</p>'), 60) == (
-        "Tap [the & key] twice"
+        "Tap the & key twice"
     )
     assert make_excerpt(sanitise_html('<p>A <img alt=" " src="x.png">B</p>'), 60) == "A B"
+    # Inside a sentence, or before a lower-case word, the alt text reads on.
+    html = sanitise_html('<p>See <img alt="a chart"></p><p>then <img alt="Map!"></p><p>Go</p>')
+    assert make_excerpt(html, 60) == "See a chart then Map! Go"
 
 
-def test_excerpt_cut_inside_alt_text_closes_its_bracket():
+def test_a_heading_ends_its_sentence():
+    html = sanitise_html("<h2>Our plans</h2><p>Here is what</p><h3>Why?</h3><p>Because</p>")
+    assert make_excerpt(html, 60) == "Our plans. Here is what Why? Because"
+    assert make_excerpt(html, 2) == "Our plans…"
+    assert html_to_text("<h1>Title</h1>") == "Title"
+
+
+def test_marker_characters_in_the_text_are_not_read_as_markup():
+    html = "<p>a &#1; &#x02; &#3 b \x02 c &#x30; &#49;</p><p>D</p>"
+    assert html_to_text(html) == "a b c 0 1 D"
+
+
+def test_excerpt_cut_inside_alt_text_needs_no_bracket():
     html = sanitise_html('<p>One two <img alt="three four five six"></p>')
-    assert make_excerpt(html, 4) == "One two [three four…]"
+    assert make_excerpt(html, 4) == "One two three four…"
     assert make_excerpt(sanitise_html("<p>An [open bracket</p>"), 4) == "An [open bracket"
 
 
@@ -156,4 +177,42 @@ def test_excerpt_window_cut_inside_an_attribute_reads_on():
     # The first window ends at the ">" inside the alt text: its broken tag is dropped.
     body = '<p><img alt="a > ' + "b" * 3000 + '"> one two three four</p>'
     excerpt = make_excerpt(sanitise_html(body), 4)
-    assert excerpt == "[a > " + "b" * 3000 + "] one…"
+    assert excerpt == "a > " + "b" * 3000 + " one…"
+
+
+@given(
+    st.sampled_from(["https://p.example/blog/x", "http://u:p@P.example:8080/a?b#c", "https://h"]),
+    st.text(alphabet="/ab.?#;=%&:@ -", max_size=12),
+)
+def test_relative_links_resolve_as_urljoin_does(base, url):
+    token = _BASE.set(base)
+    try:
+        found = _absolute(url)
+    finally:
+        _BASE.reset(token)
+    joined = urljoin(base, url.strip())  # as it was resolved before the fast path
+    assert found == (joined if _url_scheme(joined) in ("http", "https") else None)
+
+
+@given(st.text(alphabet="<>/ab=\"' &;#1pimgalth2", max_size=80))
+def test_the_excerpt_of_sanitised_html_needs_no_second_parse(fragment):
+    """make_excerpt reads sanitised HTML without nh3; every window it may read gives the
+    words nh3 would find."""
+    safe = sanitise_html(fragment + '<h2>A</h2><img alt="B &amp; c"><p>D</p>')
+    for cut in [i + 1 for i, char in enumerate(safe) if char == ">"]:
+        assert _words(safe[:cut], sanitised=True) == _words(safe[:cut])
+
+
+@given(st.text(st.characters(exclude_categories=()), max_size=40))
+def test_xml_safe_drops_exactly_the_characters_xml_cannot_carry(text):
+    expected = "".join(
+        char
+        for char in text
+        if char in "\t\n\r"
+        or ("\x20" <= char < "\x7f")
+        or ("\xa0" <= char <= "\ud7ff")
+        or ("\ue000" <= char <= "\ufffd")
+        or char >= "\U00010000"
+    )
+    assert xml_safe(text) == expected
+    assert xml_safe(text + "\u00a0é€") == expected + "\u00a0é€"

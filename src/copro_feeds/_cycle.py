@@ -82,7 +82,11 @@ class Cycle:
         if not sources:
             return
         refresher = Refresher(
-            self._config, fetcher=self._fetcher, sandbox=self._sandbox, rng=self._rng
+            self._config,
+            fetcher=self._fetcher,
+            sandbox=self._sandbox,
+            rng=self._rng,
+            known_items=self._store.known_items,
         )
         workers = min(self._config.fetch.max_workers, len(sources))
         with ThreadPoolExecutor(workers, thread_name_prefix="copro-fetch") as pool:
@@ -112,6 +116,7 @@ class Cycle:
                 refresh.undated_ids,
                 now,
                 well_formed=refresh.well_formed,
+                items=refresh.items,
             )
         except StoreError as failure:  # nothing of this source was saved: it is refetched
             return _logged(_result(refresh, store_error=failure))

@@ -217,7 +217,10 @@ def merge_duplicates(
     groups: dict[PostKey, list[Entry]] = {}
     for post, links in parts.items():
         for copies in links.values():
-            copies.sort(key=lambda e: (_ownership(e, homepages), e.published, e.source_key, e.id))
+            if len(copies) > 1:  # most posts have no duplicate: no ownership to work out
+                copies.sort(
+                    key=lambda e: (_ownership(e, homepages), e.published, e.source_key, e.id)
+                )
         ordered = sorted(links.values(), key=lambda c: (c[0].published, c[0].source_key, c[0].id))
         groups[post] = [entry for copies in ordered for entry in copies]
     return groups

@@ -22,7 +22,9 @@ import os
 import stat
 import tempfile
 import time
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -34,6 +36,8 @@ LOCK_TIMEOUT = 60.0
 """Seconds :func:`publish_lock` waits for another publisher before giving up."""
 FILE_MODE = 0o644
 FOLDER_MODE = 0o755
+WRITE_THREADS = 8
+"""Files :func:`write_files` writes at once: the file system commits their flushes together."""
 _LOCK_POLL_FIRST = 0.005
 _LOCK_POLL_MAX = 0.1
 
@@ -115,6 +119,35 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         raise
     _fsync_folder(path.parent)
     return True
+
+
+def write_files(
+    directory: Path, files: Iterable[tuple[str, bytes]], *, threads: int = WRITE_THREADS
+) -> Iterator[tuple[str, bool | PublishError]]:
+    """Write each ``(name, bytes)`` of ``files`` to ``directory / name`` as
+    :func:`write_if_changed` does, on ``threads`` threads; yield each name, in order, with
+    whether it was written or the PublishError that kept it old.
+
+    Waiting for the disk to flush a file is most of a write. While the threads wait, the
+    caller goes on producing the next files (rendering them), and the file system commits
+    several threads' flushes together. At most a few files per thread are held in memory.
+    If ``files`` raises, the writes already started finish first.
+    """
+    pending: deque[tuple[str, Future[bool]]] = deque()
+    with ThreadPoolExecutor(threads, thread_name_prefix="copro-write") as pool:
+        for name, data in files:
+            pending.append((name, pool.submit(write_if_changed, directory / name, data)))
+            while len(pending) > 4 * threads:
+                yield _outcome(*pending.popleft())
+        while pending:
+            yield _outcome(*pending.popleft())
+
+
+def _outcome(name: str, write: Future[bool]) -> tuple[str, bool | PublishError]:
+    try:
+        return name, write.result()
+    except PublishError as error:
+        return name, error
 
 
 def _chmod(path: Path) -> None:

@@ -196,6 +196,18 @@ def has_usable_date(raw: RawEntry, now: datetime) -> bool:
     return _believable(raw.published or raw.updated, now)
 
 
+def is_settled(raw: RawEntry, now: datetime) -> bool:
+    """True when a later ``now`` makes no difference to the entry: it has no date at all
+    (it stays undated, and an undated entry's dates are never compared or replaced), or
+    both the dates it takes are believable (neither is clamped, now or later). A date in
+    the future is not settled: it is clamped to ``now`` until it comes."""
+    if raw.published is None and raw.updated is None:
+        return True
+    return _believable(raw.published or raw.updated, now) and _believable(
+        raw.updated or raw.published, now
+    )
+
+
 def merge_categories(*groups: tuple[str, ...]) -> tuple[str, ...]:
     """Categories in order of first appearance, without case-insensitive repeats."""
     seen: set[str] = set()

@@ -39,7 +39,7 @@ import io
 import itertools
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -49,6 +49,7 @@ import feedparser
 import feedparser.encodings
 import feedparser.sanitizer
 
+from copro_feeds._items import item_digest, split_items, without_spans
 from copro_feeds._parse_json import MAX_RAW_ENCLOSURES, looks_like_json, parse_json_feed
 from copro_feeds._types import ParsedFeed, RawEnclosure, RawEntry
 from copro_feeds.exceptions import ParseError
@@ -60,7 +61,12 @@ _ENTRY_CLOSE = re.compile(
 )
 _ROOT_NAME = re.compile(rb"<([A-Za-z_][\w.:-]*)")
 _TAIL_WINDOW = 64 * 1024
-_BAD_CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]0*([0-9a-fA-F]{1,8})|0*([0-9]{1,10}));")
+# Character references that may name a character XML cannot hold: 1-2 or 4-8 hex digits,
+# 1-2 or 5-10 decimal ones (every 3-digit hex and 3-4 digit decimal one is allowed, and
+# those, "&#8217;" and the like, are most of a WordPress feed's: no call for each).
+_BAD_CHARACTER_REFERENCE = re.compile(
+    rb"&#(?:[xX]0*([0-9a-fA-F]{1,2}|[0-9a-fA-F]{4,8})|0*([0-9]{1,2}|[0-9]{5,10}));"
+)
 _BOMS = (
     (b"\x00\x00\xfe\xff", "utf-32-be"),
     (b"\xff\xfe\x00\x00", "utf-32-le"),
@@ -79,13 +85,24 @@ _SURVIVABLE = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentTyp
 
 
 def parse_feed(
-    body: bytes, headers: Mapping[str, str], url: str, *, max_entries: int
+    body: bytes,
+    headers: Mapping[str, str],
+    url: str,
+    *,
+    max_entries: int,
+    items_context: str | None = None,
+    skip: Container[str] = frozenset(),
 ) -> ParsedFeed:
     """Parse a feed document; keep at most ``max_entries`` entries, in document order.
 
     ``headers`` are the response headers (lower-case names); ``url`` is where the body
     came from, used as the base for relative links. Raises ParseError when the body is
     not a usable feed.
+
+    With ``items_context`` (a digest of all else the entries depend on), each item's
+    digest is worked out (see ``_items``) and given with its entry; the items whose
+    digest is in ``skip`` are cut out before feedparser reads the document, and named in
+    ``skipped``. On any doubt the whole document is read, as without them.
     """
     if not body.strip():
         raise ParseError("empty response body: not a feed")
@@ -97,19 +114,26 @@ def parse_feed(
     body = _BAD_CHARACTER_REFERENCE.sub(_drop_if_not_xml_char, body)
     request_headers = dict(headers)
     request_headers["content-location"] = urljoin(url, headers.get("content-location", ""))
-    try:
-        result = feedparser.parse(
-            io.BytesIO(body),
-            response_headers=request_headers,
-            sanitize_html=False,
-            resolve_relative_uris=False,  # _text resolves them while sanitising
-        )
-    except Exception as error:  # feedparser bugs on hostile input must fail this feed only
-        raise ParseError(f"parser failed: {type(error).__name__}: {error}") from error
-    warnings = _check(result, body)
+    split = split_items(body) if items_context is not None and not dropped else None
+    every: list[str] = []
+    if split is not None:
+        context = f"{items_context}\0{split.head}"
+        every = [item_digest(context, body[start:end]) for start, end in split.spans]
+    read, result, digests = body, None, every
+    skipped = frozenset(digest for digest in every if digest in skip)
+    if split is not None and skipped:
+        cut = [span for span, digest in zip(split.spans, every, strict=True) if digest in skip]
+        read = without_spans(body, cut)
+        result = _feedparser(read, request_headers)
+        digests = [digest for digest in every if digest not in skip]
+        if not _well_formed(result) or len(result.get("entries", [])) != len(digests):
+            read, result, digests, skipped = body, None, every, frozenset()  # in doubt: whole
+    if result is None:
+        result = _feedparser(body, request_headers)
+    warnings = _check(result, read)
     feed = result.get("feed", {})
     found = result.get("entries", [])
-    well_formed = not result.get("bozo") or isinstance(result.get("bozo_exception"), _SURVIVABLE)
+    well_formed = _well_formed(result)
     complete = well_formed or _root_is_closed(body)
     if not complete:
         warnings.append(
@@ -120,6 +144,7 @@ def parse_feed(
     entries = tuple(_raw_entry(entry) for entry in found[:max_entries])
     if dropped or len(found) > max_entries:
         warnings.append(f"feed has more than {max_entries} entries; kept the first {max_entries}")
+    known = split is not None and well_formed and len(digests) == len(entries) == len(found)
     return ParsedFeed(
         well_formed=well_formed,
         complete=complete,
@@ -130,7 +155,26 @@ def parse_feed(
         entries=entries,
         warnings=tuple(warnings),
         language=_text_or_none(feed.get("language")),
+        entry_digests=tuple(digests) if known else None,
+        skipped=skipped,
     )
+
+
+def _feedparser(body: bytes, headers: Mapping[str, str]) -> Any:
+    """feedparser's result for ``body``, never fetching; ParseError if it fails."""
+    try:
+        return feedparser.parse(
+            io.BytesIO(body),
+            response_headers=dict(headers),
+            sanitize_html=False,
+            resolve_relative_uris=False,  # _text resolves them while sanitising
+        )
+    except Exception as error:  # feedparser bugs on hostile input must fail this feed only
+        raise ParseError(f"parser failed: {type(error).__name__}: {error}") from error
+
+
+def _well_formed(result: Any) -> bool:
+    return not result.get("bozo") or isinstance(result.get("bozo_exception"), _SURVIVABLE)
 
 
 def looks_like_html(body: bytes) -> bool:

@@ -59,6 +59,7 @@ class Refresh:
     entries: tuple[Entry, ...] | None = None
     undated_ids: frozenset[str] = frozenset()
     well_formed: bool = True
+    items: Mapping[str, str] | None = None  # to save with the entries (see Ingested)
     error: FeedError | None = None
     fetch_seconds: float | None = None
     parse_seconds: float | None = None
@@ -92,15 +93,27 @@ class _Timings:
 
 
 class Refresher:
-    """Refreshes sources with one fetcher and one sandbox (owned by the caller)."""
+    """Refreshes sources with one fetcher and one sandbox (owned by the caller).
+
+    ``known_items`` gives a source's known items (the store's): the posts of a fetched
+    document that are stored and unchanged are then not parsed again. Without it, every
+    document is read whole.
+    """
 
     def __init__(
-        self, config: Config, *, fetcher: Fetcher, sandbox: Sandbox, rng: random.Random
+        self,
+        config: Config,
+        *,
+        fetcher: Fetcher,
+        sandbox: Sandbox,
+        rng: random.Random,
+        known_items: Callable[[str], Mapping[str, str]] | None = None,
     ) -> None:
         self.config = config
         self._fetcher = fetcher
         self._sandbox = sandbox
         self._rng = rng
+        self._known_items = known_items
 
     def refresh(self, source: SourceConfig, state: SourceState, now: datetime) -> Refresh:
         """Fetch, parse and normalise one source; every expected failure becomes a value."""
@@ -156,6 +169,7 @@ class Refresher:
             entries=entries,
             undated_ids=ingested.undated_ids,
             well_formed=ingested.well_formed,
+            items=ingested.items,
         )
 
     def _ingest(
@@ -182,8 +196,11 @@ class Refresher:
             max_authors=self.config.fetch.max_authors_per_entry,
         )
         headers = dict(response.headers)
+        known = None if self._known_items is None else dict(self._known_items(source.key))
         with timings.parsing():
-            return self._sandbox.call(ingest, response.body, headers, feed_url, facts, now)
+            return self._sandbox.call(
+                partial(ingest, known=known), response.body, headers, feed_url, facts, now
+            )
 
     def _fetch_feed(
         self, source: SourceConfig, state: SourceState, now: datetime, timings: _Timings

@@ -68,6 +68,8 @@ class ParsedFeed:
     Content-Language header), not yet checked; None when it declares none.
     ``well_formed`` is False when the XML had to be read leniently; ``complete`` is False
     when, besides, the document stops before its root element's end tag (cut short).
+    ``entry_digests``: each entry's item digest (see ``_items``), in order, when they are
+    known for sure (else None); ``skipped``: the digests of the items not read at all.
     """
 
     version: str
@@ -79,6 +81,8 @@ class ParsedFeed:
     language: str | None = None
     well_formed: bool = True
     complete: bool = True
+    entry_digests: tuple[str, ...] | None = None
+    skipped: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

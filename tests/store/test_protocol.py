@@ -40,7 +40,8 @@ def public_methods(cls: type) -> set[str]:
 def test_each_backend_offers_the_protocol_and_only_backend_extras_besides(backend_class):
     protocol = public_methods(Store)
     assert protocol == {
-        "close", "sync_sources", "states", "state", "save_states", "save_fetch", "entries",
+        "close", "sync_sources", "states", "state", "save_states", "save_fetch", "known_items",
+        "entries",
         "entry_counts", "generation", "editorial", "edit", "audit_log", "get_meta", "set_meta",
         "add_user", "user", "users", "remove_user", "set_password", "note_failed_sign_in",
         "failed_sign_ins", "session_secret", "sign_out", "record_staff_action", "staff_actions",

@@ -52,6 +52,7 @@ from copro_feeds._files import (
     make_folder,
     publish_lock,
     remove_stale_temp_files,
+    write_files,
     write_if_changed,
 )
 from copro_feeds._plan import (
@@ -327,8 +328,9 @@ def publish(
 
     Holding the folder's publisher lock (waiting up to ``_files.LOCK_TIMEOUT`` seconds
     for another publisher), stale temporary files are removed, then files are rendered
-    folder by folder and each changed one is replaced atomically as soon as it is
-    rendered (so memory holds one folder's files, not all). A file that cannot be written
+    folder by folder and each changed one is replaced atomically by a writer thread as
+    soon as it is rendered, while the next ones render (so memory holds a few folders'
+    files, not all). A file that cannot be written
     does not stop the others: every other file is still written, then PublishError names
     the files that failed and the cause. Those stay old, no temporary file is left, and
     the manifest leaves their folders out, so the next publish renders them again.
@@ -341,6 +343,7 @@ def publish(
             f"cannot create the output folder {directory}: {describe(error)}"
         ) from error
     with publish_lock(directory):
+        feeds = with_source_dates(feeds)  # once: iter_files finds them dated already
         shared, digests = digests_of(feeds, sources, site, templates, roundups, archive=archive)
         unchanged = unchanged_folders(directory, shared, digests)
         files = iter_files(
@@ -358,14 +361,13 @@ def publish(
         names: set[str] = set()
         written = []
         failures: list[PublishError] = []
-        for name, data in files:
+        for name, outcome in write_files(directory, files):  # written while the next render
             names.add(name)
-            try:
-                if write_if_changed(directory / name, data):
-                    written.append(directory / name)
-            except PublishError as error:  # the other files are still written
-                failures.append(error)
+            if isinstance(outcome, PublishError):  # the other files are still written
+                failures.append(outcome)
                 digests.pop(name.rpartition("/")[0] + "/", None)  # render it again next time
+            elif outcome:
+                written.append(directory / name)
         _remove_unlisted_feed_folders(directory, {feed.info.folder for feed in feeds})
         _remove_unlisted_roundups(directory, names)
         _remove_unlisted_months(directory, archive)

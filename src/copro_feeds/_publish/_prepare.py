@@ -127,10 +127,16 @@ def with_source_dates(feeds: Sequence[FeedContent]) -> list[FeedContent]:
             key = entry.source_key
             newest[key] = max(newest.get(key, entry.updated), entry.updated)
 
+    done: dict[int, Entry] = {}  # an entry is in several feeds (partner, tags, combined)
+
     def dated(entry: Entry) -> Entry:
-        updated = newest[entry.source_key]
-        if entry.attribution.updated == updated:
-            return entry
-        return replace(entry, attribution=replace(entry.attribution, updated=updated))
+        found = done.get(id(entry))
+        if found is None:
+            updated = newest[entry.source_key]
+            found = entry
+            if entry.attribution.updated != updated:
+                found = replace(entry, attribution=replace(entry.attribution, updated=updated))
+            done[id(entry)] = found
+        return found
 
     return [replace(feed, entries=tuple(map(dated, feed.entries))) for feed in feeds]

@@ -74,6 +74,7 @@ class Store(Protocol):
         now: datetime,
         *,
         well_formed: bool = True,
+        items: Mapping[str, str] | None = None,
     ) -> SaveCounts:
         """Save a fetched feed's entries and the source's new state in one transaction.
 
@@ -87,7 +88,14 @@ class Store(Protocol):
         an edit (but bumps the generation, as every change does); so is a
         ``fingerprint`` for a stored entry that has none yet (one saved before
         fingerprints existed). Enclosures are part of the digest when there are any.
+
+        ``items`` (item digest → entry id, see ``_ingest``) replace the source's known
+        items in the same transaction; None forgets them.
         """
+
+    def known_items(self, key: str) -> dict[str, str]:
+        """The items saved with the source's last fetched document (item digest → entry
+        id); empty when none, or for an unknown source."""
 
     def entries(
         self, attributions: Mapping[str, Attribution], *, content: Container[str] | None = None

@@ -10,9 +10,9 @@ publish applies it.
 * ``_connection`` — opening the file (integrity check, WAL, busy timeout, size cap), the
   lock, transactions and reads, sqlite3 errors as StoreError.
 * ``_schema`` — the tables and their migrations (``PRAGMA user_version``).
-* ``_sources``, ``_entries``, ``_editorial``, ``_meta``, ``_users`` — one table (or two)
-  each. The file is made readable by its owner only once it holds a staff account or the
-  session secret.
+* ``_sources``, ``_entries``, ``_items``, ``_editorial``, ``_meta``, ``_users`` — one
+  table (or two) each. The file is made readable by its owner only once it holds a staff
+  account or the session secret.
 * ``_dump`` — every table as plain rows, for ``db copy``.
 """
 
@@ -24,7 +24,15 @@ from pathlib import Path
 
 from copro_feeds._store._dump import Dump
 from copro_feeds._store.protocol import SaveCounts
-from copro_feeds._store.sqlite import _dump, _editorial, _entries, _meta, _sources, _users
+from copro_feeds._store.sqlite import (
+    _dump,
+    _editorial,
+    _entries,
+    _items,
+    _meta,
+    _sources,
+    _users,
+)
 from copro_feeds._store.sqlite._connection import BUSY_TIMEOUT_SECONDS, Connection, connect
 from copro_feeds._store.sqlite._schema import migrate
 from copro_feeds._types import EditorialMarks, SourceState, StaffAction, StaffUser
@@ -123,16 +131,22 @@ class SQLiteStore:
         now: datetime,
         *,
         well_formed: bool = True,
+        items: Mapping[str, str] | None = None,
     ) -> SaveCounts:
         """Save a fetched feed's entries and the source's new state in one transaction."""
         with self._connection.transaction() as db:
             counts, changed = _entries.save(
                 db, state.key, entries, undated_ids, now, well_formed=well_formed
             )
+            _items.replace(db, state.key, items or {})
             _sources.write(db, state)
             if changed:  # in this transaction: a crash cannot lose it
                 _meta.bump_generation(db)
         return counts
+
+    def known_items(self, key: str) -> dict[str, str]:
+        """The items saved with the source's last fetched document (digest → entry id)."""
+        return _items.read(self._connection, key)
 
     def entries(
         self, attributions: Mapping[str, Attribution], *, content: Container[str] | None = None

@@ -97,6 +97,16 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE entries ADD COLUMN enclosures TEXT;
     ALTER TABLE entries ADD COLUMN fingerprint BLOB;
     """,
+    # The items of each source's last saved document (issue 13): an item whose digest is
+    # here is not parsed again while it is unchanged.
+    """
+    CREATE TABLE items (
+        source_key TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        entry_id TEXT NOT NULL,
+        PRIMARY KEY (source_key, digest)
+    );
+    """,
 )
 
 
