@@ -160,8 +160,9 @@ def test_discover_says_why_when_nothing_is_found(feed_server: FeedServer) -> Non
 def test_the_source_budget_counts_from_the_page_fetch(feed_server: FeedServer) -> None:
     feed_server.route("/slow.xml", trickle)
     feed_server.serve("/home", page("/slow.xml", "/other.xml"), content_type="text/html")
-    settings = FetchConfig(allow_private_networks=True, timeout=10, source_timeout=2)
+    # A budget with room for a loaded machine to fetch the page, far below the fetch timeout.
+    settings = FetchConfig(allow_private_networks=True, timeout=60, source_timeout=5)
     started = time.monotonic()
     with pytest.raises(DeadlineExceededError, match="1 of 9 candidate URLs"):
         discover_feeds(feed_server.url("/home"), settings)
-    assert time.monotonic() - started < 9  # the 10 s fetch timeout was cut to the budget
+    assert time.monotonic() - started < 50  # the 60 s fetch timeout was cut to the budget

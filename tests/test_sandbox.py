@@ -92,7 +92,8 @@ def children_of(pid: int) -> set[int]:
 
 @pytest.fixture(scope="module")
 def sandbox():
-    with Sandbox(workers=2, memory_bytes=256 * MB, seconds=1.0) as pool:
+    # A limit a loaded machine never reaches by accident; the time-limit test has its own.
+    with Sandbox(workers=2, memory_bytes=256 * MB, seconds=30) as pool:
         yield pool
 
 
@@ -136,12 +137,13 @@ def test_running_out_of_memory_is_a_parse_error_and_the_pool_recovers(sandbox):
     assert sandbox.call(allocate, 16 * MB) == 16 * MB
 
 
-def test_an_endless_call_is_killed_after_the_time_limit(sandbox):
-    started = time.monotonic()
-    with pytest.raises(ParseError, match=r"took longer than 1 s"):
-        sandbox.call(spin)
-    assert 1.0 <= time.monotonic() - started < 5  # spin() alone would never end
-    assert sandbox.call(add, 2, 2) == 4
+def test_an_endless_call_is_killed_after_the_time_limit():
+    with Sandbox(workers=1, memory_bytes=256 * MB, seconds=1.0) as pool:
+        started = time.monotonic()
+        with pytest.raises(ParseError, match=r"took longer than 1 s"):
+            pool.call(spin)
+        assert 1.0 <= time.monotonic() - started < 30  # spin() alone would never end
+        assert pool.call(add, 2, 2) == 4  # the pool recovers
 
 
 @pytest.mark.parametrize(
