@@ -45,6 +45,7 @@ BOUNDARIES: dict[str, tuple[str, ...]] = {
     "jinja2": (P + "_publish._html",),
     "lxml": (P + "_xml",),
     "nh3": (P + "_text",),
+    "procrastinate": (P + "_queue",),
     "prometheus_client": (P + "_metrics",),
     "requests": (P + "_fetch",),
     "sqlite3": (P + "_store.sqlite", P + "_store"),
