@@ -25,6 +25,7 @@ def main() -> int:
     parser.add_argument("--stall-timeout", type=float, default=120.0)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--name", default="worker")
+    parser.add_argument("--tick", type=float, default=1.0)
     args = parser.parse_args()
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format=f"{args.name} %(name)s %(message)s"
@@ -34,6 +35,8 @@ def main() -> int:
         publish=not args.no_publish,
         stall_timeout=args.stall_timeout,
         name=args.name,
+        tick_seconds=args.tick,
+        publish_delay=0.5,
     )
     with make_aggregator(load_config(args.config)) as aggregator:
         run_worker(aggregator, args.url, settings)

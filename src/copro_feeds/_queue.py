@@ -15,7 +15,8 @@ pool, psycopg 3). Any number of workers, on any number of machines, share one da
   queues a *publish* when anything visible changed;
 - a *publish* job renders the outputs, one at a time (procrastinate's ``lock``), at most
   one waiting (its ``queueing_lock``), only on workers that publish (``--no-publish``
-  workers do not listen to its queue);
+  workers do not listen to its queue); it starts ``publish_delay`` seconds after the change
+  that queued it, so that the changes of many refresh jobs are published together;
 - a periodic *recovery* task retries the jobs of workers whose heartbeat stopped (killed,
   or their machine lost) after the stall timeout, and forgets finished jobs after a day.
 
@@ -33,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -47,7 +49,7 @@ from copro_feeds.config import Config, SourceConfig
 from copro_feeds.core import Aggregator
 from copro_feeds.exceptions import CoproFeedsError, StoreError
 
-log = logging.getLogger("copro_feeds")
+log = logging.getLogger("copro_feeds.queue")
 
 CONTROL_PRIORITY = 100
 PUBLISH_PRIORITY = 50
@@ -65,6 +67,9 @@ MAX_BATCH = 50
 JOBS_PER_ROUND = 100
 """A round of more than this many sources is batched into about this many jobs."""
 KEEP_FINISHED_HOURS = 24
+DEFAULT_PUBLISH_DELAY = 30.0
+"""A publish starts this long after the first change it follows, so that the changes of a
+round's many refresh jobs are published together, not once per job."""
 
 _TABLE = """
 CREATE TABLE IF NOT EXISTS copro_feeds_due (
@@ -105,6 +110,10 @@ class WorkerSettings:
     publish: bool = True
     stall_timeout: float = DEFAULT_STALL_TIMEOUT
     name: str | None = None
+    tick_seconds: float | None = None
+    """How often to claim due sources; default the shortest interval, at most a minute."""
+    publish_delay: float = DEFAULT_PUBLISH_DELAY
+    """Seconds a publish waits after the change that queued it, gathering later ones."""
 
 
 def stall_timeout_for(config: Config, requested: float = DEFAULT_STALL_TIMEOUT) -> float:
@@ -212,7 +221,11 @@ class _Worker:
 
         async def queue_publish() -> None:
             try:
-                await publish.configure(lock=PUBLISH_LOCK, queueing_lock=PUBLISH_LOCK).defer_async()
+                await publish.configure(
+                    lock=PUBLISH_LOCK,
+                    queueing_lock=PUBLISH_LOCK,
+                    schedule_at=datetime.now(UTC) + timedelta(seconds=settings.publish_delay),
+                ).defer_async()
             except queue_errors.AlreadyEnqueued:
                 log.debug("a publish is already waiting")
 
@@ -226,7 +239,9 @@ class _Worker:
             if report.changed:
                 await queue_publish()
 
-        @app.periodic(cron=tick_cron(self._aggregator.shortest_interval()), periodic_id="tick")
+        tick_every = settings.tick_seconds or self._aggregator.shortest_interval()
+
+        @app.periodic(cron=tick_cron(tick_every), periodic_id="tick")
         @app.task(
             name="copro_feeds.tick",
             queueing_lock="copro_feeds_tick",
@@ -235,6 +250,7 @@ class _Worker:
         )
         async def tick(timestamp: int) -> None:
             now = datetime.now(UTC)
+            started = time.monotonic()
             async with _pool(app).connection() as conn, conn.transaction():
                 cursor = await conn.execute(
                     _CLAIM, {"now": now, "keys": list(self._sources), "lease": now + CLAIM_LEASE}
@@ -247,7 +263,11 @@ class _Worker:
                     await refresh.configure(connection=conn).batch_defer_async(*jobs)
             if claimed:
                 log.info(
-                    "tick %d: %d source(s) claimed, %d job(s)", timestamp, len(claimed), len(jobs)
+                    "tick %d: %d source(s) claimed and queued in %d job(s) in %.2f s",
+                    timestamp,
+                    len(claimed),
+                    len(jobs),
+                    time.monotonic() - started,
                 )
 
         recovery_every = settings.stall_timeout / 4
