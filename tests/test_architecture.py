@@ -47,6 +47,8 @@ BOUNDARIES: dict[str, tuple[str, ...]] = {
     "nh3": (P + "_text",),
     "procrastinate": (P + "_queue",),
     "prometheus_client": (P + "_metrics",),
+    "psycopg": (P + "_store.postgresql",),
+    "psycopg_pool": (P + "_store.postgresql",),
     "requests": (P + "_fetch",),
     "sqlite3": (P + "_store.sqlite", P + "_store"),
     "tqdm": (P + "_progress",),

@@ -355,3 +355,59 @@ def test_headers_are_checked_and_their_values_never_quoted(tmp_path):
     assert "hidden" not in problem and "Injected" not in problem
     with pytest.raises(ConfigError, match=r"sources\[0\]\.headers: must be a table"):
         load_config(write(tmp_path, MINIMAL + 'headers = "X-K: v"\n'))
+
+
+# -- [storage]: an SQLite file by default, or a PostgreSQL URL ---------------------------
+
+PG_URL = "postgresql://copro:s3cret-pw@db.example:5433/feeds"
+
+
+def test_storage_is_sqlite_by_default(tmp_path):
+    config = load_config(write(tmp_path, MINIMAL), environ={})
+    assert config.storage.url is None
+    assert config.storage.shown == str(tmp_path / "copro_feeds.sqlite3")
+
+
+def test_storage_url_selects_postgresql_and_is_never_shown_whole(tmp_path):
+    config = load_config(write(tmp_path, MINIMAL + f'[storage]\nurl = "{PG_URL}"\n'), environ={})
+    assert config.storage.url == PG_URL
+    assert config.storage.shown == "postgresql://db.example:5433/feeds"
+    for text in (repr(config), repr(config.storage), config.storage.shown):
+        assert "s3cret-pw" not in text
+        assert "copro:" not in text
+
+
+def test_storage_url_from_the_environment_wins_over_the_file(tmp_path):
+    text = MINIMAL + '[storage]\nurl = "postgresql://file@db.example/feeds"\n'
+    config = load_config(write(tmp_path, text), environ={"COPRO_FEEDS_STORAGE_URL": PG_URL})
+    assert config.storage.url == PG_URL
+    assert (
+        load_config(write(tmp_path, MINIMAL), environ={"COPRO_FEEDS_STORAGE_URL": ""}).storage.url
+        is None
+    )
+
+
+def test_storage_path_and_url_together_is_an_error(tmp_path):
+    text = MINIMAL + f'[storage]\npath = "x.sqlite3"\nurl = "{PG_URL}"\n'
+    with pytest.raises(ConfigError, match=r"storage: set either path .* or url .*not both"):
+        load_config(write(tmp_path, text), environ={})
+    path_only = write(tmp_path, MINIMAL + '[storage]\npath = "x.sqlite3"\n')
+    with pytest.raises(ConfigError, match="COPRO_FEEDS_STORAGE_URL is set too") as caught:
+        load_config(path_only, environ={"COPRO_FEEDS_STORAGE_URL": PG_URL})
+    assert "s3cret-pw" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://copro:s3cret-pw@db/feeds",
+        "host=db password=s3cret-pw",
+        "postgresql://a:s3cret-pw@db/f x",
+    ],
+)
+def test_a_storage_url_that_is_not_postgresql_is_refused_without_its_password(tmp_path, url):
+    with pytest.raises(
+        ConfigError, match=r"the environment variable COPRO_FEEDS_STORAGE_URL: "
+    ) as caught:
+        load_config(write(tmp_path, MINIMAL), environ={"COPRO_FEEDS_STORAGE_URL": url})
+    assert "s3cret-pw" not in str(caught.value)

@@ -15,7 +15,7 @@ import pytest
 
 import copro_feeds
 from copro_feeds import AmbiguousEntryError, EditorialAction, EntryNotFoundError, EntryState
-from copro_feeds._editorial import every_copy, quote, ref_of, resolve, short_ref
+from copro_feeds._editorial import changes, every_copy, quote, ref_of, resolve, short_ref
 from copro_feeds._publish._model import published_id
 from copro_feeds.config import SiteConfig
 from tests.conftest import RSS, Project
@@ -305,3 +305,20 @@ def test_the_library_acts_and_reports_the_same(project):
         ]
         assert aggregator.unpin(PRICE_TAG_REF)[0].action is EditorialAction.UNPIN
         assert aggregator.unpin(PRICE_TAG_REF) == []
+
+
+@pytest.mark.parametrize(
+    ("action", "hidden", "pinned", "expected"),
+    [
+        (EditorialAction.HIDE, False, True, True),
+        (EditorialAction.HIDE, True, False, False),
+        (EditorialAction.UNHIDE, True, False, True),
+        (EditorialAction.UNHIDE, False, True, False),
+        (EditorialAction.PIN, True, False, True),
+        (EditorialAction.PIN, False, True, False),
+        (EditorialAction.UNPIN, False, True, True),
+        (EditorialAction.UNPIN, True, False, False),
+    ],
+)
+def test_changes_says_which_actions_change_an_entry(action, hidden, pinned, expected):
+    assert changes(action, hidden=hidden, pinned=pinned) is expected

@@ -24,7 +24,7 @@ from copro_feeds._dedupe import duplicate_key
 from copro_feeds._normalise import canonical_link
 from copro_feeds._types import EntryKey
 from copro_feeds.exceptions import AmbiguousEntryError, EntryNotFoundError
-from copro_feeds.types import Entry
+from copro_feeds.types import EditorialAction, Entry
 
 REF_DIGITS = 10
 MIN_REF_DIGITS = 6
@@ -37,6 +37,16 @@ _PUBLISHED_ID = re.compile(r"^tag:[^,\s]+,\d{4}:(?P<key>[^/\s]+)/(?P<digits>[0-9
 def quote(title: str) -> str:
     """A title in typographic single quotes, as messages show it."""
     return f"\u2018{title}\u2019"
+
+
+def changes(action: EditorialAction, *, hidden: bool, pinned: bool) -> bool:
+    """True when ``action`` changes an entry with these marks (every store logs only those)."""
+    return {
+        EditorialAction.HIDE: not hidden,
+        EditorialAction.UNHIDE: hidden,
+        EditorialAction.PIN: not pinned,
+        EditorialAction.UNPIN: pinned,
+    }[action]
 
 
 def entry_key(entry: Entry) -> EntryKey:

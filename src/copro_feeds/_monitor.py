@@ -17,8 +17,7 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 from copro_feeds._health import Health, assess, last_cycle, last_publish
 from copro_feeds._metrics import CONTENT_TYPE, Metrics, StoreFacts
 from copro_feeds._status import source_statuses
-from copro_feeds._store import Store
-from copro_feeds._store.sqlite import SQLiteStore
+from copro_feeds._store import Store, open_store
 from copro_feeds.config import Config
 from copro_feeds.core import Clock, utc_now
 from copro_feeds.exceptions import StoreError
@@ -114,6 +113,4 @@ def open_monitor(config: Config, *, count_runs: bool, clock: Clock = utc_now) ->
     ``count_runs``: this process runs the cycles (``run --serve``) and counts them
     through :meth:`Monitor.observe`; a standalone ``serve`` shows the store's metrics only.
     """
-    return Monitor(
-        config, SQLiteStore.open(config.storage.path), count_runs=count_runs, clock=clock
-    )
+    return Monitor(config, open_store(config.storage), count_runs=count_runs, clock=clock)

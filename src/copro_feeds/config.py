@@ -8,6 +8,7 @@ never passes silently. Relative paths are taken relative to the config file's fo
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import tomllib
 import unicodedata
@@ -18,10 +19,12 @@ from typing import Any
 
 from copro_feeds import _config_check as check
 from copro_feeds._config_check import parse_duration
+from copro_feeds._urls import without_credentials
 from copro_feeds._version import __version__
 from copro_feeds.exceptions import ConfigError
 from copro_feeds.types import Display
 
+STORAGE_URL_ENV = "COPRO_FEEDS_STORAGE_URL"  # the PostgreSQL URL, kept out of feeds.toml
 DEFAULT_USER_AGENT = (
     f"copro_feeds/{__version__} (+https://github.com/copro-feeds/copro_feeds; feed aggregator)"
 )
@@ -53,9 +56,20 @@ class OutputConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StorageConfig:
-    """The SQLite store (``[storage]``)."""
+    """Where entries and state are kept (``[storage]``): the SQLite file ``path`` (the
+    default), or the PostgreSQL database ``url`` when one is set (then ``path`` is unused).
+
+    ``url`` may carry a password: it is left out of ``repr`` and never shown whole;
+    :attr:`shown` names the store for people.
+    """
 
     path: Path
+    url: str | None = field(default=None, repr=False)
+
+    @property
+    def shown(self) -> str:
+        """The store as people may see it: the file, or the URL without user or password."""
+        return str(self.path) if self.url is None else without_credentials(self.url)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -190,8 +204,11 @@ def slugify(text: str) -> str:
     return f"{head.rstrip('-')}-{digest}"
 
 
-def load_config(path: str | Path) -> Config:
-    """Read and validate a feeds.toml file; raise ConfigError listing every problem."""
+def load_config(path: str | Path, *, environ: Mapping[str, str] | None = None) -> Config:
+    """Read and validate a feeds.toml file; raise ConfigError listing every problem.
+
+    ``environ`` (``os.environ`` by default) may hold :data:`STORAGE_URL_ENV`.
+    """
     config_path = Path(path)
     try:
         raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
@@ -207,17 +224,25 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(
             str(config_path), ["arrays or tables are nested too deeply to read"]
         ) from None
-    return config_from_dict(raw, config_path)
+    return config_from_dict(raw, config_path, environ=environ)
 
 
-def config_from_dict(raw: Mapping[str, Any], path: Path) -> Config:
-    """Validate an already-parsed TOML document (``path`` anchors relative paths)."""
+def config_from_dict(
+    raw: Mapping[str, Any], path: Path, *, environ: Mapping[str, str] | None = None
+) -> Config:
+    """Validate an already-parsed TOML document (``path`` anchors relative paths;
+    ``environ``, ``os.environ`` by default, may hold :data:`STORAGE_URL_ENV`)."""
     checker = check.Checker()
     base = path.resolve().parent
     checker.unknown_keys(raw, "", {"site", "output", "storage", "fetch", "sources", "digest"})
     site = _site(checker, checker.table(raw, "site", required=True))
     output = _output(checker, checker.table(raw, "output"), base)
-    storage = _storage(checker, checker.table(raw, "storage"), base)
+    storage = _storage(
+        checker,
+        checker.table(raw, "storage"),
+        base,
+        (os.environ if environ is None else environ).get(STORAGE_URL_ENV) or None,
+    )
     fetch = _fetch(checker, checker.table(raw, "fetch"))
     sources = _sources(checker, raw.get("sources"))
     digest = _digest(checker, checker.table(raw, "digest"))
@@ -277,10 +302,37 @@ def _output(checker: check.Checker, table: dict[str, Any], base: Path) -> Output
     )
 
 
-def _storage(checker: check.Checker, table: dict[str, Any], base: Path) -> StorageConfig:
-    checker.unknown_keys(table, "storage", {"path"})
+def _storage(
+    checker: check.Checker, table: dict[str, Any], base: Path, env_url: str | None
+) -> StorageConfig:
+    checker.unknown_keys(table, "storage", {"path", "url"})
     path = checker.get(table, "storage", "path", check.text, "copro_feeds.sqlite3")
-    return StorageConfig(path=base / path)
+    url = checker.get(table, "storage", "url", check.text, None)
+    where = "storage.url"
+    if env_url is not None:  # the environment's URL wins over the file's
+        url, where = env_url, f"the environment variable {STORAGE_URL_ENV}"
+    if url is not None:
+        if "path" in table:
+            checker.problem(
+                "storage",
+                f"set either path (an SQLite file) or url (PostgreSQL), not both ({where} "
+                "is set too)",
+            )
+        problem = _storage_url_problem(url)
+        if problem:
+            checker.problem(where, problem)
+    return StorageConfig(path=base / path, url=url)
+
+
+def _storage_url_problem(url: str) -> str | None:
+    """What is wrong with a PostgreSQL URL, without repeating its credentials."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in ("postgresql", "postgres"):
+        found = f" (this one starts with {scheme}://)" if scheme.isalnum() else ""
+        return f"must be a PostgreSQL URL, postgresql://user@host:port/database{found}"
+    if any(character.isspace() for character in url):
+        return f"must not contain spaces or line breaks ({without_credentials(url)})"
+    return None
 
 
 def _fetch(checker: check.Checker, table: dict[str, Any]) -> FetchConfig:

@@ -28,8 +28,7 @@ from copro_feeds._health import CycleRecord
 from copro_feeds._sandbox import Sandbox
 from copro_feeds._select import combined_selection
 from copro_feeds._status import attributions, source_statuses, source_urls
-from copro_feeds._store import Store
-from copro_feeds._store.sqlite import SQLiteStore
+from copro_feeds._store import Store, open_store
 from copro_feeds._types import SourceState
 from copro_feeds.config import Config, SourceConfig
 from copro_feeds.exceptions import ConfigError, PublishError
@@ -109,14 +108,15 @@ class Aggregator:
         due at once; a removed or disabled one is no longer fetched (its stored entries
         stay). Changed ``[fetch]`` settings get a new HTTP session and parser workers.
         Raises ConfigError, keeping the running configuration, when ``config`` names
-        another database: ``[storage] path`` takes effect only when the store is opened.
+        another database: ``[storage]`` takes effect only when the store is opened.
         """
-        if config.storage.path.resolve() != self.config.storage.path.resolve():
+        if _database(config) != _database(self.config):
+            key = "storage.path" if config.storage.url == self.config.storage.url else "storage.url"
             raise ConfigError(
                 str(config.path),
                 [
-                    f"storage.path: the database cannot change while running "
-                    f"({self.config.storage.path} → {config.storage.path}): restart to use it"
+                    f"{key}: the database cannot change while running "
+                    f"({self.config.storage.shown} → {config.storage.shown}): restart to use it"
                 ],
             )
         with self._run_lock:
@@ -404,6 +404,12 @@ class Aggregator:
         return take_survey(stored, self.config.sources, selection, marks, limit)
 
 
+def _database(config: Config) -> str:
+    """Which database ``config`` names (the file resolved, or the URL)."""
+    storage = config.storage
+    return str(storage.path.resolve()) if storage.url is None else storage.url
+
+
 def make_sandbox(config: Config) -> Sandbox:
     """The parser workers for ``config`` (started lazily, on the first parse)."""
     fetch = config.fetch
@@ -414,7 +420,7 @@ def make_sandbox(config: Config) -> Sandbox:
 
 def make_aggregator(config: Config, *, clock: Clock = utc_now) -> Aggregator:
     """Open the store and the HTTP session for ``config`` and return an :class:`Aggregator`."""
-    store = SQLiteStore.open(config.storage.path)
+    store = open_store(config.storage)
     try:
         store.sync_sources(source_urls(config))
         return Aggregator(

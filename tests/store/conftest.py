@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import pytest
 
 from copro_feeds._store import Store
+from copro_feeds._store.postgresql import PostgreSQLStore
 from copro_feeds._store.sqlite import SQLiteStore
 
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgresql"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,13 @@ class Backend:
 @pytest.fixture
 def sqlite_backend(tmp_path) -> Backend:
     return Backend("sqlite", lambda: SQLiteStore.open(tmp_path / "db.sqlite3"))
+
+
+@pytest.fixture
+def postgresql_backend(postgres_url) -> Backend:
+    """A fresh database on the test server, its schema made by ``upgrade`` (as ``db upgrade``)."""
+    PostgreSQLStore.upgrade(postgres_url)
+    return Backend("postgresql", lambda: PostgreSQLStore.open(postgres_url))
 
 
 @pytest.fixture(params=BACKENDS)

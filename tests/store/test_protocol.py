@@ -6,13 +6,16 @@ import ast
 import inspect
 from pathlib import Path
 
+import pytest
+
 import copro_feeds
 from copro_feeds._store import Store
+from copro_feeds._store.postgresql import PostgreSQLStore
 from copro_feeds._store.sqlite import SQLiteStore
 
 PACKAGE = Path(copro_feeds.__file__).parent
 STORE = PACKAGE / "_store"
-FACTORIES = {"core.py", "_monitor.py"}  # the only modules that open a backend
+BACKEND_PACKAGES = ("copro_feeds._store.sqlite", "copro_feeds._store.postgresql")
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -33,15 +36,17 @@ def public_methods(cls: type) -> set[str]:
     }
 
 
-def test_the_sqlite_store_offers_the_protocol_and_only_backend_extras_besides():
+@pytest.mark.parametrize("backend_class", [SQLiteStore, PostgreSQLStore])
+def test_each_backend_offers_the_protocol_and_only_backend_extras_besides(backend_class):
     protocol = public_methods(Store)
     assert protocol == {
         "close", "sync_sources", "states", "state", "save_states", "save_fetch", "entries",
         "entry_counts", "generation", "editorial", "edit", "audit_log", "get_meta", "set_meta",
     }  # fmt: skip
-    assert public_methods(SQLiteStore) == protocol  # and ``open``, a classmethod
+    # and ``open``, a classmethod (PostgreSQL's ``upgrade`` is a staticmethod)
+    assert public_methods(backend_class) - {"upgrade"} == protocol
     for name in protocol:
-        assert inspect.signature(getattr(SQLiteStore, name)) == inspect.signature(
+        assert inspect.signature(getattr(backend_class, name)) == inspect.signature(
             getattr(Store, name)
         ), name
 
@@ -56,11 +61,24 @@ def test_sqlite3_is_imported_only_inside_the_sqlite_backend():
     assert all(user.startswith("_store/sqlite/") for user in users), users
 
 
-def test_outside_the_store_only_the_factories_name_a_backend():
+@pytest.mark.parametrize("driver", ["psycopg", "psycopg_pool"])
+def test_psycopg_is_imported_only_inside_the_postgresql_backend(driver):
+    users = {
+        path.relative_to(PACKAGE).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if any(name.split(".")[0] == driver for name in imported_modules(path))
+    }
+    assert users
+    assert all(user.startswith("_store/postgresql/") for user in users), users
+
+
+def test_only_open_store_names_a_backend():
+    """The factories (core, _monitor, the db commands) go through ``open_store``."""
     naming = {
         path.relative_to(PACKAGE).as_posix()
         for path in PACKAGE.rglob("*.py")
-        if not path.is_relative_to(STORE)
-        and any(module.startswith("copro_feeds._store.") for module in imported_modules(path))
+        if any(module.startswith(BACKEND_PACKAGES) for module in imported_modules(path))
+        and not path.is_relative_to(STORE / "sqlite")
+        and not path.is_relative_to(STORE / "postgresql")
     }
-    assert naming == FACTORIES
+    assert naming == {"_store/_open.py"}

@@ -2,17 +2,23 @@
 
 * ``protocol`` — :class:`Store`, what the rest of copro_feeds may ask of a store, and
   :class:`SaveCounts`, the one type it adds to ``_types``/``types``.
+* ``_open`` — :func:`open_store` and :func:`upgrade_store`: the backend ``[storage]`` names,
+  imported when first opened (the only place that chooses one).
 * ``_encoding`` — how times and content digests are written, shared by every backend
   (``format_time`` and ``parse_time`` are re-exported: the health records use them).
 * ``sqlite/`` — the SQLite backend (the only code that uses sqlite3).
+* ``postgresql/`` — the PostgreSQL backend (the only code that uses psycopg), installed
+  with the ``postgresql`` extra.
 
-No module here outside ``sqlite/`` imports a database driver; only the factories
-(``core.make_aggregator``, ``_monitor.open_monitor``) import a backend.
+No module here outside ``sqlite/`` and ``postgresql/`` imports a database driver; no
+module outside ``_store`` imports a backend: the factories (``core.make_aggregator``,
+``_monitor.open_monitor``, the ``db`` commands) call :func:`open_store`.
 """
 
 from __future__ import annotations
 
 from copro_feeds._store._encoding import format_time, parse_time
+from copro_feeds._store._open import open_store, upgrade_store
 from copro_feeds._store.protocol import SaveCounts, Store
 
-__all__ = ["SaveCounts", "Store", "format_time", "parse_time"]
+__all__ = ["SaveCounts", "Store", "format_time", "open_store", "parse_time", "upgrade_store"]

@@ -1,9 +1,9 @@
 """The :class:`Store` protocol: everything the rest of copro_feeds may ask of a store.
 
-Code outside ``_store`` depends on this type only; the factories (``core.make_aggregator``,
-``_monitor.open_monitor``) are the only places that construct a backend. A backend is a
-package of its own under ``_store/`` (``sqlite/`` today) and passes the contract tests in
-``tests/store/``.
+Code outside ``_store`` depends on this type only; :func:`~copro_feeds._store.open_store`
+is the only place that constructs a backend (for the factories ``core.make_aggregator``,
+``_monitor.open_monitor`` and the ``db`` commands). A backend is a package of its own under
+``_store/`` (``sqlite/``, ``postgresql/``) and passes the contract tests in ``tests/store/``.
 """
 
 from __future__ import annotations

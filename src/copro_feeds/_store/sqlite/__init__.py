@@ -65,6 +65,16 @@ class SQLiteStore:
             raise
         return cls(connection)
 
+    @staticmethod
+    def upgrade(path: Path) -> tuple[int, int]:
+        """Create or migrate the database at ``path`` (as :meth:`open` does); the schema
+        versions before and after."""
+        connection = connect(path, busy_timeout=BUSY_TIMEOUT_SECONDS, max_pages=None)
+        try:
+            return migrate(connection)
+        finally:
+            connection.close()
+
     def close(self) -> None:
         """Close the connection."""
         self._connection.close()

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from copro_feeds._editorial import short_ref
+from copro_feeds._editorial import changes, short_ref
 from copro_feeds._store._encoding import format_time, parse_time
 from copro_feeds._store.sqlite._connection import Connection
 from copro_feeds._types import EditorialMarks, EntryKey
@@ -66,7 +66,7 @@ def edit(
     for entry in entries:
         key = (entry.source_key, entry.id)
         hidden, pinned_at = current.get(key, (0, None))
-        if not _changes(action, hidden=bool(hidden), pinned=pinned_at is not None):
+        if not changes(action, hidden=bool(hidden), pinned=pinned_at is not None):
             continue
         values = {"source_key": key[0], "entry_id": key[1], "stamp": stamp}
         db.execute(_EDIT[action], values)
@@ -108,16 +108,6 @@ def audit_log(connection: Connection) -> list[AuditRecord]:
         )
         for row in rows
     ]
-
-
-def _changes(action: EditorialAction, *, hidden: bool, pinned: bool) -> bool:
-    """True when ``action`` changes an entry with these marks."""
-    return {
-        EditorialAction.HIDE: not hidden,
-        EditorialAction.UNHIDE: hidden,
-        EditorialAction.PIN: not pinned,
-        EditorialAction.UNPIN: pinned,
-    }[action]
 
 
 def _audit_row(record: AuditRecord) -> dict[str, Any]:

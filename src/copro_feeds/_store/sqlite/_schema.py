@@ -74,8 +74,9 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
-def migrate(connection: Connection) -> None:
-    """Bring the schema of ``connection``'s file up to date (StoreError if it is newer)."""
+def migrate(connection: Connection) -> tuple[int, int]:
+    """Bring the schema of ``connection``'s file up to date (StoreError if it is newer);
+    the versions before and after."""
     with connection.transaction() as db:
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > len(MIGRATIONS):
@@ -87,3 +88,4 @@ def migrate(connection: Connection) -> None:
             for statement in filter(str.strip, script.split(";")):
                 db.execute(statement)
             db.execute(f"PRAGMA user_version = {number}")
+    return version, len(MIGRATIONS)

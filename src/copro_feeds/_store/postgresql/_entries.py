@@ -1,0 +1,145 @@
+"""The ``entries`` table: saving a fetched feed's entries and reading them back."""
+
+from __future__ import annotations
+
+from collections.abc import Container, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from copro_feeds._store._encoding import content_hash
+from copro_feeds._store.postgresql._connection import Connection, Db
+from copro_feeds._store.protocol import SaveCounts
+from copro_feeds.types import Attribution, Entry
+
+_ENTRY_COLUMNS = (
+    "source_key", "id", "link", "title", "authors", "published", "updated",
+    "content_html", "excerpt", "categories", "content_hash", "first_seen", "last_changed",
+    "language",
+)  # fmt: skip
+_INSERT_ENTRY = (
+    f"INSERT INTO entries ({', '.join(_ENTRY_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join(f'%({c})s' for c in _ENTRY_COLUMNS)})"
+)
+_UPDATE_ENTRY = (
+    "UPDATE entries SET "  # noqa: S608
+    + ", ".join(
+        f"{c} = %({c})s" for c in _ENTRY_COLUMNS if c not in ("source_key", "id", "first_seen")
+    )
+    + " WHERE source_key = %(source_key)s AND id = %(id)s"
+)
+_UPDATE_LANGUAGE = (
+    "UPDATE entries SET language = %(language)s WHERE source_key = %(source_key)s AND id = %(id)s"
+)
+_READ_COLUMNS = (
+    "source_key, id, title, link, authors, published, updated, excerpt, categories, language"
+)
+
+
+def save(
+    db: Db,
+    source_key: str,
+    entries: Sequence[Entry],
+    undated_ids: frozenset[str],
+    now: datetime,
+    *,
+    well_formed: bool,
+) -> tuple[SaveCounts, bool]:
+    """Add new entries and update edited ones of one source, inside a transaction.
+
+    The source's row is locked first, so two workers saving the same source take turns.
+    Returns the counts and whether anything stored changed; the rules are
+    :meth:`Store.save_fetch <copro_feeds._store.Store.save_fetch>`'s.
+    """
+    db.execute("SELECT 1 FROM sources WHERE key = %s FOR UPDATE", (source_key,))
+    existing = {
+        row["id"]: row
+        for row in db.execute(
+            "SELECT id, content_hash, published, language, length(content_html) AS length "
+            "FROM entries WHERE source_key = %s",
+            (source_key,),
+        )
+    }
+    inserts, updates, relabels = [], [], []
+    for entry in entries:
+        undated = entry.id in undated_ids
+        digest = content_hash(entry, undated=undated)
+        row = _entry_row(entry, digest, now)
+        stored = existing.get(entry.id)
+        if stored is None:
+            inserts.append(row)
+        elif stored["content_hash"] != digest:
+            if not well_formed and len(entry.content_html) < stored["length"]:
+                continue  # a shorter copy from a broken document: keep ours
+            if undated:
+                row["published"] = stored["published"]
+            updates.append(row)
+        elif stored["language"] != entry.language:
+            relabels.append(row)
+    with db.cursor() as cursor:
+        for sql, rows in ((_INSERT_ENTRY, inserts), (_UPDATE_ENTRY, updates),
+                          (_UPDATE_LANGUAGE, relabels)):  # fmt: skip
+            if rows:
+                cursor.executemany(sql, rows)
+    counts = SaveCounts(new=len(inserts), updated=len(updates))
+    return counts, bool(inserts or updates or relabels)
+
+
+def read(
+    connection: Connection,
+    attributions: Mapping[str, Attribution],
+    content: Container[str] | None,
+) -> list[Entry]:
+    """Every stored entry of the given sources, newest first (see ``Store.entries``)."""
+    if not attributions:
+        return []
+    keys = list(attributions)
+    wanted = keys if content is None else [key for key in keys if key in content]
+    rows = connection.read(
+        f"SELECT {_READ_COLUMNS}, "  # noqa: S608 — fixed column names
+        "CASE WHEN source_key = ANY(%(wanted)s) THEN content_html ELSE '' END AS content_html "
+        "FROM entries WHERE source_key = ANY(%(keys)s) "
+        'ORDER BY published DESC, source_key COLLATE "C", id COLLATE "C"',
+        {"wanted": wanted, "keys": keys},
+    )
+    return [_entry_from_row(row, attributions[row["source_key"]]) for row in rows]
+
+
+def counts(connection: Connection) -> dict[str, int]:
+    """Number of stored entries per source key."""
+    rows = connection.read("SELECT source_key, count(*) AS n FROM entries GROUP BY source_key")
+    return {row["source_key"]: int(row["n"]) for row in rows}
+
+
+def _entry_row(entry: Entry, digest: str, now: datetime) -> dict[str, Any]:
+    return {
+        "source_key": entry.source_key,
+        "id": entry.id,
+        "link": entry.link,
+        "title": entry.title,
+        "authors": list(entry.authors),
+        "published": entry.published,
+        "updated": entry.updated,
+        "content_html": entry.content_html,
+        "excerpt": entry.excerpt,
+        "categories": list(entry.categories),
+        "content_hash": digest,
+        "first_seen": now,
+        "last_changed": now,
+        "language": entry.language,
+    }
+
+
+def _entry_from_row(row: Mapping[str, Any], attribution: Attribution) -> Entry:
+    return Entry(
+        id=row["id"],
+        attribution=attribution,
+        title=row["title"],
+        link=row["link"],
+        authors=tuple(row["authors"]),
+        published=row["published"].astimezone(UTC),
+        updated=row["updated"].astimezone(UTC),
+        content_html=row["content_html"],
+        excerpt=row["excerpt"],
+        categories=tuple(row["categories"]),
+        language=row["language"],
+    )

@@ -1,0 +1,89 @@
+"""PostgreSQL only: its schema versions, its connections, and errors without credentials.
+
+Every test runs against the real PostgreSQL server the tests start (tests/postgres_server.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from copro_feeds._store.postgresql import SCHEMA_VERSION, PostgreSQLStore
+from copro_feeds.exceptions import StoreError
+from tests.factories import NOW, attribution, entry
+from tests.postgres_server import PostgresServer
+
+
+def test_an_empty_database_is_refused_with_one_line_saying_what_to_run(postgres_url):
+    with pytest.raises(StoreError) as caught:
+        PostgreSQLStore.open(postgres_url)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.endswith("run `copro-feeds db upgrade`")
+    assert "has no copro_feeds schema" in message
+
+
+def test_upgrade_creates_the_schema_once(postgres_url):
+    assert PostgreSQLStore.upgrade(postgres_url) == (0, SCHEMA_VERSION)
+    assert PostgreSQLStore.upgrade(postgres_url) == (SCHEMA_VERSION, SCHEMA_VERSION)
+    PostgreSQLStore.open(postgres_url).close()
+
+
+def test_an_older_schema_is_refused_and_a_newer_one_too(postgres_server, postgres_url):
+    PostgreSQLStore.upgrade(postgres_url)
+    name = postgres_url.rsplit("/", 1)[1]
+    postgres_server.psql(f"UPDATE copro_feeds_schema SET version = {SCHEMA_VERSION + 1}", name)
+    with pytest.raises(StoreError, match="newer than this copro_feeds"):
+        PostgreSQLStore.open(postgres_url)
+    with pytest.raises(StoreError, match="newer than this copro_feeds"):
+        PostgreSQLStore.upgrade(postgres_url)
+    postgres_server.psql("UPDATE copro_feeds_schema SET version = 0", name)
+    with pytest.raises(StoreError, match=r"needs \d+: run `copro-feeds db upgrade`$"):
+        PostgreSQLStore.open(postgres_url)
+
+
+def test_errors_name_the_database_without_user_or_password(postgres_server: PostgresServer):
+    url = f"postgresql://reader:hunter2secret@127.0.0.1:{postgres_server.port}/no_such_db"
+    with pytest.raises(StoreError) as caught:
+        PostgreSQLStore.open(url)
+    message = str(caught.value)
+    assert f"postgresql://127.0.0.1:{postgres_server.port}/no_such_db" in message
+    assert "hunter2secret" not in message
+    assert "reader:" not in message
+
+
+def test_a_refused_connection_is_one_clear_error(postgres_server: PostgresServer):
+    with PostgresServer() as stopped:
+        port = stopped.port
+    url = f"postgresql://someone:pw-xyz@127.0.0.1:{port}/copro"
+    with pytest.raises(
+        StoreError, match=rf"cannot open the database postgresql://127\.0\.0\.1:{port}/copro"
+    ):
+        PostgreSQLStore.open(url)
+
+
+def test_a_failed_write_names_the_database(backend_pg):
+    store, _url = backend_pg
+    bad = entry(id="x")
+    object.__setattr__(bad, "title", None)
+    with pytest.raises(StoreError, match=r"database postgresql://127\.0\.0\.1:\d+/test_\d+: "):
+        store.save_fetch(store.state("scope"), [bad], frozenset(), NOW)
+
+
+def test_connections_the_server_dropped_are_replaced(postgres_server, backend_pg):
+    store, url = backend_pg
+    store.save_fetch(store.state("scope"), [entry()], frozenset(), NOW)
+    name = url.rsplit("/", 1)[1]
+    postgres_server.psql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+    )
+    assert [e.id for e in store.entries({"scope": attribution("scope")})] == ["post-1"]
+
+
+@pytest.fixture
+def backend_pg(postgres_url):
+    PostgreSQLStore.upgrade(postgres_url)
+    store = PostgreSQLStore.open(postgres_url)
+    store.sync_sources({"scope": "https://scope.example/"})
+    yield store, postgres_url
+    store.close()
