@@ -153,6 +153,20 @@ async def _upgrade(url: str) -> bool:
     return created
 
 
+async def _check_schema(app: procrastinate.App) -> None:
+    """StoreError saying to run ``db upgrade`` when the queue's tables are missing."""
+    async with _pool(app).connection() as conn:
+        cursor = await conn.execute(
+            "SELECT to_regclass('procrastinate_jobs') IS NOT NULL"
+            " AND to_regclass('copro_feeds_due') IS NOT NULL AS ready"
+        )
+        row = await cursor.fetchone()
+    if row is None or not _column(row, "ready"):
+        raise StoreError(
+            "the PostgreSQL database has no work queue yet: run 'copro-feeds db upgrade'"
+        )
+
+
 def run_worker(aggregator: Aggregator, url: str, settings: WorkerSettings) -> None:
     """Work until SIGTERM or SIGINT: the current jobs finish, then it returns."""
     asyncio.run(_Worker(aggregator, url, settings).run())
@@ -178,6 +192,7 @@ class _Worker:
         self._define_tasks(app)
         queues = [CONTROL_QUEUE, REFRESH_QUEUE] + ([PUBLISH_QUEUE] if settings.publish else [])
         async with app.open_async():
+            await _check_schema(app)
             await self._register_sources(app)
             log.info(
                 "worker started: %d source(s), %d job(s) at a time%s, stall timeout %.0f s",
