@@ -54,12 +54,21 @@ def render() -> str:
     os.environ["COLUMNS"] = "100"  # stable wrapping of the help text
     parser = build_parser()
     sections = [INTRO, "## `copro-feeds`\n\n```\n" + parser.format_help() + "```\n"]
-    subparsers = next(
-        action for action in parser._actions if isinstance(action, argparse._SubParsersAction)
-    )
-    for name, command in subparsers.choices.items():
-        sections.append(f"## `copro-feeds {name}`\n\n```\n{command.format_help()}```\n")
+    sections += _commands(parser, "copro-feeds")
     return "\n".join(sections)
+
+
+def _commands(parser: argparse.ArgumentParser, prefix: str) -> list[str]:
+    """A section per subcommand, and per subcommand of those (``db upgrade``)."""
+    subparsers = [
+        action for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+    ]
+    sections = []
+    for action in subparsers:
+        for name, command in action.choices.items():
+            sections.append(f"## `{prefix} {name}`\n\n```\n{command.format_help()}```\n")
+            sections += _commands(command, f"{prefix} {name}")
+    return sections
 
 
 if __name__ == "__main__":

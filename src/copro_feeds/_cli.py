@@ -31,6 +31,7 @@ from copro_feeds._cli_base import (
     config_path,
     load,
 )
+from copro_feeds._cli_db import DB_COMMANDS, add_db_commands
 from copro_feeds._cli_editorial import EDITORIAL_COMMANDS, add_editorial_commands
 from copro_feeds._credentials import credential_problems
 from copro_feeds._version import __version__
@@ -143,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     opml.add_argument("file", help="an OPML file (e.g. exported from a feed reader)")
     add_editorial_commands(command)
+    add_db_commands(command)
     return parser
 
 
@@ -385,4 +387,5 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": _serve,
     "demo": _demo,
     **EDITORIAL_COMMANDS,
+    **DB_COMMANDS,
 }

@@ -43,8 +43,9 @@ def test_each_backend_offers_the_protocol_and_only_backend_extras_besides(backen
         "close", "sync_sources", "states", "state", "save_states", "save_fetch", "entries",
         "entry_counts", "generation", "editorial", "edit", "audit_log", "get_meta", "set_meta",
     }  # fmt: skip
-    # and ``open``, a classmethod (PostgreSQL's ``upgrade`` is a staticmethod)
-    assert public_methods(backend_class) - {"upgrade"} == protocol
+    # and ``open``, a classmethod; ``upgrade`` (a staticmethod) and ``dump`` or ``load``
+    # (``db copy``) are for the db commands only
+    assert public_methods(backend_class) - {"upgrade", "dump", "load"} == protocol
     for name in protocol:
         assert inspect.signature(getattr(backend_class, name)) == inspect.signature(
             getattr(Store, name)
@@ -81,4 +82,4 @@ def test_only_open_store_names_a_backend():
         and not path.is_relative_to(STORE / "sqlite")
         and not path.is_relative_to(STORE / "postgresql")
     }
-    assert naming == {"_store/_open.py"}
+    assert naming == {"_store/_open.py", "_store/_copy.py"}

@@ -4,6 +4,8 @@
   :class:`SaveCounts`, the one type it adds to ``_types``/``types``.
 * ``_open`` — :func:`open_store` and :func:`upgrade_store`: the backend ``[storage]`` names,
   imported when first opened (the only place that chooses one).
+* ``_copy`` and ``_dump`` — :func:`copy_store` (``db copy``): one backend dumps its tables
+  as plain rows, the other loads them.
 * ``_encoding`` — how times and content digests are written, shared by every backend
   (``format_time`` and ``parse_time`` are re-exported: the health records use them).
 * ``sqlite/`` — the SQLite backend (the only code that uses sqlite3).
@@ -17,8 +19,17 @@ module outside ``_store`` imports a backend: the factories (``core.make_aggregat
 
 from __future__ import annotations
 
+from copro_feeds._store._copy import copy_store
 from copro_feeds._store._encoding import format_time, parse_time
 from copro_feeds._store._open import open_store, upgrade_store
 from copro_feeds._store.protocol import SaveCounts, Store
 
-__all__ = ["SaveCounts", "Store", "format_time", "open_store", "parse_time", "upgrade_store"]
+__all__ = [
+    "SaveCounts",
+    "Store",
+    "copy_store",
+    "format_time",
+    "open_store",
+    "parse_time",
+    "upgrade_store",
+]

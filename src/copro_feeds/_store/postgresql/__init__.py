@@ -14,6 +14,7 @@ Its schema is changed only by ``copro-feeds db upgrade`` (:meth:`PostgreSQLStore
   StoreError naming the database without its credentials.
 * ``_schema`` — the tables and their migrations (table ``copro_feeds_schema``).
 * ``_sources``, ``_entries``, ``_editorial``, ``_meta`` — one table (or two) each.
+* ``_load`` — a dump of another store, into an empty database (``db copy``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from __future__ import annotations
 from collections.abc import Container, Mapping, Sequence
 from datetime import datetime
 
-from copro_feeds._store.postgresql import _editorial, _entries, _meta, _schema, _sources
+from copro_feeds._store._dump import Dump
+from copro_feeds._store.postgresql import _editorial, _entries, _load, _meta, _schema, _sources
 from copro_feeds._store.postgresql._connection import MAX_CONNECTIONS, Connection, connect
 from copro_feeds._store.protocol import SaveCounts
 from copro_feeds._types import EditorialMarks, SourceState
@@ -69,6 +71,11 @@ class PostgreSQLStore:
     def close(self) -> None:
         """Close the connections."""
         self._connection.close()
+
+    def load(self, rows: Dump) -> dict[str, int]:
+        """Copy a dump of another store in, in one transaction; rows per table. StoreError,
+        nothing written, unless this database is empty (``db copy``)."""
+        return _load.load(self._connection, rows)
 
     # -- sources -----------------------------------------------------------------
 

@@ -11,6 +11,7 @@ publish applies it.
   lock, transactions and reads, sqlite3 errors as StoreError.
 * ``_schema`` — the tables and their migrations (``PRAGMA user_version``).
 * ``_sources``, ``_entries``, ``_editorial``, ``_meta`` — one table (or two) each.
+* ``_dump`` — every table as plain rows, for ``db copy``.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from collections.abc import Container, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from copro_feeds._store._dump import Dump
 from copro_feeds._store.protocol import SaveCounts
-from copro_feeds._store.sqlite import _editorial, _entries, _meta, _sources
+from copro_feeds._store.sqlite import _dump, _editorial, _entries, _meta, _sources
 from copro_feeds._store.sqlite._connection import BUSY_TIMEOUT_SECONDS, Connection, connect
 from copro_feeds._store.sqlite._schema import migrate
 from copro_feeds._types import EditorialMarks, SourceState
@@ -78,6 +80,10 @@ class SQLiteStore:
     def close(self) -> None:
         """Close the connection."""
         self._connection.close()
+
+    def dump(self) -> Dump:
+        """Every table's rows as plain values, for ``db copy`` (one consistent moment)."""
+        return _dump.dump(self._connection)
 
     # -- sources -----------------------------------------------------------------
 

@@ -1,0 +1,25 @@
+"""A whole store as rows of plain Python values, for ``copro-feeds db copy``.
+
+One backend dumps its tables (:data:`TABLES`, in an order that keeps references valid),
+the other loads them: each row is a dict of column → value, times as aware UTC
+datetimes, lists as lists of strings, flags as bools, whatever the backend wrote them as.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+Row = dict[str, Any]
+Dump = Iterator[tuple[str, list[Row]]]  # (table, a batch of its rows), table by table
+
+TABLES = ("sources", "entries", "editorial", "audit_log", "meta")
+TIMES = {
+    "sources": frozenset({"last_attempt", "last_success", "next_due"}),
+    "entries": frozenset({"published", "updated", "first_seen", "last_changed"}),
+    "editorial": frozenset({"pinned_at"}),
+    "audit_log": frozenset({"at"}),
+}
+LISTS = {"entries": frozenset({"authors", "categories"})}
+FLAGS = {"sources": frozenset({"gone"}), "editorial": frozenset({"hidden"})}
+BATCH = 500

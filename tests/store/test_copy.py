@@ -1,0 +1,89 @@
+"""``copy_store`` (``db copy``): SQLite → an empty PostgreSQL database (``_store/_copy.py``,
+``_store/_dump.py``, ``sqlite/_dump.py``, ``postgresql/_load.py``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from copro_feeds._store import copy_store
+from copro_feeds._store.postgresql import PostgreSQLStore
+from copro_feeds._store.sqlite import SQLiteStore
+from copro_feeds.exceptions import StoreError
+from copro_feeds.types import EditorialAction
+from tests.factories import NOW, attribution, entry
+
+BOTH = {"scope": attribution("scope"), "other": attribution("other")}
+
+
+def filled_sqlite(path):
+    store = SQLiteStore.open(path)
+    store.sync_sources({"scope": "https://scope.example/", "other": "https://other.example/"})
+    odd = NOW + timedelta(microseconds=7)
+    state = replace(store.state("scope"), etag='"e"', next_due=odd, gone=True, failures=2)
+    store.save_fetch(
+        state,
+        [entry(id="a", authors=("Ann", "Bo")), entry(id="b", published=odd, language="cy")],
+        frozenset({"b"}),
+        NOW,
+    )
+    store.save_fetch(store.state("other"), [entry(id="c", attribution=attribution("other"))],
+                     frozenset(), NOW)  # fmt: skip
+    stored = store.entries(BOTH)
+    store.edit(EditorialAction.HIDE, stored[:1], reason="r", by="ann", now=NOW)
+    store.edit(EditorialAction.PIN, stored[1:2], reason=None, by=None, now=odd)
+    store.set_meta("fingerprint", "abc")
+    return store
+
+
+def everything(store):
+    return (
+        store.states(),
+        store.entries(BOTH),
+        store.editorial(),
+        store.audit_log(),
+        store.generation(),
+        store.get_meta("fingerprint"),
+    )
+
+
+def test_everything_stored_is_copied_and_edits_carry_on(tmp_path, postgres_url):
+    source = filled_sqlite(tmp_path / "db.sqlite3")
+    expected = everything(source)
+    source.close()
+    counts = copy_store(tmp_path / "db.sqlite3", postgres_url)
+    assert counts == {"sources": 2, "entries": 3, "editorial": 2, "audit_log": 2, "meta": 2}
+    target = PostgreSQLStore.open(postgres_url)
+    try:
+        assert everything(target) == expected
+        # Digests came along: a refetch of the same entries changes nothing.
+        again = target.save_fetch(
+            target.state("scope"), [entry(id="a", authors=("Ann", "Bo"))], frozenset(), NOW
+        )
+        assert (again.new, again.updated) == (0, 0)
+        [record] = target.edit(
+            EditorialAction.UNPIN, expected[1][1:2], reason=None, by=None, now=NOW
+        )
+        assert target.audit_log() == [*expected[3], record]
+    finally:
+        target.close()
+
+
+def test_a_database_holding_anything_is_refused_and_left_alone(tmp_path, postgres_url):
+    filled_sqlite(tmp_path / "db.sqlite3").close()
+    PostgreSQLStore.upgrade(postgres_url)
+    target = PostgreSQLStore.open(postgres_url)
+    target.set_meta("mine", "keep")
+    with pytest.raises(StoreError, match=r"is not empty \(meta: 1 rows\): db copy only copies"):
+        copy_store(tmp_path / "db.sqlite3", postgres_url)
+    assert target.states() == {}
+    assert target.get_meta("mine") == "keep"
+    target.close()
+
+
+def test_a_missing_sqlite_file_is_an_error_and_creates_nothing(tmp_path, postgres_url):
+    with pytest.raises(StoreError, match="no SQLite database at"):
+        copy_store(tmp_path / "missing.sqlite3", postgres_url)
+    assert not (tmp_path / "missing.sqlite3").exists()
