@@ -23,7 +23,9 @@ import feedparser
 import pytest
 
 from copro_feeds import _queue
+from copro_feeds._cli import main
 from copro_feeds._publishing import publish_if_needed
+from copro_feeds._store.postgresql import PostgreSQLStore
 from copro_feeds.config import load_config
 from copro_feeds.core import make_aggregator, utc_now
 from tests.conftest import PARTNERS, Project
@@ -184,7 +186,6 @@ class Workers:
 
 @pytest.fixture
 def workers(project: Project, postgres_url: str) -> Iterator[Workers]:
-    _queue.upgrade_schema(postgres_url)
     logs = project.root / "logs"
     logs.mkdir()
     running = Workers(project.config_path, postgres_url, logs)
@@ -201,12 +202,25 @@ def wait_for(condition, timeout: float, what: str) -> None:
         time.sleep(0.1)
 
 
-def write_config(project: Project, feeds: SlowFeeds, interval: str, timeout: int = 5) -> None:
+def write_config(
+    project: Project, feeds: SlowFeeds, url: str, interval: str, timeout: int = 5
+) -> None:
+    """The project's config on feeds, its store and queue in the database at ``url``."""
     project.write_config(feeds.sources())
     text = project.config_path.read_text(encoding="utf-8")
     fetch = f'timeout = {timeout}\ninterval = "{interval}"\nmax_workers = 4\n'
-    project.config_path.write_text(
-        text.replace('timeout = 5\ninterval = "30m"\n', fetch), encoding="utf-8"
+    text = text.replace('timeout = 5\ninterval = "30m"\n', fetch)
+    project.config_path.write_text(f'{text}\n[storage]\nurl = "{url}"\n', encoding="utf-8")
+    assert main(["--config", str(project.config_path), "db", "upgrade"]) == 0
+
+
+def jobs_waiting(server: PostgresServer, url: str, task: str) -> int:
+    return int(
+        server.psql(
+            "SELECT count(*) FROM procrastinate_jobs "
+            f"WHERE task_name = '{task}' AND status IN ('todo', 'doing')",
+            postgres_url_name(url),
+        )
     )
 
 
@@ -215,13 +229,18 @@ def test_three_workers_never_fetch_a_source_twice_at_once_nor_within_its_interva
 ):
     interval = 4.0
     feeds = SlowFeeds(project.server, count=8, delay=0.5)
-    write_config(project, feeds, f"{interval:g}s")
+    write_config(project, feeds, workers.url, f"{interval:g}s")
     for name in ("w1", "w2", "w3"):
         workers.start(name)
     wait_for(
         lambda: all(len(feeds.of(path)) >= 3 for path in feeds.paths),
         90,
         "every source refreshed three times",
+    )
+    wait_for(
+        lambda: jobs_waiting(postgres_server, workers.url, "copro_feeds.publish") == 0,
+        60,
+        "the last publish",
     )
     for name in ("w1", "w2", "w3"):
         assert workers.stop(name) == 0, workers.log(name)
@@ -262,7 +281,7 @@ def test_a_source_of_a_killed_worker_is_refreshed_by_another_within_the_stall_ti
     project: Project, workers: Workers
 ):
     feeds = SlowFeeds(project.server, count=1, delay=0.0)
-    write_config(project, feeds, "30m", timeout=2)
+    write_config(project, feeds, workers.url, "30m", timeout=2)
     path = feeds.paths[0]
     feeds.hold[path] = 60.0  # the first fetch hangs until the worker is killed
     stall = 3.0
@@ -284,7 +303,7 @@ def test_a_source_of_a_killed_worker_is_refreshed_by_another_within_the_stall_ti
 
 def test_sigterm_finishes_the_current_job_then_exits_0(project: Project, workers: Workers):
     feeds = SlowFeeds(project.server, count=1, delay=0.0)
-    write_config(project, feeds, "30m")
+    write_config(project, feeds, workers.url, "30m")
     path = feeds.paths[0]
     feeds.hold[path] = 2.0
     worker = workers.start("w")
@@ -301,7 +320,7 @@ def test_a_publish_cut_short_by_a_dead_worker_is_done_again_and_its_temp_files_c
     project: Project, workers: Workers, postgres_server: PostgresServer
 ):
     feeds = SlowFeeds(project.server, count=2, delay=0.0)
-    write_config(project, feeds, "30m")
+    write_config(project, feeds, workers.url, "30m")
     config = load_config(project.config_path)
     with make_aggregator(config) as aggregator:
         aggregator.run_once()  # the old, valid files
@@ -334,3 +353,54 @@ def test_a_publish_cut_short_by_a_dead_worker_is_done_again_and_its_temp_files_c
     ).split()
     assert "doing" not in states
     assert "succeeded" in states
+
+
+# -- the command line --------------------------------------------------------------
+
+
+def test_worker_options_need_a_postgresql_store(project: Project, capsys):
+    status = main(["--config", str(project.config_path), "run", "--no-publish"])
+    assert status == 2
+    assert "need a PostgreSQL store" in capsys.readouterr().err
+
+
+def test_db_upgrade_creates_the_work_queue_once(project: Project, postgres_url: str, capsys):
+    text = project.config_path.read_text(encoding="utf-8")
+    project.config_path.write_text(f'{text}\n[storage]\nurl = "{postgres_url}"\n', "utf-8")
+    assert main(["--config", str(project.config_path), "db", "upgrade"]) == 0
+    assert "work queue created" in capsys.readouterr().out
+    assert main(["--config", str(project.config_path), "db", "upgrade"]) == 0
+    assert "work queue ready" in capsys.readouterr().out
+
+
+def test_a_worker_without_the_queue_tables_says_to_run_db_upgrade(
+    project: Project, postgres_url: str, capsys
+):
+    PostgreSQLStore.upgrade(postgres_url)  # the store's schema, not the queue's
+    text = project.config_path.read_text(encoding="utf-8")
+    project.config_path.write_text(f'{text}\n[storage]\nurl = "{postgres_url}"\n', "utf-8")
+    assert main(["--config", str(project.config_path), "run"]) == 1
+    error = capsys.readouterr().err
+    assert "run 'copro-feeds db upgrade'" in error
+    assert postgres_url not in error
+
+
+def test_copro_feeds_run_is_a_worker_on_postgresql(
+    project: Project, workers: Workers, postgres_server: PostgresServer
+):
+    feeds = SlowFeeds(project.server, count=3, delay=0.0)
+    write_config(project, feeds, workers.url, "2s")
+    log = (workers.logs / "cli.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "copro_feeds", "--config", str(project.config_path), "run",
+         "--concurrency", "2"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    log.close()
+    workers.processes["cli"] = process
+    wait_for(lambda: all(feeds.of(path) for path in feeds.paths), 90, "every source fetched")
+    wait_for((project.public / "atom.xml").exists, 90, "the first publish")
+    assert workers.stop("cli") == 0, workers.log("cli")
+    text = workers.log("cli")
+    assert "worker started: 3 source(s), 2 job(s) at a time" in text
+    assert workers.url not in text
