@@ -139,10 +139,17 @@ def postgres_clock_round(conn: psycopg.Connection[Any], since: Any) -> tuple[flo
     return float(row[0]), float(row[1] or 0.0), int(row[2])
 
 
+def log_tail(process: subprocess.Popen[bytes]) -> str:
+    name = str(process.args[-1])  # type: ignore[index]
+    config = Path(str(process.args[3]))  # type: ignore[index]
+    return (config.parent / "logs" / f"{name}.log").read_text()[-3000:]
+
+
 def wait_for_round(conn: psycopg.Connection[Any], processes: list[subprocess.Popen[bytes]]) -> None:
     while True:
         for process in processes:
-            assert process.poll() is None, "a worker died: see its log"
+            if process.poll() is not None:
+                raise SystemExit(f"a worker died: {process.args}\n{log_tail(process)}")
         row = conn.execute(
             "SELECT (SELECT count(*) FROM copro_feeds_due"
             "         WHERE next_due < now() + interval '2 hours'),"
@@ -158,12 +165,15 @@ def wait_for_round(conn: psycopg.Connection[Any], processes: list[subprocess.Pop
 def worker_rounds(
     server: CorpusServer, folder: Path, postgres: PostgresServer, count: int, store: str
 ) -> dict[str, Any]:
+    from copro_feeds import load_config  # noqa: PLC0415
     from copro_feeds._queue import upgrade_schema  # noqa: PLC0415
+    from copro_feeds._store import upgrade_store  # noqa: PLC0415
 
     url = postgres.create_database("workers")
     upgrade_schema(url)
     storage = f'url = "{url}"' if store == "postgresql" else f'path = "{folder / "s.sqlite"}"'
     config = write_config(folder, server.urls(), storage)
+    upgrade_store(load_config(config).storage)  # what `copro-feeds db upgrade` does
     logs = folder / "logs"
     logs.mkdir()
     with psycopg.connect(url, autocommit=True) as conn:  # registered, not due: rounds start them
@@ -174,6 +184,7 @@ def worker_rounds(
     try:
         with psycopg.connect(url, autocommit=True) as conn:
             wait_for_registered(conn, server.size)
+            seen: dict[int, int] = {}
             for number, name in enumerate(ROUNDS, 1):
                 if name == "changed":
                     server.change(CHANGE, number)
@@ -185,11 +196,7 @@ def worker_rounds(
                 conn.execute("UPDATE copro_feeds_due SET next_due = now()")
                 wait_for_round(conn, processes)
                 wall, published, jobs = postgres_clock_round(conn, since)
-                claims = [
-                    (int(m[1]), int(m[2]), float(m[3]))
-                    for n in range(1, count + 1)
-                    for m in _CLAIM.finditer((logs / f"w{n}.log").read_text())
-                ]
+                this_round = new_claims(logs, count, seen)
                 results[name] = {
                     "wall_s": round(wall, 2),
                     "cpu_s": round(tree_cpu(pids) - before, 2),
@@ -197,7 +204,8 @@ def worker_rounds(
                     "feeds_per_s": round(server.size / wall, 1),
                     "published_s": round(published, 2),
                     "refresh_jobs": jobs,
-                    "claim_s": max(c[2] for c in claims[-count * 3 :] if c[0] > 0),
+                    "claim_s": max(c[2] for c in this_round),
+                    "claims": len(this_round),
                     "server": server.take_counts(),
                 }
                 print(f"workers-{count} {name}: {results[name]}", flush=True)
@@ -207,6 +215,16 @@ def worker_rounds(
         for process in processes:
             process.wait(timeout=600)
     return results
+
+
+def new_claims(logs: Path, count: int, seen: dict[int, int]) -> list[tuple[int, int, float]]:
+    """The ticks' claims logged since the last call: sources, jobs, seconds."""
+    found = []
+    for n in range(1, count + 1):
+        claims = _CLAIM.findall((logs / f"w{n}.log").read_text())
+        found += [(int(a), int(b), float(c)) for a, b, c in claims[seen.get(n, 0) :]]
+        seen[n] = len(claims)
+    return found
 
 
 def wait_for_registered(conn: psycopg.Connection[Any], size: int) -> None:
