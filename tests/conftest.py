@@ -41,8 +41,8 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 @pytest.fixture
 def postgres_url(postgres_server: PostgresServer) -> str:
-    """The URL of a fresh, empty database on the test PostgreSQL server."""
-    return postgres_server.create_database()
+    """A URL to a fresh, empty schema on the test PostgreSQL server (its own search path)."""
+    return postgres_server.fresh_url()
 
 
 @dataclass

@@ -5,12 +5,13 @@ Every test runs against the real PostgreSQL server the tests start (tests/postgr
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 
 from copro_feeds._store.postgresql import SCHEMA_VERSION, PostgreSQLStore
 from copro_feeds.exceptions import StoreError
 from tests.factories import NOW, attribution, entry
-from tests.postgres_server import PostgresServer
+from tests.postgres_server import PostgresServer, free_port
 
 
 def test_an_empty_database_is_refused_with_one_line_saying_what_to_run(postgres_url):
@@ -30,13 +31,13 @@ def test_upgrade_creates_the_schema_once(postgres_url):
 
 def test_an_older_schema_is_refused_and_a_newer_one_too(postgres_server, postgres_url):
     PostgreSQLStore.upgrade(postgres_url)
-    name = postgres_url.rsplit("/", 1)[1]
-    postgres_server.psql(f"UPDATE copro_feeds_schema SET version = {SCHEMA_VERSION + 1}", name)
+    newer = f"UPDATE copro_feeds_schema SET version = {SCHEMA_VERSION + 1}"
+    postgres_server.psql(newer, postgres_url)
     with pytest.raises(StoreError, match="newer than this copro_feeds"):
         PostgreSQLStore.open(postgres_url)
     with pytest.raises(StoreError, match="newer than this copro_feeds"):
         PostgreSQLStore.upgrade(postgres_url)
-    postgres_server.psql("UPDATE copro_feeds_schema SET version = 0", name)
+    postgres_server.psql("UPDATE copro_feeds_schema SET version = 0", postgres_url)
     with pytest.raises(StoreError, match=r"needs \d+: run `copro-feeds db upgrade`$"):
         PostgreSQLStore.open(postgres_url)
 
@@ -51,9 +52,8 @@ def test_errors_name_the_database_without_user_or_password(postgres_server: Post
     assert "reader:" not in message
 
 
-def test_a_refused_connection_is_one_clear_error(postgres_server: PostgresServer):
-    with PostgresServer() as stopped:
-        port = stopped.port
+def test_a_refused_connection_is_one_clear_error():
+    port = free_port()  # nothing listens there
     url = f"postgresql://someone:pw-xyz@127.0.0.1:{port}/copro"
     with pytest.raises(
         StoreError, match=rf"cannot open the database postgresql://127\.0\.0\.1:{port}/copro"
@@ -65,17 +65,19 @@ def test_a_failed_write_names_the_database(backend_pg):
     store, _url = backend_pg
     bad = entry(id="x")
     object.__setattr__(bad, "title", None)
-    with pytest.raises(StoreError, match=r"database postgresql://127\.0\.0\.1:\d+/test_\d+: "):
+    with pytest.raises(
+        StoreError, match=r"database postgresql://127\.0\.0\.1:\d+/tests\?options=\S+: "
+    ):
         store.save_fetch(store.state("scope"), [bad], frozenset(), NOW)
 
 
 def test_connections_the_server_dropped_are_replaced(postgres_server, backend_pg):
     store, url = backend_pg
     store.save_fetch(store.state("scope"), [entry()], frozenset(), NOW)
-    name = url.rsplit("/", 1)[1]
     postgres_server.psql(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        url,
     )
     assert [e.id for e in store.entries({"scope": attribution("scope")})] == ["post-1"]
 
@@ -86,4 +88,22 @@ def backend_pg(postgres_url):
     store = PostgreSQLStore.open(postgres_url)
     store.sync_sources({"scope": "https://scope.example/"})
     yield store, postgres_url
+    store.close()
+
+
+def test_a_write_that_waits_too_long_for_a_lock_fails_and_the_store_stays_usable(postgres_url):
+    PostgreSQLStore.upgrade(postgres_url)
+    store = PostgreSQLStore.open(postgres_url, lock_timeout=0.2)
+    store.sync_sources({"scope": "https://scope.example/"})
+    holder = psycopg.connect(postgres_url)  # another process's transaction, holding the row
+    try:
+        holder.execute("SELECT * FROM sources WHERE key = 'scope' FOR UPDATE")
+        with pytest.raises(StoreError, match=r"lock timeout of 0\.2 s"):
+            store.save_fetch(store.state("scope"), [entry()], frozenset(), NOW)
+        assert store.entry_counts() == {}
+    finally:
+        holder.rollback()
+        holder.close()
+    store.save_fetch(store.state("scope"), [entry()], frozenset(), NOW)
+    assert store.entry_counts() == {"scope": 1}
     store.close()

@@ -24,13 +24,18 @@ from datetime import datetime
 
 from copro_feeds._store._dump import Dump
 from copro_feeds._store.postgresql import _editorial, _entries, _load, _meta, _schema, _sources
-from copro_feeds._store.postgresql._connection import MAX_CONNECTIONS, Connection, connect
+from copro_feeds._store.postgresql._connection import (
+    LOCK_TIMEOUT_SECONDS,
+    MAX_CONNECTIONS,
+    Connection,
+    connect,
+)
 from copro_feeds._store.protocol import SaveCounts
 from copro_feeds._types import EditorialMarks, SourceState
 from copro_feeds.exceptions import StoreError
 from copro_feeds.types import Attribution, AuditRecord, EditorialAction, Entry
 
-__all__ = ["SCHEMA_VERSION", "PostgreSQLStore"]
+__all__ = ["LOCK_TIMEOUT_SECONDS", "SCHEMA_VERSION", "PostgreSQLStore"]
 
 SCHEMA_VERSION = _schema.VERSION
 
@@ -44,14 +49,24 @@ class PostgreSQLStore:
         self._connection = connection
 
     @classmethod
-    def open(cls, url: str, *, max_connections: int = MAX_CONNECTIONS) -> PostgreSQLStore:
+    def open(
+        cls,
+        url: str,
+        *,
+        max_connections: int = MAX_CONNECTIONS,
+        lock_timeout: float = LOCK_TIMEOUT_SECONDS,
+    ) -> PostgreSQLStore:
         """Connect to the database at ``url`` (a ``postgresql://`` URL or libpq string).
+
+        At most ``max_connections`` at once (threads beyond wait for one); a write waits
+        at most ``lock_timeout`` seconds for another transaction's lock, then fails with
+        StoreError.
 
         Raises StoreError, naming the database without user or password, when it cannot
         be reached or its schema is not this copro_feeds's (one line saying to run
         ``copro-feeds db upgrade``).
         """
-        connection = connect(url, max_connections=max_connections)
+        connection = connect(url, max_connections=max_connections, lock_timeout=lock_timeout)
         try:
             _schema.check(connection)
         except BaseException:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -34,8 +35,11 @@ Db = psycopg.Connection[DictRow]
 class Connection:
     """A pool of connections to one database, named in errors without its credentials."""
 
-    def __init__(self, pool: psycopg_pool.ConnectionPool[Db], url: str) -> None:
+    def __init__(
+        self, pool: psycopg_pool.ConnectionPool[Db], url: str, lock_timeout: float
+    ) -> None:
         self.pool = pool
+        self.lock_timeout = lock_timeout
         self.display = without_credentials(url)
         self._password = _password(url)
 
@@ -63,7 +67,7 @@ class Connection:
         if isinstance(error, psycopg.errors.LockNotAvailable):
             reason = (
                 f"{error}: another transaction held the lock for longer than the lock timeout "
-                f"of {LOCK_TIMEOUT_SECONDS:g} s"
+                f"of {self.lock_timeout:g} s"
             )
         elif isinstance(error, psycopg_pool.PoolTimeout):
             reason = f"no connection to the database within {CONNECT_TIMEOUT_SECONDS:g} s"
@@ -76,13 +80,18 @@ class Connection:
         return text.replace(self._password, "***") if self._password else text
 
 
-def connect(url: str, *, max_connections: int = MAX_CONNECTIONS) -> Connection:
-    """A pool of up to ``max_connections`` to ``url``, with one connection made and tried.
+def connect(
+    url: str,
+    *,
+    max_connections: int = MAX_CONNECTIONS,
+    lock_timeout: float = LOCK_TIMEOUT_SECONDS,
+) -> Connection:
+    """A pool of up to ``max_connections`` to ``url``, with one connection made and tried;
+    a write waits at most ``lock_timeout`` seconds for another transaction's lock.
 
     Raises StoreError, naming the database without its credentials, when it cannot be
     reached or refuses us.
     """
-    options = f"-c timezone=UTC -c lock_timeout={int(LOCK_TIMEOUT_SECONDS * 1000)}"
     shown = without_credentials(url)
     try:
         # Tried once without the pool: its own failure would only say it timed out.
@@ -97,18 +106,26 @@ def connect(url: str, *, max_connections: int = MAX_CONNECTIONS) -> Connection:
         url,
         min_size=1,
         max_size=max_connections,
-        kwargs={
-            "row_factory": dict_row,
-            "options": options,
-            "connect_timeout": int(CONNECT_TIMEOUT_SECONDS),
-        },
+        kwargs={"row_factory": dict_row, "connect_timeout": int(CONNECT_TIMEOUT_SECONDS)},
+        configure=functools.partial(_configure, lock_timeout=lock_timeout),
         timeout=CONNECT_TIMEOUT_SECONDS,
         check=psycopg_pool.ConnectionPool.check_connection,
         name=shown,
         open=False,
     )
     pool.open(wait=True, timeout=CONNECT_TIMEOUT_SECONDS)
-    return Connection(pool, url)
+    return Connection(pool, url, lock_timeout)
+
+
+def _configure(db: Db, *, lock_timeout: float) -> None:
+    """Set up a new connection of the pool: UTC, and how long a write waits for a lock.
+
+    SET, not the ``options`` connection parameter, which would replace any the URL gives
+    (such as a ``search_path``).
+    """
+    db.execute("SET timezone TO 'UTC'")
+    db.execute(f"SET lock_timeout = {max(1, round(lock_timeout * 1000))}")
+    db.commit()
 
 
 def _password(url: str) -> str:
