@@ -1,8 +1,9 @@
 """The PostgreSQL workers (``_queue``): real worker processes on a real PostgreSQL.
 
-Each worker is ``tests/worker_child.py`` in its own process, sharing the project's store and
-a fresh PostgreSQL database for the queue. The feed server records when each request started
-and ended, so overlapping fetches of one source and refetches within its interval show.
+Each worker is ``tests/worker_child.py`` (or ``copro-feeds run``) in its own process, sharing
+the store and the queue in a fresh PostgreSQL schema. The feed server records when each
+request started and ended, so overlapping fetches of one source and refetches within its
+interval show.
 """
 
 from __future__ import annotations
@@ -76,11 +77,10 @@ def test_control_tasks_outrank_publishing_which_outranks_refreshes():
 def test_upgrade_creates_the_queue_schema_once(postgres_url: str, postgres_server: PostgresServer):
     assert _queue.upgrade_schema(postgres_url) is True
     assert _queue.upgrade_schema(postgres_url) is False
-    database = postgres_url.rsplit("/", 1)[1]
     tables = postgres_server.psql(
-        "SELECT tablename FROM pg_tables WHERE tablename IN "
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename IN "
         "('procrastinate_jobs', 'copro_feeds_due') ORDER BY 1",
-        database,
+        postgres_url,
     ).split()
     assert tables == ["copro_feeds_due", "procrastinate_jobs"]
 
@@ -219,7 +219,7 @@ def jobs_waiting(server: PostgresServer, url: str, task: str) -> int:
         server.psql(
             "SELECT count(*) FROM procrastinate_jobs "
             f"WHERE task_name = '{task}' AND status IN ('todo', 'doing')",
-            postgres_url_name(url),
+            url,
         )
     )
 
@@ -251,7 +251,7 @@ def test_three_workers_never_fetch_a_source_twice_at_once_nor_within_its_interva
             assert later.started >= earlier.ended, f"{path} fetched by two workers at once"
             # due again after the interval, jittered by at most 10 %
             assert later.started - earlier.started >= 0.9 * interval - 0.05, path
-    database = postgres_url_name(workers.url)
+    database = workers.url
     ticks = postgres_server.psql(
         "SELECT args->>'timestamp', count(*) FROM procrastinate_jobs "
         "WHERE task_name = 'copro_feeds.tick' GROUP BY 1 HAVING count(*) > 1",
@@ -271,10 +271,6 @@ def test_three_workers_never_fetch_a_source_twice_at_once_nor_within_its_interva
     published = feedparser.parse((project.public / "atom.xml").read_bytes())
     assert not published.bozo
     assert len(published.entries) == len(stored_ids) > 0
-
-
-def postgres_url_name(url: str) -> str:
-    return url.rsplit("/", 1)[1]
 
 
 def test_a_source_of_a_killed_worker_is_refreshed_by_another_within_the_stall_timeout(
@@ -329,7 +325,7 @@ def test_a_publish_cut_short_by_a_dead_worker_is_done_again_and_its_temp_files_c
     # 'doing' for a worker whose heartbeat stopped.
     stale = project.public / ".copro-tmp-atom.xml"
     stale.write_bytes(old[: len(old) // 2])
-    database = postgres_url_name(workers.url)
+    database = workers.url
     postgres_server.psql(
         "WITH dead AS (INSERT INTO procrastinate_workers (last_heartbeat) "
         "VALUES (now() - interval '1 hour') RETURNING id) "
