@@ -25,6 +25,7 @@ import pytest
 
 from copro_feeds import _queue
 from copro_feeds._cli import main
+from copro_feeds._health import last_cycle
 from copro_feeds._publishing import publish_if_needed
 from copro_feeds._store.postgresql import PostgreSQLStore
 from copro_feeds.config import load_config
@@ -400,3 +401,7 @@ def test_copro_feeds_run_is_a_worker_on_postgresql(
     text = workers.log("cli")
     assert "worker started: 3 source(s), 2 job(s) at a time" in text
     assert workers.url not in text
+    with make_aggregator(load_config(project.config_path)) as aggregator:
+        tick = last_cycle(aggregator._store)  # what /healthz reads: the ticks are recorded
+    assert tick is not None
+    assert tick.tick_seconds == 2.0

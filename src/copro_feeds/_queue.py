@@ -276,13 +276,15 @@ class _Worker:
                 ]
                 if jobs:
                     await refresh.configure(connection=conn).batch_defer_async(*jobs)
+            took = time.monotonic() - started
+            await asyncio.to_thread(self._aggregator.record_tick, tick_every, took)
             if claimed:
                 log.info(
                     "tick %d: %d source(s) claimed and queued in %d job(s) in %.2f s",
                     timestamp,
                     len(claimed),
                     len(jobs),
-                    time.monotonic() - started,
+                    took,
                 )
 
         recovery_every = settings.stall_timeout / 4

@@ -214,6 +214,12 @@ class Aggregator:
         )
         return RunReport(results=tuple(cycle.run(list(sources), states, now, None)))
 
+    def record_tick(self, tick_seconds: float, seconds: float) -> None:
+        """Record for ``/healthz`` that a scheduler tick finished just now, as
+        :meth:`run_once` does for its run (the workers' tick, which only claims sources)."""
+        record = CycleRecord(finished=self._clock(), tick_seconds=tick_seconds, seconds=seconds)
+        _publishing.record(self._store, record)
+
     def source_state(self, key: str) -> SourceState:
         """What the store remembers about the source ``key`` (its next due time …)."""
         return self._store.state(key)
