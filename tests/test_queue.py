@@ -8,6 +8,7 @@ interval show.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import signal
@@ -21,6 +22,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import feedparser
+import procrastinate
 import pytest
 
 from copro_feeds import _queue
@@ -405,3 +407,38 @@ def test_copro_feeds_run_is_a_worker_on_postgresql(
         tick = last_cycle(aggregator._store)  # what /healthz reads: the ticks are recorded
     assert tick is not None
     assert tick.tick_seconds == 2.0
+
+
+def test_a_stalled_job_whose_queueing_lock_a_newer_job_holds_is_failed_not_retried(
+    postgres_url: str, postgres_server: PostgresServer
+):
+    """procrastinate issues #1446 and #1543: retrying it would raise UniqueViolation."""
+    _queue.upgrade_schema(postgres_url)
+    postgres_server.psql(
+        "WITH dead AS (INSERT INTO procrastinate_workers (last_heartbeat) "
+        "VALUES (now() - interval '1 hour') RETURNING id) "
+        "INSERT INTO procrastinate_jobs (queue_name, task_name, lock, queueing_lock, args, "
+        "status, worker_id) SELECT 'q', 'copro_feeds.publish', 'p', 'p', '{}', 'doing', id "
+        "FROM dead; "
+        "INSERT INTO procrastinate_jobs (queue_name, task_name, lock, queueing_lock, args) "
+        "VALUES ('q', 'copro_feeds.publish', 'p', 'p', '{}'); "
+        "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status, worker_id) "
+        "SELECT 'q', 'copro_feeds.refresh', '{}', 'doing', id FROM procrastinate_workers",
+        postgres_url,
+    )
+
+    async def recover() -> list[int]:
+        app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=postgres_url))
+        async with app.open_async():
+            return await _queue.retry_stalled(app, 30.0)
+
+    retried = asyncio.run(recover())
+    rows = postgres_server.psql(
+        "SELECT task_name, status FROM procrastinate_jobs ORDER BY id", postgres_url
+    ).split()
+    assert rows == [
+        "copro_feeds.publish|failed",  # the stalled one: the newer one does its work
+        "copro_feeds.publish|todo",
+        "copro_feeds.refresh|todo",  # retried
+    ]
+    assert len(retried) == 1
