@@ -300,13 +300,17 @@ def test_a_source_of_a_killed_worker_is_refreshed_by_another_within_the_stall_ti
         assert aggregator.status()[0].entries > 0
 
 
-def test_sigterm_finishes_the_current_job_then_exits_0(project: Project, workers: Workers):
+def test_sighup_is_survived_and_sigterm_finishes_the_current_job_then_exits_0(
+    project: Project, workers: Workers
+):
     feeds = SlowFeeds(project.server, count=1, delay=0.0)
     write_config(project, feeds, workers.url, "30m")
     path = feeds.paths[0]
-    feeds.hold[path] = 2.0
+    feeds.hold[path] = 5.0  # SIGHUP and SIGTERM arrive while it is being fetched
     worker = workers.start("w")
     assert feeds.arrived.wait(60), workers.log("w")
+    worker.send_signal(signal.SIGHUP)  # a reload by the service manager: not the end
+    wait_for(lambda: "received SIGHUP" in workers.log("w"), 30, "SIGHUP handled")
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=60) == 0, workers.log("w")
     assert len(feeds.of(path)) == 1  # the fetch in flight was answered ...

@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import signal
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -153,6 +154,11 @@ async def _upgrade(url: str) -> bool:
     return created
 
 
+def _hang_up() -> None:
+    """SIGHUP (a service manager's reload) must not end a worker, as it would by default."""
+    log.warning("received SIGHUP: a worker reads its config only when it starts: restart it")
+
+
 async def _check_schema(app: procrastinate.App) -> None:
     """StoreError saying to run ``db upgrade`` when the queue's tables are missing."""
     async with _pool(app).connection() as conn:
@@ -191,6 +197,7 @@ class _Worker:
         app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=self._url))
         self._define_tasks(app)
         queues = [CONTROL_QUEUE, REFRESH_QUEUE] + ([PUBLISH_QUEUE] if settings.publish else [])
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, _hang_up)
         async with app.open_async():
             await _check_schema(app)
             await self._register_sources(app)
