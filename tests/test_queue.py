@@ -304,7 +304,7 @@ def test_sighup_is_survived_and_sigterm_finishes_the_current_job_then_exits_0(
     project: Project, workers: Workers
 ):
     feeds = SlowFeeds(project.server, count=1, delay=0.0)
-    write_config(project, feeds, workers.url, "30m")
+    write_config(project, feeds, workers.url, "30m", timeout=15)
     path = feeds.paths[0]
     feeds.hold[path] = 5.0  # SIGHUP and SIGTERM arrive while it is being fetched
     worker = workers.start("w")
