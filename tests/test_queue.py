@@ -252,8 +252,10 @@ def test_three_workers_never_fetch_a_source_twice_at_once_nor_within_its_interva
         fetches = feeds.of(path)
         for earlier, later in itertools.pairwise(fetches):
             assert later.started >= earlier.ended, f"{path} fetched by two workers at once"
-            # due again after the interval, jittered by at most 10 %
-            assert later.started - earlier.started >= 0.9 * interval - 0.05, path
+            # due again after the interval, jittered by at most 10 %, counted from the
+            # clock reading just before the earlier fetch (up to a second before it on
+            # a loaded machine); a second claim would come one tick (a second) later
+            assert later.started - earlier.started >= 0.9 * interval - 1.0, path
     database = workers.url
     ticks = postgres_server.psql(
         "SELECT args->>'timestamp', count(*) FROM procrastinate_jobs "
@@ -262,7 +264,7 @@ def test_three_workers_never_fetch_a_source_twice_at_once_nor_within_its_interva
     )
     assert ticks == "", "a periodic tick ran twice"
     # several workers did the work
-    assert sum("claimed" in workers.log(name) for name in ("w1", "w2", "w3")) >= 2
+    assert sum("Partner " in workers.log(name) for name in ("w1", "w2", "w3")) >= 2
     # the published output reflects everything stored: nothing is stale
     config = load_config(project.config_path)
     with make_aggregator(config) as aggregator:
