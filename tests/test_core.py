@@ -646,6 +646,7 @@ def test_refresh_sources_refreshes_those_sources_due_or_not_and_publishes_nothin
         assert report.changed
         assert not project.public.exists()  # nothing published
         state = aggregator.source_state(scope.key)
+        assert aggregator.source_states()[scope.key] == state
         assert state.next_due is not None
         assert state.next_due > datetime.now(UTC) + timedelta(minutes=25)
         again = aggregator.refresh_sources([scope])  # not due, refreshed all the same

@@ -221,9 +221,8 @@ class _Worker:
     async def _register_sources(self, app: procrastinate.App) -> None:
         """Give every enabled source a claims row, due when the store says it is."""
         keys = list(self._sources)
-        states = await asyncio.to_thread(
-            lambda: [self._aggregator.source_state(key) for key in keys]
-        )
+        known = await asyncio.to_thread(self._aggregator.source_states)
+        states = [known[key] for key in keys]
         now = datetime.now(UTC)
         due = [_NEVER if s.gone else (s.next_due or now) for s in states]
         async with _pool(app).connection() as conn, conn.transaction():

@@ -224,6 +224,10 @@ class Aggregator:
         """What the store remembers about the source ``key`` (its next due time …)."""
         return self._store.state(key)
 
+    def source_states(self) -> dict[str, SourceState]:
+        """What the store remembers about every source, by key (one read of the store)."""
+        return self._store.states()
+
     def shortest_interval(self) -> float:
         """The shortest refresh interval of the enabled sources, in seconds."""
         config = self.config
