@@ -59,6 +59,7 @@ CONTROL_QUEUE = "copro_feeds_control"
 REFRESH_QUEUE = "copro_feeds_refresh"
 PUBLISH_QUEUE = "copro_feeds_publish"
 PUBLISH_LOCK = "copro_feeds_publish"
+REFRESH_TASK = "copro_feeds.refresh"
 DEFAULT_STALL_TIMEOUT = 120.0
 """Seconds without a heartbeat after which a worker's jobs are retried elsewhere."""
 CLAIM_LEASE = timedelta(hours=1)
@@ -250,7 +251,7 @@ class _Worker:
             except queue_errors.AlreadyEnqueued:
                 log.debug("a publish is already waiting")
 
-        @app.task(name="copro_feeds.refresh", queue=REFRESH_QUEUE, priority=REFRESH_PRIORITY)
+        @app.task(name=REFRESH_TASK, queue=REFRESH_QUEUE, priority=REFRESH_PRIORITY)
         async def refresh(keys: list[str]) -> None:
             sources = [self._sources[key] for key in keys if key in self._sources]
             report = await asyncio.to_thread(self._aggregator.refresh_sources, sources)
@@ -272,16 +273,7 @@ class _Worker:
         async def tick(timestamp: int) -> None:
             now = datetime.now(UTC)
             started = time.monotonic()
-            async with _pool(app).connection() as conn, conn.transaction():
-                cursor = await conn.execute(
-                    _CLAIM, {"now": now, "keys": list(self._sources), "lease": now + CLAIM_LEASE}
-                )
-                claimed = [_column(row, "source_key") for row in await cursor.fetchall()]
-                jobs: list[dict[str, JSONValue]] = [
-                    {"keys": list[JSONValue](batch)} for batch in batches(claimed)
-                ]
-                if jobs:
-                    await refresh.configure(connection=conn).batch_defer_async(*jobs)
+            claimed, jobs = await claim_and_queue(app, list(self._sources), now)
             took = time.monotonic() - started
             await asyncio.to_thread(self._aggregator.record_tick, tick_every, took)
             if claimed:
@@ -289,7 +281,7 @@ class _Worker:
                     "tick %d: %d source(s) claimed and queued in %d job(s) in %.2f s",
                     timestamp,
                     len(claimed),
-                    len(jobs),
+                    jobs,
                     took,
                 )
 
@@ -322,6 +314,30 @@ class _Worker:
         due = [_NEVER if s.gone else (s.next_due or now) for s in states]
         async with _pool(app).connection() as conn, conn.transaction():
             await conn.execute(_RESCHEDULE, {"keys": keys, "due": due})
+
+
+async def claim_and_queue(
+    app: procrastinate.App, keys: list[str], now: datetime
+) -> tuple[list[str], int]:
+    """Claim the sources among ``keys`` due at ``now`` and queue their refresh jobs, in one
+    transaction; the sources claimed and the number of jobs queued.
+
+    ``SKIP LOCKED`` lets two ticks run at once without waiting for or claiming each
+    other's sources; the claim moves ``next_due`` a lease ahead, so a source whose job is
+    waiting or running is not due, and the refresh moves it to the real next due time.
+    """
+    async with _pool(app).connection() as conn, conn.transaction():
+        cursor = await conn.execute(_CLAIM, {"now": now, "keys": keys, "lease": now + CLAIM_LEASE})
+        claimed = [_column(row, "source_key") for row in await cursor.fetchall()]
+        jobs: list[dict[str, JSONValue]] = [
+            {"keys": list[JSONValue](batch)} for batch in batches(claimed)
+        ]
+        if jobs:
+            refresh = app.configure_task(
+                REFRESH_TASK, queue=REFRESH_QUEUE, priority=REFRESH_PRIORITY, connection=conn
+            )
+            await refresh.batch_defer_async(*jobs)
+    return claimed, len(jobs)
 
 
 async def retry_stalled(app: procrastinate.App, stall_timeout: float) -> list[int]:
