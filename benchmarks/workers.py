@@ -1,6 +1,7 @@
 """Workers benchmark: one SQLite process against one, two and three PostgreSQL workers.
 
 Run: python benchmarks/workers.py --feeds 1000 [--workers 1 2 3] [--json out.json]
+ or: python benchmarks/workers.py --claim 10000 100000   (the tick's transaction alone)
 
 One corpus (benchmarks/corpus.py) is served by one local server (benchmarks/server.py) on
 50 ports. Three rounds, as in benchmarks/run.py:
@@ -257,6 +258,47 @@ def worker_main(config: str, url: str, name: str) -> None:
         )
 
 
+def claim_only(sources: int, repeats: int = 3) -> dict[str, Any]:
+    """Time the tick's transaction alone: claim ``sources`` due sources, queue their jobs."""
+    import asyncio  # noqa: PLC0415
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    import procrastinate  # noqa: PLC0415
+
+    from copro_feeds._queue import claim_and_queue, upgrade_schema  # noqa: PLC0415
+
+    keys = [f"partner-{n}" for n in range(sources)]
+    with PostgresServer() as postgres:
+        url = postgres.create_database("claim")
+        upgrade_schema(url)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("INSERT INTO copro_feeds_due SELECT unnest(%s::text[]), now()", (keys,))
+
+        async def rounds() -> list[tuple[float, int, int]]:
+            connector = procrastinate.PsycopgConnector(conninfo=url)
+            app = procrastinate.App(connector=connector)
+            timings = []
+            async with app.open_async():
+                for _ in range(repeats):
+                    async with connector.pool.connection() as conn:
+                        await conn.execute("UPDATE copro_feeds_due SET next_due = now()")
+                        await conn.execute("DELETE FROM procrastinate_jobs")
+                    started = time.perf_counter()
+                    claimed, jobs = await claim_and_queue(app, keys, datetime.now(UTC))
+                    timings.append((time.perf_counter() - started, len(claimed), jobs))
+            return timings
+
+        timings = asyncio.run(rounds())
+    result = {
+        "sources": sources,
+        "claim_s": [round(t, 2) for t, _, _ in timings],
+        "claimed": timings[0][1],
+        "jobs": timings[0][2],
+    }
+    print(f"claim {result}", flush=True)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--feeds", type=int, default=1000)
@@ -264,10 +306,18 @@ def main() -> None:
     parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite process")
     parser.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--claim", type=int, nargs="*", metavar="N", help="only time claiming N due sources"
+    )
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker_main(*args.worker)
+        return
+    if args.claim:
+        claims = [claim_only(n) for n in args.claim]
+        if args.json:
+            args.json.write_text(json.dumps(claims, indent=1) + "\n", encoding="utf-8")
         return
     folder = corpus.build(args.feeds)
     results: dict[str, Any] = {
