@@ -170,3 +170,32 @@ def test_db_copy_moves_an_sqlite_store_into_an_empty_postgresql_one(project, pos
     assert "is not empty (sources: 3 rows, entries: 6 rows" in line
     assert "tops3cret" not in line
     assert cli("entries", cwd=project.root, env=on_pg).stdout == before["entries"]
+
+
+def test_the_daemon_runs_on_postgresql_and_stops_cleanly(project, postgres_url):
+    env = on_postgres(postgres_url)
+    assert cli("db", "upgrade", "-q", cwd=project.root, env=env).returncode == 0
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "copro_feeds", "run"],
+        cwd=project.root,
+        env={**os.environ, **env},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        atom = project.public / "atom.xml"
+        while not atom.exists():
+            assert daemon.poll() is None, daemon.stderr.read() if daemon.stderr else ""
+            assert time.monotonic() < deadline, "nothing published"
+            time.sleep(0.2)
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        _, stderr = daemon.communicate(timeout=60)
+    assert daemon.returncode == 0, stderr
+    assert "Co-producing the cost of living guide" in atom.read_text()
+    status = cli("status", "--json", cwd=project.root, env=env)
+    assert sum(json.loads(line)["entries"] for line in status.stdout.splitlines()) == 6
+    assert not (project.root / "copro_feeds.sqlite3").exists()

@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     opml.add_argument("file", help="an OPML file (e.g. exported from a feed reader)")
     add_editorial_commands(command)
-    add_db_commands(command)
+    add_db_commands(command, verbosity)
     return parser
 
 

@@ -13,8 +13,12 @@ from copro_feeds._cli_base import EXIT_OK, load
 from copro_feeds.config import StorageConfig
 
 
-def add_db_commands(command: Callable[[str, str, str], argparse.ArgumentParser]) -> None:
-    """``db`` and its subcommands, ``db`` made by ``command(name, summary, details)``."""
+def add_db_commands(
+    command: Callable[[str, str, str], argparse.ArgumentParser],
+    verbosity: argparse.ArgumentParser,
+) -> None:
+    """``db`` and its subcommands, ``db`` made by ``command(name, summary, details)``, each
+    subcommand taking the ``verbosity`` options (-v, -q) too."""
     db = command(
         "db",
         "look after the store: create or migrate its schema, copy it to PostgreSQL",
@@ -23,6 +27,7 @@ def add_db_commands(command: Callable[[str, str, str], argparse.ArgumentParser])
     actions = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     actions.add_parser(
         "upgrade",
+        parents=[verbosity],
         help="create or migrate the store's schema to this version's",
         description="Create or migrate the store's schema to this version's: run it once "
         "after installing or upgrading copro_feeds on PostgreSQL (every other command "
@@ -30,6 +35,7 @@ def add_db_commands(command: Callable[[str, str, str], argparse.ArgumentParser])
     )
     copy = actions.add_parser(
         "copy",
+        parents=[verbosity],
         help="copy the SQLite store ([storage] path) into an empty PostgreSQL database",
         description="Copy the SQLite store ([storage] path): sources and their state, "
         "entries, editorial marks, the audit log and bookkeeping, into an empty PostgreSQL "

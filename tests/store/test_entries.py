@@ -177,3 +177,22 @@ def test_threads_share_one_store(store):
         list(pool.map(work, keys))
     assert store.entry_counts() == dict.fromkeys(keys, 10)
     assert {store.state(key).etag for key in keys} == {'"9"'}
+
+
+def test_concurrent_saves_of_one_source_take_turns(backend, store):
+    """Two workers that fetched the same source save overlapping entries at once: each
+    entry is stored once, counted new once, and neither save fails."""
+    stores = [backend.open() for _ in range(4)]
+
+    def save(n: int) -> int:
+        batch = [entry(id=f"post-{k}") for k in range(n, n + 20)]  # overlaps its neighbours
+        return stores[n % 4].save_fetch(store.state("scope"), batch, frozenset(), NOW).new
+
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            new = sum(pool.map(save, [0, 10, 20, 30]))
+    finally:
+        for opened in stores:
+            opened.close()
+    assert store.entry_counts() == {"scope": 50}
+    assert new == 50
