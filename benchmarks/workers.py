@@ -22,7 +22,7 @@ Contenders, each with a fresh store and the server reset:
   job events (PostgreSQL's clock); the wait for the next tick (every 2 s here) is left out,
   and the *claim* reported: the tick's one transaction that claims every due source
   and queues its jobs. ``published_s`` is when the last publish of the round ended
-  (publishes wait 2 s here after the change that queued them, 30 s by default).
+  (publishes wait 2 s here after the change that queued them, 10 s by default).
 
 CPU time is that of the contender's processes and their children (parser workers),
 read from /proc; PostgreSQL's own CPU is not counted (it is reported separately).

@@ -69,7 +69,7 @@ MAX_BATCH = 50
 JOBS_PER_ROUND = 100
 """A round of more than this many sources is batched into about this many jobs."""
 KEEP_FINISHED_HOURS = 24
-DEFAULT_PUBLISH_DELAY = 30.0
+DEFAULT_PUBLISH_DELAY = 10.0
 """A publish starts this long after the first change it follows, so that the changes of a
 round's many refresh jobs are published together, not once per job."""
 
@@ -202,6 +202,7 @@ class _Worker:
         async with app.open_async():
             await _check_schema(app)
             await self._register_sources(app)
+            await self._tick(app, "start")  # the due sources now, not at the next tick
             log.info(
                 "worker started: %d source(s), %d job(s) at a time%s, stall timeout %.0f s",
                 len(self._sources),
@@ -261,9 +262,7 @@ class _Worker:
             if report.changed:
                 await queue_publish()
 
-        tick_every = settings.tick_seconds or self._aggregator.shortest_interval()
-
-        @app.periodic(cron=tick_cron(tick_every), periodic_id="tick")
+        @app.periodic(cron=tick_cron(self._tick_every), periodic_id="tick")
         @app.task(
             name="copro_feeds.tick",
             queueing_lock="copro_feeds_tick",
@@ -271,19 +270,7 @@ class _Worker:
             priority=CONTROL_PRIORITY,
         )
         async def tick(timestamp: int) -> None:
-            now = datetime.now(UTC)
-            started = time.monotonic()
-            claimed, jobs = await claim_and_queue(app, list(self._sources), now)
-            took = time.monotonic() - started
-            await asyncio.to_thread(self._aggregator.record_tick, tick_every, took)
-            if claimed:
-                log.info(
-                    "tick %d: %d source(s) claimed and queued in %d job(s) in %.2f s",
-                    timestamp,
-                    len(claimed),
-                    jobs,
-                    took,
-                )
+            await self._tick(app, f"tick {timestamp}")
 
         recovery_every = settings.stall_timeout / 4
 
@@ -298,6 +285,25 @@ class _Worker:
             del timestamp
             await retry_stalled(app, settings.stall_timeout)
             await app.job_manager.delete_old_jobs(nb_hours=KEEP_FINISHED_HOURS, include_failed=True)
+
+    @property
+    def _tick_every(self) -> float:
+        return self._settings.tick_seconds or self._aggregator.shortest_interval()
+
+    async def _tick(self, app: procrastinate.App, label: str) -> None:
+        """Claim the due sources and queue their refreshes; record the tick for /healthz."""
+        started = time.monotonic()
+        claimed, jobs = await claim_and_queue(app, list(self._sources), datetime.now(UTC))
+        took = time.monotonic() - started
+        await asyncio.to_thread(self._aggregator.record_tick, self._tick_every, took)
+        if claimed:
+            log.info(
+                "%s: %d source(s) claimed and queued in %d job(s) in %.2f s",
+                label,
+                len(claimed),
+                jobs,
+                took,
+            )
 
     async def _reschedule(self, app: procrastinate.App, keys: list[str]) -> None:
         """Move each refreshed source's claim to the next due time the store computed."""
