@@ -56,7 +56,9 @@ def _run(command: list[str], step: str) -> str:
 class PostgresServer:
     """One PostgreSQL cluster in a temporary folder; use it as a context manager."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        """``durable``: keep PostgreSQL's own fsync settings (for benchmarks)."""
+        self.durable = durable
         self.port = 0
         self._folder: Path | None = None
         self._names = itertools.count(1)
@@ -116,9 +118,10 @@ class PostgresServer:
             self.port = free_port()
             options = (
                 f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories='' "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
                 "-c max_connections=200"
             )
+            if not self.durable:
+                options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
             started = subprocess.run(
                 [
                     *prefix,

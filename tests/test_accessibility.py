@@ -6,10 +6,12 @@ downloaded browser) and the npm package ``axe-core`` in ``tests/.node`` (``.ci/r
 installs all three). A missing piece fails the tests with the reason; nothing is skipped.
 Only pages on 127.0.0.1 are opened: every other request is refused and reported.
 
-Two sites are checked: the real pipeline's output for the three test partners, and an
+Four sites are checked: the real pipeline's output for the three test partners, an
 "editorial" site that has every kind of entry the pages can show: a pinned post, a post
 credited to several partners, a partner's whole post (with its own headings, list, table,
-quote and code), a headline-only post, a licence, and a post in Welsh.
+quote and code), a headline-only post, a licence, and a post in Welsh; and that site
+again as a bilingual one (``[site] languages = ["cy", "en"]``), in Welsh at its root and
+in English under ``en/``, with its per-language pages.
 
 ``COPRO_WRITE_SCREENSHOTS=1`` also saves ``docs/screenshots/index-320.png`` and
 ``index-1280.png`` (the partners' site) and ``editorial-320.png`` and
@@ -21,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -30,6 +32,9 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Route, sync_playwright
 
 import copro_feeds
+from copro_feeds._detect import with_languages
+from copro_feeds._i18n import translations
+from copro_feeds._plan import language_site
 from copro_feeds._publish import publish
 from copro_feeds._select import plan_feeds
 from copro_feeds._serve import Server
@@ -185,7 +190,35 @@ def editorial_site(tmp_path_factory) -> Iterator[str]:
     yield from serve(folder)
 
 
-SITES = {"partners": "index", "editorial": "editorial"}  # the site, its screenshots' name
+BILINGUAL_SITE = replace(EDITORIAL_SITE, language="cy", languages=("cy", "en"))
+LANGUAGE_PAGES = ["lang/cy/index.html", "lang/en/index.html"]
+
+
+@pytest.fixture(scope="module")
+def bilingual_server(tmp_path_factory) -> Iterator[str]:
+    """The editorial site in Welsh (at the root) and English (under ``en/``), each post in
+    its language (the detector's where none is stated), served on 127.0.0.1."""
+    entries = with_languages(editorial_entries(), BILINGUAL_SITE.languages)
+    folder = tmp_path_factory.mktemp("bilingual")
+    for code, output in (("cy", folder), ("en", folder / "en")):
+        site = language_site(BILINGUAL_SITE, code)
+        feeds = plan_feeds(entries, EDITORIAL_SOURCES, site, 50)
+        publish(feeds, [SCOPE, CFWR, SCOTTISH], site, output)
+    yield from serve(folder)
+
+
+@pytest.fixture(scope="module")
+def welsh_site(bilingual_server) -> str:
+    return bilingual_server
+
+
+@pytest.fixture(scope="module")
+def english_site(bilingual_server) -> str:
+    return bilingual_server + "en/"
+
+
+# The site, its screenshots' name.
+SITES = {"partners": "index", "editorial": "editorial", "welsh": "welsh", "english": "english"}
 
 
 @pytest.fixture(params=list(SITES))
@@ -290,8 +323,9 @@ def check_keyboard(page: Page, url: str) -> None:
         reached.append(page.evaluate("() => document.activeElement.href"))
     assert reached == links, url  # every link, once, in reading order
     assert reached[0] == url + "#main"
+    language = page.evaluate("() => document.documentElement.lang")
     assert page.evaluate("() => document.querySelector('a[href]').textContent") == (
-        "Skip to main content"
+        translations(language).gettext("Skip to main content")
     )
 
 
@@ -300,6 +334,31 @@ def check_reflow(page: Page, url: str) -> None:
     sizes = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert sizes[0] <= sizes[1], (url, sizes)
     assert page.evaluate("() => document.styleSheets.length") == 1  # style.css loaded
+
+
+@pytest.mark.parametrize("bilingual", ["welsh", "english"])
+@pytest.mark.parametrize("path", LANGUAGE_PAGES)
+def test_axe_finds_no_violations_on_the_per_language_pages(
+    request, page, bilingual, path, record_property
+):
+    site = request.getfixturevalue(f"{bilingual}_site")
+    open_page(page, site + path)
+    check_axe(page, path, record_property)
+    check_keyboard(page, site + path)
+
+
+def test_the_bilingual_site_links_each_page_to_its_twin(page, welsh_site, english_site):
+    open_page(page, welsh_site + "sources/scope/index.html")
+    assert page.evaluate("() => document.documentElement.lang") == "cy"
+    twin = page.locator(".site-languages a")
+    assert (twin.get_attribute("hreflang"), twin.get_attribute("lang")) == ("en", "en")
+    assert twin.inner_text() == "English"
+    twin.click()
+    assert page.url == english_site + "sources/scope/index.html"
+    assert page.evaluate("() => document.documentElement.lang") == "en"
+    assert page.locator(".skip-link").inner_text() == "Skip to main content"
+    page.locator(".site-languages a").click()
+    assert page.url == welsh_site + "sources/scope/index.html"
 
 
 @pytest.mark.parametrize("path", PAGES)

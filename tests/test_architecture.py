@@ -38,11 +38,13 @@ P = "copro_feeds."
 # first name that exists wins.
 BOUNDARIES: dict[str, tuple[str, ...]] = {
     "apscheduler": (P + "_schedule",),
+    "babel": (P + "_i18n",),
     "brotli": (P + "_decode",),
     "bs4": (P + "_text",),
     "feedgen": (P + "_publish._feedgen",),
     "feedparser": (P + "_parse",),
     "jinja2": (P + "_publish._html",),
+    "lingua": (P + "_detect",),
     "lxml": (P + "_xml",),
     "nh3": (P + "_text",),
     "procrastinate": (P + "_queue",),
@@ -64,6 +66,7 @@ DECIDERS = {"_dedupe", "_due", "_explain", "_filter", "_roundup_plan", "_select"
 DECIDERS_MAY_USE = DECIDERS | {
     "_config_check",
     "_editorial",
+    "_i18n",  # our words and dates in the site's language: pure, reads its own catalogues
     "_normalise",
     "_plan",
     "_text",
@@ -104,10 +107,12 @@ IO_OR_RENDERING = {
 # What ``import copro_feeds`` (and its public types and config) must not load.
 HEAVY = (
     "apscheduler",
+    "babel",
     "bs4",
     "feedgen",
     "feedparser",
     "jinja2",
+    "lingua",
     "lxml",
     "nh3",
     "prometheus_client",

@@ -411,3 +411,34 @@ def test_a_storage_url_that_is_not_postgresql_is_refused_without_its_password(tm
     ) as caught:
         load_config(write(tmp_path, MINIMAL), environ={"COPRO_FEEDS_STORAGE_URL": url})
     assert "s3cret-pw" not in str(caught.value)
+
+
+def test_site_languages_put_the_first_at_the_root(tmp_path):
+    text = MINIMAL.replace("[site]\n", '[site]\nlanguages = ["CY", "en"]\n')
+    site = load_config(write(tmp_path, text)).site
+    assert site.languages == ("cy", "en")
+    assert site.language == "cy"  # the root's language
+    with_tag = text.replace("[site]\n", '[site]\nlanguage = "cy-GB"\n')
+    assert load_config(write(tmp_path, with_tag)).site.language == "cy-GB"
+
+
+def test_one_site_language_keeps_working_alone(tmp_path):
+    site = load_config(write(tmp_path, MINIMAL.replace("[site]\n", '[site]\nlanguage = "cy"\n')))
+    assert (site.site.language, site.site.languages) == ("cy", ())
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ('languages = "cy"', "site.languages: must be a list of language codes"),
+        ("languages = []", "site.languages: must be a list of language codes"),
+        ('languages = ["cy", "../x"]', "'../x' is not a language code"),
+        ('languages = ["cy", 7]', "7 is not a language code"),
+        ('languages = ["cy", "CY"]', "site.languages: names a language twice"),
+        ('languages = ["cy", "en"]\nlanguage = "en"', "site.language: 'en' is not the first"),
+    ],
+)
+def test_bad_site_languages_are_named(tmp_path, value, problem):
+    with pytest.raises(ConfigError) as error:
+        load_config(write(tmp_path, MINIMAL.replace("[site]\n", f"[site]\n{value}\n")))
+    assert problem in str(error.value)

@@ -50,17 +50,17 @@ def joint(*partners):
 
 
 def test_list_separators():
-    assert separators(1) == ("",)
-    assert separators(2) == ("", " and ")
-    assert separators(3) == ("", ", ", " and ")
-    assert separators(4) == ("", ", ", ", ", " and ")
+    assert separators(1, "en") == ("",)
+    assert separators(2, "en") == ("", " and ")
+    assert separators(3, "en") == ("", ", ", " and ")
+    assert separators(4, "en") == ("", ", ", ", ", " and ")
 
 
 def test_two_partners_are_credited_a_and_b():
     winner = joint(SCOPE, SCOTTISH)
     assert winner.source_key == "scope"  # the link is on Scope's own site
     assert winner.also_via == (SCOTTISH,)
-    assert attribution_html(winner) == (
+    assert attribution_html(winner, "en") == (
         '<p>Via <a href="https://scope.example/">Scope</a> and '
         '<a href="https://scottish.example/">the Scottish Co-production Network</a> — '
         f'<a href="{LINK}">read the full post</a></p>'
@@ -70,7 +70,7 @@ def test_two_partners_are_credited_a_and_b():
 def test_three_partners_are_credited_a_b_and_c_in_group_order():
     winner = joint(SCOPE, SCOTTISH, CFWR)
     assert [a.source_key for a in winner.also_via] == ["scottish", "cfwr"]
-    html = attribution_html(winner)
+    html = attribution_html(winner, "en")
     assert html.startswith(
         '<p>Via <a href="https://scope.example/">Scope</a>, '
         '<a href="https://scottish.example/">the Scottish Co-production Network</a> and '

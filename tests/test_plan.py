@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from copro_feeds._plan import MAIN_FEED, FeedInfo, Roundup, RoundupSection, readable_date
+from copro_feeds._plan import MAIN_FEED, FeedInfo, Roundup, RoundupSection, language_site
 from copro_feeds.config import SiteConfig
 from tests.factories import entry
 
 SITE = SiteConfig(title="Partners' news", link="https://copro.example/", description="Posts")
 MONDAY = datetime(2026, 3, 2, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    ("moment", "text"),
-    [
-        (datetime(2026, 3, 3, 12, tzinfo=UTC), "3 March 2026"),
-        (datetime(2025, 12, 31, 23, 59, tzinfo=UTC), "31 December 2025"),
-        (datetime(2026, 1, 1, tzinfo=UTC), "1 January 2026"),
-    ],
-)
-def test_readable_date(moment: datetime, text: str) -> None:
-    assert readable_date(moment) == text
 
 
 def test_a_feed_falls_back_to_the_site_for_its_title_and_description() -> None:
@@ -67,3 +56,18 @@ def test_a_roundup_needs_a_post_and_utc_bounds() -> None:
         roundup(start=datetime(2026, 3, 2, tzinfo=paris))
     with pytest.raises(ValueError, match="end must be an aware UTC datetime"):
         roundup(end=datetime(2026, 3, 9))
+
+
+def test_each_language_after_the_first_is_the_same_site_under_its_code() -> None:
+    bilingual = SiteConfig(
+        title="Newyddion",
+        link="https://copro.example/",
+        feed_url="https://copro.example/feeds/atom.xml",
+        language="cy",
+        languages=("cy", "en"),
+    )
+    assert language_site(bilingual, "cy") is bilingual
+    english = language_site(bilingual, "en")
+    assert (english.language, english.feed_url) == ("en", "https://copro.example/feeds/en/atom.xml")
+    assert english.title == bilingual.title
+    assert language_site(replace(bilingual, feed_url=None), "en").feed_url is None

@@ -13,7 +13,7 @@ import html5lib
 import pytest
 from lxml import etree
 
-from copro_feeds._plan import readable_date
+from copro_feeds._i18n import readable_date
 from copro_feeds._publish import FeedContent, FeedInfo, publish, render_files
 from copro_feeds._publish._page import machine_date
 from copro_feeds._select import plan_feeds
@@ -218,8 +218,8 @@ def test_dates_are_machine_and_human_readable(files):
             moment = datetime.fromisoformat(time.get("datetime").replace("Z", "+00:00"))
             assert moment.tzinfo is not None
             assert READABLE.match(time.text), time.text
-            assert time.text == readable_date(moment)
-    assert readable_date(datetime(2026, 3, 3, 23, 59, tzinfo=UTC)) == "3 March 2026"
+            assert time.text == readable_date(moment, "en")
+    assert readable_date(datetime(2026, 3, 3, 23, 59, tzinfo=UTC), "en") == "3 March 2026"
     assert machine_date(datetime(2026, 3, 3, 8, 0, tzinfo=UTC)) == "2026-03-03T08:00:00Z"
 
 
@@ -334,3 +334,11 @@ def test_without_a_public_address_the_page_links_no_via_list():
     assert "sources.opml" in hrefs
     assert "via.opml" not in hrefs  # its addresses are unknown: it lists no feed
     assert b"<outline" not in rendered["via.opml"]
+
+
+def test_our_words_come_from_the_page_languages_catalogue():
+    welsh = render(site=replace(SITE, language="cy"))
+    for document in html_pages(welsh).values():
+        assert document.get("lang") == "cy"
+        skip = document.xpath("//a[@class='skip-link']")[0]
+        assert text_of(skip) == "Neidio i'r prif gynnwys"

@@ -49,17 +49,17 @@ def test_the_stylesheet_is_found_from_any_folder():
     ("count", "before"), [(1, ("",)), (2, ("", " and ")), (3, ("", ", ", " and "))]
 )
 def test_separators_read_as_a_list(count, before):
-    assert separators(count) == before
+    assert separators(count, "en") == before
 
 
 def test_the_credit_escapes_links_and_places_the_licence():
     alone = entry(attribution=attribution("scope", "Scope & Co", licence="CC BY 4.0"))
-    assert attribution_html(alone) == (
+    assert attribution_html(alone, "en") == (
         '<p>Via <a href="https://scope.example/">Scope &amp; Co</a> — licence: CC BY 4.0'
         ' — <a href="https://scope.example/blog/post-1/">read the full post</a></p>'
     )
     joint = replace(alone, also_via=(attribution("cee", "Cee"),))
-    assert attribution_html(joint, read_more=False) == (
+    assert attribution_html(joint, "en", read_more=False) == (
         '<p>Via <a href="https://scope.example/">Scope &amp; Co</a> (licence: CC BY 4.0)'
         ' and <a href="https://cee.example/">Cee</a></p>'
     )
@@ -67,7 +67,7 @@ def test_the_credit_escapes_links_and_places_the_licence():
 
 def test_what_readers_get_follows_the_partners_display():
     post = entry(content_html="<p>Whole <em>post</em></p>", excerpt="Whole post")
-    by = {display: entry_html(replace(post, attribution=attribution(display=display)))
+    by = {display: entry_html(replace(post, attribution=attribution(display=display)), "en")
           for display in Display}  # fmt: skip
     assert by[Display.EXCERPT].startswith("<p>Whole post</p><p>Via ")
     assert by[Display.FULL].startswith("<p>Whole <em>post</em></p><p>Via ")

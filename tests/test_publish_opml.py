@@ -49,3 +49,17 @@ def test_via_opml_is_empty_without_a_public_address():
     root = parse_untrusted(render_via_opml(SOURCES, bare))
     assert root.findtext("head/ownerName") == "Partners"
     assert outlines(render_via_opml(SOURCES, bare)) == []
+
+
+def test_the_lists_titles_are_in_the_sites_language():
+    welsh = SiteConfig(
+        title="Newyddion",
+        link="https://copro.example/",
+        feed_url="https://copro.example/atom.xml",
+        language="cy",
+    )
+    sources = [attribution("scope", "Scope")]
+    assert b"<title>Newyddion: ffrydiau\xe2\x80\x99r partneriaid eu hunain</title>" in render_opml(
+        sources, welsh
+    )
+    assert b'text="Scope (drwy Newyddion)"' in render_via_opml(sources, welsh)

@@ -119,3 +119,39 @@ def test_a_partners_page_is_relative_and_lists_only_whom_it_shows():
     tag = frames.page(feeds()[2])
     assert [p.name for p in tag.partners] == ["Beta"]
     assert [t.current for t in tag.topics] == [True]
+
+
+def test_each_page_links_to_its_twin_in_every_other_language():
+    trilingual = replace(SITE, language="cy", languages=("cy", "en", "ga"))
+    feeds = [FeedContent(info=FeedInfo(folder=folder), entries=()) for folder in ("", "tags/x/")]
+    root = PageFrames(feeds, [], trilingual)
+    assert [(twin.href, twin.text, twin.lang) for twin in root.page(feeds[0]).twins] == [
+        ("en/index.html", "English", "en"),
+        ("ga/index.html", "Gaeilge", "ga"),
+    ]
+    assert [twin.href for twin in root.page(feeds[1]).twins] == [
+        "../../en/tags/x/index.html",
+        "../../ga/tags/x/index.html",
+    ]
+    english = PageFrames(feeds, [], replace(trilingual, language="en"))
+    assert [(twin.href, twin.text) for twin in english.page(feeds[1]).twins] == [
+        ("../../../tags/x/index.html", "Cymraeg"),
+        ("../../../ga/tags/x/index.html", "Gaeilge"),
+    ]
+    assert english.twins("digest/", "2026-03-02.html")[0].href == "../../digest/2026-03-02.html"
+    assert PageFrames(feeds, [], SITE).page(feeds[0]).twins == ()  # one language
+
+
+def test_every_page_links_to_the_posts_in_each_language():
+    bilingual = replace(SITE, language="cy", languages=("cy", "en"))
+    related = (("Negeseuon (Cymraeg)", "lang/cy/"), ("Negeseuon (Saesneg)", "lang/en/"))
+    folders = ("", "lang/cy/", "lang/en/")
+    feeds = [
+        FeedContent(info=FeedInfo(folder=folder, related=related), entries=()) for folder in folders
+    ]
+    frames = PageFrames(feeds, [], bilingual)
+    assert [(link.href, link.text, link.current) for link in frames.page(feeds[1]).by_language] == [
+        ("../../lang/cy/index.html", "Negeseuon (Cymraeg)", True),
+        ("../../lang/en/index.html", "Negeseuon (Saesneg)", False),
+    ]
+    assert PageFrames(feeds[:1], [], SITE).page(feeds[0]).by_language == ()

@@ -61,3 +61,17 @@ def test_a_users_template_wins_and_a_broken_one_names_itself(tmp_path):
     (tmp_path / "digest.html").write_text("{{ no_such_variable }}")
     with pytest.raises(PublishError, match=r"digest\.html"):
         render(templates=tmp_path)
+
+
+def test_a_welsh_site_has_welsh_roundup_pages():
+    feeds = [FeedContent(info=FeedInfo(), entries=())]
+    welsh = SiteConfig(title="Newyddion partneriaid", link="https://copro.example/", language="cy")
+    files = render_roundup_pages(digest(), feeds, [SCOPE], welsh)
+    listing = files["digest/index.html"].decode()
+    assert "Y crynodeb wythnosol" in listing
+    assert "(1 neges)" in listing
+    assert "Ffrwd Atom y crynodeb wythnosol" in listing
+    page = files["digest/2026-03-09.html"].decode()
+    assert 'rhwng <time datetime="2026-03-09">9 Mawrth 2026</time>' in page
+    assert "Crynodeb pob wythnos" in page
+    assert "weekly" not in listing + page

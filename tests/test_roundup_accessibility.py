@@ -1,5 +1,7 @@
 """The roundup's pages in a real browser: axe-core's WCAG 2.2 A/AA rules in headless
-Chromium (0 violations), the keyboard path, and reflow at 320 px.
+Chromium (0 violations), the keyboard path, and reflow at 320 px; the site is bilingual
+(``[site] languages = ["cy", "en"]``), so each page is checked in Welsh (at the root) and
+in English (under ``en/``).
 
 Uses the browser and helpers of ``test_accessibility`` (same requirements: Debian's
 Chromium, Playwright, axe-core in ``tests/.node``; nothing is skipped).
@@ -27,11 +29,12 @@ PAGES = ["digest/2026-03-02.html", "digest/2026-02-23.html", "digest/index.html"
 
 
 @pytest.fixture(scope="module")
-def site(module_project) -> Iterator[str]:
-    """The real pipeline's output with the weekly roundup on, served on 127.0.0.1 (built
-    once for the module: its tests only read it)."""
+def served(module_project) -> Iterator[str]:
+    """The real pipeline's output with the weekly roundup on, in Welsh and English, served
+    on 127.0.0.1 (built once for the module: its tests only read it)."""
     project = module_project
     text = project.config_path.read_text(encoding="utf-8")
+    text = text.replace("[site]\n", '[site]\nlanguages = ["cy", "en"]\n')
     project.config_path.write_text(text + "\n[digest]\nenabled = true\n", encoding="utf-8")
     config = copro_feeds.load_config(project.config_path)
     with copro_feeds.make_aggregator(config, clock=lambda: NOW) as aggregator:
@@ -43,6 +46,22 @@ def site(module_project) -> Iterator[str]:
         yield base
     finally:
         server.stop()
+
+
+@pytest.fixture(params=["", "en/"], ids=["cy", "en"])
+def site(request, served) -> str:
+    """The Welsh site (at the root), then the English one (under ``en/``)."""
+    return served + request.param
+
+
+def test_the_roundup_is_in_each_language(page, served):
+    open_page(page, served + "digest/2026-03-02.html")
+    assert page.evaluate("() => document.documentElement.lang") == "cy"
+    assert "2 Mawrth 2026" in page.locator("main .lead").inner_text()
+    assert page.locator(".site-languages a").get_attribute("href") == "../en/digest/2026-03-02.html"
+    open_page(page, served + "en/digest/2026-03-02.html")
+    assert page.evaluate("() => document.documentElement.lang") == "en"
+    assert "2 March 2026" in page.locator("main .lead").inner_text()
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from copro_feeds._roundup_plan import OTHER_POSTS, period_length, period_start, plan_roundups
+from copro_feeds._roundup_plan import period_length, period_start, plan_roundups
 from copro_feeds._types import EditorialMarks
 from copro_feeds.config import DigestConfig, SourceConfig
 from tests.factories import attribution, entry
@@ -188,7 +188,7 @@ def test_grouped_by_tag_in_config_order_with_other_posts_last():
     assert [(s.heading, [e.id for e in s.entries]) for s in sections] == [
         ("Disability", ["s"]),
         ("Money", ["c", "s"]),  # "money" is the same tag, first spelling kept
-        (OTHER_POSTS, ["n"]),
+        ("Other posts", ["n"]),
     ]
     roundup = plan(entries, sources=sources, digest=digest).roundups[0]
     assert [p.id for p in roundup.posts] == ["n", "c", "s"]  # each post once

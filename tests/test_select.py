@@ -3,6 +3,7 @@ pinned posts, and the limit (see ``copro_feeds._select``)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
@@ -193,3 +194,22 @@ def test_selection_is_order_independent_and_honours_every_mark(entries, rng, lim
     assert [e.pinned for e in visible] == [e.link in pinned_links for e in visible]
     assert selected[: len(pinned_visible)] == pinned_visible  # pinned first, none cut
     assert len(selected) == max(limit, len(pinned_visible)) or selected == visible
+
+
+def test_a_feed_per_site_language_holds_the_posts_in_it_and_the_combined_keeps_all():
+    bilingual = replace(SITE, language="cy", languages=("cy", "en"))
+    posts = [
+        post("scope", 1, hours=1, language="cy"),
+        post("scope", 2, hours=2, language="en-GB"),
+        post("scottish", 1, hours=3, language="CY"),
+        post("scottish", 2, hours=4),  # no language: neither (the detector runs before)
+        post("cfwr", 1, hours=5, language="fr"),
+    ]
+    planned = {feed.info.folder: feed for feed in plan_feeds(posts, SOURCES, bilingual, 50)}
+    assert ids(planned["lang/cy/"].entries) == ["scottish-1", "scope-1"]
+    assert ids(planned["lang/en/"].entries) == ["scope-2"]
+    assert len(planned[""].entries) == 5
+    welsh = planned["lang/cy/"].info
+    assert welsh.title == "Partners' news (Cymraeg)"  # in the site's language, Welsh
+    assert ("Negeseuon (Saesneg)", "lang/en/") in planned[""].info.related
+    assert not {folder for folder in feeds_by_folder() if folder.startswith("lang/")}

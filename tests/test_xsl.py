@@ -4,6 +4,7 @@ browser would: headline-only posts, licences, joint credit and per-entry languag
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -200,3 +201,26 @@ def test_the_stylesheet_has_no_recursive_template():
     text = (Path(__file__).parents[1] / "src" / "copro_feeds" / "data" / "feed.xsl").read_text()
     assert "atom:content" not in text
     assert "string(description)" not in text
+
+
+@pytest.mark.parametrize("name", ["atom.xml", "rss.xml"])
+def test_our_words_in_the_view_are_in_the_sites_language(tmp_path, name):
+    joint = entry(
+        id="joint",
+        title="Newyddion",
+        link="https://scope.example/newyddion/",
+        attribution=attribution(licence="CC BY 4.0"),
+        also_via=(attribution("cfwr", "Cee"),),
+    )
+    welsh = replace(SITE, language="cy")
+    publish([FeedContent(info=FeedInfo(), entries=(joint,))], [], welsh, tmp_path)
+    page = view(tmp_path, name)
+    tree = html.fromstring(page)
+    assert tree.get("lang") == "cy"
+    skip = tree.find_class("skip")[0].text_content()
+    assert skip == "Neidio i\N{RIGHT SINGLE QUOTATION MARK}r negeseuon"
+    assert "Ffrwd we yw hon." in page
+    (article,) = articles(page).values()
+    assert credit(article)[0] == "Drwy Scope (trwydded: CC BY 4.0) a Cee"
+    assert "Skip to" not in page
+    assert " and " not in credit(article)[0]

@@ -17,6 +17,7 @@ from copro_feeds.types import Display
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CODE = re.compile(r"[a-z]{2,3}")  # an ISO 639 language code: safe as a folder name
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an RFC 9110 token
 # Headers the fetcher sets itself, or that belong to the connection: not per source.
 _OWN_HEADERS = frozenset({
@@ -124,6 +125,21 @@ def words(value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ValueError("must be a list of non-empty strings")
     return tuple(v.strip() for v in value)
+
+
+def language_codes(value: object) -> tuple[str, ...]:
+    """A list of primary language codes (``["cy", "en"]``): each names a folder of the site."""
+    if not isinstance(value, list) or not value:
+        raise ValueError('must be a list of language codes, like ["cy", "en"]')
+    codes = tuple(str(code).strip().lower() if isinstance(code, str) else "" for code in value)
+    bad = [repr(raw) for code, raw in zip(codes, value, strict=True) if not _CODE.fullmatch(code)]
+    if bad:
+        raise ValueError(
+            f"{', '.join(bad)} is not a language code: use two or three letters, like cy or en"
+        )
+    if len(set(codes)) != len(codes):
+        raise ValueError("names a language twice")
+    return codes
 
 
 def env_name(value: object) -> str:

@@ -7,22 +7,26 @@ neither imports the other, so deciding what to publish never loads a renderer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from copro_feeds.config import SiteConfig
 from copro_feeds.types import Entry, require_utc
 
 DIGEST_FOLDER = "digest/"
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 
 
-def readable_date(moment: datetime) -> str:
-    """A date as people read it: ``3 March 2026`` (English month names)."""
-    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+def language_site(site: SiteConfig, code: str) -> SiteConfig:
+    """The site as published in language ``code`` (one of ``[site] languages``): the site
+    itself for the first language, at the root; for the others, the same site in ``code``
+    under ``<code>/``, its public addresses there too."""
+    if not site.languages or code == site.languages[0]:
+        return site
+    feed_url = None
+    if site.feed_url:
+        base, _, name = site.feed_url.rpartition("/")
+        feed_url = f"{base}/{code}/{name}"
+    return replace(site, language=code, feed_url=feed_url)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -12,11 +12,14 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from copro_feeds._detect import with_languages
 from copro_feeds._fetch import Fetcher
 from copro_feeds._health import CycleRecord, PublishRecord, record_cycle, record_publish
+from copro_feeds._plan import language_site
 from copro_feeds._publish import (
     CSS_FILE,
     DIGEST_FILE,
@@ -31,9 +34,10 @@ from copro_feeds._roundup_plan import period_start, plan_roundups
 from copro_feeds._select import plan_feeds
 from copro_feeds._status import attributions
 from copro_feeds._store import Store
-from copro_feeds.config import Config, SourceConfig
+from copro_feeds._types import EditorialMarks
+from copro_feeds.config import Config, SiteConfig, SourceConfig
 from copro_feeds.exceptions import FeedError, PublishError, StoreError
-from copro_feeds.types import Display
+from copro_feeds.types import Attribution, Display, Entry
 
 log = logging.getLogger("copro_feeds")
 
@@ -65,6 +69,8 @@ def publish_if_needed(
     expected = [*FEED_FILES, OPML_FILE, INDEX_FILE, CSS_FILE]
     if config.digest.enabled:
         expected.append(DIGEST_FILE)
+    # each language after the first has the same files under <code>/
+    expected += [f"{code}/{name}" for code in config.site.languages[1:] for name in expected]
     missing = any(not (directory / name).exists() for name in expected)
     stale = store.get_meta(_PUBLISH_FINGERPRINT) != fingerprint
     if not (force or changed or missing or stale):
@@ -73,25 +79,22 @@ def publish_if_needed(
     sources = config.active_sources
     # Only posts republished whole need their content: the rest show an excerpt.
     whole = {source.key for source in sources if source.display is Display.FULL}
-    stored = store.entries(credits, content=whole)
+    # A post whose feed states no language gets the one detected among the site's.
+    stored = with_languages(store.entries(credits, content=whole), config.site.languages)
     marks = store.editorial()
-    feeds = plan_feeds(stored, sources, config.site, config.output.max_entries, marks=marks)
-    roundups = (
-        plan_roundups(stored, sources, config.digest, marks, now) if config.digest.enabled else None
-    )
     # Forget the last fingerprint first: if this publish fails, the next cycle retries.
     store.set_meta(_PUBLISH_FINGERPRINT, "")
     started = time.monotonic()
+    # The site once per language: the first at the root, each other one under <code>/.
+    sites = [(config.site, directory)] + [
+        (language_site(config.site, code), directory / code) for code in config.site.languages[1:]
+    ]
+    written: list[Path] = []
     try:
-        written = publish(
-            feeds,
-            list(credits.values()),
-            config.site,
-            directory,
-            templates=config.output.templates,
-            roundups=roundups,
-            now=now,
-        )
+        for site, folder in sites:
+            written += _publish_site(
+                config, site, folder, stored=stored, credits=credits, marks=marks, now=now
+            )
     except PublishError as error:
         seconds = time.monotonic() - started
         finished = now + timedelta(seconds=time.monotonic() - since)
@@ -106,6 +109,35 @@ def publish_if_needed(
     if written:
         log.info("published %d changed file(s) in %s", len(written), directory)
     return written
+
+
+def _publish_site(
+    config: Config,
+    site: SiteConfig,
+    directory: Path,
+    *,
+    stored: Sequence[Entry],
+    credits: Mapping[str, Attribution],
+    marks: EditorialMarks,
+    now: datetime,
+) -> list[Path]:
+    """Plan and publish the site in one language (``site``) into ``directory``."""
+    sources = config.active_sources
+    feeds = plan_feeds(stored, sources, site, config.output.max_entries, marks=marks)
+    roundups = (
+        plan_roundups(stored, sources, config.digest, marks, now, language=site.language)
+        if config.digest.enabled
+        else None
+    )
+    return publish(
+        feeds,
+        list(credits.values()),
+        site,
+        directory,
+        templates=config.output.templates,
+        roundups=roundups,
+        now=now,
+    )
 
 
 def ping_hub(config: Config, store: Store, fetcher: Fetcher, written: list[Path]) -> None:

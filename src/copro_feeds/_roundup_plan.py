@@ -15,13 +15,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from copro_feeds._dedupe import newest_first
-from copro_feeds._plan import Roundup, RoundupFeed, RoundupSection, readable_date
+from copro_feeds._i18n import SOURCE_LANGUAGE, readable_date, translations
+from copro_feeds._plan import Roundup, RoundupFeed, RoundupSection
 from copro_feeds._select import combined_selection, configured_tags
 from copro_feeds._types import EditorialMarks
 from copro_feeds.config import DigestConfig, SourceConfig, slugify
 from copro_feeds.types import Entry
 
-OTHER_POSTS = "Other posts"
+DEFAULT_DIGEST_TITLE = DigestConfig().title
+
 _DAY = timedelta(days=1)
 _PERIOD_DAYS = {"day": 1, "week": 7}
 
@@ -42,7 +44,7 @@ def period_start(moment: datetime, digest: DigestConfig) -> datetime:
 
 
 def _sections(
-    posts: Sequence[Entry], sources: Sequence[SourceConfig], group_by: str
+    posts: Sequence[Entry], sources: Sequence[SourceConfig], group_by: str, language: str
 ) -> tuple[RoundupSection, ...]:
     """Posts by partner (in config order), or by tag (in config order, then "Other posts")."""
     if group_by == "partner":
@@ -56,7 +58,8 @@ def _sections(
             (tag, [post for post in posts if slugify(tag) in slugs[post.source_key]])
             for tag in configured_tags(sources)
         ]
-        groups.append((OTHER_POSTS, [post for post in posts if not slugs[post.source_key]]))
+        other = translations(language).gettext("Other posts")
+        groups.append((other, [post for post in posts if not slugs[post.source_key]]))
     return tuple(
         RoundupSection(heading=heading, entries=tuple(newest_first(members)))
         for heading, members in groups
@@ -70,11 +73,20 @@ def plan_roundups(
     digest: DigestConfig,
     marks: EditorialMarks,
     now: datetime,
+    *,
+    language: str | None = None,
 ) -> RoundupFeed:
-    """The roundups to publish at ``now``, newest first.
+    """The roundups to publish at ``now``, newest first, their titles and section names
+    in ``language`` (the site's; English when None).
 
     ``entries`` are every stored entry; ``sources`` the enabled sources, in config order.
+    The title is ``[digest] title`` with its dates in ``language``; while that is the
+    default, the default's own words are in ``language`` too.
     """
+    lang = language or SOURCE_LANGUAGE
+    pattern = digest.title
+    if pattern == DEFAULT_DIGEST_TITLE:
+        pattern = translations(lang).gettext("Partners' posts, {start} to {end}")
     periods: dict[datetime, list[Entry]] = {}
     for post in combined_selection(entries, sources, None, marks=marks):
         periods.setdefault(period_start(post.published, digest), []).append(post)
@@ -84,14 +96,16 @@ def plan_roundups(
     for start in ended[: digest.periods]:
         end = start + length
         posts = newest_first(periods[start])
-        title = digest.title.format(start=readable_date(start), end=readable_date(end - _DAY))
+        title = pattern.format(
+            start=readable_date(start, lang), end=readable_date(end - _DAY, lang)
+        )
         roundups.append(
             Roundup(
                 start=start,
                 end=end,
                 title=title,
                 posts=tuple(posts),
-                sections=_sections(posts, sources, digest.group_by),
+                sections=_sections(posts, sources, digest.group_by, lang),
             )
         )
     return RoundupFeed(every=digest.every, roundups=tuple(roundups))

@@ -25,12 +25,12 @@ from copro_feeds._dedupe import (
     one_per_post,
 )
 from copro_feeds._filter import passes_filters
+from copro_feeds._i18n import SOURCE_LANGUAGE, language_name, primary, translations
 from copro_feeds._plan import FeedContent, FeedInfo
 from copro_feeds._types import EditorialMarks
 from copro_feeds.config import SiteConfig, SourceConfig, slugify
 from copro_feeds.types import Entry
 
-ALL_PARTNERS = "All partners"
 _NO_MARKS = EditorialMarks()
 
 PostKey = tuple[str, ...]
@@ -53,6 +53,11 @@ def kept_entries(entries: Sequence[Entry], sources: Sequence[SourceConfig]) -> l
 def source_folder(source: SourceConfig) -> str:
     """Where a partner's own feeds are published: ``sources/<slug>/``."""
     return f"sources/{source.key}/"
+
+
+def language_folder(code: str) -> str:
+    """Where the feeds of posts in one of the site's languages go: ``lang/<code>/``."""
+    return f"lang/{code}/"
 
 
 def tag_folder(tag: str) -> str:
@@ -157,17 +162,27 @@ def plan_feeds(
     *,
     marks: EditorialMarks = _NO_MARKS,
 ) -> list[FeedContent]:
-    """The combined feed first, then one feed per partner and one per tag.
+    """The combined feed first, then one feed per partner, one per tag, and one per
+    language of ``[site] languages`` (the posts in that language: their feed's, or the
+    one detected before planning; titles and descriptions in the site's language).
 
     ``marks``: editors' hidden and pinned entries (see the module docstring).
     """
     kept, pins = _visible(entries, sources, marks), _pinned_posts(entries, marks)
     homepages = configured_homepages(sources)
     tags = configured_tags(sources)
-    related = tuple((source.name, source_folder(source)) for source in sources) + tuple(
-        (f"Tag: {tag}", tag_folder(tag)) for tag in tags
+    lang = site.language or SOURCE_LANGUAGE
+    words = translations(lang)
+    names = {code: language_name(code, lang) for code in site.languages}
+    related = (
+        tuple((source.name, source_folder(source)) for source in sources)
+        + tuple((words.gettext("Tag: %(tag)s") % {"tag": tag}, tag_folder(tag)) for tag in tags)
+        + tuple(
+            (words.gettext("Posts in %(language)s") % {"language": name}, language_folder(code))
+            for code, name in names.items()
+        )
     )
-    back = ((ALL_PARTNERS, ""),)
+    back = ((words.gettext("All partners"), ""),)
     by_source: dict[str, list[Entry]] = {}
     for entry in kept:
         by_source.setdefault(entry.source_key, []).append(entry)
@@ -177,8 +192,10 @@ def plan_feeds(
         own = _pinned_first(by_source.get(source.key, ()), pins, limit)
         info = FeedInfo(
             folder=source_folder(source),
-            title=f"{source.name} (via {site.title})",
-            description=f"Posts from {source.name}, quoted and credited by {site.title}.",
+            title=words.gettext("%(partner)s (via %(site)s)")
+            % {"partner": source.name, "site": site.title},
+            description=words.gettext("Posts from %(partner)s, quoted and credited by %(site)s.")
+            % {"partner": source.name, "site": site.title},
             related=back,
         )
         feeds.append(FeedContent(info=info, entries=tuple(own)))
@@ -187,9 +204,25 @@ def plan_feeds(
         tagged = [entry for key in members for entry in by_source.get(key, ())]
         info = FeedInfo(
             folder=tag_folder(tag),
-            title=f"{tag} (via {site.title})",
-            description=f"Partners' posts tagged {tag!r}, quoted and credited by {site.title}.",
+            title=words.gettext("%(tag)s (via %(site)s)") % {"tag": tag, "site": site.title},
+            description=words.gettext(
+                "Partners' posts tagged '%(tag)s', quoted and credited by %(site)s."
+            )
+            % {"tag": tag, "site": site.title},
             related=back,
         )
         feeds.append(FeedContent(info=info, entries=tuple(_posts(tagged, limit, pins, homepages))))
+    for code, name in names.items():
+        written = [entry for entry in kept if entry.language and primary(entry.language) == code]
+        info = FeedInfo(
+            folder=language_folder(code),
+            title=words.gettext("%(site)s in %(language)s")
+            % {"site": site.title, "language": name},
+            description=words.gettext(
+                "Partners' posts in %(language)s, quoted and credited by %(site)s."
+            )
+            % {"language": name, "site": site.title},
+            related=back,
+        )
+        feeds.append(FeedContent(info=info, entries=tuple(_posts(written, limit, pins, homepages))))
     return feeds

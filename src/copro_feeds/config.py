@@ -42,6 +42,10 @@ class SiteConfig:
     author: str | None = None
     language: str | None = None
     websub_hub: str | None = None
+    languages: tuple[str, ...] = ()
+    """``[site] languages``: the site once per language, the first at the root (and then
+    ``language``, unless set to a tag of the same language), the others under
+    ``<code>/``; with per-language feeds under ``lang/<code>/``. Empty: one language."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -271,20 +275,32 @@ def _title_pattern(value: object) -> str:
 
 
 def _site(checker: check.Checker, table: dict[str, Any]) -> SiteConfig | None:
-    known = {"title", "link", "feed_url", "description", "author", "language", "websub_hub"}
+    known = {
+        "title", "link", "feed_url", "description", "author", "language", "languages",
+        "websub_hub",
+    }  # fmt: skip
     checker.unknown_keys(table, "site", known)
     title = checker.get(table, "site", "title", check.text, required=True)
     link = checker.get(table, "site", "link", check.http_url, required=True)
     if title is None or link is None:
         return None
+    language = checker.get(table, "site", "language", check.text)
+    languages = checker.get(table, "site", "languages", check.language_codes, ())
+    if languages and language and language.replace("_", "-").split("-")[0].lower() != languages[0]:
+        checker.problem(
+            "site.language",
+            f"{language!r} is not the first of site.languages ({languages[0]!r}): "
+            "leave it out, or name a tag of that language",
+        )
     return SiteConfig(
         title=title,
         link=link,
         feed_url=checker.get(table, "site", "feed_url", check.http_url),
         description=checker.get(table, "site", "description", check.text),
         author=checker.get(table, "site", "author", check.text),
-        language=checker.get(table, "site", "language", check.text),
+        language=language or (languages[0] if languages else None),
         websub_hub=checker.get(table, "site", "websub_hub", check.http_url),
+        languages=languages,
     )
 
 

@@ -6,6 +6,8 @@ Output files (under ``[output] dir``)::
     atom.xml  rss.xml  feed.json  index.html  sources.opml  via.opml  feed.xsl  style.css
     sources/<source slug>/atom.xml  rss.xml  feed.json  index.html
     tags/<tag slug>/atom.xml  rss.xml  feed.json  index.html
+    lang/<code>/atom.xml  rss.xml  feed.json  index.html   (with [site] languages)
+    <code>/...   the same again in each language after the first (with [site] languages)
     digest.xml  digest/index.html  digest/<first day of a period>.html   (with [digest])
 
 The ``index.html`` pages (see ``_page`` and ``_html``) come from Jinja2 templates: a user's
@@ -37,7 +39,6 @@ import shutil
 from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 
 from copro_feeds._files import (
@@ -60,7 +61,7 @@ from copro_feeds._plan import (
     RoundupSection,
 )
 from copro_feeds._publish._feedgen import UNTITLED, render_atom, render_roundup_atom, render_rss
-from copro_feeds._publish._html import PageRenderer
+from copro_feeds._publish._html import PageRenderer, feed_stylesheet
 from copro_feeds._publish._jsonfeed import render_json_feed
 from copro_feeds._publish._manifest import MANIFEST_FILE, digests_of, unchanged_folders
 from copro_feeds._publish._model import (
@@ -136,14 +137,9 @@ __all__ = [
 
 log = logging.getLogger("copro_feeds")
 
-_GROUP_FOLDERS = ("sources", "tags")
+_GROUP_FOLDERS = ("sources", "tags", "lang")
 
 Renderer = Callable[[Sequence[Entry], SiteConfig, FeedInfo], bytes]
-
-
-def stylesheet() -> bytes:
-    """The XSL stylesheet shipped with the package."""
-    return resources.files("copro_feeds").joinpath("data", XSL_FILE).read_bytes()
 
 
 def _render(render: Renderer, entries: Sequence[Entry], site: SiteConfig, info: FeedInfo) -> bytes:
@@ -218,7 +214,7 @@ def iter_files(
     yield CSS_FILE, pages.stylesheet()
     yield OPML_FILE, render_opml(attributions, site)
     yield VIA_OPML_FILE, render_via_opml(attributions, site)
-    yield XSL_FILE, stylesheet()
+    yield XSL_FILE, feed_stylesheet(pages.lang)
     if roundups is not None:
         digest = clean_roundups(roundups)
         try:

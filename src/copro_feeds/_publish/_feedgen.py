@@ -27,6 +27,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.ext.dc import DcEntryExtension, DcExtension
 from feedgen.feed import FeedGenerator
 
+from copro_feeds._i18n import SOURCE_LANGUAGE, translations
 from copro_feeds._plan import DIGEST_FOLDER, Roundup, RoundupFeed
 from copro_feeds._publish._model import (
     ATOM_FILE,
@@ -45,11 +46,11 @@ from copro_feeds._publish._model import (
 )
 from copro_feeds._publish._roundup import (
     DIGEST_FILE,
-    PERIOD_WORDS,
     roundup_feed_tag,
     roundup_html,
     roundup_id,
     roundup_summary,
+    roundup_words,
 )
 from copro_feeds._text import collapse_whitespace, xml_safe
 from copro_feeds._version import __version__
@@ -202,7 +203,7 @@ def _feed_entry(entry: Entry, site: SiteConfig) -> Any:
     for category in entry.categories:
         item.category(term=xml_safe(category))
     # description() also sets Atom content (untyped): content() must come after it.
-    content = xml_safe(entry_html(entry))
+    content = xml_safe(entry_html(entry, site.language))
     item.description(content)
     item.content(content, type="html")
     summary = entry_summary(entry)
@@ -237,7 +238,7 @@ def _add_roundup(generator: Any, feed: RoundupFeed, roundup: Roundup, site: Site
     item.published(roundup.end)
     item.updated(roundup.updated)
     item.author({"name": site.author or site.title})
-    item.summary(roundup_summary(roundup))
+    item.summary(roundup_summary(roundup, site.language))
     item.content(roundup_html(roundup, site), type="html")
 
 
@@ -253,15 +254,13 @@ def render_roundup_atom(
     generator = FeedGenerator()
     self_url = public_url(site, "", DIGEST_FILE)
     generator.id(self_url or roundup_feed_tag(site))
-    generator.title(f"{site.title} \N{EM DASH} roundup")
+    words = translations(site.language or SOURCE_LANGUAGE)
+    generator.title(words.gettext("%(site)s \N{EM DASH} roundup") % {"site": site.title})
     if self_url:
         generator.link(href=self_url, rel="self")
     pages = public_url(site, DIGEST_FOLDER, "index.html") or f"{DIGEST_FOLDER}index.html"
     generator.link(href=pages, rel="alternate", type="text/html")
-    word = PERIOD_WORDS.get(feed.every, feed.every)
-    generator.subtitle(
-        f"A {word} roundup of our partners' posts, each with a short excerpt and credit."
-    )
+    generator.subtitle(roundup_words(feed.every, site.language).subtitle)
     generator.author({"name": site.author or site.title})
     if site.language:
         generator.language(site.language)

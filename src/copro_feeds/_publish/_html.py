@@ -21,7 +21,8 @@ from typing import TypeVar
 
 import jinja2
 
-from copro_feeds._publish._model import FeedContent
+from copro_feeds._i18n import translations
+from copro_feeds._publish._model import XSL_FILE, FeedContent
 from copro_feeds._publish._page import CSS_FILE, PageFrames
 from copro_feeds.config import SiteConfig
 from copro_feeds.exceptions import PublishError
@@ -35,19 +36,41 @@ TemplateError = jinja2.TemplateError
 :func:`environment` too)."""
 
 
-def environment(templates: Path | None) -> jinja2.Environment:
-    """The Jinja2 environment of every page: the user's template folder first, then the
-    shipped one; autoescaping on; an undefined variable is an error."""
+def environment(templates: Path | None, language: str) -> jinja2.Environment:
+    """The Jinja2 environment of every page in ``language``: the user's template folder
+    first, then the shipped one; autoescaping on; an undefined variable is an error.
+
+    Our own words go through Jinja2's i18n extension (``{{ _("Partners") }}``,
+    ``{% trans %}``), new-style: placeholders are keyword arguments, escaped like any
+    variable (``{{ _("Posts from %(name)s", name=partner.name) }}``). The words come from
+    the catalogue of ``language`` (:func:`copro_feeds._i18n.translations`).
+    """
     shipped = resources.files("copro_feeds").joinpath("data", "templates")
     folders = [str(templates)] if templates else []
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader([*folders, str(shipped)]),
+    return _environment(jinja2.FileSystemLoader([*folders, str(shipped)]), language)
+
+
+def _environment(loader: jinja2.BaseLoader, language: str) -> jinja2.Environment:
+    pages = jinja2.Environment(
+        loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    pages.install_gettext_translations(  # type: ignore[attr-defined]
+        translations(language), newstyle=True
+    )
+    return pages
+
+
+def feed_stylesheet(language: str) -> bytes:
+    """``feed.xsl`` (shipped with the package) with our words in ``language``."""
+    source = resources.files("copro_feeds").joinpath("data", XSL_FILE).read_text("utf-8")
+    sheet = _environment(jinja2.BaseLoader(), language).from_string(source)
+    return sheet.render(lang=language).encode()
 
 
 class PageRenderer:
@@ -68,14 +91,19 @@ class PageRenderer:
         roundup: str | None = None,
     ) -> None:
         self._site = site
-        self._pages = environment(templates)
         self._frames = PageFrames(feeds, sources, site, roundup=roundup)
+        self._pages = environment(templates, self._frames.lang)
         self._template = self._call(lambda: self._pages.get_template(PAGE_TEMPLATE))
 
     def render(self, feed: FeedContent) -> bytes:
         """The page of ``feed`` (its folder's ``index.html``)."""
         page = self._frames.page(feed)
         return self._call(lambda: self._template.render(site=self._site, page=page)).encode()
+
+    @property
+    def lang(self) -> str:
+        """The language of the pages (and of our words on them)."""
+        return self._frames.lang
 
     def stylesheet(self) -> bytes:
         """``style.css``: the user's, else the shipped one."""

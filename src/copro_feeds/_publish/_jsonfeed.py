@@ -70,7 +70,7 @@ def _item(entry: Entry, site: SiteConfig) -> dict[str, Any]:
         item["summary"] = xml_safe(summary)
     item.update(
         {
-            "content_html": xml_safe(entry_html(entry)),
+            "content_html": xml_safe(entry_html(entry, site.language)),
             "date_published": entry.published.isoformat(),
             "date_modified": entry.updated.isoformat(),
             "authors": [{"name": xml_safe(name)} for name in entry.authors or (source.name,)],

@@ -1,8 +1,9 @@
 """The publish manifest (``.copro-manifest.json``): what shaped each folder last time.
 
-A digest of what every page shares (site, partners, topics, templates, copro_feeds'
-version) and one of each partner's and tag's folder (its entries and feed details). A
-folder whose digest is unchanged and whose files are all there is not rendered again.
+A digest of what every page shares (site, partners, topics, templates, the catalogues of
+our words, copro_feeds' version) and one of each partner's and tag's folder (its entries
+and feed details). A folder whose digest is unchanged and whose files are all there is not
+rendered again.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from copro_feeds.types import Attribution
 
 MANIFEST_FILE = ".copro-manifest.json"
 _SHIPPED_TEMPLATES = Path(str(resources.files("copro_feeds").joinpath("data", "templates")))
+_SHIPPED_CATALOGUES = Path(str(resources.files("copro_feeds").joinpath("locale")))
 
 
 def digests_of(
@@ -41,6 +43,7 @@ def digests_of(
         [(feed.info.folder, feed.info.related) for feed in feeds],
         folder_digest(templates),
         folder_digest(_SHIPPED_TEMPLATES),
+        folder_digest(_SHIPPED_CATALOGUES),  # a corrected translation renders every page
         roundups.every if roundups is not None else None,
     ]
     folders = {

@@ -11,10 +11,12 @@ for a joint credit (a licence never seems to cover partners it is not theirs).
 
 from __future__ import annotations
 
+import gettext
 import hashlib
 import html
 from urllib.parse import urlsplit
 
+from copro_feeds._i18n import SOURCE_LANGUAGE, translations
 from copro_feeds._plan import MAIN_FEED, FeedContent, FeedInfo
 from copro_feeds._text import collapse_whitespace, sanitise_html, xml_safe
 from copro_feeds.config import SiteConfig
@@ -65,9 +67,11 @@ def credits(entry: Entry) -> tuple[Attribution, ...]:
     return (entry.attribution, *entry.also_via)
 
 
-def separators(count: int) -> tuple[str, ...]:
-    """What goes before each of ``count`` names in a list: ``A``, ``A and B``, ``A, B and C``."""
-    return tuple("" if i == 0 else " and " if i == count - 1 else ", " for i in range(count))
+def separators(count: int, language: str | None) -> tuple[str, ...]:
+    """What goes before each of ``count`` names in a list, in ``language``: ``A``,
+    ``A and B``, ``A, B and C`` (``A, B a C`` in Welsh)."""
+    last = translations(language or SOURCE_LANGUAGE).gettext(" and ")
+    return tuple("" if i == 0 else last if i == count - 1 else ", " for i in range(count))
 
 
 def licence_of(source: Attribution) -> str | None:
@@ -87,29 +91,43 @@ def entry_licence(entry: Entry) -> str | None:
     return None if entry.also_via else licence_of(entry.attribution)
 
 
-def _credit_link(entry: Entry, source: Attribution) -> str:
+def _credit_link(entry: Entry, source: Attribution, words: gettext.NullTranslations) -> str:
     link = f'<a href="{html.escape(source.homepage)}">{html.escape(source.name)}</a>'
     licence = partner_licence(entry, source)
-    return f"{link} (licence: {html.escape(licence)})" if licence else link
+    if not licence:
+        return link
+    return f"{link} ({_words(words, 'licence: %(licence)s', licence=licence)})"
 
 
-def attribution_html(entry: Entry, *, read_more: bool = True) -> str:
-    """The visible credit, links escaped: ``Via Scope — licence: CC BY 4.0 — read the full
-    post``, or with several partners ``Via Scope (licence: CC BY 4.0) and Cee — read the
-    full post`` (licences and the link only when there are; no link without
-    ``read_more``)."""
+def _words(words: gettext.NullTranslations, message: str, **values: str) -> str:
+    """``message`` in the catalogue's language, as HTML, with ``values`` escaped into it."""
+    escaped = {name: html.escape(value) for name, value in values.items()}
+    return html.escape(words.gettext(message), quote=False) % escaped
+
+
+def attribution_html(entry: Entry, language: str | None, *, read_more: bool = True) -> str:
+    """The visible credit in ``language`` (the feed's), links escaped: ``Via Scope —
+    licence: CC BY 4.0 — read the full post``, or with several partners ``Via Scope
+    (licence: CC BY 4.0) and Cee — read the full post`` (licences and the link only when
+    there are; no link without ``read_more``). Marked ``lang`` when the entry is in another
+    language: our words stay in the feed's."""
+    words = translations(language or SOURCE_LANGUAGE)
     names = credits(entry)
     via = "".join(
-        before + _credit_link(entry, source)
-        for before, source in zip(separators(len(names)), names, strict=True)
+        before + _credit_link(entry, source, words)
+        for before, source in zip(separators(len(names), language), names, strict=True)
     )
-    parts = [f"Via {via}"]
+    parts = [_words(words, "Via") + " " + via]
     licence = entry_licence(entry)
     if licence:
-        parts.append(f"licence: {html.escape(licence)}")
+        parts.append(_words(words, "licence: %(licence)s", licence=licence))
     if read_more and entry.link:
-        parts.append(f'<a href="{html.escape(entry.link)}">read the full post</a>')
-    return f"<p>{' — '.join(parts)}</p>"
+        more = _words(words, "read the full post")
+        parts.append(f'<a href="{html.escape(entry.link)}">{more}</a>')
+    lang = (
+        f' lang="{html.escape(language)}"' if entry_language(entry, language) and language else ""
+    )
+    return f"<p{lang}>{' — '.join(parts)}</p>"
 
 
 def full_html(entry: Entry) -> str:
@@ -118,9 +136,10 @@ def full_html(entry: Entry) -> str:
     return sanitise_html(entry.content_html)
 
 
-def entry_html(entry: Entry) -> str:
+def entry_html(entry: Entry, language: str | None) -> str:
     """What feed readers show as the entry's content: the post as far as its partner's
-    ``display`` allows (the excerpt, nothing, or the whole post), then the credit."""
+    ``display`` allows (the excerpt, nothing, or the whole post), then the credit in
+    ``language`` (the feed's)."""
     display = entry.attribution.display
     if display is Display.FULL:
         body = full_html(entry)
@@ -128,7 +147,7 @@ def entry_html(entry: Entry) -> str:
         body = f"<p>{html.escape(entry.excerpt)}</p>"
     else:
         body = ""
-    return body + attribution_html(entry)
+    return body + attribution_html(entry, language)
 
 
 def entry_summary(entry: Entry) -> str | None:

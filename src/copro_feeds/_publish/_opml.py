@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from copro_feeds._i18n import SOURCE_LANGUAGE, translations
 from copro_feeds._publish._model import ATOM_FILE, public_url
 from copro_feeds._text import xml_safe
 from copro_feeds._xml import add_child, document_bytes, new_element
@@ -35,15 +36,24 @@ def _document(title: str, site: SiteConfig, outlines: Sequence[tuple[str, str, s
 def render_opml(sources: Sequence[Attribution], site: SiteConfig) -> bytes:
     """``sources.opml``: each partner's own feed, once."""
     outlines = [(source.name, source.feed_url, source.homepage) for source in sources]
-    return _document(f"{site.title}: partners' own feeds", site, outlines)
+    words = translations(site.language or SOURCE_LANGUAGE)
+    title = words.gettext("%(site)s: partners' own feeds") % {"site": site.title}
+    return _document(title, site, outlines)
 
 
 def render_via_opml(sources: Sequence[Attribution], site: SiteConfig) -> bytes:
     """``via.opml``: our feed of each partner's posts with credit, once per partner (none
     without ``[site] feed_url``, as their public addresses are unknown)."""
+    words = translations(site.language or SOURCE_LANGUAGE)
     outlines = [
-        (f"{source.name} (via {site.title})", via, source.homepage)
+        (
+            words.gettext("%(partner)s (via %(site)s)")
+            % {"partner": source.name, "site": site.title},
+            via,
+            source.homepage,
+        )
         for source in sources
         if (via := public_url(site, f"sources/{source.source_key}/", ATOM_FILE))
     ]
-    return _document(f"{site.title}: partners' posts via {site.title}", site, outlines)
+    title = words.gettext("%(site)s: partners' posts via %(site)s") % {"site": site.title}
+    return _document(title, site, outlines)

@@ -13,7 +13,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from copro_feeds._plan import DIGEST_FOLDER, readable_date
+from copro_feeds._i18n import (
+    SOURCE_LANGUAGE,
+    language_name,
+    primary,
+    readable_date,
+    translations,
+)
+from copro_feeds._plan import DIGEST_FOLDER
 from copro_feeds._publish._model import (
     ATOM_FILE,
     JSON_FILE,
@@ -30,26 +37,16 @@ from copro_feeds._publish._model import (
     public_url,
     separators,
 )
-from copro_feeds._publish._roundup import PERIOD_WORDS
+from copro_feeds._publish._roundup import roundup_words
 from copro_feeds._text import collapse_whitespace, rebase_headings, xml_safe
 from copro_feeds.config import SiteConfig
 from copro_feeds.types import Attribution, Display, Entry
 
 INDEX_FILE = "index.html"
 CSS_FILE = "style.css"
-DEFAULT_LANGUAGE = "en"
 # Entry titles are h2, so a full post's own headings start at h3.
 CONTENT_TOP_HEADING = 3
-DEFAULT_DESCRIPTION = (
-    "The newest posts from our partners, most with a short excerpt. "
-    "Follow a title to read the full post on the partner's own website."
-)
-_SOURCES, _TAGS = "sources/", "tags/"
-_FORMATS = (
-    (ATOM_FILE, "Atom feed", "application/atom+xml"),
-    (RSS_FILE, "RSS feed", "application/rss+xml"),
-    (JSON_FILE, "JSON Feed", "application/feed+json"),
-)
+_SOURCES, _TAGS, _LANGUAGES = "sources/", "tags/", "lang/"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,6 +56,16 @@ class Link:
     href: str
     text: str
     current: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Twin:
+    """The same page in another of the site's languages: the link, the language's own
+    name ("Cymraeg", "English") and its code (for ``hreflang`` and ``lang``)."""
+
+    href: str
+    text: str
+    lang: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -135,7 +142,9 @@ class Page:
     page lists (all of them on the main page), ``all_partners`` the link to the full list
     (None on the main page); ``roundup`` links to the roundups when ``[digest]`` is on.
     ``opml`` links to the partners' own feeds (``sources.opml``), ``via_opml`` to our
-    feed of each partner (``via.opml``; None without ``[site] feed_url``).
+    feed of each partner (``via.opml``; None without ``[site] feed_url``). ``twins`` are
+    this page in the site's other languages (``[site] languages``; none with one), and
+    ``by_language`` the pages of the posts in each of them (``lang/<code>/``).
     """
 
     lang: str
@@ -155,6 +164,8 @@ class Page:
     opml: FeedLink
     roundup: Link | None
     via_opml: FeedLink | None = None
+    twins: tuple[Twin, ...] = ()
+    by_language: tuple[Link, ...] = ()
 
 
 def machine_date(moment: datetime) -> str:
@@ -197,10 +208,10 @@ def entry_view(entry: Entry, page_lang: str) -> EntryView:
                 homepage=_homepage(source),
                 licence=partner_licence(entry, source),
             )
-            for before, source in zip(separators(len(names)), names, strict=True)
+            for before, source in zip(separators(len(names), page_lang), names, strict=True)
         ),
         published=machine_date(entry.published),
-        published_text=readable_date(entry.published),
+        published_text=readable_date(entry.published, page_lang),
         excerpt=entry.excerpt if display is Display.EXCERPT else "",
         content_html=rebase_headings(full_html(entry), CONTENT_TOP_HEADING) if full else "",
         licence=entry_licence(entry),
@@ -224,13 +235,27 @@ def _labels(feeds: Sequence[FeedContent]) -> dict[str, str]:
     return labels
 
 
-def _subscribe(info: FeedInfo, site: SiteConfig) -> tuple[FeedLink, ...]:
+def _subscribe(info: FeedInfo, site: SiteConfig, lang: str) -> tuple[FeedLink, ...]:
     """The feed's three formats, linked from the page beside them."""
+    words = translations(lang)
+    formats = (
+        (ATOM_FILE, words.gettext("Atom feed"), "application/atom+xml"),
+        (RSS_FILE, words.gettext("RSS feed"), "application/rss+xml"),
+        (JSON_FILE, words.gettext("JSON Feed"), "application/feed+json"),
+    )
     return tuple(
         FeedLink(
             href=name, text=text, media_type=media, address=public_url(site, info.folder, name)
         )
-        for name, text, media in _FORMATS
+        for name, text, media in formats
+    )
+
+
+def default_description(lang: str) -> str:
+    """The site's description when ``[site] description`` is not set, in ``lang``."""
+    return translations(lang).gettext(
+        "The newest posts from our partners, most with a short excerpt. "
+        "Follow a title to read the full post on the partner's own website."
     )
 
 
@@ -261,8 +286,12 @@ class PageFrames:
         }
         self._with_page = {key for key in self._partners if _source_folder(key) in folders}
         self._tags = [feed.info.folder for feed in feeds if feed.info.folder.startswith(_TAGS)]
+        self._by_language = [
+            feed.info.folder for feed in feeds if feed.info.folder.startswith(_LANGUAGES)
+        ]
         self._roundup = roundup
-        self.lang = site.language or DEFAULT_LANGUAGE
+        self.lang = site.language or SOURCE_LANGUAGE
+        self._words = translations(self.lang)
 
     def page(self, feed: FeedContent) -> Page:
         """The page beside ``feed`` (its folder's ``index.html``)."""
@@ -277,9 +306,11 @@ class PageFrames:
             self.frame(info.folder, shown=[entry.source_key for entry in feed.entries]),
             title=heading if not info.folder else f"{heading} \N{EN DASH} {site_title}",
             heading=heading,
-            description=_clean(info.description or self._site.description or DEFAULT_DESCRIPTION),
+            description=_clean(
+                info.description or self._site.description or default_description(self.lang)
+            ),
             entries=tuple(entry_view(entry, self.lang) for entry in feed.entries),
-            feeds=_subscribe(info, self._site),
+            feeds=_subscribe(info, self._site, self.lang),
         )
 
     def frame(self, folder: str, *, shown: Sequence[str] = ()) -> Page:
@@ -307,7 +338,7 @@ class PageFrames:
             site_title=site_title,
             title=site_title,
             heading=site_title,
-            description=_clean(self._site.description or DEFAULT_DESCRIPTION),
+            description=_clean(self._site.description or default_description(self.lang)),
             root=root,
             home=f"{root}{INDEX_FILE}",
             is_home=not folder,
@@ -323,30 +354,57 @@ class PageFrames:
                 )
                 for tag in self._tags
             ),
+            by_language=tuple(
+                Link(
+                    href=f"{root}{language}{INDEX_FILE}",
+                    text=self._labels.get(language, language),
+                    current=language == folder,
+                )
+                for language in self._by_language
+            ),
             feeds=(),
             opml=FeedLink(
                 href=f"{root}{OPML_FILE}",
-                text="the list of partners (OPML file)",
+                text=self._words.gettext("the list of partners (OPML file)"),
                 media_type="text/x-opml",
                 address=public_url(self._site, "", OPML_FILE),
             ),
-            roundup=_roundup_link(self._roundup, root),
+            roundup=_roundup_link(self._roundup, root, self.lang),
             via_opml=FeedLink(
                 href=f"{root}{VIA_OPML_FILE}",
-                text="the list of our feeds of each partner (OPML file)",
+                text=self._words.gettext("the list of our feeds of each partner (OPML file)"),
                 media_type="text/x-opml",
                 address=public_url(self._site, "", VIA_OPML_FILE),
             )
             if self._site.feed_url
             else None,
+            twins=self.twins(folder),
+        )
+
+    def twins(self, folder: str, name: str = INDEX_FILE) -> tuple[Twin, ...]:
+        """Links from the page ``name`` in ``folder`` to the same page in the site's other
+        languages: the first language's is at the top of the output folder, each other's
+        in its ``<code>/`` folder there."""
+        languages = self._site.languages
+        here = primary(self.lang)
+        if len(languages) < 2 or here not in languages:
+            return ()
+        top = "../" * folder.count("/") + ("" if here == languages[0] else "../")
+        return tuple(
+            Twin(
+                href=f"{top}{'' if code == languages[0] else code + '/'}{folder}{name}",
+                text=language_name(code, code),
+                lang=code,
+            )
+            for code in languages
+            if code != here
         )
 
 
-def _roundup_link(every: str | None, root: str) -> Link | None:
+def _roundup_link(every: str | None, root: str, lang: str) -> Link | None:
     if every is None:
         return None
-    word = PERIOD_WORDS.get(every, every)
-    return Link(href=f"{root}{DIGEST_FOLDER}{INDEX_FILE}", text=f"the {word} roundup")
+    return Link(href=f"{root}{DIGEST_FOLDER}{INDEX_FILE}", text=roundup_words(every, lang).name)
 
 
 def _source_folder(key: str) -> str:

@@ -13,8 +13,10 @@ entry instead of adding one. Output is deterministic.
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from copro_feeds._i18n import SOURCE_LANGUAGE, translations
 from copro_feeds._plan import Roundup
 from copro_feeds._publish._model import (
     attribution_html,
@@ -26,7 +28,40 @@ from copro_feeds.config import SiteConfig
 from copro_feeds.types import Display, Entry
 
 DIGEST_FILE = "digest.xml"
-PERIOD_WORDS = {"week": "weekly", "day": "daily"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoundupWords:
+    """What the roundup is called in one language, for a weekly or a daily one: ``name``
+    ("the weekly roundup", in a sentence), ``heading`` ("The weekly roundup"), ``feed``
+    (its Atom feed's link text) and ``subtitle`` (the Atom feed's)."""
+
+    name: str
+    heading: str
+    feed: str
+    subtitle: str
+
+
+def roundup_words(every: str, language: str | None) -> RoundupWords:
+    """The roundup's words in ``language``, for ``every`` ``"day"`` or ``"week"``."""
+    words = translations(language or SOURCE_LANGUAGE)
+    if every == "day":
+        return RoundupWords(
+            name=words.gettext("the daily roundup"),
+            heading=words.gettext("The daily roundup"),
+            feed=words.gettext("Atom feed of the daily roundup"),
+            subtitle=words.gettext(
+                "A daily roundup of our partners' posts, each with a short excerpt and credit."
+            ),
+        )
+    return RoundupWords(
+        name=words.gettext("the weekly roundup"),
+        heading=words.gettext("The weekly roundup"),
+        feed=words.gettext("Atom feed of the weekly roundup"),
+        subtitle=words.gettext(
+            "A weekly roundup of our partners' posts, each with a short excerpt and credit."
+        ),
+    )
 
 
 def _host(site: SiteConfig) -> str:
@@ -47,7 +82,7 @@ def _post_html(entry: Entry, site: SiteConfig) -> str:
     if entry.excerpt and entry.attribution.display is not Display.HEADLINE:
         excerpt = html.escape(entry.excerpt)
         parts.append(f'<blockquote cite="{link}"{lang}><p>{excerpt}</p></blockquote>')
-    parts.append(attribution_html(entry, read_more=False))
+    parts.append(attribution_html(entry, site.language, read_more=False))
     return "\n".join(parts)
 
 
@@ -60,12 +95,16 @@ def roundup_html(roundup: Roundup, site: SiteConfig) -> str:
     return "\n".join(parts)
 
 
-def roundup_summary(roundup: Roundup) -> str:
-    """The roundup's summary: how many posts, from which partners."""
+def roundup_summary(roundup: Roundup, language: str | None) -> str:
+    """The roundup's summary in ``language``: how many posts, from which partners."""
     names = list(dict.fromkeys(source.name for post in roundup.posts for source in credits(post)))
-    partners = "".join(map("".join, zip(separators(len(names)), names, strict=True)))
+    partners = "".join(map("".join, zip(separators(len(names), language), names, strict=True)))
     count = len(roundup.posts)
-    return f"{count} {'post' if count == 1 else 'posts'} from {partners}."
+    words = translations(language or SOURCE_LANGUAGE)
+    summary = words.ngettext(
+        "%(num)d post from %(partners)s.", "%(num)d posts from %(partners)s.", count
+    )
+    return summary % {"num": count, "partners": partners}
 
 
 def roundup_feed_tag(site: SiteConfig) -> str:

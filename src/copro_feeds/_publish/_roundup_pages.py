@@ -16,11 +16,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from copro_feeds._plan import DIGEST_FOLDER, Roundup, RoundupFeed, readable_date
+from copro_feeds._i18n import readable_date
+from copro_feeds._plan import DIGEST_FOLDER, Roundup, RoundupFeed
 from copro_feeds._publish._html import TemplateError, environment
 from copro_feeds._publish._model import FeedContent, public_url
 from copro_feeds._publish._page import INDEX_FILE, EntryView, FeedLink, PageFrames, entry_view
-from copro_feeds._publish._roundup import DIGEST_FILE, PERIOD_WORDS
+from copro_feeds._publish._roundup import DIGEST_FILE, roundup_words
 from copro_feeds.config import SiteConfig
 from copro_feeds.exceptions import PublishError
 from copro_feeds.types import Attribution, Display, Entry
@@ -74,9 +75,9 @@ def _view(roundup: Roundup, language: str) -> RoundupView:
         title=roundup.title,
         href=roundup.page.removeprefix(DIGEST_FOLDER),
         start=roundup.start.date().isoformat(),
-        start_text=readable_date(roundup.start),
+        start_text=readable_date(roundup.start, language),
         last_day=roundup.last_day.date().isoformat(),
-        last_day_text=readable_date(roundup.last_day),
+        last_day_text=readable_date(roundup.last_day, language),
         one_day=roundup.start == roundup.last_day,
         count=len(roundup.posts),
         sections=tuple(
@@ -104,17 +105,16 @@ def render_roundup_pages(
     or uses an undefined variable raises PublishError naming it.
     """
     # The roundup pages are few: each lists every partner, as the main page does.
-    frame = PageFrames(feeds, sources, site, roundup=feed.every).frame(
-        DIGEST_FOLDER, shown=[source.source_key for source in sources]
-    )
-    word = PERIOD_WORDS.get(feed.every, feed.every)
+    frames = PageFrames(feeds, sources, site, roundup=feed.every)
+    frame = frames.frame(DIGEST_FOLDER, shown=[source.source_key for source in sources])
+    words = roundup_words(feed.every, frame.lang)
     subscribe = FeedLink(
         href=f"{frame.root}{DIGEST_FILE}",
-        text=f"Atom feed of the {word} roundup",
+        text=words.feed,
         media_type="application/atom+xml",
         address=public_url(site, "", DIGEST_FILE),
     )
-    heading = f"The {word} roundup"
+    heading = words.heading
     page = replace(
         frame,
         title=f"{heading} \N{EN DASH} {frame.site_title}",
@@ -123,7 +123,7 @@ def render_roundup_pages(
     )
     views = tuple(_view(roundup, frame.lang) for roundup in feed.roundups)
     variables: dict[str, Any] = {"site": site, "page": page, "roundups": views, "every": feed.every}
-    pages = environment(templates)
+    pages = environment(templates, frame.lang)
     files: dict[str, bytes] = {}
     name = LIST_TEMPLATE
     try:
@@ -133,7 +133,11 @@ def render_roundup_pages(
         name = ROUNDUP_TEMPLATE
         template = pages.get_template(ROUNDUP_TEMPLATE)
         for roundup, view in zip(feed.roundups, views, strict=True):
-            titled = replace(page, title=f"{view.title} \N{EN DASH} {frame.site_title}")
+            titled = replace(
+                page,
+                title=f"{view.title} \N{EN DASH} {frame.site_title}",
+                twins=frames.twins(DIGEST_FOLDER, roundup.page.removeprefix(DIGEST_FOLDER)),
+            )
             html = template.render(variables, page=titled, roundup=view)
             files[roundup.page] = html.encode()
     except TemplateError as error:

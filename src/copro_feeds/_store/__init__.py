@@ -6,6 +6,8 @@
   imported when first opened (the only place that chooses one).
 * ``_copy`` and ``_dump`` — :func:`copy_store` (``db copy``): one backend dumps its tables
   as plain rows, the other loads them.
+* ``_saving`` — :func:`~copro_feeds._store._saving.plan_save`, the pure rules of a save
+  that both backends follow.
 * ``_encoding`` — how times and content digests are written, shared by every backend
   (``format_time`` and ``parse_time`` are re-exported: the health records use them).
 * ``sqlite/`` — the SQLite backend (the only code that uses sqlite3).

@@ -6,7 +6,10 @@
      one per partner that carried the post, which the publisher writes beside the content:
      never from the content itself, which partners wrote. Atom <source> (RSS <source>)
      names the first partner only; it is the fallback. No template here recurses, so a
-     post of any size or shape renders. -->
+     post of any size or shape renders.
+
+     Our own words are in the site's language: the publisher renders this file with Jinja2's
+     i18n extension from the message catalogue, once per language. -->
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
     xmlns:atom="http://www.w3.org/2005/Atom"
@@ -27,13 +30,13 @@
       <xsl:attribute name="lang">
         <xsl:choose>
           <xsl:when test="normalize-space($lang)"><xsl:value-of select="$lang"/></xsl:when>
-          <xsl:otherwise>en</xsl:otherwise>
+          <xsl:otherwise>{{ lang }}</xsl:otherwise>
         </xsl:choose>
       </xsl:attribute>
       <head>
         <meta charset="utf-8"/>
         <meta name="viewport" content="width=device-width, initial-scale=1"/>
-        <title><xsl:value-of select="$title"/> (web feed)</title>
+        <title><xsl:value-of select="$title"/> {{ _("(web feed)") }}</title>
         <style>
           body { font-family: system-ui, sans-serif; font-size: 1.125rem; line-height: 1.6;
                  color: #1a1a1a; background: #fff; margin: 0; }
@@ -50,23 +53,24 @@
         </style>
       </head>
       <body>
-        <a class="skip" href="#posts">Skip to the posts</a>
+        <a class="skip" href="#posts">{{ _("Skip to the posts") }}</a>
         <header>
           <h1><xsl:value-of select="$title"/></h1>
           <div class="about">
-            <p><strong>This is a web feed.</strong> A feed reader app can check it for new
-              posts, so you do not have to visit each website yourself.</p>
-            <p>To subscribe, copy this address into your feed reader:
+            <p><strong>{{ _("This is a web feed.") }}</strong> {% trans trimmed %}A feed reader
+              app can check it for new posts, so you do not have to visit each website
+              yourself.{% endtrans %}</p>
+            <p>{{ _("To subscribe, copy this address into your feed reader:") }}
               <code><xsl:value-of select="$self"/></code></p>
-            <p><a href="{$home}">Visit the website of <xsl:value-of select="$title"/></a></p>
+            <p><a href="{$home}">{{ _("Visit the website of") }} <xsl:value-of select="$title"/></a></p>
           </div>
         </header>
         <main id="posts">
-          <h2>Latest posts</h2>
+          <h2>{{ _("Latest posts") }}</h2>
           <xsl:apply-templates select="/atom:feed/atom:entry | /rss/channel/item"/>
         </main>
         <footer>
-          <p>Each post links to the partner's own website, where the full post is.</p>
+          <p>{{ _("Each post links to the partner’s own website, where the full post is.") }}</p>
         </footer>
       </body>
     </html>
@@ -130,7 +134,7 @@
   <xsl:template name="licence">
     <xsl:param name="text"/>
     <xsl:if test="$text and count(copro:via) &lt;= 1">
-      <p class="meta">Licence: <xsl:value-of select="$text"/></p>
+      <p class="meta">{{ _("Licence:") }} <xsl:value-of select="$text"/></p>
     </xsl:if>
   </xsl:template>
 
@@ -140,11 +144,11 @@
     <xsl:param name="fallback"/>
     <xsl:choose>
       <xsl:when test="copro:via">
-        <xsl:text>Via </xsl:text>
+        <xsl:text>{{ _("Via") }} </xsl:text>
         <xsl:for-each select="copro:via">
           <xsl:choose>
             <xsl:when test="position() = 1"/>
-            <xsl:when test="position() = last()"><xsl:text> and </xsl:text></xsl:when>
+            <xsl:when test="position() = last()"><xsl:text>{{ _(" and ") }}</xsl:text></xsl:when>
             <xsl:otherwise><xsl:text>, </xsl:text></xsl:otherwise>
           </xsl:choose>
           <xsl:choose>
@@ -154,14 +158,14 @@
             <xsl:otherwise><xsl:value-of select="."/></xsl:otherwise>
           </xsl:choose>
           <xsl:if test="last() &gt; 1 and normalize-space(@licence)">
-            <xsl:text> (licence: </xsl:text>
+            <xsl:text> ({{ _("licence:") }} </xsl:text>
             <xsl:value-of select="normalize-space(@licence)"/>
             <xsl:text>)</xsl:text>
           </xsl:if>
         </xsl:for-each>
       </xsl:when>
       <xsl:when test="normalize-space($fallback)">
-        <xsl:text>Via </xsl:text><xsl:value-of select="$fallback"/>
+        <xsl:text>{{ _("Via") }} </xsl:text><xsl:value-of select="$fallback"/>
       </xsl:when>
     </xsl:choose>
   </xsl:template>

@@ -6,7 +6,7 @@ from collections.abc import Container, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from copro_feeds._store._encoding import content_hash
+from copro_feeds._store._saving import StoredCopy, plan_save
 from copro_feeds._store.postgresql._connection import Connection, Db
 from copro_feeds._store.protocol import SaveCounts
 from copro_feeds.types import Attribution, Entry
@@ -51,37 +51,28 @@ def save(
     :meth:`Store.save_fetch <copro_feeds._store.Store.save_fetch>`'s.
     """
     db.execute("SELECT 1 FROM sources WHERE key = %s FOR UPDATE", (source_key,))
-    existing = {
-        row["id"]: row
-        for row in db.execute(
-            "SELECT id, content_hash, published, language, length(content_html) AS length "
-            "FROM entries WHERE source_key = %s",
-            (source_key,),
-        )
-    }
-    inserts, updates, relabels = [], [], []
-    for entry in entries:
-        undated = entry.id in undated_ids
-        digest = content_hash(entry, undated=undated)
-        row = _entry_row(entry, digest, now)
-        stored = existing.get(entry.id)
-        if stored is None:
-            inserts.append(row)
-        elif stored["content_hash"] != digest:
-            if not well_formed and len(entry.content_html) < stored["length"]:
-                continue  # a shorter copy from a broken document: keep ours
-            if undated:
-                row["published"] = stored["published"]
-            updates.append(row)
-        elif stored["language"] != entry.language:
-            relabels.append(row)
+    rows = db.execute(
+        "SELECT id, content_hash, published, language, length(content_html) AS length "
+        "FROM entries WHERE source_key = %s",
+        (source_key,),
+    ).fetchall()
+    plan = plan_save(
+        entries,
+        undated_ids,
+        {
+            row["id"]: StoredCopy(row["content_hash"], row["published"], row["language"])
+            for row in rows
+        },
+        well_formed=well_formed,
+        row=lambda entry, digest: _entry_row(entry, digest, now),
+        stored_length={row["id"]: row["length"] for row in rows}.__getitem__,
+    )
     with db.cursor() as cursor:
-        for sql, rows in ((_INSERT_ENTRY, inserts), (_UPDATE_ENTRY, updates),
-                          (_UPDATE_LANGUAGE, relabels)):  # fmt: skip
-            if rows:
-                cursor.executemany(sql, rows)
-    counts = SaveCounts(new=len(inserts), updated=len(updates))
-    return counts, bool(inserts or updates or relabels)
+        for sql, batch in ((_INSERT_ENTRY, plan.inserts), (_UPDATE_ENTRY, plan.updates),
+                           (_UPDATE_LANGUAGE, plan.relabels)):  # fmt: skip
+            if batch:
+                cursor.executemany(sql, batch)
+    return plan.counts, plan.changed
 
 
 def read(

@@ -8,7 +8,8 @@ from collections.abc import Container, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from copro_feeds._store._encoding import content_hash, format_time, parse_time
+from copro_feeds._store._encoding import format_time, parse_time
+from copro_feeds._store._saving import StoredCopy, plan_save
 from copro_feeds._store.protocol import SaveCounts
 from copro_feeds._store.sqlite._connection import Connection
 from copro_feeds.types import Attribution, Entry
@@ -52,33 +53,27 @@ def save(
     saved without counting as an edit, but is a change). The rules are
     :meth:`Store.save_fetch <copro_feeds._store.Store.save_fetch>`'s.
     """
-    new = updated = relabelled = 0
     stamp = format_time(now)
-    existing = {
-        row[0]: (row[1], row[2], row[3])
+    stored = {
+        row[0]: StoredCopy(digest=row[1], published=row[2], language=row[3])
         for row in db.execute(
             "SELECT id, content_hash, published, language FROM entries WHERE source_key = ?",
             (source_key,),
         )
     }
-    for entry in entries:
-        undated = entry.id in undated_ids
-        digest = content_hash(entry, undated=undated)
-        row = _entry_row(entry, digest, stamp)
-        if entry.id not in existing:
-            db.execute(_INSERT_ENTRY, row)
-            new += 1
-        elif existing[entry.id][0] != digest:
-            if not well_formed and _is_shorter(db, source_key, entry):
-                continue  # a shorter copy from a broken document: keep ours
-            if undated:
-                row["published"] = existing[entry.id][1]
-            db.execute(_UPDATE_ENTRY, row)
-            updated += 1
-        elif existing[entry.id][2] != entry.language:
-            db.execute(_UPDATE_LANGUAGE, row)
-            relabelled += 1
-    return SaveCounts(new=new, updated=updated), bool(new or updated or relabelled)
+    plan = plan_save(
+        entries,
+        undated_ids,
+        stored,
+        well_formed=well_formed,
+        row=lambda entry, digest: _entry_row(entry, digest, stamp),
+        stored_length=lambda entry_id: _stored_length(db, source_key, entry_id),
+    )
+    for sql, rows in ((_INSERT_ENTRY, plan.inserts), (_UPDATE_ENTRY, plan.updates),
+                      (_UPDATE_LANGUAGE, plan.relabels)):  # fmt: skip
+        for row in rows:
+            db.execute(sql, row)
+    return plan.counts, plan.changed
 
 
 def read(
@@ -146,11 +141,11 @@ def _entry_from_row(row: sqlite3.Row, attribution: Attribution) -> Entry:
     )
 
 
-def _is_shorter(db: sqlite3.Connection, source_key: str, entry: Entry) -> bool:
-    """True when ``entry``'s content is shorter than its stored copy's (read only for
-    the few edited entries of a broken document, not on every save)."""
+def _stored_length(db: sqlite3.Connection, source_key: str, entry_id: str) -> int:
+    """The length of a stored entry's content (read only for the few edited entries of a
+    broken document, not on every save)."""
     (stored,) = db.execute(
         "SELECT length(content_html) FROM entries WHERE source_key = ? AND id = ?",
-        (source_key, entry.id),
+        (source_key, entry_id),
     ).fetchone()
-    return len(entry.content_html) < int(stored)
+    return int(stored)
