@@ -51,6 +51,7 @@ BOUNDARIES: dict[str, tuple[str, ...]] = {
     "lingua": (P + "_detect",),
     "lxml": (P + "_xml",),
     "nh3": (P + "_text",),
+    "procrastinate": (P + "_queue",),
     "prometheus_client": (P + "_metrics",),
     "psycopg": (P + "_store.postgresql",),
     "psycopg_pool": (P + "_store.postgresql",),

@@ -17,6 +17,7 @@ from lxml import etree
 import copro_feeds
 from copro_feeds import Aggregator, Outcome
 from copro_feeds._fetch import Fetcher
+from copro_feeds._health import last_cycle
 from copro_feeds._store.sqlite import SQLiteStore
 from copro_feeds.core import make_sandbox
 from tests.conftest import PARTNERS, RSS, Project, partner_sources
@@ -635,3 +636,31 @@ def test_a_bug_in_one_source_is_a_feed_error_caused_by_it(project):
     failure = by_name(report)["Centre for Welfare Reform"].exception
     assert type(failure) is copro_feeds.FeedError
     assert isinstance(failure.__cause__, RuntimeError)
+
+
+def test_refresh_sources_refreshes_those_sources_due_or_not_and_publishes_nothing(project):
+    config = copro_feeds.load_config(project.config_path)
+    with copro_feeds.make_aggregator(config) as aggregator:
+        scope = config.named("Scope")
+        assert scope is not None
+        report = aggregator.refresh_sources([scope])
+        assert [r.source_key for r in report.results] == [scope.key]
+        assert report.changed
+        assert not project.public.exists()  # nothing published
+        state = aggregator.source_state(scope.key)
+        assert aggregator.source_states()[scope.key] == state
+        assert state.next_due is not None
+        assert state.next_due > datetime.now(UTC) + timedelta(minutes=25)
+        again = aggregator.refresh_sources([scope])  # not due, refreshed all the same
+        assert [r.outcome for r in again.results] == [Outcome.NOT_MODIFIED]
+    assert project.server.hits("/scope/feed/") == 2
+
+
+def test_record_tick_is_what_healthz_reads(project):
+    config = copro_feeds.load_config(project.config_path)
+    with copro_feeds.make_aggregator(config) as aggregator:
+        aggregator.record_tick(5.0, 0.25)
+        record = last_cycle(aggregator._store)
+    assert record is not None
+    assert (record.tick_seconds, record.seconds) == (5.0, 0.25)
+    assert record.finished > datetime.now(UTC) - timedelta(minutes=1)

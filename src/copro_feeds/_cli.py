@@ -19,6 +19,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
 from copro_feeds._cli_base import (
@@ -89,9 +90,32 @@ def build_parser() -> argparse.ArgumentParser:
         "the scheduler daemon: update each source on its interval",
         "It follows the config file: an edit is picked up on the next tick, SIGHUP reloads "
         "it at once, and an invalid edit is logged and ignored. SIGTERM or SIGINT stop it "
-        "after the write in progress.",
+        "after the write in progress. On a PostgreSQL store it is a worker: its jobs come "
+        "from a queue in the database (procrastinate) that all workers share; SIGTERM or "
+        "SIGINT stop it after its current jobs; restart it to follow a config edit.",
     )
     run.add_argument("--serve", action="store_true", help="also serve the output folder over HTTP")
+    workers = run.add_argument_group(
+        "workers (a PostgreSQL store only: start any number of them, on any machines)"
+    )
+    workers.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        metavar="N",
+        help="refresh jobs in flight in this worker (default: 4)",
+    )
+    workers.add_argument(
+        "--no-publish",
+        action="store_true",
+        help="never write the output folder (another worker publishes)",
+    )
+    workers.add_argument(
+        "--stall-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="retry a silent worker's jobs after this long (default: 120; never less than "
+        "[fetch] timeout)",
+    )
     _add_listen_options(run)
     run.add_argument(
         "--admin", action="store_true", help="also serve the staff web app (see `admin`)"
@@ -258,6 +282,15 @@ def _run(args: argparse.Namespace) -> int:
     from copro_feeds.core import make_aggregator
 
     config = load(args)
+    worker_options = (args.concurrency, args.stall_timeout)
+    if config.storage.url is None and (args.no_publish or worker_options != (None, None)):
+        raise ConfigError(
+            str(config.path),
+            [
+                "--concurrency, --no-publish and --stall-timeout need a PostgreSQL store "
+                "([storage] url)"
+            ],
+        )
     with make_aggregator(config) as aggregator, ExitStack() as serving:
         if args.serve:
             monitor = serving.enter_context(open_monitor(config, count_runs=True))
@@ -276,8 +309,25 @@ def _run(args: argparse.Namespace) -> int:
             )
             log.info("staff web app at %s", admin.start())
             serving.callback(admin.stop)
-        run_daemon(aggregator)
+        if config.storage.url is None:
+            run_daemon(aggregator)
+        else:
+            from copro_feeds._queue import WorkerSettings, run_worker
+
+            settings = WorkerSettings(publish=not args.no_publish)
+            if args.concurrency is not None:
+                settings = replace(settings, concurrency=args.concurrency)
+            if args.stall_timeout is not None:
+                settings = replace(settings, stall_timeout=args.stall_timeout)
+            run_worker(aggregator, config.storage.url, settings)
     return EXIT_OK
+
+
+def _positive_int(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
+    return number
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -60,6 +60,11 @@ def _db(args: argparse.Namespace) -> int:
         before, after = upgrade_store(config.storage)
         change = f"from {before} to {after}" if before != after else f"already at {after}"
         print(f"{config.storage.shown}: schema {change}")
+        if config.storage.url is not None:  # the workers' queue lives beside the store
+            from copro_feeds._queue import upgrade_schema
+
+            created = upgrade_schema(config.storage.url)
+            print(f"{config.storage.shown}: work queue {'created' if created else 'ready'}")
         return EXIT_OK
     copied = copy_store(config.storage.path, args.to)
     target = StorageConfig(path=config.storage.path, url=args.to).shown

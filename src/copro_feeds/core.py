@@ -31,6 +31,7 @@ from copro_feeds._sandbox import Sandbox
 from copro_feeds._select import combined_selection
 from copro_feeds._status import attributions, source_statuses, source_urls
 from copro_feeds._store import Store, open_store
+from copro_feeds._types import SourceState
 from copro_feeds.config import Config, SourceConfig
 from copro_feeds.exceptions import ConfigError, PublishError
 from copro_feeds.types import (
@@ -194,6 +195,40 @@ class Aggregator:
             except Exception:  # an observer's bug must not fail the run
                 log.exception("run observer %r failed", observer)
         return report
+
+    def refresh_sources(self, sources: Collection[SourceConfig]) -> RunReport:
+        """Refresh and save ``sources`` now, due or not; publish nothing.
+
+        For a caller that decides what is due and when to publish itself (the PostgreSQL
+        workers of ``_queue``): each source's entries and state are saved in one
+        transaction, as in :meth:`run_once`, and only these sources' states are read.
+        Safe to call from several threads at once. Never raises for a failing source.
+        """
+        now = self._clock()
+        states = {source.key: self._store.state(source.key) for source in sources}
+        cycle = Cycle(
+            self.config,
+            store=self._store,
+            fetcher=self._fetcher,
+            sandbox=self._sandbox,
+            rng=self._rng,
+            stop=self._stop,
+        )
+        return RunReport(results=tuple(cycle.run(list(sources), states, now, None)))
+
+    def record_tick(self, tick_seconds: float, seconds: float) -> None:
+        """Record for ``/healthz`` that a scheduler tick finished just now, as
+        :meth:`run_once` does for its run (the workers' tick, which only claims sources)."""
+        record = CycleRecord(finished=self._clock(), tick_seconds=tick_seconds, seconds=seconds)
+        _publishing.record(self._store, record)
+
+    def source_state(self, key: str) -> SourceState:
+        """What the store remembers about the source ``key`` (its next due time …)."""
+        return self._store.state(key)
+
+    def source_states(self) -> dict[str, SourceState]:
+        """What the store remembers about every source, by key (one read of the store)."""
+        return self._store.states()
 
     def shortest_interval(self) -> float:
         """The shortest refresh interval of the enabled sources, in seconds."""

@@ -1,0 +1,450 @@
+"""The PostgreSQL workers (``_queue``): real worker processes on a real PostgreSQL.
+
+Each worker is ``tests/worker_child.py`` (or ``copro-feeds run``) in its own process, sharing
+the store and the queue in a fresh PostgreSQL schema. The feed server records when each
+request started and ended, so overlapping fetches of one source and refetches within its
+interval show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import feedparser
+import procrastinate
+import pytest
+
+from copro_feeds import _queue
+from copro_feeds._cli import main
+from copro_feeds._health import last_cycle
+from copro_feeds._publishing import publish_if_needed
+from copro_feeds._store.postgresql import PostgreSQLStore
+from copro_feeds.config import load_config
+from copro_feeds.core import make_aggregator, utc_now
+from tests.conftest import PARTNERS, Project
+from tests.feedserver import FeedServer
+from tests.postgres_server import PostgresServer
+
+ROOT = Path(__file__).resolve().parent.parent
+BODIES = [
+    (PARTNERS / "scope.rss.xml").read_bytes(),
+    (PARTNERS / "cfwr.atom.xml").read_bytes(),
+    (PARTNERS / "scottish.rdf").read_bytes(),
+]
+
+
+# -- pure parts -------------------------------------------------------------------
+
+
+def test_tick_cron_uses_the_seconds_field_and_at_most_a_minute():
+    assert _queue.tick_cron(5) == "* * * * * */5"
+    assert _queue.tick_cron(0.2) == "* * * * * */1"
+    assert _queue.tick_cron(1800) == "* * * * *"
+
+
+def test_a_small_round_is_one_job_per_source_and_a_large_one_is_batched():
+    assert _queue.batches(["a", "b", "c"]) == [["a"], ["b"], ["c"]]
+    keys = [f"s{n}" for n in range(10_000)]
+    jobs = _queue.batches(keys)
+    assert len(jobs) == 10_000 // _queue.MAX_BATCH
+    assert sorted(key for job in jobs for key in job) == sorted(keys)
+
+
+def test_the_stall_timeout_is_two_minutes_and_never_shorter_than_the_fetch_deadline(
+    project: Project,
+):
+    config = load_config(project.config_path)  # timeout = 5
+    assert _queue.DEFAULT_STALL_TIMEOUT <= 120
+    assert _queue.stall_timeout_for(config) == _queue.DEFAULT_STALL_TIMEOUT
+    assert _queue.stall_timeout_for(config, 1.0) == 5.0
+
+
+def test_control_tasks_outrank_publishing_which_outranks_refreshes():
+    assert _queue.CONTROL_PRIORITY > _queue.PUBLISH_PRIORITY > _queue.REFRESH_PRIORITY
+
+
+# -- against PostgreSQL -----------------------------------------------------------
+
+
+def test_upgrade_creates_the_queue_schema_once(postgres_url: str, postgres_server: PostgresServer):
+    assert _queue.upgrade_schema(postgres_url) is True
+    assert _queue.upgrade_schema(postgres_url) is False
+    tables = postgres_server.psql(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename IN "
+        "('procrastinate_jobs', 'copro_feeds_due') ORDER BY 1",
+        postgres_url,
+    ).split()
+    assert tables == ["copro_feeds_due", "procrastinate_jobs"]
+
+
+@dataclass
+class Fetch:
+    path: str
+    started: float
+    ended: float
+
+
+class SlowFeeds:
+    """Feeds answered after ``delay`` seconds, each request's start and end recorded."""
+
+    def __init__(self, server: FeedServer, count: int, delay: float) -> None:
+        self.server = server
+        self.delay = delay
+        self.fetches: list[Fetch] = []
+        self.arrived = threading.Event()  # set by the first request to a slow path
+        self.hold: dict[str, float] = {}  # path -> extra seconds, used once
+        self._lock = threading.Lock()
+        self.paths = [f"/feed{n}.xml" for n in range(count)]
+        for number, path in enumerate(self.paths):
+            self.server.route(path, self._handler(path, BODIES[number % len(BODIES)]))
+
+    def _handler(self, path: str, body: bytes):
+        def handle(handler: BaseHTTPRequestHandler) -> None:
+            started = time.monotonic()
+            with self._lock:
+                extra = self.hold.pop(path, 0.0)
+            if extra:
+                self.arrived.set()
+            time.sleep(self.delay + extra)
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/xml")
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+            with self._lock:
+                self.fetches.append(Fetch(path, started, time.monotonic()))
+
+        return handle
+
+    def of(self, path: str) -> list[Fetch]:
+        with self._lock:
+            return sorted((f for f in self.fetches if f.path == path), key=lambda f: f.started)
+
+    def sources(self) -> str:
+        return "".join(
+            f'\n[[sources]]\nname = "Partner {n}"\nurl = "{self.server.url(path)}"\n'
+            for n, path in enumerate(self.paths)
+        )
+
+
+class Workers:
+    """Worker processes for one project and one queue database; stopped after the test."""
+
+    def __init__(self, config: Path, url: str, logs: Path) -> None:
+        self.config = config
+        self.url = url
+        self.logs = logs
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str, *options: str, stall: float = 120.0) -> subprocess.Popen[bytes]:
+        log = (self.logs / f"{name}.log").open("wb")
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.worker_child",
+                str(self.config),
+                self.url,
+                "--name",
+                name,
+                "--stall-timeout",
+                str(stall),
+                *options,
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        log.close()
+        self.processes[name] = process
+        return process
+
+    def log(self, name: str) -> str:
+        return (self.logs / f"{name}.log").read_text(encoding="utf-8", errors="replace")
+
+    def stop(self, name: str, timeout: float = 60) -> int:
+        process = self.processes[name]
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        return process.wait(timeout=timeout)
+
+    def kill_all(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def workers(project: Project, postgres_url: str) -> Iterator[Workers]:
+    logs = project.root / "logs"
+    logs.mkdir()
+    running = Workers(project.config_path, postgres_url, logs)
+    try:
+        yield running
+    finally:
+        running.kill_all()
+
+
+def wait_for(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def write_config(
+    project: Project, feeds: SlowFeeds, url: str, interval: str, timeout: int = 5
+) -> None:
+    """The project's config on feeds, its store and queue in the database at ``url``."""
+    project.write_config(feeds.sources())
+    text = project.config_path.read_text(encoding="utf-8")
+    fetch = f'timeout = {timeout}\ninterval = "{interval}"\nmax_workers = 4\n'
+    text = text.replace('timeout = 5\ninterval = "30m"\n', fetch)
+    project.config_path.write_text(f'{text}\n[storage]\nurl = "{url}"\n', encoding="utf-8")
+    assert main(["--config", str(project.config_path), "db", "upgrade"]) == 0
+
+
+def jobs_waiting(server: PostgresServer, url: str, task: str) -> int:
+    return int(
+        server.psql(
+            "SELECT count(*) FROM procrastinate_jobs "
+            f"WHERE task_name = '{task}' AND status IN ('todo', 'doing')",
+            url,
+        )
+    )
+
+
+def test_three_workers_never_fetch_a_source_twice_at_once_nor_within_its_interval(
+    project: Project, workers: Workers, postgres_server: PostgresServer
+):
+    interval = 4.0
+    feeds = SlowFeeds(project.server, count=8, delay=0.5)
+    write_config(project, feeds, workers.url, f"{interval:g}s")
+    for name in ("w1", "w2", "w3"):
+        workers.start(name)
+    wait_for(
+        lambda: all(len(feeds.of(path)) >= 3 for path in feeds.paths),
+        90,
+        "every source refreshed three times",
+    )
+    wait_for(
+        lambda: jobs_waiting(postgres_server, workers.url, "copro_feeds.publish") == 0,
+        60,
+        "the last publish",
+    )
+    for name in ("w1", "w2", "w3"):
+        assert workers.stop(name) == 0, workers.log(name)
+
+    for path in feeds.paths:
+        fetches = feeds.of(path)
+        for earlier, later in itertools.pairwise(fetches):
+            assert later.started >= earlier.ended, f"{path} fetched by two workers at once"
+            # due again after the interval, jittered by at most 10 %, counted from the
+            # clock reading just before the earlier fetch (up to a second before it on
+            # a loaded machine); a second claim would come one tick (a second) later
+            assert later.started - earlier.started >= 0.9 * interval - 1.0, path
+    database = workers.url
+    ticks = postgres_server.psql(
+        "SELECT args->>'timestamp', count(*) FROM procrastinate_jobs "
+        "WHERE task_name = 'copro_feeds.tick' GROUP BY 1 HAVING count(*) > 1",
+        database,
+    )
+    assert ticks == "", "a periodic tick ran twice"
+    # several workers did the work
+    assert sum("Partner " in workers.log(name) for name in ("w1", "w2", "w3")) >= 2
+    # the published output reflects everything stored: nothing is stale
+    config = load_config(project.config_path)
+    with make_aggregator(config) as aggregator:
+        stored_ids = {entry.id for entry in aggregator.entries()}
+        store = aggregator._store
+        assert (
+            publish_if_needed(config, store, utc_now(), since=0.0, force=False, changed=False) == []
+        )
+    published = feedparser.parse((project.public / "atom.xml").read_bytes())
+    assert not published.bozo
+    assert len(published.entries) == len(stored_ids) > 0
+
+
+def test_a_source_of_a_killed_worker_is_refreshed_by_another_within_the_stall_timeout(
+    project: Project, workers: Workers
+):
+    feeds = SlowFeeds(project.server, count=1, delay=0.0)
+    write_config(project, feeds, workers.url, "30m", timeout=2)
+    path = feeds.paths[0]
+    feeds.hold[path] = 60.0  # the first fetch hangs until the worker is killed
+    stall = 3.0
+    doomed = workers.start("doomed", stall=stall)
+    assert feeds.arrived.wait(60), workers.log("doomed")
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait()
+    killed_at = time.monotonic()
+    workers.start("rescuer", stall=stall)
+    wait_for(lambda: len(feeds.of(path)) >= 1, stall + 30, "the source refreshed again")
+    refreshed = feeds.of(path)[0]
+    assert refreshed.started - killed_at <= stall + 30
+    assert "retrying stalled job" in workers.log("rescuer")
+    assert workers.stop("rescuer") == 0
+    config = load_config(project.config_path)
+    with make_aggregator(config) as aggregator:
+        assert aggregator.status()[0].entries > 0
+
+
+def test_sighup_is_survived_and_sigterm_finishes_the_current_job_then_exits_0(
+    project: Project, workers: Workers
+):
+    feeds = SlowFeeds(project.server, count=1, delay=0.0)
+    write_config(project, feeds, workers.url, "30m", timeout=15)
+    path = feeds.paths[0]
+    feeds.hold[path] = 5.0  # SIGHUP and SIGTERM arrive while it is being fetched
+    worker = workers.start("w")
+    assert feeds.arrived.wait(60), workers.log("w")
+    worker.send_signal(signal.SIGHUP)  # a reload by the service manager: not the end
+    wait_for(lambda: "received SIGHUP" in workers.log("w"), 30, "SIGHUP handled")
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=60) == 0, workers.log("w")
+    assert len(feeds.of(path)) == 1  # the fetch in flight was answered ...
+    config = load_config(project.config_path)
+    with make_aggregator(config) as aggregator:
+        assert aggregator.status()[0].entries > 0  # ... and saved
+
+
+def test_a_publish_cut_short_by_a_dead_worker_is_done_again_and_its_temp_files_cleaned(
+    project: Project, workers: Workers, postgres_server: PostgresServer
+):
+    feeds = SlowFeeds(project.server, count=2, delay=0.0)
+    write_config(project, feeds, workers.url, "30m")
+    config = load_config(project.config_path)
+    with make_aggregator(config) as aggregator:
+        aggregator.run_once()  # the old, valid files
+    old = (project.public / "atom.xml").read_bytes()
+    # What a worker killed mid-publish leaves: a temporary file, and its publish job
+    # 'doing' for a worker whose heartbeat stopped.
+    stale = project.public / ".copro-tmp-atom.xml"
+    stale.write_bytes(old[: len(old) // 2])
+    database = workers.url
+    postgres_server.psql(
+        "WITH dead AS (INSERT INTO procrastinate_workers (last_heartbeat) "
+        "VALUES (now() - interval '1 hour') RETURNING id) "
+        "INSERT INTO procrastinate_jobs (queue_name, task_name, priority, lock, "
+        "queueing_lock, args, status, worker_id) SELECT 'copro_feeds_publish', "
+        "'copro_feeds.publish', 50, 'copro_feeds_publish', 'copro_feeds_publish', '{}', "
+        "'doing', id FROM dead",
+        database,
+    )
+    with make_aggregator(config) as aggregator:
+        aggregator._store.set_meta("publish_fingerprint", "")  # the dead one began
+    (project.public / "atom.xml").unlink()  # so the retried publish must write it
+    workers.start("w", stall=5.0)
+    wait_for((project.public / "atom.xml").exists, 60, "the publish done again")
+    assert workers.stop("w") == 0
+    assert not stale.exists()
+    assert not feedparser.parse((project.public / "atom.xml").read_bytes()).bozo
+    assert "retrying stalled job" in workers.log("w")
+    states = postgres_server.psql(
+        "SELECT status FROM procrastinate_jobs WHERE task_name = 'copro_feeds.publish'", database
+    ).split()
+    assert "doing" not in states
+    assert "succeeded" in states
+
+
+# -- the command line --------------------------------------------------------------
+
+
+def test_worker_options_need_a_postgresql_store(project: Project, capsys):
+    status = main(["--config", str(project.config_path), "run", "--no-publish"])
+    assert status == 2
+    assert "need a PostgreSQL store" in capsys.readouterr().err
+
+
+def test_db_upgrade_creates_the_work_queue_once(project: Project, postgres_url: str, capsys):
+    text = project.config_path.read_text(encoding="utf-8")
+    project.config_path.write_text(f'{text}\n[storage]\nurl = "{postgres_url}"\n', "utf-8")
+    assert main(["--config", str(project.config_path), "db", "upgrade"]) == 0
+    assert "work queue created" in capsys.readouterr().out
+    assert main(["--config", str(project.config_path), "db", "upgrade"]) == 0
+    assert "work queue ready" in capsys.readouterr().out
+
+
+def test_a_worker_without_the_queue_tables_says_to_run_db_upgrade(
+    project: Project, postgres_url: str, capsys
+):
+    PostgreSQLStore.upgrade(postgres_url)  # the store's schema, not the queue's
+    text = project.config_path.read_text(encoding="utf-8")
+    project.config_path.write_text(f'{text}\n[storage]\nurl = "{postgres_url}"\n', "utf-8")
+    assert main(["--config", str(project.config_path), "run"]) == 1
+    error = capsys.readouterr().err
+    assert "run 'copro-feeds db upgrade'" in error
+    assert postgres_url not in error
+
+
+def test_copro_feeds_run_is_a_worker_on_postgresql(
+    project: Project, workers: Workers, postgres_server: PostgresServer
+):
+    feeds = SlowFeeds(project.server, count=3, delay=0.0)
+    write_config(project, feeds, workers.url, "2s")
+    log = (workers.logs / "cli.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "copro_feeds", "--config", str(project.config_path), "run",
+         "--concurrency", "2"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    log.close()
+    workers.processes["cli"] = process
+    wait_for(lambda: all(feeds.of(path) for path in feeds.paths), 90, "every source fetched")
+    wait_for((project.public / "atom.xml").exists, 90, "the first publish")
+    assert workers.stop("cli") == 0, workers.log("cli")
+    text = workers.log("cli")
+    assert "worker started: 3 source(s), 2 job(s) at a time" in text
+    assert workers.url not in text
+    with make_aggregator(load_config(project.config_path)) as aggregator:
+        tick = last_cycle(aggregator._store)  # what /healthz reads: the ticks are recorded
+    assert tick is not None
+    assert tick.tick_seconds == 2.0
+
+
+def test_a_stalled_job_whose_queueing_lock_a_newer_job_holds_is_failed_not_retried(
+    postgres_url: str, postgres_server: PostgresServer
+):
+    """procrastinate issues #1446 and #1543: retrying it would raise UniqueViolation."""
+    _queue.upgrade_schema(postgres_url)
+    postgres_server.psql(
+        "WITH dead AS (INSERT INTO procrastinate_workers (last_heartbeat) "
+        "VALUES (now() - interval '1 hour') RETURNING id) "
+        "INSERT INTO procrastinate_jobs (queue_name, task_name, lock, queueing_lock, args, "
+        "status, worker_id) SELECT 'q', 'copro_feeds.publish', 'p', 'p', '{}', 'doing', id "
+        "FROM dead; "
+        "INSERT INTO procrastinate_jobs (queue_name, task_name, lock, queueing_lock, args) "
+        "VALUES ('q', 'copro_feeds.publish', 'p', 'p', '{}'); "
+        "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status, worker_id) "
+        "SELECT 'q', 'copro_feeds.refresh', '{}', 'doing', id FROM procrastinate_workers",
+        postgres_url,
+    )
+
+    async def recover() -> list[int]:
+        app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=postgres_url))
+        async with app.open_async():
+            return await _queue.retry_stalled(app, 30.0)
+
+    retried = asyncio.run(recover())
+    rows = postgres_server.psql(
+        "SELECT task_name, status FROM procrastinate_jobs ORDER BY id", postgres_url
+    ).split()
+    assert rows == [
+        "copro_feeds.publish|failed",  # the stalled one: the newer one does its work
+        "copro_feeds.publish|todo",
+        "copro_feeds.refresh|todo",  # retried
+    ]
+    assert len(retried) == 1
