@@ -15,6 +15,9 @@ import sys
 import time
 import urllib.request
 
+from copro_feeds._store.postgresql import PostgreSQLStore
+from tests.admin_site import PASSWORD, Client
+from tests.test_admin_serving import logged_url, stop
 from tests.test_cli import _served_port, cli
 
 
@@ -154,7 +157,8 @@ def test_db_copy_moves_an_sqlite_store_into_an_empty_postgresql_one(project, pos
     shown = postgres_url.replace("postgres@", "")
     assert copied.stdout.strip() == (
         f"copied {project.root / 'copro_feeds.sqlite3'} to {shown}: "
-        "sources 3, entries 6, editorial 2, audit_log 4, meta 4"
+        "sources 3, entries 6, editorial 2, audit_log 4, meta 4, "
+        "staff_users 0, sign_in_failures 0, staff_actions 0"
     )
     assert "tops3cret" not in copied.stdout + copied.stderr
 
@@ -198,4 +202,55 @@ def test_the_daemon_runs_on_postgresql_and_stops_cleanly(project, postgres_url):
     assert "Co-producing the cost of living guide" in atom.read_text()
     status = cli("status", "--json", cwd=project.root, env=env)
     assert sum(json.loads(line)["entries"] for line in status.stdout.splitlines()) == 6
+    assert not (project.root / "copro_feeds.sqlite3").exists()
+
+
+def test_staff_accounts_and_admin_sign_in_work_on_postgresql(project, postgres_url):
+    env = on_postgres(with_password(postgres_url))
+    assert cli("db", "upgrade", "-q", cwd=project.root, env=env).returncode == 0
+    added = subprocess.run(
+        [sys.executable, "-m", "copro_feeds", "user", "add", "ann", "--role", "admin",
+         "--password-stdin"],
+        cwd=project.root, env={**os.environ, **env}, input=PASSWORD + "\n",
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert (added.returncode, added.stdout) == (0, "Added ann (admin).\n"), added.stderr
+    listed = cli("user", "list", cwd=project.root, env=env)
+    assert [line.split()[:2] for line in listed.stdout.splitlines()] == [
+        ["name", "role"], ["ann", "admin"],
+    ]  # fmt: skip
+
+    log_path = project.root / "admin.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "copro_feeds", "admin", "--port", "0"],
+            cwd=project.root,
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+    try:
+        base = logged_url(log_path, process, r"serving the staff web app at (http://\S+/)")
+        client = Client(base)
+        assert client.get("/entries").headers["Location"] == "/login"
+        assert client.sign_in("ann", "not the password at all").status_code == 401
+        assert client.sign_in("ann", PASSWORD).status_code == 303
+        assert client.get("/entries").status_code == 200
+        assert "ann" in client.get("/users").text  # the account, read from PostgreSQL
+    finally:
+        assert stop(process) == 0
+    store = PostgreSQLStore.open(postgres_url)
+    try:
+        assert store.failed_sign_ins("user:ann", store.users()[0].created) == 1
+        assert [(a.action, a.subject) for a in store.staff_actions()] == [
+            ("added account", "ann (admin)")
+        ]
+        secret = store.session_secret("a candidate that must lose")  # made on first start
+        assert len(secret) >= 48
+    finally:
+        store.close()
+    logged = log_path.read_text()
+    for private in (secret, PASSWORD, "tops3cret"):
+        assert private not in logged + added.stdout + added.stderr + listed.stdout
     assert not (project.root / "copro_feeds.sqlite3").exists()
