@@ -15,7 +15,8 @@ import sys
 import time
 import urllib.request
 
-from copro_feeds._store.postgresql import PostgreSQLStore
+from copro_feeds._store.postgresql import SCHEMA_VERSION, PostgreSQLStore
+from copro_feeds._store.sqlite._schema import MIGRATIONS as SQLITE_MIGRATIONS
 from tests.admin_site import PASSWORD, Client
 from tests.test_admin_serving import logged_url, stop
 from tests.test_cli import _served_port, cli
@@ -52,9 +53,9 @@ def test_db_upgrade_creates_the_schema_once_and_never_prints_the_password(projec
     shown = postgres_url.replace("postgres@", "")
     first = cli("db", "upgrade", cwd=project.root, env=env)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.strip() == f"{shown}: schema from 0 to 1"
+    assert first.stdout.strip() == f"{shown}: schema from 0 to {SCHEMA_VERSION}"
     again = cli("db", "upgrade", cwd=project.root, env=env)
-    assert again.stdout.strip() == f"{shown}: schema already at 1"
+    assert again.stdout.strip() == f"{shown}: schema already at {SCHEMA_VERSION}"
     for output in (first.stdout, first.stderr, again.stdout, again.stderr):
         assert "tops3cret" not in output
     assert not (project.root / "copro_feeds.sqlite3").exists()
@@ -64,7 +65,7 @@ def test_db_upgrade_on_sqlite_creates_the_file(project):
     result = cli("db", "upgrade", cwd=project.root, env={"COPRO_FEEDS_STORAGE_URL": ""})
     assert result.returncode == 0, result.stderr
     database = project.root / "copro_feeds.sqlite3"
-    assert result.stdout.strip() == f"{database}: schema from 0 to 2"
+    assert result.stdout.strip() == f"{database}: schema from 0 to {len(SQLITE_MIGRATIONS)}"
     assert database.is_file()
 
 
@@ -74,7 +75,7 @@ def test_every_command_works_on_postgresql(project, postgres_url):
     update = cli("update", cwd=project.root, env=env)
     assert update.returncode == 0, update.stderr
     assert update.stdout.strip().splitlines()[-1] == (
-        "sources: 3 updated, 0 not modified, 0 failed; entries: 6 new, 0 updated; files written: 24"
+        "sources: 3 updated, 0 not modified, 0 failed; entries: 6 new, 0 updated; files written: 33"
     )
     assert not (project.root / "copro_feeds.sqlite3").exists()
     again = cli("update", "--all", cwd=project.root, env=env)
