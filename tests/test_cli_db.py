@@ -15,6 +15,10 @@ import sys
 import time
 import urllib.request
 
+from copro_feeds._store.postgresql import SCHEMA_VERSION, PostgreSQLStore
+from copro_feeds._store.sqlite._schema import MIGRATIONS as SQLITE_MIGRATIONS
+from tests.admin_site import PASSWORD, Client
+from tests.test_admin_serving import logged_url, stop
 from tests.test_cli import _served_port, cli
 
 
@@ -50,12 +54,12 @@ def test_db_upgrade_creates_the_schema_once_and_never_prints_the_password(projec
     first = cli("db", "upgrade", cwd=project.root, env=env)
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines() == [
-        f"{shown}: schema from 0 to 1",
+        f"{shown}: schema from 0 to {SCHEMA_VERSION}",
         f"{shown}: work queue created",  # the workers' (procrastinate's tables and ours)
     ]
     again = cli("db", "upgrade", cwd=project.root, env=env)
     assert again.stdout.splitlines() == [
-        f"{shown}: schema already at 1",
+        f"{shown}: schema already at {SCHEMA_VERSION}",
         f"{shown}: work queue ready",
     ]
     for output in (first.stdout, first.stderr, again.stdout, again.stderr):
@@ -67,7 +71,7 @@ def test_db_upgrade_on_sqlite_creates_the_file(project):
     result = cli("db", "upgrade", cwd=project.root, env={"COPRO_FEEDS_STORAGE_URL": ""})
     assert result.returncode == 0, result.stderr
     database = project.root / "copro_feeds.sqlite3"
-    assert result.stdout.strip() == f"{database}: schema from 0 to 2"
+    assert result.stdout.strip() == f"{database}: schema from 0 to {len(SQLITE_MIGRATIONS)}"
     assert database.is_file()
 
 
@@ -77,7 +81,7 @@ def test_every_command_works_on_postgresql(project, postgres_url):
     update = cli("update", cwd=project.root, env=env)
     assert update.returncode == 0, update.stderr
     assert update.stdout.strip().splitlines()[-1] == (
-        "sources: 3 updated, 0 not modified, 0 failed; entries: 6 new, 0 updated; files written: 24"
+        "sources: 3 updated, 0 not modified, 0 failed; entries: 6 new, 0 updated; files written: 33"
     )
     assert not (project.root / "copro_feeds.sqlite3").exists()
     again = cli("update", "--all", cwd=project.root, env=env)
@@ -160,7 +164,8 @@ def test_db_copy_moves_an_sqlite_store_into_an_empty_postgresql_one(project, pos
     shown = postgres_url.replace("postgres@", "")
     assert copied.stdout.strip() == (
         f"copied {project.root / 'copro_feeds.sqlite3'} to {shown}: "
-        "sources 3, entries 6, editorial 2, audit_log 4, meta 4"
+        "sources 3, entries 6, editorial 2, audit_log 4, meta 4, "
+        "staff_users 0, sign_in_failures 0, staff_actions 0"
     )
     assert "tops3cret" not in copied.stdout + copied.stderr
 
@@ -204,4 +209,55 @@ def test_the_daemon_runs_on_postgresql_and_stops_cleanly(project, postgres_url):
     assert "Co-producing the cost of living guide" in atom.read_text()
     status = cli("status", "--json", cwd=project.root, env=env)
     assert sum(json.loads(line)["entries"] for line in status.stdout.splitlines()) == 6
+    assert not (project.root / "copro_feeds.sqlite3").exists()
+
+
+def test_staff_accounts_and_admin_sign_in_work_on_postgresql(project, postgres_url):
+    env = on_postgres(with_password(postgres_url))
+    assert cli("db", "upgrade", "-q", cwd=project.root, env=env).returncode == 0
+    added = subprocess.run(
+        [sys.executable, "-m", "copro_feeds", "user", "add", "ann", "--role", "admin",
+         "--password-stdin"],
+        cwd=project.root, env={**os.environ, **env}, input=PASSWORD + "\n",
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert (added.returncode, added.stdout) == (0, "Added ann (admin).\n"), added.stderr
+    listed = cli("user", "list", cwd=project.root, env=env)
+    assert [line.split()[:2] for line in listed.stdout.splitlines()] == [
+        ["name", "role"], ["ann", "admin"],
+    ]  # fmt: skip
+
+    log_path = project.root / "admin.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "copro_feeds", "admin", "--port", "0"],
+            cwd=project.root,
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+    try:
+        base = logged_url(log_path, process, r"serving the staff web app at (http://\S+/)")
+        client = Client(base)
+        assert client.get("/entries").headers["Location"] == "/login"
+        assert client.sign_in("ann", "not the password at all").status_code == 401
+        assert client.sign_in("ann", PASSWORD).status_code == 303
+        assert client.get("/entries").status_code == 200
+        assert "ann" in client.get("/users").text  # the account, read from PostgreSQL
+    finally:
+        assert stop(process) == 0
+    store = PostgreSQLStore.open(postgres_url)
+    try:
+        assert store.failed_sign_ins("user:ann", store.users()[0].created) == 1
+        assert [(a.action, a.subject) for a in store.staff_actions()] == [
+            ("added account", "ann (admin)")
+        ]
+        secret = store.session_secret("a candidate that must lose")  # made on first start
+        assert len(secret) >= 48
+    finally:
+        store.close()
+    logged = log_path.read_text()
+    for private in (secret, PASSWORD, "tops3cret"):
+        assert private not in logged + added.stdout + added.stderr + listed.stdout
     assert not (project.root / "copro_feeds.sqlite3").exists()

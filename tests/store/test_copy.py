@@ -11,6 +11,7 @@ import pytest
 from copro_feeds._store import copy_store
 from copro_feeds._store.postgresql import PostgreSQLStore
 from copro_feeds._store.sqlite import SQLiteStore
+from copro_feeds._types import Role, StaffAction, StaffUser
 from copro_feeds.exceptions import StoreError
 from copro_feeds.types import EditorialAction
 from tests.factories import NOW, attribution, entry
@@ -35,6 +36,15 @@ def filled_sqlite(path):
     store.edit(EditorialAction.HIDE, stored[:1], reason="r", by="ann", now=NOW)
     store.edit(EditorialAction.PIN, stored[1:2], reason=None, by=None, now=odd)
     store.set_meta("fingerprint", "abc")
+    store.add_user(StaffUser(name="ann", role=Role.ADMIN, password_hash="$argon2id$a", created=NOW))
+    store.add_user(
+        StaffUser(name="bo", role=Role.EDITOR, password_hash="$argon2id$b", created=odd,
+                  signed_out=odd + timedelta(hours=1))
+    )  # fmt: skip
+    store.note_failed_sign_in(["user:bo", "addr:127.0.0.1"], odd, forget_before=NOW)
+    store.record_staff_action(StaffAction(at=odd, by="ann", action="added account", subject="bo"))
+    store.record_staff_action(StaffAction(at=NOW, by=None, action="disabled partner", subject="x"))
+    store.session_secret("the secret")
     return store
 
 
@@ -46,6 +56,11 @@ def everything(store):
         store.audit_log(),
         store.generation(),
         store.get_meta("fingerprint"),
+        store.users(),
+        store.failed_sign_ins("user:bo", NOW),
+        store.failed_sign_ins("addr:127.0.0.1", NOW),
+        store.staff_actions(),
+        store.session_secret("not this one"),
     )
 
 
@@ -54,7 +69,16 @@ def test_everything_stored_is_copied_and_edits_carry_on(tmp_path, postgres_url):
     expected = everything(source)
     source.close()
     counts = copy_store(tmp_path / "db.sqlite3", postgres_url)
-    assert counts == {"sources": 2, "entries": 3, "editorial": 2, "audit_log": 2, "meta": 2}
+    assert counts == {
+        "sources": 2,
+        "entries": 3,
+        "editorial": 2,
+        "audit_log": 2,
+        "meta": 3,  # the generation, the fingerprint, the session secret
+        "staff_users": 2,
+        "sign_in_failures": 2,
+        "staff_actions": 2,
+    }
     target = PostgreSQLStore.open(postgres_url)
     try:
         assert everything(target) == expected
@@ -67,6 +91,14 @@ def test_everything_stored_is_copied_and_edits_carry_on(tmp_path, postgres_url):
             EditorialAction.UNPIN, expected[1][1:2], reason=None, by=None, now=NOW
         )
         assert target.audit_log() == [*expected[3], record]
+        # The logs carry on after the copied rows; accounts work as before.
+        later = StaffAction(at=NOW, by="bo", action="enabled partner", subject="x")
+        target.record_staff_action(later)
+        assert target.staff_actions() == [*expected[9], later]
+        target.note_failed_sign_in(["user:bo"], NOW, forget_before=NOW)
+        assert target.failed_sign_ins("user:bo", NOW) == 2
+        assert target.set_password("bo", "$argon2id$c")
+        assert not target.add_user(expected[6][0])
     finally:
         target.close()
 

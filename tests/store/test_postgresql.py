@@ -9,9 +9,11 @@ import psycopg
 import pytest
 
 from copro_feeds._store.postgresql import SCHEMA_VERSION, PostgreSQLStore
+from copro_feeds._store.postgresql._schema import MIGRATIONS
+from copro_feeds._types import Role, StaffUser
 from copro_feeds.exceptions import StoreError
 from tests.factories import NOW, attribution, entry
-from tests.postgres_server import PostgresServer, free_port
+from tests.postgres_server import PostgresServer, PostgresServerError, free_port
 
 
 def test_an_empty_database_is_refused_with_one_line_saying_what_to_run(postgres_url):
@@ -40,6 +42,36 @@ def test_an_older_schema_is_refused_and_a_newer_one_too(postgres_server, postgre
     postgres_server.psql("UPDATE copro_feeds_schema SET version = 0", postgres_url)
     with pytest.raises(StoreError, match=r"needs \d+: run `copro-feeds db upgrade`$"):
         PostgreSQLStore.open(postgres_url)
+
+
+def test_a_database_made_before_staff_accounts_is_upgraded_keeping_its_rows(
+    postgres_server, postgres_url
+):
+    postgres_server.psql(
+        MIGRATIONS[0] + "CREATE TABLE copro_feeds_schema (version integer NOT NULL);"
+        "INSERT INTO copro_feeds_schema VALUES (1);"
+        "INSERT INTO meta VALUES ('fingerprint', 'abc');",
+        postgres_url,
+    )
+    with pytest.raises(StoreError, match=r"has schema version 1, this copro_feeds needs"):
+        PostgreSQLStore.open(postgres_url)
+    assert PostgreSQLStore.upgrade(postgres_url) == (1, SCHEMA_VERSION)
+    store = PostgreSQLStore.open(postgres_url)
+    try:
+        assert store.get_meta("fingerprint") == "abc"
+        ann = StaffUser(name="ann", role=Role.ADMIN, password_hash="h", created=NOW)
+        assert store.add_user(ann)
+        assert store.users() == [ann]
+    finally:
+        store.close()
+
+
+def test_an_unknown_role_is_refused_by_the_database(postgres_server, postgres_url):
+    PostgreSQLStore.upgrade(postgres_url)
+    with pytest.raises(PostgresServerError, match="staff_users_role_check"):
+        postgres_server.psql(
+            "INSERT INTO staff_users VALUES ('ann', 'owner', 'h', now(), NULL)", postgres_url
+        )
 
 
 def test_errors_name_the_database_without_user_or_password(postgres_server: PostgresServer):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import stat
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -99,6 +101,25 @@ def test_the_session_secret_is_the_first_one_stored(backend):
     finally:
         first.close()
         second.close()
+
+
+def test_copies_starting_at_once_agree_on_one_secret(backend):
+    stores = [backend.open() for _ in range(4)]
+    barrier = threading.Barrier(len(stores))
+
+    def first_start(pair):
+        number, store = pair
+        barrier.wait()
+        return store.session_secret(f"candidate {number}")
+
+    try:
+        with ThreadPoolExecutor(len(stores)) as pool:
+            secrets = set(pool.map(first_start, enumerate(stores)))
+        assert len(secrets) == 1
+        assert secrets <= {f"candidate {number}" for number in range(len(stores))}
+    finally:
+        for store in stores:
+            store.close()
 
 
 def test_the_sqlite_file_becomes_readable_by_its_owner_only(tmp_path):

@@ -13,7 +13,9 @@ Its schema is changed only by ``copro-feeds db upgrade`` (:meth:`PostgreSQLStore
 * ``_connection`` — the connection pool, transactions and reads, psycopg errors as
   StoreError naming the database without its credentials.
 * ``_schema`` — the tables and their migrations (table ``copro_feeds_schema``).
-* ``_sources``, ``_entries``, ``_editorial``, ``_meta`` — one table (or two) each.
+* ``_sources``, ``_entries``, ``_editorial``, ``_meta``, ``_users`` — one table (or two)
+  each. Staff accounts, failed sign-ins, staff actions and the session secret are kept
+  here as in SQLite; who may read them is the database's grants (not a file mode).
 * ``_load`` — a dump of another store, into an empty database (``db copy``).
 """
 
@@ -23,7 +25,15 @@ from collections.abc import Container, Mapping, Sequence
 from datetime import datetime
 
 from copro_feeds._store._dump import Dump
-from copro_feeds._store.postgresql import _editorial, _entries, _load, _meta, _schema, _sources
+from copro_feeds._store.postgresql import (
+    _editorial,
+    _entries,
+    _load,
+    _meta,
+    _schema,
+    _sources,
+    _users,
+)
 from copro_feeds._store.postgresql._connection import (
     LOCK_TIMEOUT_SECONDS,
     MAX_CONNECTIONS,
@@ -31,7 +41,7 @@ from copro_feeds._store.postgresql._connection import (
     connect,
 )
 from copro_feeds._store.protocol import SaveCounts
-from copro_feeds._types import EditorialMarks, SourceState
+from copro_feeds._types import EditorialMarks, SourceState, StaffAction, StaffUser
 from copro_feeds.exceptions import StoreError
 from copro_feeds.types import Attribution, AuditRecord, EditorialAction, Entry
 
@@ -189,3 +199,59 @@ class PostgreSQLStore:
         """Store a bookkeeping value."""
         with self._connection.transaction() as db:
             _meta.write(db, key, value)
+
+    # -- staff accounts, sign-in throttling, the session secret ------------------
+
+    def add_user(self, user: StaffUser) -> bool:
+        """Add a staff account; False, changing nothing, when the name is taken."""
+        with self._connection.transaction() as db:
+            return _users.add(db, user)
+
+    def user(self, name: str) -> StaffUser | None:
+        """The staff account called ``name``, None if none."""
+        found = _users.read(self._connection, name)
+        return found[0] if found else None
+
+    def users(self) -> list[StaffUser]:
+        """Every staff account, by name."""
+        return _users.read(self._connection)
+
+    def remove_user(self, name: str) -> bool:
+        """Delete the account called ``name``; False when there was none."""
+        with self._connection.transaction() as db:
+            return _users.remove(db, name)
+
+    def set_password(self, name: str, password_hash: str) -> bool:
+        """Replace the password hash of ``name``; False when there is no such account."""
+        with self._connection.transaction() as db:
+            return _users.set_password(db, name, password_hash)
+
+    def sign_out(self, name: str, now: datetime) -> None:
+        """Record that ``name`` signed out at ``now``."""
+        with self._connection.transaction() as db:
+            _users.sign_out(db, name, now)
+
+    def note_failed_sign_in(
+        self, keys: Sequence[str], now: datetime, *, forget_before: datetime
+    ) -> None:
+        """Record a failed sign-in under each key; forget those before ``forget_before``."""
+        with self._connection.transaction() as db:
+            _users.note_failure(db, keys, now, forget_before)
+
+    def failed_sign_ins(self, key: str, since: datetime) -> int:
+        """How many failed sign-ins are recorded under ``key`` at ``since`` or later."""
+        return _users.failures(self._connection, key, since)
+
+    def record_staff_action(self, action: StaffAction) -> None:
+        """Append a change to the partners or the accounts to the audit log."""
+        with self._connection.transaction() as db:
+            _users.record_action(db, action)
+
+    def staff_actions(self) -> list[StaffAction]:
+        """Every recorded change to the partners or the accounts, oldest first."""
+        return _users.actions(self._connection)
+
+    def session_secret(self, candidate: str) -> str:
+        """The stored session secret, or ``candidate`` stored now when there is none."""
+        with self._connection.transaction() as db:
+            return _users.session_secret(db, candidate)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from copro_feeds._store._dump import TABLES, Dump
+from copro_feeds._store._dump import LOGS, TABLES, Dump
 from copro_feeds._store.postgresql._connection import Connection, Db
 from copro_feeds.exceptions import StoreError
 
@@ -13,7 +13,8 @@ def load(connection: Connection, rows: Dump) -> dict[str, int]:
     """Insert every row of ``rows`` in one transaction; rows per table.
 
     Refuses (StoreError, nothing written) a database that holds anything already. The
-    audit log keeps its numbers, so its order is the original's.
+    logs (:data:`~copro_feeds._store._dump.LOGS`) keep their numbers, so their order is the
+    original's, and later rows are numbered after them.
     """
     counts: Counter[str] = Counter()
     with connection.transaction() as db:
@@ -22,7 +23,7 @@ def load(connection: Connection, rows: Dump) -> dict[str, int]:
         for table, batch in rows:
             columns = list(batch[0])
             quoted = ", ".join(f'"{column}"' for column in columns)
-            overriding = " OVERRIDING SYSTEM VALUE" if table == "audit_log" else ""
+            overriding = " OVERRIDING SYSTEM VALUE" if table in LOGS else ""
             values = ", ".join(f"%({column})s" for column in columns)
             with db.cursor() as cursor:
                 cursor.executemany(
@@ -30,10 +31,11 @@ def load(connection: Connection, rows: Dump) -> dict[str, int]:
                     batch,
                 )
             counts[table] += len(batch)
-        db.execute(
-            "SELECT setval(pg_get_serial_sequence('audit_log', 'id'), "
-            "coalesce(max(id), 0) + 1, false) FROM audit_log"
-        )
+        for log in sorted(LOGS):
+            db.execute(
+                f"SELECT setval(pg_get_serial_sequence('{log}', 'id'), "  # noqa: S608
+                f"coalesce(max(id), 0) + 1, false) FROM {log}"
+            )
     return {table: counts[table] for table in TABLES}
 
 

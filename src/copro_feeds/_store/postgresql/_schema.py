@@ -6,7 +6,8 @@ schema is never changed behind an operator's back: :func:`migrate` runs only fro
 that is not exactly at :data:`VERSION`. A migration is only ever appended.
 
 The tables are SQLite's, in PostgreSQL's own types: ``timestamptz`` times, ``text[]``
-lists, ``boolean`` flags, an identity column for the audit log.
+lists, ``boolean`` flags, identity columns for the logs (the audit log, failed sign-ins,
+staff actions).
 """
 
 from __future__ import annotations
@@ -71,6 +72,29 @@ MIGRATIONS: tuple[str, ...] = (
         link text,
         reason text,
         "by" text
+    );
+    """,
+    """
+    CREATE TABLE staff_users (
+        name text PRIMARY KEY,
+        role text NOT NULL CHECK (role IN ('editor', 'admin')),
+        password_hash text NOT NULL,
+        created timestamptz NOT NULL,
+        signed_out timestamptz
+    );
+    CREATE TABLE sign_in_failures (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        key text NOT NULL,
+        at timestamptz NOT NULL
+    );
+    CREATE INDEX sign_in_failures_by_key ON sign_in_failures (key, at);
+    CREATE INDEX sign_in_failures_by_time ON sign_in_failures (at);
+    CREATE TABLE staff_actions (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at timestamptz NOT NULL,
+        "by" text,
+        action text NOT NULL,
+        subject text NOT NULL
     );
     """,
 )
