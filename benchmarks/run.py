@@ -321,7 +321,7 @@ def table(results: dict[str, dict[str, Any]], rounds: list[str]) -> str:
     head = (
         "| round | copro wall s | copro CPU s | copro tail s | copro RSS MB "
         "| reader wall s | reader CPU s | reader RSS MB | floor wall s | floor CPU s "
-        "| copro/reader | copro/floor |"
+        "| copro/reader | copro/floor | copro/reader CPU |"
     )
     lines = [head, "|" + " --- |" * (head.count("|") - 1)]
     for name in rounds:
@@ -332,6 +332,7 @@ def table(results: dict[str, dict[str, Any]], rounds: list[str]) -> str:
         cells += _cells(floor, ("wall_s", "cpu_s"))
         cells.append(_ratio(copro, reader))
         cells.append(_ratio(copro, floor))
+        cells.append(_ratio(copro, reader, "cpu_s"))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -342,10 +343,10 @@ def _cells(result: dict[str, Any] | None, keys: tuple[str, ...]) -> list[str]:
     return [f"{result[key]:.2f}" if result[key] < 10 else f"{result[key]:.0f}" for key in keys]
 
 
-def _ratio(mine: dict[str, Any] | None, theirs: dict[str, Any] | None) -> str:
+def _ratio(mine: dict[str, Any] | None, theirs: dict[str, Any] | None, key: str = "wall_s") -> str:
     if mine is None or theirs is None:
         return "-"
-    return f"{mine['wall_s'] / theirs['wall_s']:.2f}x"
+    return f"{mine[key] / theirs[key]:.2f}x"
 
 
 def _workers(text: str) -> list[int]:
@@ -384,6 +385,8 @@ def run_corpus(
             name: {
                 "copro/reader": _plain_ratio(results, name, "reader"),
                 "copro/floor": _plain_ratio(results, name, "floor"),
+                "copro/reader CPU": _plain_ratio(results, name, "reader", "cpu_s"),
+                "copro/floor CPU": _plain_ratio(results, name, "floor", "cpu_s"),
             }
             for name in rounds
         },
@@ -417,37 +420,36 @@ def main() -> None:
         parser.error("--corpus, --rounds or --contenders names nothing known")
 
     started = time.perf_counter()
-    runs: dict[str, Any] = {}
-    for style in styles:
-        folder = corpus.build(args.feeds, args.seed, style)
-        print(f"corpus {folder.name}: {json.dumps(corpus.stats(folder))} ({_since(started)})")
-        runs[style] = run_corpus(folder, args, rounds, contenders)
-    for style, run in runs.items():
-        print(f"\n{style} corpus, {args.feeds} feeds:\n")
-        print(table(run["results"], rounds))
-    print(f"\n{args.feeds} feeds, latency {args.latency_ms:g} ms, total {_since(started)}")
-    document = {
+    path = args.json or Path(__file__).resolve().parent / "results" / f"run-{args.feeds}.json"
+    document: dict[str, Any] = {
         "feeds": args.feeds,
         "latency_ms": args.latency_ms,
         "hosts": args.hosts,
         "change": args.change,
         "cpus": os.cpu_count(),
-        "load_average": os.getloadavg(),
         "python": sys.version.split()[0],
         "command": " ".join(sys.argv),
-        "corpora": runs,
+        "corpora": {},
     }
-    path = args.json or Path(__file__).resolve().parent / "results" / f"run-{args.feeds}.json"
-    path.write_text(json.dumps(document, indent=1))
-    print(f"wrote {path}")
+    for style in styles:
+        folder = corpus.build(args.feeds, args.seed, style)
+        print(f"corpus {folder.name}: {json.dumps(corpus.stats(folder))} ({_since(started)})")
+        document["corpora"][style] = run_corpus(folder, args, rounds, contenders)
+        path.write_text(json.dumps(document, indent=1))  # each corpus kept as it is done
+        print(f"\n{style} corpus, {args.feeds} feeds:\n")
+        print(table(document["corpora"][style]["results"], rounds))
+        print(f"wrote {path}\n")
+    print(f"{args.feeds} feeds, latency {args.latency_ms:g} ms, total {_since(started)}")
 
 
-def _plain_ratio(results: dict[str, dict[str, Any]], round_name: str, other: str) -> float | None:
+def _plain_ratio(
+    results: dict[str, dict[str, Any]], round_name: str, other: str, key: str = "wall_s"
+) -> float | None:
     mine = results.get("copro", {}).get(round_name)
     theirs = results.get(other, {}).get(round_name)
     if mine is None or theirs is None:
         return None
-    return round(mine["wall_s"] / theirs["wall_s"], 3)
+    return round(mine[key] / theirs[key], 3)
 
 
 def _since(started: float) -> str:

@@ -330,11 +330,11 @@ def publish(
     for another publisher), stale temporary files are removed, then files are rendered
     folder by folder and each changed one is replaced atomically by a writer thread as
     soon as it is rendered, while the next ones render (so memory holds a few folders'
-    files, not all). A file that cannot be written
-    does not stop the others: every other file is still written, then PublishError names
-    the files that failed and the cause. Those stay old, no temporary file is left, and
-    the manifest leaves their folders out, so the next publish renders them again.
-    A file that cannot be rendered (a broken template) stops the publish at once.
+    files, not all). A file that cannot be written does not stop the others: every
+    other file is still written, then PublishError names the files that failed and the
+    cause. Those stay old, no temporary file is left, and the manifest leaves their
+    folders out, so the next publish renders them again. A file that cannot be rendered
+    (a broken template) stops the publish at once, once the writes already started end.
     """
     try:
         make_folder(directory)

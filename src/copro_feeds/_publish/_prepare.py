@@ -128,6 +128,7 @@ def with_source_dates(feeds: Sequence[FeedContent]) -> list[FeedContent]:
             newest[key] = max(newest.get(key, entry.updated), entry.updated)
 
     done: dict[int, Entry] = {}  # an entry is in several feeds (partner, tags, combined)
+    credits: dict[int, Attribution] = {}  # a partner's entries share one attribution
 
     def dated(entry: Entry) -> Entry:
         found = done.get(id(entry))
@@ -135,7 +136,11 @@ def with_source_dates(feeds: Sequence[FeedContent]) -> list[FeedContent]:
             updated = newest[entry.source_key]
             found = entry
             if entry.attribution.updated != updated:
-                found = replace(entry, attribution=replace(entry.attribution, updated=updated))
+                credit = credits.get(id(entry.attribution))
+                if credit is None or credit.updated != updated:
+                    credit = replace(entry.attribution, updated=updated)
+                    credits[id(entry.attribution)] = credit
+                found = replace(entry, attribution=credit)
             done[id(entry)] = found
         return found
 
