@@ -12,10 +12,12 @@ from copro_feeds._store import copy_store
 from copro_feeds._store.postgresql import PostgreSQLStore
 from copro_feeds._store.sqlite import SQLiteStore
 from copro_feeds.exceptions import StoreError
-from copro_feeds.types import EditorialAction
+from copro_feeds.types import EditorialAction, Enclosure
 from tests.factories import NOW, attribution, entry
 
 BOTH = {"scope": attribution("scope"), "other": attribution("other")}
+AUDIO = Enclosure(url="https://scope.example/ep1.mp3", type="audio/mpeg", length=24_000_000)
+VIDEO = Enclosure(url="https://scope.example/talk.mp4", type="video/mp4", length=None)
 
 
 def filled_sqlite(path):
@@ -25,9 +27,13 @@ def filled_sqlite(path):
     state = replace(store.state("scope"), etag='"e"', next_due=odd, gone=True, failures=2)
     store.save_fetch(
         state,
-        [entry(id="a", authors=("Ann", "Bo")), entry(id="b", published=odd, language="cy")],
+        [
+            entry(id="a", authors=("Ann", "Bo"), enclosures=(AUDIO, VIDEO)),
+            entry(id="b", published=odd, language="cy", fingerprint=(0, 7, 2**32 - 1)),
+        ],
         frozenset({"b"}),
         NOW,
+        items={"digest-a": "a", "digest-b": "b"},
     )
     store.save_fetch(store.state("other"), [entry(id="c", attribution=attribution("other"))],
                      frozenset(), NOW)  # fmt: skip
@@ -46,6 +52,8 @@ def everything(store):
         store.audit_log(),
         store.generation(),
         store.get_meta("fingerprint"),
+        store.known_items("scope"),
+        store.known_items("other"),
     )
 
 
@@ -54,13 +62,23 @@ def test_everything_stored_is_copied_and_edits_carry_on(tmp_path, postgres_url):
     expected = everything(source)
     source.close()
     counts = copy_store(tmp_path / "db.sqlite3", postgres_url)
-    assert counts == {"sources": 2, "entries": 3, "editorial": 2, "audit_log": 2, "meta": 2}
+    assert counts == {
+        "sources": 2, "entries": 3, "items": 2, "editorial": 2, "audit_log": 2, "meta": 2,
+    }  # fmt: skip
     target = PostgreSQLStore.open(postgres_url)
     try:
         assert everything(target) == expected
+        assert {e.id: (e.enclosures, e.fingerprint) for e in expected[1]} == {
+            "a": ((AUDIO, VIDEO), ()),
+            "b": ((), (0, 7, 2**32 - 1)),
+            "c": ((), ()),
+        }  # so the comparison above is of real enclosures and fingerprints
         # Digests came along: a refetch of the same entries changes nothing.
         again = target.save_fetch(
-            target.state("scope"), [entry(id="a", authors=("Ann", "Bo"))], frozenset(), NOW
+            target.state("scope"),
+            [entry(id="a", authors=("Ann", "Bo"), enclosures=(AUDIO, VIDEO))],
+            frozenset(),
+            NOW,
         )
         assert (again.new, again.updated) == (0, 0)
         [record] = target.edit(

@@ -2,7 +2,9 @@
 
 One backend dumps its tables (:data:`TABLES`, in an order that keeps references valid),
 the other loads them: each row is a dict of column → value, times as aware UTC
-datetimes, lists as lists of strings, flags as bools, whatever the backend wrote them as.
+datetimes, lists as lists of strings, flags as bools, whatever the backend wrote them as;
+an entry's enclosures and fingerprint as the text and bytes every backend writes
+(``_encoding``), or None.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 Row = dict[str, Any]
 Dump = Iterator[tuple[str, list[Row]]]  # (table, a batch of its rows), table by table
 
-TABLES = ("sources", "entries", "editorial", "audit_log", "meta")
+TABLES = ("sources", "entries", "items", "editorial", "audit_log", "meta")
 TIMES = {
     "sources": frozenset({"last_attempt", "last_success", "next_due"}),
     "entries": frozenset({"published", "updated", "first_seen", "last_changed"}),
