@@ -15,6 +15,8 @@ import sys
 import time
 import urllib.request
 
+from copro_feeds._store.postgresql import SCHEMA_VERSION
+from copro_feeds._store.sqlite._schema import MIGRATIONS as SQLITE_MIGRATIONS
 from tests.test_cli import _served_port, cli
 
 
@@ -49,9 +51,9 @@ def test_db_upgrade_creates_the_schema_once_and_never_prints_the_password(projec
     shown = postgres_url.replace("postgres@", "")
     first = cli("db", "upgrade", cwd=project.root, env=env)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.strip() == f"{shown}: schema from 0 to 1"
+    assert first.stdout.strip() == f"{shown}: schema from 0 to {SCHEMA_VERSION}"
     again = cli("db", "upgrade", cwd=project.root, env=env)
-    assert again.stdout.strip() == f"{shown}: schema already at 1"
+    assert again.stdout.strip() == f"{shown}: schema already at {SCHEMA_VERSION}"
     for output in (first.stdout, first.stderr, again.stdout, again.stderr):
         assert "tops3cret" not in output
     assert not (project.root / "copro_feeds.sqlite3").exists()
@@ -61,7 +63,7 @@ def test_db_upgrade_on_sqlite_creates_the_file(project):
     result = cli("db", "upgrade", cwd=project.root, env={"COPRO_FEEDS_STORAGE_URL": ""})
     assert result.returncode == 0, result.stderr
     database = project.root / "copro_feeds.sqlite3"
-    assert result.stdout.strip() == f"{database}: schema from 0 to 2"
+    assert result.stdout.strip() == f"{database}: schema from 0 to {len(SQLITE_MIGRATIONS)}"
     assert database.is_file()
 
 
@@ -71,7 +73,7 @@ def test_every_command_works_on_postgresql(project, postgres_url):
     update = cli("update", cwd=project.root, env=env)
     assert update.returncode == 0, update.stderr
     assert update.stdout.strip().splitlines()[-1] == (
-        "sources: 3 updated, 0 not modified, 0 failed; entries: 6 new, 0 updated; files written: 24"
+        "sources: 3 updated, 0 not modified, 0 failed; entries: 6 new, 0 updated; files written: 33"
     )
     assert not (project.root / "copro_feeds.sqlite3").exists()
     again = cli("update", "--all", cwd=project.root, env=env)
@@ -154,7 +156,7 @@ def test_db_copy_moves_an_sqlite_store_into_an_empty_postgresql_one(project, pos
     shown = postgres_url.replace("postgres@", "")
     assert copied.stdout.strip() == (
         f"copied {project.root / 'copro_feeds.sqlite3'} to {shown}: "
-        "sources 3, entries 6, editorial 2, audit_log 4, meta 4"
+        "sources 3, entries 6, items 6, editorial 2, audit_log 4, meta 4"
     )
     assert "tops3cret" not in copied.stdout + copied.stderr
 
