@@ -3,8 +3,10 @@
 Run by hand: python benchmarks/store.py [--sources 500] [--entries 20]
 Starts its own PostgreSQL 15 (tests/postgres_server.py, PostgreSQL's durable defaults:
 fsync on, and each commit waits for its WAL flush) on 127.0.0.1. Per backend, one
-thread: the first save of every source (all entries new), a second save with nothing
-changed (the usual refresh), reading every entry back (what a publish reads), and
+thread: the first save of every source (all entries new, each with a repost fingerprint,
+one in ten with an enclosure, saved with the document's items), a second save with
+nothing changed (the usual refresh), reading every source's known items (what an
+incremental refresh reads first), reading every entry back (what a publish reads), and
 ``db copy`` of the SQLite file into an empty PostgreSQL database. Writes the figures as
 JSON (benchmarks/results/store.json, or store-no-commit-wait.json).
 
@@ -28,10 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.postgres_server import PostgresServer
 
+from copro_feeds._similarity import PERMUTATIONS
 from copro_feeds._store import Store, copy_store
 from copro_feeds._store.postgresql import PostgreSQLStore
 from copro_feeds._store.sqlite import SQLiteStore
-from copro_feeds.types import Attribution, Entry
+from copro_feeds.types import Attribution, Enclosure, Entry
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 BODY = "<p>" + "co-production with people who use services " * 25 + "</p>"  # ~1 KB
@@ -59,6 +62,16 @@ def entries_of(key: str, count: int) -> list[Entry]:
             content_html=BODY,
             excerpt="co-production with people who use services",
             categories=("co-production",),
+            enclosures=(
+                (
+                    Enclosure(
+                        url=f"https://{key}.example/{n}.mp3", type="audio/mpeg", length=24_000_000
+                    ),
+                )
+                if n % 10 == 0
+                else ()
+            ),
+            fingerprint=tuple((n * 2_654_435_761 + i) % 2**32 for i in range(PERMUTATIONS)),
         )
         for n in range(count)
     ]
@@ -68,13 +81,17 @@ def measure(store: Store, sources: int, per_source: int) -> dict[str, float]:
     keys = [f"s{n:05d}" for n in range(sources)]
     store.sync_sources({key: f"https://{key}.example/feed/" for key in keys})
     batches = {key: entries_of(key, per_source) for key in keys}
+    items = {key: {f"{n:064x}": e.id for n, e in enumerate(batches[key])} for key in keys}
     figures = {}
     for name in ("first_save", "unchanged_save"):
         started = time.perf_counter()
         for key in keys:
-            store.save_fetch(store.state(key), batches[key], frozenset(), NOW)
+            store.save_fetch(store.state(key), batches[key], frozenset(), NOW, items=items[key])
         seconds = time.perf_counter() - started
         figures[f"{name}_per_second"] = round(sources / seconds, 1)
+    started = time.perf_counter()
+    assert all(store.known_items(key) == items[key] for key in keys)
+    figures["known_items_per_second"] = round(sources / (time.perf_counter() - started), 1)
     started = time.perf_counter()
     read = store.entries({key: attribution(key) for key in keys})
     figures["read_all_seconds"] = round(time.perf_counter() - started, 3)

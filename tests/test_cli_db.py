@@ -164,7 +164,7 @@ def test_db_copy_moves_an_sqlite_store_into_an_empty_postgresql_one(project, pos
     shown = postgres_url.replace("postgres@", "")
     assert copied.stdout.strip() == (
         f"copied {project.root / 'copro_feeds.sqlite3'} to {shown}: "
-        "sources 3, entries 6, editorial 2, audit_log 4, meta 4, "
+        "sources 3, entries 6, items 6, editorial 2, audit_log 4, meta 4, "
         "staff_users 0, sign_in_failures 0, staff_actions 0"
     )
     assert "tops3cret" not in copied.stdout + copied.stderr

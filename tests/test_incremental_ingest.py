@@ -20,6 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from copro_feeds._ingest import Ingested, SourceFacts, ingest
+from copro_feeds._store import Store
+from copro_feeds._store.postgresql import PostgreSQLStore
 from copro_feeds._store.sqlite import SQLiteStore
 from copro_feeds.types import Attribution
 from tests.factories import NOW, partner_facts
@@ -165,7 +167,7 @@ def apply(edit_: tuple, head: Head, items: list[Post], days: int) -> tuple[Head,
 
 
 def digest_into(
-    store: SQLiteStore, body: bytes, days: int, *, incremental: bool, facts: SourceFacts = FACTS
+    store: Store, body: bytes, days: int, *, incremental: bool, facts: SourceFacts = FACTS
 ) -> tuple[Ingested, tuple[int, int]]:
     now = NOW + timedelta(days=days)
     known = store.known_items("partner") if incremental else None
@@ -181,7 +183,7 @@ def digest_into(
     return found, (counts.new, counts.updated)
 
 
-def stored(store: SQLiteStore) -> list[tuple[object, ...]]:
+def stored(store: Store) -> list[tuple[object, ...]]:
     return [
         (e.id, e.title, e.link, e.authors, e.published, e.updated, e.content_html, e.language)
         for e in store.entries(ATTRIBUTIONS)
@@ -282,3 +284,24 @@ def test_other_settings_read_every_post_again(tmp_path):
         shorter = replace(FACTS, excerpt_words=1)
         found, _ = digest_into(store, document(Head(), posts_), 0, incremental=True, facts=shorter)
         assert [entry.excerpt for entry in found.entries] == ["Hello…", "Hello…"]
+
+
+def test_on_postgresql_an_unchanged_post_is_not_parsed_again(tmp_path, postgres_url):
+    """The items PostgreSQL keeps work as SQLite's: only the new post is read, and what
+    is stored is what a whole reading stores (in SQLite)."""
+    posts_ = [Post(f"g{n}", f"s{n}", f"T{n}", "<p>Hello</p>", -n) for n in range(1, 4)]
+    added = [Post("g9", "s9", "New", "<h2>T</h2>x", 0), *posts_]
+    PostgreSQLStore.upgrade(postgres_url)
+    with (
+        closing(PostgreSQLStore.open(postgres_url)) as store,
+        closing(SQLiteStore.open(tmp_path / "whole.sqlite3")) as whole,
+    ):
+        for each in (store, whole):
+            each.sync_sources({"partner": FEED_URL})
+            digest_into(each, document(Head(), posts_), 0, incremental=each is store)
+        assert len(store.known_items("partner")) == 3
+        found, counts = digest_into(store, document(Head(build=1), added), 0, incremental=True)
+        assert [entry.id for entry in found.entries] == ["g9"]
+        assert counts == digest_into(whole, document(Head(build=1), added), 0, incremental=False)[1]
+        assert stored(store) == stored(whole)
+        assert len(store.known_items("partner")) == 4

@@ -13,10 +13,12 @@ from copro_feeds._store.postgresql import PostgreSQLStore
 from copro_feeds._store.sqlite import SQLiteStore
 from copro_feeds._types import Role, StaffAction, StaffUser
 from copro_feeds.exceptions import StoreError
-from copro_feeds.types import EditorialAction
+from copro_feeds.types import EditorialAction, Enclosure
 from tests.factories import NOW, attribution, entry
 
 BOTH = {"scope": attribution("scope"), "other": attribution("other")}
+AUDIO = Enclosure(url="https://scope.example/ep1.mp3", type="audio/mpeg", length=24_000_000)
+VIDEO = Enclosure(url="https://scope.example/talk.mp4", type="video/mp4", length=None)
 
 
 def filled_sqlite(path):
@@ -26,9 +28,13 @@ def filled_sqlite(path):
     state = replace(store.state("scope"), etag='"e"', next_due=odd, gone=True, failures=2)
     store.save_fetch(
         state,
-        [entry(id="a", authors=("Ann", "Bo")), entry(id="b", published=odd, language="cy")],
+        [
+            entry(id="a", authors=("Ann", "Bo"), enclosures=(AUDIO, VIDEO)),
+            entry(id="b", published=odd, language="cy", fingerprint=(0, 7, 2**32 - 1)),
+        ],
         frozenset({"b"}),
         NOW,
+        items={"digest-a": "a", "digest-b": "b"},
     )
     store.save_fetch(store.state("other"), [entry(id="c", attribution=attribution("other"))],
                      frozenset(), NOW)  # fmt: skip
@@ -61,6 +67,8 @@ def everything(store):
         store.failed_sign_ins("addr:127.0.0.1", NOW),
         store.staff_actions(),
         store.session_secret("not this one"),
+        store.known_items("scope"),
+        store.known_items("other"),
     )
 
 
@@ -72,6 +80,7 @@ def test_everything_stored_is_copied_and_edits_carry_on(tmp_path, postgres_url):
     assert counts == {
         "sources": 2,
         "entries": 3,
+        "items": 2,
         "editorial": 2,
         "audit_log": 2,
         "meta": 3,  # the generation, the fingerprint, the session secret
@@ -82,9 +91,17 @@ def test_everything_stored_is_copied_and_edits_carry_on(tmp_path, postgres_url):
     target = PostgreSQLStore.open(postgres_url)
     try:
         assert everything(target) == expected
+        assert {e.id: (e.enclosures, e.fingerprint) for e in expected[1]} == {
+            "a": ((AUDIO, VIDEO), ()),
+            "b": ((), (0, 7, 2**32 - 1)),
+            "c": ((), ()),
+        }  # so the comparison above is of real enclosures and fingerprints
         # Digests came along: a refetch of the same entries changes nothing.
         again = target.save_fetch(
-            target.state("scope"), [entry(id="a", authors=("Ann", "Bo"))], frozenset(), NOW
+            target.state("scope"),
+            [entry(id="a", authors=("Ann", "Bo"), enclosures=(AUDIO, VIDEO))],
+            frozenset(),
+            NOW,
         )
         assert (again.new, again.updated) == (0, 0)
         [record] = target.edit(

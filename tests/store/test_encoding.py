@@ -1,4 +1,5 @@
-"""How every backend writes times and digests (``_store._encoding``)."""
+"""How every backend writes times, digests, enclosures and fingerprints
+(``_store._encoding``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from copro_feeds._store import format_time, parse_time
-from copro_feeds._store._encoding import content_hash
+from copro_feeds._store._encoding import (
+    content_hash,
+    decode_enclosures,
+    encode_enclosures,
+    pack_fingerprint,
+    unpack_fingerprint,
+)
+from copro_feeds.types import Enclosure
 from tests.factories import NOW, entry
 
 
@@ -39,3 +47,28 @@ def test_parse_time_refuses_text_format_time_never_writes():
     for text in ("2026-03-01T09:00:00.000000", "2026-03-01T09:00:00.000000+01:00", "soon"):
         with pytest.raises(ValueError):
             parse_time(text)
+
+
+def test_enclosures_are_written_as_json_lists_and_read_back():
+    audio = Enclosure(url="https://scope.example/ep1.mp3", type="audio/mpeg", length=24_000_000)
+    video = Enclosure(url="https://scope.example/talk.mp4", type="video/mp4", length=None)
+    text = encode_enclosures((audio, video))
+    assert text == (
+        '[["https://scope.example/ep1.mp3", "audio/mpeg", 24000000], '
+        '["https://scope.example/talk.mp4", "video/mp4", null]]'
+    )  # what SQLite stores since migration 4: db copy moves this text as it is
+    assert decode_enclosures(text) == (audio, video)
+    assert encode_enclosures(()) is None
+    assert decode_enclosures(None) == ()
+
+
+@given(st.lists(st.integers(min_value=0, max_value=2**32 - 1), max_size=64))
+def test_fingerprints_are_little_endian_32_bit_words_and_read_back(words):
+    packed = pack_fingerprint(tuple(words))
+    if words:
+        assert packed is not None
+        assert len(packed) == 4 * len(words)
+        assert packed[:4] == words[0].to_bytes(4, "little")
+    else:
+        assert packed is None
+    assert unpack_fingerprint(packed) == tuple(words)

@@ -217,3 +217,20 @@ def test_a_changed_enclosure_is_an_edit(store):
     counts = store.save_fetch(state, [entry(enclosures=(moved,))], frozenset(), NOW)
     assert counts.updated == 1
     assert store.entries(ATTRIBUTIONS)[0].enclosures == (moved,)
+
+
+def test_an_entry_saved_without_a_fingerprint_gets_one_without_an_edit(store):
+    """As for entries saved before fingerprints existed: the first fingerprint is saved
+    alone (a change to publish, not an edit)."""
+    state = store.state("scope")
+    store.save_fetch(state, [entry()], frozenset(), NOW)
+    assert store.entries(ATTRIBUTIONS)[0].fingerprint == ()
+    before = store.generation()
+    counts = store.save_fetch(state, [entry(fingerprint=(1, 2, 2**32 - 1))], frozenset(), NOW)
+    assert (counts.new, counts.updated) == (0, 0)
+    assert store.generation() > before
+    assert store.entries(ATTRIBUTIONS)[0].fingerprint == (1, 2, 2**32 - 1)
+    later = store.generation()
+    store.save_fetch(state, [entry(fingerprint=(9, 9))], frozenset(), NOW)
+    assert store.generation() == later  # only a first fingerprint is saved so
+    assert store.entries(ATTRIBUTIONS)[0].fingerprint == (1, 2, 2**32 - 1)

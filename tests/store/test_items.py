@@ -52,3 +52,14 @@ def test_items_survive_reopening(backend, store):
     again = backend.open()
     assert again.known_items("scope") == {"d": "a"}
     again.close()
+
+
+def test_items_partly_kept_are_replaced_exactly(store):
+    """A refresh keeps most items: those kept stay, a digest may name another entry now,
+    the ones no longer listed go."""
+    state = store.state("scope")
+    store.save_fetch(state, [], frozenset(), NOW, items={"d1": "a", "d2": "b", "d3": "c"})
+    store.save_fetch(state, [], frozenset(), NOW, items={"d1": "a", "d2": "x", "d4": "d"})
+    assert store.known_items("scope") == {"d1": "a", "d2": "x", "d4": "d"}
+    store.save_fetch(state, [], frozenset(), NOW, items={"d1": "a", "d2": "x", "d4": "d"})
+    assert store.known_items("scope") == {"d1": "a", "d2": "x", "d4": "d"}

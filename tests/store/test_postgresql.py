@@ -66,6 +66,35 @@ def test_a_database_made_before_staff_accounts_is_upgraded_keeping_its_rows(
         store.close()
 
 
+def test_a_version_1_database_is_upgraded_keeping_its_entries(postgres_server, postgres_url):
+    """A database written by the first schema (before enclosures, fingerprints and items):
+    its entries read back with none, and take them from the next saves."""
+    postgres_server.psql(
+        f"{MIGRATIONS[0]}; CREATE TABLE copro_feeds_schema (version integer NOT NULL);"
+        "INSERT INTO copro_feeds_schema VALUES (1);"
+        "INSERT INTO sources (key, config_url) VALUES ('scope', 'https://scope.example/');"
+        "INSERT INTO entries VALUES ('scope', 'post-1', 'https://scope.example/blog/post-1/',"
+        " 'Old post', '{Ann}', now(), now(), '<p>Hello</p>', 'Hello', '{}', 'abc', now(),"
+        " now(), NULL)",
+        postgres_url,
+    )
+    assert PostgreSQLStore.upgrade(postgres_url) == (1, SCHEMA_VERSION)
+    store = PostgreSQLStore.open(postgres_url)
+    try:
+        [old] = store.entries({"scope": attribution("scope")})
+        assert (old.title, old.authors, old.enclosures, old.fingerprint) == (
+            "Old post", ("Ann",), (), (),
+        )  # fmt: skip
+        assert store.known_items("scope") == {}
+        store.save_fetch(
+            store.state("scope"), [entry(fingerprint=(5,))], frozenset(), NOW, items={"d": "post-1"}
+        )
+        assert store.entries({"scope": attribution("scope")})[0].fingerprint == (5,)
+        assert store.known_items("scope") == {"d": "post-1"}
+    finally:
+        store.close()
+
+
 def test_an_unknown_role_is_refused_by_the_database(postgres_server, postgres_url):
     PostgreSQLStore.upgrade(postgres_url)
     with pytest.raises(PostgresServerError, match="staff_users_role_check"):

@@ -2,7 +2,9 @@
 
 One backend dumps its tables (:data:`TABLES`, in an order that keeps references valid),
 the other loads them: each row is a dict of column → value, times as aware UTC
-datetimes, lists as lists of strings, flags as bools, whatever the backend wrote them as.
+datetimes, lists as lists of strings, flags as bools, whatever the backend wrote them as;
+an entry's enclosures and fingerprint as the text and bytes every backend writes
+(``_encoding``), or None.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ Dump = Iterator[tuple[str, list[Row]]]  # (table, a batch of its rows), table by
 TABLES = (
     "sources",
     "entries",
+    "items",
     "editorial",
     "audit_log",
     "meta",  # the web app's session secret among the rest

@@ -3,17 +3,20 @@
 A backend stores times as :func:`format_time` text (or reads such text back from values
 others wrote, like the health records in meta) and decides whether a fetched entry
 changed by comparing :func:`content_hash` digests, so every backend counts new and
-updated entries alike.
+updated entries alike. An entry's enclosures are stored as :func:`encode_enclosures`
+text and its fingerprint as :func:`pack_fingerprint` bytes in every backend, so
+``db copy`` carries them over as they are.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import struct
 from contextlib import suppress
 from datetime import UTC, datetime
 
-from copro_feeds.types import Entry
+from copro_feeds.types import Enclosure, Entry
 
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -44,3 +47,26 @@ def content_hash(entry: Entry, *, undated: bool) -> str:
     if entry.enclosures:
         fields.append([[e.url, e.type, e.length] for e in entry.enclosures])
     return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
+
+
+def encode_enclosures(enclosures: tuple[Enclosure, ...]) -> str | None:
+    """Enclosures → the JSON text stored, ``[[url, type, length], …]`` (None when none)."""
+    return json.dumps([[e.url, e.type, e.length] for e in enclosures]) if enclosures else None
+
+
+def decode_enclosures(text: str | None) -> tuple[Enclosure, ...]:
+    """Stored enclosures text (or None) → the enclosures."""
+    return tuple(
+        Enclosure(url=url, type=media_type, length=length)
+        for url, media_type, length in json.loads(text or "[]")
+    )
+
+
+def pack_fingerprint(fingerprint: tuple[int, ...]) -> bytes | None:
+    """A fingerprint as little-endian 32-bit words (None when the entry has none)."""
+    return struct.pack(f"<{len(fingerprint)}I", *fingerprint) if fingerprint else None
+
+
+def unpack_fingerprint(blob: bytes | None) -> tuple[int, ...]:
+    """Stored fingerprint bytes (or None) → the fingerprint."""
+    return struct.unpack(f"<{len(blob) // 4}I", blob) if blob else ()

@@ -13,7 +13,7 @@ Its schema is changed only by ``copro-feeds db upgrade`` (:meth:`PostgreSQLStore
 * ``_connection`` — the connection pool, transactions and reads, psycopg errors as
   StoreError naming the database without its credentials.
 * ``_schema`` — the tables and their migrations (table ``copro_feeds_schema``).
-* ``_sources``, ``_entries``, ``_editorial``, ``_meta``, ``_users`` — one table (or two)
+* ``_sources``, ``_entries``, ``_items``, ``_editorial``, ``_meta``, ``_users`` — one table (or two)
   each. Staff accounts, failed sign-ins, staff actions and the session secret are kept
   here as in SQLite; who may read them is the database's grants (not a file mode).
 * ``_load`` — a dump of another store, into an empty database (``db copy``).
@@ -28,6 +28,7 @@ from copro_feeds._store._dump import Dump
 from copro_feeds._store.postgresql import (
     _editorial,
     _entries,
+    _items,
     _load,
     _meta,
     _schema,
@@ -138,16 +139,23 @@ class PostgreSQLStore:
         now: datetime,
         *,
         well_formed: bool = True,
+        items: Mapping[str, str] | None = None,
     ) -> SaveCounts:
-        """Save a fetched feed's entries and the source's new state in one transaction."""
+        """Save a fetched feed's entries, its items and the source's new state in one
+        transaction."""
         with self._connection.transaction() as db:
             counts, changed = _entries.save(
                 db, state.key, entries, undated_ids, now, well_formed=well_formed
             )
+            _items.replace(db, state.key, items or {})
             _sources.write(db, state)
             if changed:  # in this transaction: a crash cannot lose it
                 _meta.bump_generation(db)
         return counts
+
+    def known_items(self, key: str) -> dict[str, str]:
+        """The items saved with the source's last fetched document (digest → entry id)."""
+        return _items.read(self._connection, key)
 
     def entries(
         self, attributions: Mapping[str, Attribution], *, content: Container[str] | None = None

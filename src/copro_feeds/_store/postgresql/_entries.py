@@ -6,6 +6,12 @@ from collections.abc import Container, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from copro_feeds._store._encoding import (
+    decode_enclosures,
+    encode_enclosures,
+    pack_fingerprint,
+    unpack_fingerprint,
+)
 from copro_feeds._store._saving import StoredCopy, plan_save
 from copro_feeds._store.postgresql._connection import Connection, Db
 from copro_feeds._store.protocol import SaveCounts
@@ -14,7 +20,7 @@ from copro_feeds.types import Attribution, Entry
 _ENTRY_COLUMNS = (
     "source_key", "id", "link", "title", "authors", "published", "updated",
     "content_html", "excerpt", "categories", "content_hash", "first_seen", "last_changed",
-    "language",
+    "language", "enclosures", "fingerprint",
 )  # fmt: skip
 _INSERT_ENTRY = (
     f"INSERT INTO entries ({', '.join(_ENTRY_COLUMNS)}) "  # noqa: S608
@@ -30,8 +36,13 @@ _UPDATE_ENTRY = (
 _UPDATE_LANGUAGE = (
     "UPDATE entries SET language = %(language)s WHERE source_key = %(source_key)s AND id = %(id)s"
 )
+_UPDATE_FINGERPRINT = (
+    "UPDATE entries SET fingerprint = %(fingerprint)s "
+    "WHERE source_key = %(source_key)s AND id = %(id)s"
+)
 _READ_COLUMNS = (
-    "source_key, id, title, link, authors, published, updated, excerpt, categories, language"
+    "source_key, id, title, link, authors, published, updated, excerpt, categories, language, "
+    "enclosures, fingerprint"
 )
 
 
@@ -47,20 +58,23 @@ def save(
     """Add new entries and update edited ones of one source, inside a transaction.
 
     The source's row is locked first, so two workers saving the same source take turns.
-    Returns the counts and whether anything stored changed; the rules are
+    Returns the counts and whether anything stored changed (a new language alone, or a
+    first fingerprint, is saved without counting as an edit, but is a change); the rules are
     :meth:`Store.save_fetch <copro_feeds._store.Store.save_fetch>`'s.
     """
     db.execute("SELECT 1 FROM sources WHERE key = %s FOR UPDATE", (source_key,))
     rows = db.execute(
-        "SELECT id, content_hash, published, language, length(content_html) AS length "
-        "FROM entries WHERE source_key = %s",
+        "SELECT id, content_hash, published, language, length(content_html) AS length, "
+        "fingerprint IS NOT NULL AS fingerprinted FROM entries WHERE source_key = %s",
         (source_key,),
     ).fetchall()
     plan = plan_save(
         entries,
         undated_ids,
         {
-            row["id"]: StoredCopy(row["content_hash"], row["published"], row["language"])
+            row["id"]: StoredCopy(
+                row["content_hash"], row["published"], row["language"], row["fingerprinted"]
+            )
             for row in rows
         },
         well_formed=well_formed,
@@ -69,7 +83,8 @@ def save(
     )
     with db.cursor() as cursor:
         for sql, batch in ((_INSERT_ENTRY, plan.inserts), (_UPDATE_ENTRY, plan.updates),
-                           (_UPDATE_LANGUAGE, plan.relabels)):  # fmt: skip
+                           (_UPDATE_LANGUAGE, plan.relabels),
+                           (_UPDATE_FINGERPRINT, plan.fingerprints)):  # fmt: skip
             if batch:
                 cursor.executemany(sql, batch)
     return plan.counts, plan.changed
@@ -117,6 +132,8 @@ def _entry_row(entry: Entry, digest: str, now: datetime) -> dict[str, Any]:
         "first_seen": now,
         "last_changed": now,
         "language": entry.language,
+        "enclosures": encode_enclosures(entry.enclosures),
+        "fingerprint": pack_fingerprint(entry.fingerprint),
     }
 
 
@@ -133,4 +150,6 @@ def _entry_from_row(row: Mapping[str, Any], attribution: Attribution) -> Entry:
         excerpt=row["excerpt"],
         categories=tuple(row["categories"]),
         language=row["language"],
+        enclosures=decode_enclosures(row["enclosures"]),
+        fingerprint=unpack_fingerprint(row["fingerprint"]),
     )

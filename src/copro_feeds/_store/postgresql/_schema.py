@@ -7,7 +7,8 @@ that is not exactly at :data:`VERSION`. A migration is only ever appended.
 
 The tables are SQLite's, in PostgreSQL's own types: ``timestamptz`` times, ``text[]``
 lists, ``boolean`` flags, identity columns for the logs (the audit log, failed sign-ins,
-staff actions).
+staff actions); enclosures and fingerprints are the same text and bytes in both
+(``_store._encoding``).
 """
 
 from __future__ import annotations
@@ -95,6 +96,22 @@ MIGRATIONS: tuple[str, ...] = (
         "by" text,
         action text NOT NULL,
         subject text NOT NULL
+    );
+    """,
+    # Enclosures and fingerprints (issue 15), written as SQLite writes them
+    # (``_store._encoding``): enclosures as JSON text, a fingerprint as 32-bit words.
+    """
+    ALTER TABLE entries ADD COLUMN enclosures text;
+    ALTER TABLE entries ADD COLUMN fingerprint bytea;
+    """,
+    # The items of each source's last saved document (issue 13): an item whose digest is
+    # here is not parsed again while it is unchanged.
+    """
+    CREATE TABLE items (
+        source_key text NOT NULL,
+        digest text NOT NULL,
+        entry_id text NOT NULL,
+        PRIMARY KEY (source_key, digest)
     );
     """,
 )

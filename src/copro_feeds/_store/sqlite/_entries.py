@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import struct
 from collections.abc import Container, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from copro_feeds._store._encoding import format_time, parse_time
+from copro_feeds._store._encoding import (
+    decode_enclosures,
+    encode_enclosures,
+    format_time,
+    pack_fingerprint,
+    parse_time,
+    unpack_fingerprint,
+)
 from copro_feeds._store._saving import StoredCopy, plan_save
 from copro_feeds._store.protocol import SaveCounts
 from copro_feeds._store.sqlite._connection import Connection
-from copro_feeds.types import Attribution, Enclosure, Entry
+from copro_feeds.types import Attribution, Entry
 
 _ENTRY_COLUMNS = (
     "source_key", "id", "link", "title", "authors", "published", "updated",
@@ -131,22 +137,9 @@ def _entry_row(entry: Entry, digest: str, stamp: str) -> dict[str, Any]:
         "first_seen": stamp,
         "last_changed": stamp,
         "language": entry.language,
-        "enclosures": (
-            json.dumps([[e.url, e.type, e.length] for e in entry.enclosures])
-            if entry.enclosures
-            else None
-        ),
-        "fingerprint": _pack(entry.fingerprint),
+        "enclosures": encode_enclosures(entry.enclosures),
+        "fingerprint": pack_fingerprint(entry.fingerprint),
     }
-
-
-def _pack(fingerprint: tuple[int, ...]) -> bytes | None:
-    """A fingerprint as little-endian 32-bit words (None when the entry has none)."""
-    return struct.pack(f"<{len(fingerprint)}I", *fingerprint) if fingerprint else None
-
-
-def _unpack(blob: bytes | None) -> tuple[int, ...]:
-    return struct.unpack(f"<{len(blob) // 4}I", blob) if blob else ()
 
 
 def _entry_from_row(row: sqlite3.Row, attribution: Attribution) -> Entry:
@@ -162,11 +155,8 @@ def _entry_from_row(row: sqlite3.Row, attribution: Attribution) -> Entry:
         excerpt=row["excerpt"],
         categories=tuple(json.loads(row["categories"])),
         language=row["language"],
-        enclosures=tuple(
-            Enclosure(url=url, type=media_type, length=length)
-            for url, media_type, length in json.loads(row["enclosures"] or "[]")
-        ),
-        fingerprint=_unpack(row["fingerprint"]),
+        enclosures=decode_enclosures(row["enclosures"]),
+        fingerprint=unpack_fingerprint(row["fingerprint"]),
     )
 
 
