@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from copro_feeds._archive_plan import month_start, next_month, plan_archive
+from copro_feeds._dedupe import find_posts
 from copro_feeds._select import combined_selection
 from copro_feeds._types import EditorialMarks
 from copro_feeds.config import SourceConfig
@@ -140,3 +141,21 @@ def test_every_post_is_in_exactly_the_month_it_was_published_in(moments):
         assert month.entries
         assert all(month.start <= p.published < month.end for p in month.entries)
         assert month.closed == (month.end <= NOW)
+
+
+def test_the_archive_follows_repost_similarity_and_reuses_the_posts_it_is_given():
+    """Two partners' copies of one article (identical fingerprints, other links): one post
+    in the archive while reposts are looked for, two with ``repost_similarity = false``."""
+    signature = tuple(range(128))
+    copies = [
+        post("a", on(2, 3), fingerprint=signature),
+        post("b", on(2, 4), partner=CFWR, fingerprint=signature),
+    ]
+    merged = plan_archive(copies, SOURCES, NO_MARKS, NOW, reposts=0.6)
+    assert [e.id for e in merged.months[0].entries] == ["a"]
+    apart = plan_archive(copies, SOURCES, NO_MARKS, NOW, reposts=None)
+    assert [e.id for e in apart.months[0].entries] == ["b", "a"]
+    # posts found once by the caller are used as given (here: none merged)
+    given_posts = find_posts(copies, reposts=None)
+    reused = plan_archive(copies, SOURCES, NO_MARKS, NOW, reposts=0.6, posts=given_posts)
+    assert [e.id for e in reused.months[0].entries] == ["b", "a"]

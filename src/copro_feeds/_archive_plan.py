@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from copro_feeds._dedupe import Posts
 from copro_feeds._plan import Archive, ArchiveMonth
 from copro_feeds._select import combined_selection
 from copro_feeds._types import EditorialMarks
-from copro_feeds.config import SourceConfig
+from copro_feeds.config import REPOST_SIMILARITY, SourceConfig
 from copro_feeds.types import Entry
 
 
@@ -39,14 +40,21 @@ def plan_archive(
     sources: Sequence[SourceConfig],
     marks: EditorialMarks,
     now: datetime,
+    *,
+    reposts: float | None = REPOST_SIMILARITY,
+    posts: Posts | None = None,
 ) -> Archive:
     """Every month with posts at ``now``, newest first, each with its posts newest first.
 
-    ``entries`` are every stored entry; ``sources`` the enabled sources, in config order.
+    ``entries`` are every stored entry; ``sources`` the enabled sources, in config order;
+    ``reposts`` and ``posts`` as for :func:`~copro_feeds._select.combined_selection`.
     """
     unpinned = EditorialMarks(hidden=marks.hidden)
     months: dict[datetime, list[Entry]] = {}
-    for post in combined_selection(entries, sources, None, marks=unpinned):
+    selection = combined_selection(
+        entries, sources, None, marks=unpinned, reposts=reposts, posts=posts
+    )
+    for post in selection:
         months.setdefault(month_start(post.published), []).append(post)
     return Archive(
         months=tuple(

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from copro_feeds._archive_plan import month_start, plan_archive
+from copro_feeds._dedupe import Posts, find_posts
 from copro_feeds._detect import with_languages
 from copro_feeds._fetch import Fetcher
 from copro_feeds._health import CycleRecord, PublishRecord, record_cycle, record_publish
@@ -85,7 +86,16 @@ def publish_if_needed(
     # A post whose feed states no language gets the one detected among the site's.
     stored = with_languages(store.entries(credits, content=whole), config.site.languages)
     marks = store.editorial()
-    archive = plan_archive(stored, config.active_sources, marks, now)  # one for every language
+    # Which entries are copies of one post: found once, for the archive and every language.
+    posts = find_posts(stored, reposts=config.output.repost_similarity)
+    archive = plan_archive(
+        stored,
+        config.active_sources,
+        marks,
+        now,
+        reposts=config.output.repost_similarity,
+        posts=posts,
+    )  # one for every language
     # Forget the last fingerprint first: if this publish fails, the next cycle retries.
     store.set_meta(_PUBLISH_FINGERPRINT, "")
     started = time.monotonic()
@@ -103,6 +113,7 @@ def publish_if_needed(
                 stored=stored,
                 credits=credits,
                 marks=marks,
+                posts=posts,
                 archive=archive,
                 now=now,
             )
@@ -130,15 +141,23 @@ def _publish_site(
     stored: Sequence[Entry],
     credits: Mapping[str, Attribution],
     marks: EditorialMarks,
+    posts: Posts,
     archive: Archive,
     now: datetime,
 ) -> list[Path]:
     """Plan and publish the site in one language (``site``) into ``directory``, with the
-    ``archive`` (the same months in every language)."""
+    ``archive`` (the same months in every language); ``posts``: the reposts found in
+    ``stored``."""
     sources = config.active_sources
     reposts = config.output.repost_similarity
     feeds = plan_feeds(
-        stored, sources, site, config.output.max_entries, marks=marks, reposts=reposts
+        stored,
+        sources,
+        site,
+        config.output.max_entries,
+        marks=marks,
+        reposts=reposts,
+        posts=posts,
     )
     roundups = (
         plan_roundups(

@@ -147,6 +147,7 @@ def combined_selection(
     *,
     marks: EditorialMarks = _NO_MARKS,
     reposts: float | None = REPOST_SIMILARITY,
+    posts: Posts | None = None,
 ) -> list[Entry]:
     """The combined feed's entries: what :meth:`Aggregator.entries` returns.
 
@@ -154,9 +155,11 @@ def combined_selection(
     one entry per post (the same link, or a repost at least ``reposts`` alike), crediting
     the other partners that carried it (``also_via``); pinned posts first
     (``pinned=True``, the latest pin first), then the newest. At most ``limit`` entries
-    unless more are pinned; ``limit=None`` keeps every post.
+    unless more are pinned; ``limit=None`` keeps every post. ``posts``: what
+    :func:`~copro_feeds._dedupe.find_posts` found in these ``entries`` with ``reposts``,
+    when the caller has it already (it costs the most of a selection).
     """
-    posts = find_posts(entries, reposts=reposts)
+    posts = posts if posts is not None else find_posts(entries, reposts=reposts)
     return _posts(
         _visible(entries, sources, marks, posts),
         limit,
@@ -174,15 +177,17 @@ def plan_feeds(
     *,
     marks: EditorialMarks = _NO_MARKS,
     reposts: float | None = REPOST_SIMILARITY,
+    posts: Posts | None = None,
 ) -> list[FeedContent]:
     """The combined feed first, then one feed per partner, one per tag, and one per
     language of ``[site] languages`` (the posts in that language: their feed's, or the
     one detected before planning; titles and descriptions in the site's language).
 
     ``marks``: editors' hidden and pinned entries; ``reposts``: how alike two partners'
-    posts must be to be one (see the module docstring).
+    posts must be to be one (see the module docstring); ``posts`` as for
+    :func:`combined_selection`.
     """
-    posts = find_posts(entries, reposts=reposts)
+    posts = posts if posts is not None else find_posts(entries, reposts=reposts)
     kept, pins = _visible(entries, sources, marks, posts), _pinned_posts(entries, marks, posts)
     homepages = configured_homepages(sources)
     tags = configured_tags(sources)
