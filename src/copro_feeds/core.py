@@ -206,15 +206,7 @@ class Aggregator:
         """
         now = self._clock()
         states = {source.key: self._store.state(source.key) for source in sources}
-        cycle = Cycle(
-            self.config,
-            store=self._store,
-            fetcher=self._fetcher,
-            sandbox=self._sandbox,
-            rng=self._rng,
-            stop=self._stop,
-        )
-        return RunReport(results=tuple(cycle.run(list(sources), states, now, None)))
+        return RunReport(results=tuple(self._cycle().run(list(sources), states, now, None)))
 
     def record_tick(self, tick_seconds: float, seconds: float) -> None:
         """Record for ``/healthz`` that a scheduler tick finished just now, as
@@ -238,6 +230,17 @@ class Aggregator:
             default=config.fetch.interval,
         )
 
+    def _cycle(self) -> Cycle:
+        """One refresh of some sources with this aggregator's store, fetcher and sandbox."""
+        return Cycle(
+            self.config,
+            store=self._store,
+            fetcher=self._fetcher,
+            sandbox=self._sandbox,
+            rng=self._rng,
+            stop=self._stop,
+        )
+
     def _run_locked(
         self,
         now: datetime,
@@ -256,15 +259,7 @@ class Aggregator:
                 for source in self.config.active_sources
                 if all_sources or _due.is_due(states[source.key], now)
             ]
-        cycle = Cycle(
-            self.config,
-            store=self._store,
-            fetcher=self._fetcher,
-            sandbox=self._sandbox,
-            rng=self._rng,
-            stop=self._stop,
-        )
-        results = cycle.run(chosen, states, now, progress)
+        results = self._cycle().run(chosen, states, now, progress)
         report = RunReport(results=tuple(results))
         try:
             written = self._publish_if_needed(now, since, force=False, changed=report.changed)
