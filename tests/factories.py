@@ -73,3 +73,21 @@ def partner_facts(**overrides: Any) -> SourceFacts:
     }
     values.update(overrides)
     return SourceFacts(**values)
+
+
+def dated_post(
+    ident: str, published: datetime, partner: Attribution | None = None, **overrides: Any
+) -> Entry:
+    """An entry ``ident`` of ``partner`` (Scope by default) published and updated at
+    ``published``, titled "Post <ident>", linked under the partner's site."""
+    partner = partner or attribution()
+    values: dict[str, Any] = {
+        "id": ident,
+        "attribution": partner,
+        "title": f"Post {ident}",
+        "link": f"https://{partner.source_key}.example/{ident}/",
+        "published": published,
+        "updated": published,
+    }
+    values.update(overrides)
+    return entry(**values)

@@ -12,7 +12,7 @@ from copro_feeds._dedupe import find_posts
 from copro_feeds._select import combined_selection
 from copro_feeds._types import EditorialMarks
 from copro_feeds.config import SourceConfig
-from tests.factories import attribution, entry
+from tests.factories import attribution, dated_post
 
 SOURCES = (
     SourceConfig(key="scope", name="Scope", url="https://scope.example/feed/"),
@@ -23,17 +23,7 @@ NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 NO_MARKS = EditorialMarks()
 
 
-def post(ident: str, published: datetime, partner=SCOPE, **overrides):
-    values = {
-        "id": ident,
-        "attribution": partner,
-        "title": f"Post {ident}",
-        "link": f"https://{partner.source_key}.example/{ident}/",
-        "published": published,
-        "updated": published,
-    }
-    values.update(overrides)
-    return entry(**values)
+post = dated_post  # a post of SCOPE unless another partner is given
 
 
 def on(month: int, day: int, year: int = 2026, hour: int = 12) -> datetime:

@@ -29,7 +29,7 @@ from copro_feeds._serve import Server
 from copro_feeds._types import EditorialMarks
 from copro_feeds.config import SiteConfig, SourceConfig
 from copro_feeds.exceptions import PublishError
-from tests.factories import attribution, entry
+from tests.factories import attribution, dated_post
 from tests.schemas import atom_relaxng, json_feed_validator
 from tests.test_publish_html import LQ, accessible_name, assert_heading_order, parse, text_of
 
@@ -55,17 +55,7 @@ NO_MARKS = EditorialMarks()
 CLOSED = ["2026-02", "2026-01", "2025-12", "2025-11"]  # newest first; March is not over
 
 
-def post(ident: str, published: datetime, partner=SCOPE, **overrides):
-    values = {
-        "id": ident,
-        "attribution": partner,
-        "title": f"Post {ident}",
-        "link": f"https://{partner.source_key}.example/{ident}/",
-        "published": published,
-        "updated": published,
-    }
-    values.update(overrides)
-    return entry(**values)
+post = dated_post  # a post of SCOPE unless another partner is given
 
 
 def history() -> list:
