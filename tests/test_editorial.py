@@ -271,11 +271,12 @@ def test_hide_needs_a_reason(project):
         assert result.returncode == 2
         assert "--reason" in result.stderr
     config = copro_feeds.load_config(project.config_path)
-    with (
-        copro_feeds.make_aggregator(config) as aggregator,
-        pytest.raises(ValueError, match="reason"),
-    ):
-        aggregator.hide(GUIDE_REF, " ")
+    with copro_feeds.make_aggregator(config) as aggregator:
+        with pytest.raises(ValueError, match="reason"):
+            aggregator.hide(GUIDE_REF, " ")
+        with pytest.raises(ValueError, match="reason"):  # the one entry point of all four
+            aggregator.edit(EditorialAction.HIDE, GUIDE_REF, None)
+        assert aggregator.audit_log() == []  # nothing was hidden
 
 
 def test_the_library_acts_and_reports_the_same(project):

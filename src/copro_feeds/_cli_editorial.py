@@ -129,15 +129,7 @@ def _edit(args: argparse.Namespace) -> int:
     done, nothing, published = _ACTION_WORDS[action]
     with make_aggregator(config) as aggregator:
         by = args.by or _login_name()
-        if action is EditorialAction.HIDE:
-            records = aggregator.hide(args.entry, args.reason, by=by)
-        else:
-            act = {
-                EditorialAction.UNHIDE: aggregator.unhide,
-                EditorialAction.PIN: aggregator.pin,
-                EditorialAction.UNPIN: aggregator.unpin,
-            }[action]
-            records = act(args.entry, args.reason, by=by)
+        records = aggregator.edit(action, args.entry, args.reason, by=by)
         if not records:
             named = aggregator.find_entries(args.entry)[0]
             print(f"Nothing to do: {_described(named)} is {nothing}.")

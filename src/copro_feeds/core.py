@@ -352,15 +352,13 @@ class Aggregator:
         outputs change at the next publish (:meth:`publish`, or the next
         :meth:`run_once`).
         """
-        if not reason.strip():
-            raise ValueError("hiding an entry needs a reason")
-        return self._edit(EditorialAction.HIDE, ref, reason, by)
+        return self.edit(EditorialAction.HIDE, ref, reason, by=by)
 
     def unhide(
         self, ref: str, reason: str | None = None, *, by: str | None = None
     ) -> list[AuditRecord]:
         """Undo :meth:`hide` for the post ``ref`` names; returns the records logged."""
-        return self._edit(EditorialAction.UNHIDE, ref, reason, by)
+        return self.edit(EditorialAction.UNHIDE, ref, reason, by=by)
 
     def pin(
         self, ref: str, reason: str | None = None, *, by: str | None = None
@@ -369,18 +367,27 @@ class Aggregator:
 
         A pinned post is never cut by ``[output] max_entries``. Returns the records logged.
         """
-        return self._edit(EditorialAction.PIN, ref, reason, by)
+        return self.edit(EditorialAction.PIN, ref, reason, by=by)
 
     def unpin(
         self, ref: str, reason: str | None = None, *, by: str | None = None
     ) -> list[AuditRecord]:
         """Undo :meth:`pin` for the post ``ref`` names; returns the records logged."""
-        return self._edit(EditorialAction.UNPIN, ref, reason, by)
+        return self.edit(EditorialAction.UNPIN, ref, reason, by=by)
 
-    def _edit(
-        self, action: EditorialAction, ref: str, reason: str | None, by: str | None
+    def edit(
+        self,
+        action: EditorialAction,
+        ref: str,
+        reason: str | None = None,
+        *,
+        by: str | None = None,
     ) -> list[AuditRecord]:
-        """Apply ``action`` to every stored copy of the post ``ref`` names."""
+        """Apply ``action`` to every stored copy of the post ``ref`` names, as
+        :meth:`hide`, :meth:`unhide`, :meth:`pin` and :meth:`unpin` do (hiding needs a
+        ``reason``: ``ValueError`` if blank); returns the records logged."""
+        if action is EditorialAction.HIDE and not (reason or "").strip():
+            raise ValueError("hiding an entry needs a reason")
         stored = self._store.entries(self._attributions(disabled=True))
         copies = every_copy(stored, resolve(ref, stored))
         reason = (reason or "").strip() or None

@@ -94,15 +94,8 @@ def edit(key: str, digest: str, action: str) -> ResponseReturnValue:
     aggregator = desk().aggregator
     by = staff_member().name
     with desk().lock:
-        if chosen is EditorialAction.HIDE:
-            records = aggregator.hide(placed.ref, str(form.reason.data).strip(), by=by)
-        else:
-            act = {
-                EditorialAction.UNHIDE: aggregator.unhide,
-                EditorialAction.PIN: aggregator.pin,
-                EditorialAction.UNPIN: aggregator.unpin,
-            }[chosen]
-            records = act(placed.ref, None, by=by)
+        reason = str(form.reason.data).strip() if chosen is EditorialAction.HIDE else None
+        records = aggregator.edit(chosen, placed.ref, reason, by=by)
         written = aggregator.publish() if records else []
     title = quote(placed.entry.title)
     if records:
