@@ -20,6 +20,7 @@ from copro_feeds._store.sqlite._schema import MIGRATIONS as SQLITE_MIGRATIONS
 from tests.admin_site import PASSWORD, Client
 from tests.test_admin_serving import logged_url, stop
 from tests.test_cli import _served_port, cli
+from tests.test_queue_schema import build_release_3_0
 
 
 def on_postgres(url: str) -> dict[str, str]:
@@ -65,6 +66,20 @@ def test_db_upgrade_creates_the_schema_once_and_never_prints_the_password(projec
     for output in (first.stdout, first.stderr, again.stdout, again.stderr):
         assert "tops3cret" not in output
     assert not (project.root / "copro_feeds.sqlite3").exists()
+
+
+def test_db_upgrade_applies_procrastinates_newer_migrations_to_an_old_queue(project, postgres_url):
+    env = on_postgres(with_password(postgres_url))
+    build_release_3_0(postgres_url)  # the queue as procrastinate 3.0 left it
+
+    refused = cli("update", cwd=project.root, env=env)  # our schema is missing too
+    upgrade = cli("db", "upgrade", cwd=project.root, env=env)
+
+    assert refused.returncode == 1
+    assert upgrade.returncode == 0, upgrade.stderr
+    queue = upgrade.stdout.splitlines()[-1]
+    assert "work queue migrated (7 procrastinate migration(s): 03.01.00_01," in queue
+    assert queue.endswith("03.04.00_50)") and "tops3cret" not in upgrade.stdout + upgrade.stderr
 
 
 def test_db_upgrade_on_sqlite_creates_the_file(project):

@@ -78,8 +78,8 @@ def test_control_tasks_outrank_publishing_which_outranks_refreshes():
 
 
 def test_upgrade_creates_the_queue_schema_once(postgres_url: str, postgres_server: PostgresServer):
-    assert _queue.upgrade_schema(postgres_url) is True
-    assert _queue.upgrade_schema(postgres_url) is False
+    assert _queue.upgrade_schema(postgres_url).created
+    assert _queue.upgrade_schema(postgres_url).describe() == "ready"
     tables = postgres_server.psql(
         "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename IN "
         "('procrastinate_jobs', 'copro_feeds_due') ORDER BY 1",

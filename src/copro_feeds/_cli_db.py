@@ -63,8 +63,8 @@ def _db(args: argparse.Namespace) -> int:
         if config.storage.url is not None:  # the workers' queue lives beside the store
             from copro_feeds._queue import upgrade_schema
 
-            created = upgrade_schema(config.storage.url)
-            print(f"{config.storage.shown}: work queue {'created' if created else 'ready'}")
+            queue = upgrade_schema(config.storage.url)
+            print(f"{config.storage.shown}: work queue {queue.describe()}")
         return EXIT_OK
     copied = copy_store(config.storage.path, args.to)
     target = StorageConfig(path=config.storage.path, url=args.to).shown

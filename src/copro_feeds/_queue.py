@@ -39,9 +39,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import procrastinate
+import procrastinate.schema
 from procrastinate import exceptions as queue_errors
 from procrastinate.jobs import Status
 from procrastinate.types import JSONValue
@@ -79,7 +81,12 @@ CREATE TABLE IF NOT EXISTS copro_feeds_due (
     next_due timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS copro_feeds_due_next ON copro_feeds_due (next_due);
+CREATE TABLE IF NOT EXISTS copro_feeds_queue_schema (migration text NOT NULL);
 """
+BASELINE_MIGRATION = "03.04.00_50"
+"""The newest procrastinate migration of procrastinate 3.10 (the oldest release copro_feeds
+supports): the queue schema of a database that records no version (created by copro_feeds
+before it recorded them) is at least at this one."""
 _REGISTER = """
 INSERT INTO copro_feeds_due (source_key, next_due)
 SELECT * FROM unnest(%(keys)s::text[], %(due)s::timestamptz[])
@@ -135,13 +142,43 @@ def batches(keys: Sequence[str]) -> list[list[str]]:
     return [list(keys[start : start + size]) for start in range(0, len(keys), size)]
 
 
-def upgrade_schema(url: str) -> bool:
-    """Create procrastinate's schema and the claims table if absent; True if it did."""
+def upgrade_schema(url: str) -> QueueUpgrade:
+    """Create procrastinate's schema and the claims table if absent, or bring procrastinate's
+    schema up to the installed release by applying its migrations not yet applied."""
     return asyncio.run(_upgrade(url))
 
 
-async def _upgrade(url: str) -> bool:
+@dataclass(frozen=True, slots=True)
+class QueueUpgrade:
+    """What :func:`upgrade_schema` did: created the queue, or applied these migrations."""
+
+    created: bool
+    applied: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """One line for ``db upgrade``."""
+        if self.created:
+            return "created"
+        if self.applied:
+            names = ", ".join(self.applied)
+            return f"migrated ({len(self.applied)} procrastinate migration(s): {names})"
+        return "ready"
+
+
+def queue_migrations() -> list[tuple[str, Path]]:
+    """procrastinate's migrations, oldest first: each version (``03.04.00_50``) and its file."""
+    folder = Path(procrastinate.schema.SchemaManager.get_migrations_path())
+    return sorted((_version(path.name), path) for path in folder.glob("*.sql"))
+
+
+def _version(name: str) -> str:
+    """A migration's version from its file name: ``03.04.00_50`` of ``03.04.00_50_post_….sql``."""
+    return "_".join(name.split("_", 2)[:2])
+
+
+async def _upgrade(url: str) -> QueueUpgrade:
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url))
+    newest = queue_migrations()[-1][0]
     async with app.open_async():
         pool = _pool(app)
         async with pool.connection() as conn:
@@ -150,9 +187,45 @@ async def _upgrade(url: str) -> bool:
             created = row is not None and _column(row, "jobs") is None
         if created:
             await app.schema_manager.apply_schema_async()
+            applied: list[str] = []
+        else:
+            applied = await _migrate(pool, await _queue_version(pool) or BASELINE_MIGRATION)
         async with pool.connection() as conn, conn.transaction():
             await conn.execute(_TABLE)
-    return created
+            await conn.execute("DELETE FROM copro_feeds_queue_schema")
+            await conn.execute(
+                "INSERT INTO copro_feeds_queue_schema (migration) VALUES (%s)", (newest,)
+            )
+    return QueueUpgrade(created=created, applied=tuple(applied))
+
+
+async def _queue_version(pool: Any) -> str | None:
+    """The newest procrastinate migration applied, as recorded by :func:`upgrade_schema`."""
+    async with pool.connection() as conn:
+        cursor = await conn.execute(
+            "SELECT to_regclass('copro_feeds_queue_schema') IS NOT NULL AS recorded"
+        )
+        row = await cursor.fetchone()
+        if row is None or not _column(row, "recorded"):
+            return None
+        cursor = await conn.execute("SELECT migration FROM copro_feeds_queue_schema")
+        row = await cursor.fetchone()
+    return None if row is None else str(_column(row, "migration"))
+
+
+async def _migrate(pool: Any, applied: str) -> list[str]:
+    """Apply procrastinate's migrations newer than ``applied``, oldest first, each in its
+    own transaction (as procrastinate's docs say to, with every worker stopped)."""
+    done = []
+    for version, path in queue_migrations():
+        if version <= applied:
+            continue
+        log.info("applying procrastinate's migration %s", path.name)
+        async with pool.connection() as conn, conn.transaction():
+            # Several statements and no parameters: psycopg sends it as one simple query.
+            await conn.execute(path.read_text(encoding="utf-8"))
+        done.append(version)
+    return done
 
 
 def _hang_up() -> None:
@@ -161,7 +234,8 @@ def _hang_up() -> None:
 
 
 async def _check_schema(app: procrastinate.App) -> None:
-    """StoreError saying to run ``db upgrade`` when the queue's tables are missing."""
+    """StoreError saying to run ``db upgrade`` when the queue's tables are missing, or when
+    procrastinate's schema is older than the installed procrastinate."""
     async with _pool(app).connection() as conn:
         cursor = await conn.execute(
             "SELECT to_regclass('procrastinate_jobs') IS NOT NULL"
@@ -171,6 +245,12 @@ async def _check_schema(app: procrastinate.App) -> None:
     if row is None or not _column(row, "ready"):
         raise StoreError(
             "the PostgreSQL database has no work queue yet: run 'copro-feeds db upgrade'"
+        )
+    applied = await _queue_version(_pool(app)) or BASELINE_MIGRATION
+    if applied < queue_migrations()[-1][0]:
+        raise StoreError(
+            f"the work queue's schema is older than the installed procrastinate's ({applied}):"
+            " stop every worker and run 'copro-feeds db upgrade'"
         )
 
 
