@@ -92,6 +92,40 @@ def test_upgrade_creates_the_queue_schema_once(postgres_url: str, postgres_serve
     assert tables == ["copro_feeds_due", "procrastinate_jobs"]
 
 
+def test_a_tick_claims_in_slices_each_with_its_jobs_in_one_transaction(
+    postgres_url: str, postgres_server: PostgresServer
+):
+    _queue.upgrade_schema(postgres_url)
+    keys = [f"s{n}" for n in range(10)]
+    postgres_server.psql(
+        "INSERT INTO copro_feeds_due SELECT 's' || n, now() - n * interval '1 minute' "
+        "FROM generate_series(0, 9) AS n; "
+        "INSERT INTO copro_feeds_due VALUES ('later', now() + interval '1 hour'), "
+        "('unknown', now() - interval '1 day')",
+        postgres_url,
+    )
+
+    async def tick() -> _queue.Claimed:
+        app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=postgres_url))
+        async with app.open_async():
+            return await _queue.claim_and_queue(app, [*keys, "later"], utc_now(), slice_size=3)
+
+    claimed = asyncio.run(tick())
+    assert claimed.sources == keys[::-1]  # the longest due first; 'unknown' is not ours
+    assert (claimed.jobs, claimed.slices) == (10, 4)  # 3 + 3 + 3 + 1, a job each
+    # Rows written in one transaction share its id (xmin): a slice's claims and its jobs
+    # are one transaction, and each slice is another.
+    per_slice = postgres_server.psql(
+        "SELECT count(*) FROM copro_feeds_due AS d JOIN procrastinate_jobs AS j "
+        "ON j.args->'keys'->>0 = d.source_key AND j.xmin::text = d.xmin::text "
+        "GROUP BY d.xmin::text ORDER BY 1",
+        postgres_url,
+    ).split()
+    assert per_slice == ["1", "3", "3", "3"]
+    again = asyncio.run(tick())
+    assert (again.sources, again.jobs, again.slices) == ([], 0, 0)
+
+
 @dataclass
 class Fetch:
     path: str
