@@ -20,9 +20,10 @@ Contenders, each with a fresh store and the server reset:
   source due (``UPDATE copro_feeds_due SET next_due = now()``); it is timed from the first
   refresh job's start to the last refresh's or publish's end, read from procrastinate's
   job events (PostgreSQL's clock); the wait for the next tick (every 2 s here) is left out,
-  and the *claim* reported: the tick's one transaction that claims every due source
-  and queues its jobs. ``published_s`` is when the last publish of the round ended
-  (publishes wait 2 s here after the change that queued them, 10 s by default).
+  and the *claim* reported: the tick that claims every due source and queues its jobs,
+  in slices of at most 5,000 sources (one transaction each), and its longest slice.
+  ``published_s`` is when the last publish of the round ended (publishes wait 2 s here
+  after the change that queued them, 10 s by default).
 
 CPU time is that of the contender's processes and their children (parser workers),
 read from /proc; PostgreSQL's own CPU is not counted (it is reported separately).
@@ -57,7 +58,10 @@ ROUNDS = ("first", "unchanged", "changed")
 CHANGE = 0.1
 CONCURRENCY = 4
 TICK = 2.0  # seconds between ticks (by default the shortest interval, at most a minute)
-_CLAIM = re.compile(r"(\d+) source\(s\) claimed and queued in (\d+) job\(s\) in ([\d.]+) s")
+_CLAIM = re.compile(
+    r"(\d+) source\(s\) claimed and queued in (\d+) job\(s\) in ([\d.]+) s"
+    r" \((\d+) transaction\(s\), the longest ([\d.]+) s\)"
+)
 
 
 def write_config(folder: Path, urls: list[str], store: str) -> Path:
@@ -206,6 +210,7 @@ def worker_rounds(
                     "published_s": round(published, 2),
                     "refresh_jobs": jobs,
                     "claim_s": max(c[2] for c in this_round),
+                    "claim_longest_transaction_s": max(c[4] for c in this_round),
                     "claims": len(this_round),
                     "server": server.take_counts(),
                 }
@@ -218,12 +223,18 @@ def worker_rounds(
     return results
 
 
-def new_claims(logs: Path, count: int, seen: dict[int, int]) -> list[tuple[int, int, float]]:
-    """The ticks' claims logged since the last call: sources, jobs, seconds."""
+def new_claims(
+    logs: Path, count: int, seen: dict[int, int]
+) -> list[tuple[int, int, float, int, float]]:
+    """The ticks' claims logged since the last call: sources, jobs, seconds, transactions
+    (slices) and the longest transaction's seconds."""
     found = []
     for n in range(1, count + 1):
         claims = _CLAIM.findall((logs / f"w{n}.log").read_text())
-        found += [(int(a), int(b), float(c)) for a, b, c in claims[seen.get(n, 0) :]]
+        found += [
+            (int(a), int(b), float(c), int(d), float(e))
+            for a, b, c, d, e in claims[seen.get(n, 0) :]
+        ]
         seen[n] = len(claims)
     return found
 
@@ -259,13 +270,14 @@ def worker_main(config: str, url: str, name: str) -> None:
 
 
 def claim_only(sources: int, repeats: int = 3) -> dict[str, Any]:
-    """Time the tick's transaction alone: claim ``sources`` due sources, queue their jobs."""
+    """Time the tick's claim alone: claim ``sources`` due sources and queue their jobs, in
+    slices of ``_queue.CLAIM_SLICE`` (one transaction each); the whole and the longest slice."""
     import asyncio  # noqa: PLC0415
     from datetime import UTC, datetime  # noqa: PLC0415
 
     import procrastinate  # noqa: PLC0415
 
-    from copro_feeds._queue import claim_and_queue, upgrade_schema  # noqa: PLC0415
+    from copro_feeds._queue import Claimed, claim_and_queue, upgrade_schema  # noqa: PLC0415
 
     keys = [f"partner-{n}" for n in range(sources)]
     with PostgresServer() as postgres:
@@ -274,7 +286,7 @@ def claim_only(sources: int, repeats: int = 3) -> dict[str, Any]:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("INSERT INTO copro_feeds_due SELECT unnest(%s::text[]), now()", (keys,))
 
-        async def rounds() -> list[tuple[float, int, int]]:
+        async def rounds() -> list[tuple[float, Claimed]]:
             connector = procrastinate.PsycopgConnector(conninfo=url)
             app = procrastinate.App(connector=connector)
             timings = []
@@ -284,16 +296,18 @@ def claim_only(sources: int, repeats: int = 3) -> dict[str, Any]:
                         await conn.execute("UPDATE copro_feeds_due SET next_due = now()")
                         await conn.execute("DELETE FROM procrastinate_jobs")
                     started = time.perf_counter()
-                    claimed, jobs = await claim_and_queue(app, keys, datetime.now(UTC))
-                    timings.append((time.perf_counter() - started, len(claimed), jobs))
+                    claimed = await claim_and_queue(app, keys, datetime.now(UTC))
+                    timings.append((time.perf_counter() - started, claimed))
             return timings
 
         timings = asyncio.run(rounds())
     result = {
         "sources": sources,
-        "claim_s": [round(t, 2) for t, _, _ in timings],
-        "claimed": timings[0][1],
-        "jobs": timings[0][2],
+        "claim_s": [round(t, 2) for t, _ in timings],
+        "longest_transaction_s": [round(c.longest, 2) for _, c in timings],
+        "transactions": timings[0][1].slices,
+        "claimed": len(timings[0][1].sources),
+        "jobs": timings[0][1].jobs,
     }
     print(f"claim {result}", flush=True)
     return result

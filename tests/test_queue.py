@@ -9,7 +9,9 @@ interval show.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import itertools
+import json
 import os
 import signal
 import subprocess
@@ -24,9 +26,11 @@ from pathlib import Path
 import feedparser
 import procrastinate
 import pytest
+from lxml import etree
 
 from copro_feeds import _queue
 from copro_feeds._cli import main
+from copro_feeds._files import LOCK_FILE, TEMP_PREFIX
 from copro_feeds._health import last_cycle
 from copro_feeds._publishing import publish_if_needed
 from copro_feeds._store.postgresql import PostgreSQLStore
@@ -86,6 +90,40 @@ def test_upgrade_creates_the_queue_schema_once(postgres_url: str, postgres_serve
         postgres_url,
     ).split()
     assert tables == ["copro_feeds_due", "procrastinate_jobs"]
+
+
+def test_a_tick_claims_in_slices_each_with_its_jobs_in_one_transaction(
+    postgres_url: str, postgres_server: PostgresServer
+):
+    _queue.upgrade_schema(postgres_url)
+    keys = [f"s{n}" for n in range(10)]
+    postgres_server.psql(
+        "INSERT INTO copro_feeds_due SELECT 's' || n, now() - n * interval '1 minute' "
+        "FROM generate_series(0, 9) AS n; "
+        "INSERT INTO copro_feeds_due VALUES ('later', now() + interval '1 hour'), "
+        "('unknown', now() - interval '1 day')",
+        postgres_url,
+    )
+
+    async def tick() -> _queue.Claimed:
+        app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=postgres_url))
+        async with app.open_async():
+            return await _queue.claim_and_queue(app, [*keys, "later"], utc_now(), slice_size=3)
+
+    claimed = asyncio.run(tick())
+    assert claimed.sources == keys[::-1]  # the longest due first; 'unknown' is not ours
+    assert (claimed.jobs, claimed.slices) == (10, 4)  # 3 + 3 + 3 + 1, a job each
+    # Rows written in one transaction share its id (xmin): a slice's claims and its jobs
+    # are one transaction, and each slice is another.
+    per_slice = postgres_server.psql(
+        "SELECT count(*) FROM copro_feeds_due AS d JOIN procrastinate_jobs AS j "
+        "ON j.args->'keys'->>0 = d.source_key AND j.xmin::text = d.xmin::text "
+        "GROUP BY d.xmin::text ORDER BY 1",
+        postgres_url,
+    ).split()
+    assert per_slice == ["1", "3", "3", "3"]
+    again = asyncio.run(tick())
+    assert (again.sources, again.jobs, again.slices) == ([], 0, 0)
 
 
 @dataclass
@@ -358,6 +396,171 @@ def test_a_publish_cut_short_by_a_dead_worker_is_done_again_and_its_temp_files_c
     ).split()
     assert "doing" not in states
     assert "succeeded" in states
+
+
+def partner_feed(number: int, posts: range) -> bytes:
+    """An RSS 2.0 feed of partner ``number`` with one item per number in ``posts``, each a
+    paragraph long and dated on a fixed day (the same bytes whenever it is built)."""
+    items = "".join(
+        f"<item><title>Partner {number}, post {post}</title>"
+        f"<link>https://partner{number}.test/posts/{post}</link>"
+        f"<guid>https://partner{number}.test/posts/{post}</guid>"
+        f"<pubDate>{(post % 27) + 1:02d} Oct 2026 {post % 24:02d}:00:00 +0000</pubDate>"
+        f"<description>&lt;p&gt;{'Co-production news from the partner. ' * 20}"
+        f"Post {post}.&lt;/p&gt;</description></item>"
+        for post in posts
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Partner {number}</title><link>https://partner{number}.test/</link>"
+        f"<description>Partner {number}'s news</description>{items}</channel></rss>"
+    ).encode()
+
+
+def feed_files(folder: Path) -> dict[str, bytes]:
+    """Every Atom, RSS and JSON feed under ``folder``, by relative path."""
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.name in ("atom.xml", "rss.xml", "feed.json") and path.is_file()
+    }
+
+
+def temp_files(folder: Path) -> list[Path]:
+    return sorted(folder.rglob(f"{TEMP_PREFIX}*"))
+
+
+def assert_valid(name: str, data: bytes) -> None:
+    """Parse a feed strictly: lxml with no recovery for XML, json for JSON Feed."""
+    if name.endswith(".json"):
+        assert json.loads(data)["items"] is not None, name
+    else:
+        etree.fromstring(data, etree.XMLParser(recover=False, resolve_entities=False))
+
+
+def lock_is_free(folder: Path) -> bool:
+    """Whether the publisher lock (an flock on the output folder's lock file) is free."""
+    descriptor = os.open(folder / LOCK_FILE, os.O_RDWR)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(descriptor)  # closing drops the lock if this took it
+    return True
+
+
+def test_a_worker_killed_while_writing_a_publish_leaves_valid_feeds_and_the_job_is_retried(
+    project: Project, workers: Workers, postgres_server: PostgresServer
+):
+    """A publishing worker gets SIGKILL while it writes a big publish (every partner
+    changed). Every feed file is then the old or the new one, each valid; the kernel
+    released the publisher lock. procrastinate's recovery task on another worker (its
+    heartbeat seen stale after the stall timeout) retries the killed publish job itself, the
+    same job id, back to 'todo': no new publish is queued for it. That publish removes the
+    temporary files the killed one left and writes everything stored.
+
+    The kill comes as soon as the combined feed (the first file written) is replaced, so
+    hundreds of partners' feeds are still old: asserted, not assumed. A temporary file lives
+    only while one file is flushed, so whether the kill leaves one is chance; the next test
+    leaves one on purpose.
+    """
+    partners, posts = 100, 10
+    paths = [f"/partner{number}.xml" for number in range(partners)]
+    for number, path in enumerate(paths):
+        project.server.serve(path, partner_feed(number, range(posts)))
+    sources = "".join(
+        f'\n[[sources]]\nname = "Partner {n}"\nurl = "{project.server.url(path)}"\n'
+        for n, path in enumerate(paths)
+    )
+    project.write_config(sources)
+    text = project.config_path.read_text(encoding="utf-8")
+    text = text.replace('interval = "30m"', 'interval = "3s"')
+    text = text.replace("excerpt_words = 12\n", "excerpt_words = 12\nmax_entries = 5000\n")
+    project.config_path.write_text(f'{text}\n[storage]\nurl = "{workers.url}"\n', "utf-8")
+    assert main(["--config", str(project.config_path), "db", "upgrade"]) == 0
+    config = load_config(project.config_path)
+    database = workers.url
+    public = project.public
+
+    def stored() -> int:
+        with make_aggregator(config) as aggregator:
+            return sum(status.entries for status in aggregator.status())
+
+    def publish_jobs() -> dict[str, str]:
+        rows = postgres_server.psql(
+            "SELECT id, status FROM procrastinate_jobs WHERE task_name = 'copro_feeds.publish'",
+            database,
+        ).split()
+        return dict(row.split("|") for row in rows)
+
+    # Round 1: a worker that does not publish stores everything, then another publishes.
+    workers.start("fetcher", "--no-publish", "--concurrency", "4", stall=5.0)
+    wait_for(lambda: stored() == partners * posts, 120, "the first round stored")
+    workers.start("first", stall=5.0)
+    wait_for(
+        lambda: (
+            jobs_waiting(postgres_server, database, "copro_feeds.publish") == 0
+            and (public / "feed.json").exists()
+        ),
+        120,
+        "the first publish",
+    )
+    assert workers.stop("first") == 0, workers.log("first")
+    old = feed_files(public)
+    assert len(old) > 3 * partners
+
+    # Round 2: every partner has ten more posts; stored in full before anyone publishes.
+    for number, path in enumerate(paths):
+        project.server.serve(path, partner_feed(number, range(2 * posts)))
+    wait_for(lambda: stored() == 2 * partners * posts, 120, "the second round stored")
+    assert workers.stop("fetcher") == 0, workers.log("fetcher")
+    (job_id,) = [job for job, status in publish_jobs().items() if status == "todo"]
+
+    # The publisher is killed as soon as it has replaced the combined feed, the first
+    # file it writes, while the partners' feeds are still to come.
+    main_feed = public / "atom.xml"
+    before = main_feed.stat().st_ino
+    doomed = workers.start("doomed", stall=5.0)
+    deadline = time.monotonic() + 120
+    while main_feed.stat().st_ino == before:
+        assert time.monotonic() < deadline, workers.log("doomed")
+        assert doomed.poll() is None, workers.log("doomed")
+        time.sleep(0.002)
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait()
+    at_kill = feed_files(public)
+    assert lock_is_free(public), "a dead publisher's lock is still held"
+    assert publish_jobs()[job_id] == "doing"
+
+    # Every feed is the old one or the new one, and valid; the kill landed mid-publish.
+    rescuer = "rescuer"
+    workers.start(rescuer, stall=5.0)
+    wait_for(lambda: publish_jobs()[job_id] == "succeeded", 120, "the publish retried")
+    assert workers.stop(rescuer) == 0, workers.log(rescuer)
+    new = feed_files(public)
+    changing = {name for name in new if old.get(name) != new[name]}
+    assert len(changing) > 3 * partners
+    assert set(at_kill) <= set(new)
+    for name, data in at_kill.items():
+        assert data in (old.get(name), new[name]), f"{name} is neither the old nor the new"
+        assert_valid(name, data)
+    updated = {name for name in changing if at_kill.get(name) == new[name]}
+    assert updated, "the kill came before the publish wrote anything"
+    assert updated != changing, "the kill came after the publish wrote everything"
+
+    # The retried publish: no temporary file, the lock free, everything stored published.
+    assert "retrying stalled job" in workers.log(rescuer)
+    assert set(publish_jobs().values()) == {"succeeded"}  # the first and the retried one
+    assert temp_files(public) == []
+    assert lock_is_free(public)
+    for name, data in new.items():
+        assert_valid(name, data)
+    with make_aggregator(config) as aggregator:
+        links = {entry.link for entry in aggregator.entries(limit=5000)}
+    assert len(links) == 2 * partners * posts
+    items = json.loads((public / "feed.json").read_bytes())["items"]
+    assert {item["url"] for item in items} == links
 
 
 # -- the command line --------------------------------------------------------------

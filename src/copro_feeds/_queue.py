@@ -8,7 +8,9 @@ pool, psycopg 3). Any number of workers, on any number of machines, share one da
   with ``SELECT … FOR UPDATE SKIP LOCKED``, moves their ``next_due`` a lease ahead, and
   queues their *refresh* jobs **in the same transaction**: a source is never queued twice,
   and never while its job waits or runs (procrastinate's queueing locks alone cover only
-  waiting jobs);
+  waiting jobs). It reads the due sources first, then claims them in slices of at most
+  ``CLAIM_SLICE`` sources, one transaction each, so no transaction holds many thousands
+  of row locks;
 - a *refresh* job runs the one-source pipeline (:meth:`Aggregator.refresh_sources`: fetch,
   sandboxed parse, save in one transaction) for a batch of sources, then moves each
   source's ``next_due`` to the one the store computed (interval, jitter, back-off), and
@@ -69,6 +71,9 @@ CLAIM_LEASE = timedelta(hours=1)
 MAX_BATCH = 50
 """At most this many sources per refresh job (large rounds are batched, small ones not)."""
 JOBS_PER_ROUND = 100
+CLAIM_SLICE = 5_000
+"""At most this many sources are claimed (and their jobs queued) in one transaction: a tick
+of 100,000 due sources holds row locks for 5,000 at a time, each slice well under a second."""
 """A round of more than this many sources is batched into about this many jobs."""
 KEEP_FINISHED_HOURS = 24
 DEFAULT_PUBLISH_DELAY = 10.0
@@ -92,11 +97,15 @@ INSERT INTO copro_feeds_due (source_key, next_due)
 SELECT * FROM unnest(%(keys)s::text[], %(due)s::timestamptz[])
 ON CONFLICT (source_key) DO NOTHING
 """
+_DUE = """
+SELECT source_key FROM copro_feeds_due
+ WHERE next_due <= %(now)s AND source_key = ANY(%(keys)s)
+ ORDER BY next_due
+"""
 _CLAIM = """
 WITH due AS (
     SELECT source_key FROM copro_feeds_due
      WHERE next_due <= %(now)s AND source_key = ANY(%(keys)s)
-     ORDER BY next_due
      FOR UPDATE SKIP LOCKED
 )
 UPDATE copro_feeds_due AS d SET next_due = %(lease)s
@@ -109,6 +118,17 @@ UPDATE copro_feeds_due AS d SET next_due = n.next_due
  WHERE d.source_key = n.source_key
 """
 _NEVER = datetime.max.replace(tzinfo=UTC)  # a gone source: never claimed again
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Claimed:
+    """What a tick claimed: the sources, the refresh jobs queued for them, in how many
+    transactions (slices), and the longest slice's seconds (how long it held row locks)."""
+
+    sources: list[str]
+    jobs: int
+    slices: int
+    longest: float
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -373,16 +393,19 @@ class _Worker:
     async def _tick(self, app: procrastinate.App, label: str) -> None:
         """Claim the due sources and queue their refreshes; record the tick for /healthz."""
         started = time.monotonic()
-        claimed, jobs = await claim_and_queue(app, list(self._sources), datetime.now(UTC))
+        claimed = await claim_and_queue(app, list(self._sources), datetime.now(UTC))
         took = time.monotonic() - started
         await asyncio.to_thread(self._aggregator.record_tick, self._tick_every, took)
-        if claimed:
+        if claimed.sources:
             log.info(
-                "%s: %d source(s) claimed and queued in %d job(s) in %.2f s",
+                "%s: %d source(s) claimed and queued in %d job(s) in %.2f s"
+                " (%d transaction(s), the longest %.2f s)",
                 label,
-                len(claimed),
-                jobs,
+                len(claimed.sources),
+                claimed.jobs,
                 took,
+                claimed.slices,
+                claimed.longest,
             )
 
     async def _reschedule(self, app: procrastinate.App, keys: list[str]) -> None:
@@ -403,18 +426,42 @@ class _Worker:
 
 
 async def claim_and_queue(
+    app: procrastinate.App, keys: list[str], now: datetime, *, slice_size: int = CLAIM_SLICE
+) -> Claimed:
+    """Claim the sources among ``keys`` due at ``now`` and queue their refresh jobs.
+
+    The due sources are read first (no lock), the longest-due first; then each slice of
+    at most ``slice_size`` of them is claimed and its jobs queued in one transaction, so no
+    transaction holds more than ``slice_size`` row locks. ``SKIP LOCKED`` (and due again
+    at claim time) lets two ticks run at once without waiting for or claiming each other's
+    sources; the claim moves ``next_due`` a lease ahead, so a source whose job is waiting
+    or runs is not due, and the refresh moves it to the real next due time.
+    """
+    async with _pool(app).connection() as conn:
+        cursor = await conn.execute(_DUE, {"now": now, "keys": keys})
+        due = [_column(row, "source_key") for row in await cursor.fetchall()]
+    claimed: list[str] = []
+    jobs = slices = 0
+    longest = 0.0
+    for start in range(0, len(due), slice_size):
+        started = time.monotonic()
+        sources, queued = await _claim_slice(app, due[start : start + slice_size], now)
+        longest = max(longest, time.monotonic() - started)
+        claimed += sources
+        jobs += queued
+        slices += 1
+    return Claimed(sources=claimed, jobs=jobs, slices=slices, longest=longest)
+
+
+async def _claim_slice(
     app: procrastinate.App, keys: list[str], now: datetime
 ) -> tuple[list[str], int]:
-    """Claim the sources among ``keys`` due at ``now`` and queue their refresh jobs, in one
-    transaction; the sources claimed and the number of jobs queued.
-
-    ``SKIP LOCKED`` lets two ticks run at once without waiting for or claiming each
-    other's sources; the claim moves ``next_due`` a lease ahead, so a source whose job is
-    waiting or running is not due, and the refresh moves it to the real next due time.
-    """
+    """One transaction: claim those of ``keys`` still due and free, queue their jobs; the
+    sources claimed (in the order of ``keys``) and the number of jobs."""
     async with _pool(app).connection() as conn, conn.transaction():
         cursor = await conn.execute(_CLAIM, {"now": now, "keys": keys, "lease": now + CLAIM_LEASE})
-        claimed = [_column(row, "source_key") for row in await cursor.fetchall()]
+        got = {_column(row, "source_key") for row in await cursor.fetchall()}
+        claimed = [key for key in keys if key in got]
         jobs: list[dict[str, JSONValue]] = [
             {"keys": list[JSONValue](batch)} for batch in batches(claimed)
         ]
