@@ -1,8 +1,8 @@
 """The publish manifest (``.copro-manifest.json``): what shaped each folder last time.
 
 A digest of what every page shares (site, partners, topics, templates, the catalogues of
-our words, copro_feeds' version) and one of each partner's, tag's and archive month's
-folder (its entries and feed details; a month's neighbours too). A folder whose digest is
+our words, copro_feeds' version) and one of each partner's, tag's and archive page's
+folder (its entries and feed details; a page's neighbours too). A folder whose digest is
 unchanged and whose files are all there is not rendered again.
 """
 
@@ -56,11 +56,9 @@ def digests_of(
         for feed in with_source_dates(feeds)  # a partner's newer post re-dates its <source>
         if feed.info.folder
     }
-    if archive is not None:
-        shapes = page_shapes(archive)
+    if archive is not None:  # each page of each month
         folders.update(
-            (month.folder, _digest_of(repr((month, shapes[month.folder]))))
-            for month in archive.months
+            (folder, _digest_of(shape)) for folder, shape in page_shapes(archive).items()
         )
     return _digest_of(json.dumps(shared, default=repr)), folders
 
