@@ -19,6 +19,7 @@ from lxml import etree
 from copro_feeds._archive_plan import plan_archive
 from copro_feeds._plan import ARCHIVE_PAGE_SIZE, ArchiveMonth
 from copro_feeds._publish import iter_files, publish, published_id, render_files
+from copro_feeds._publish._archive import open_pages
 from copro_feeds._publish._manifest import digests_of, unchanged_folders
 from copro_feeds._select import plan_feeds
 from copro_feeds._serve import Server
@@ -79,7 +80,7 @@ def rendered(folder: Path, posts, *, now=NOW) -> set[str]:
     feeds = plan_feeds(posts, SOURCES, SITE, LIMIT)
     archive = plan_archive(posts, SOURCES, MARKS, now)
     shared, digests = digests_of(feeds, ATTRIBUTIONS, SITE, None, None, archive=archive)
-    skip = unchanged_folders(folder, shared, digests)
+    skip = unchanged_folders(folder, shared, digests, pages_only=open_pages(archive))
     files = iter_files(feeds, ATTRIBUTIONS, SITE, archive=archive, skip=skip, now=now)
     return {name for name, _data in files if name.startswith("archive/")}
 
@@ -221,10 +222,10 @@ def test_rss_and_json_pages_chain_like_atom(served):
 def test_a_post_at_the_newest_end_renders_only_the_newest_page(tmp_path):
     posts = history()
     write(tmp_path, posts)
-    assert rendered(tmp_path, posts) == {"archive/index.html", "archive/2026-04/index.html"}
+    assert rendered(tmp_path, posts) == {"archive/index.html"}  # the list of months only
     late = dated_post("late", datetime(2026, 3, 31, 23, 0, tzinfo=UTC))
     again = rendered(tmp_path, [*posts, late])
-    assert folders_of(again) == {"archive/", "archive/2026-03/", "archive/2026-04/"}
+    assert folders_of(again) == {"archive/", "archive/2026-03/"}
     written = write(tmp_path, [*posts, late])
     assert {name for name in written if name.startswith("archive/2026-03")} == {
         f"archive/2026-03/{name}" for name in ("atom.xml", "rss.xml", "feed.json", "index.html")
@@ -252,6 +253,18 @@ def test_when_the_newest_page_fills_a_new_one_starts_and_older_pages_stay(tmp_pa
     assert folders_of(rendered(tmp_path, [*posts, late, later])) == {
         "archive/",
         "archive/2026-03/",
+    }
+
+
+def test_a_new_post_in_the_month_so_far_renders_its_newest_page_only(tmp_path):
+    april = month_of(SIZE + 20, datetime(2026, 4, 1, tzinfo=UTC), "a")
+    now = datetime(2026, 4, 30, tzinfo=UTC)
+    write(tmp_path, april, now=now)
+    assert sorted(p.name for p in (tmp_path / "archive/2026-04").iterdir()) == ["1", "index.html"]
+    new = dated_post("new", datetime(2026, 4, 29, tzinfo=UTC))
+    assert rendered(tmp_path, [*april, new], now=now) == {
+        "archive/index.html",
+        "archive/2026-04/index.html",
     }
 
 

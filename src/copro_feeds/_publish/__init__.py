@@ -71,6 +71,7 @@ from copro_feeds._publish._archive import (
     ArchivePages,
     archive_documents,
     archived_feed,
+    open_pages,
     subscription_history,
 )
 from copro_feeds._publish._feedgen import UNTITLED, render_atom, render_roundup_atom, render_rss
@@ -349,7 +350,8 @@ def publish(
     with publish_lock(directory):
         feeds = with_source_dates(feeds)  # once: iter_files finds them dated already
         shared, digests = digests_of(feeds, sources, site, templates, roundups, archive=archive)
-        unchanged = unchanged_folders(directory, shared, digests)
+        pages_only = open_pages(archive) if archive is not None else set()
+        unchanged = unchanged_folders(directory, shared, digests, pages_only=pages_only)
         files = iter_files(
             feeds,
             sources,

@@ -141,6 +141,11 @@ def page_shapes(archive: Archive) -> dict[str, str]:
     return {document.page.folder: repr(document) for document in archive_documents(archive)}
 
 
+def open_pages(archive: Archive) -> set[str]:
+    """The folders of the pages of months not over yet: a page each, no feeds."""
+    return {page.folder for month in archive.months if not month.closed for page in month.pages}
+
+
 def subscription_history(archive: Archive) -> FeedHistory | None:
     """The combined feed's link to its newest archive, or None while no month is over."""
     closed = archive.closed

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -67,8 +67,12 @@ def _digest_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def unchanged_folders(directory: Path, shared: str, digests: dict[str, str]) -> set[str]:
-    """The folders whose files the last publish wrote from the same inputs, all still there."""
+def unchanged_folders(
+    directory: Path, shared: str, digests: dict[str, str], *, pages_only: Container[str] = ()
+) -> set[str]:
+    """The folders whose files the last publish wrote from the same inputs, all still there
+    (an ``index.html`` alone in the folders of ``pages_only``: the pages of the archive's
+    month so far, which has no feeds yet)."""
     try:
         manifest = json.loads((directory / MANIFEST_FILE).read_bytes())
         if manifest["shared"] != shared:
@@ -80,5 +84,8 @@ def unchanged_folders(directory: Path, shared: str, digests: dict[str, str]) -> 
         folder
         for folder, digest in digests.items()
         if before.get(folder) == digest
-        and all((directory / folder / name).is_file() for name in (*FEED_FILES, INDEX_FILE))
+        and all(
+            (directory / folder / name).is_file()
+            for name in ((INDEX_FILE,) if folder in pages_only else (*FEED_FILES, INDEX_FILE))
+        )
     }
