@@ -8,6 +8,7 @@ import json
 import re
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urljoin
@@ -366,3 +367,16 @@ def test_page_titles_are_unique(files):
         if name.startswith("archive/") and name.endswith(".html")
     ]
     assert len(titles) == len(set(titles))
+
+
+def test_a_welsh_site_has_its_pages_in_welsh():
+    posts = history()
+    welsh = replace(SITE, language="cy")
+    archive = plan_archive(posts, SOURCES, MARKS, NOW)
+    feeds = plan_feeds(posts, SOURCES, welsh, LIMIT)
+    files = render_files(feeds, ATTRIBUTIONS, welsh, archive=archive, now=NOW)
+    page = parse(files["archive/2026-03/2/index.html"])
+    assert text_of(page.xpath("//h1")[0]) == "Negeseuon Mawrth 2026, tudalen 2"
+    assert text_of(page.xpath("//nav[@class='pages']/h2")[0]) == "Tudalennau Mawrth 2026"
+    feed = strict_atom(files["archive/2026-03/2/atom.xml"])
+    assert feed.findtext(f"{ATOM}title") == "News: Mawrth 2026, tudalen 2"
