@@ -269,6 +269,18 @@ def test_a_new_post_in_the_month_so_far_renders_its_newest_page_only(tmp_path):
     }
 
 
+def test_a_new_month_renders_only_its_own_page_and_its_neighbours(tmp_path):
+    posts = history()
+    write(tmp_path, posts)
+    may = dated_post("may", datetime(2026, 5, 2, tzinfo=UTC))
+    again = rendered(tmp_path, [*posts, may], now=datetime(2026, 5, 3, tzinfo=UTC))
+    # April is over now (its page gains feeds and a link to May); March and February,
+    # with their newer neighbours' posts counted differently, are not rendered at all.
+    assert folders_of(again) == {"archive/", "archive/2026-05/", "archive/2026-04/"} | {
+        "archive/2026-03/"  # its newest page's next-archive goes to April now
+    }
+
+
 def test_a_late_post_in_the_middle_renders_the_pages_it_shifts_and_loses_nothing(tmp_path):
     posts = history()
     write(tmp_path, posts)

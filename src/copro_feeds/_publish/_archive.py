@@ -94,13 +94,12 @@ class PageNav:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ArchiveDocument:
     """One page of a month, with everything besides its posts that shapes its files:
-    ``month`` (its index in ``Archive.months``), ``closed`` (its month is over),
+    ``closed`` (its month is over),
     ``next_is_newest`` (the next newer page is the month's newest, at the month's own
     folder), the neighbouring months' keys and, once the month is over, the folders of
     the newer and older archived documents its feeds link."""
 
     page: ArchivePage
-    month: int
     closed: bool
     next_is_newest: bool
     newer_month: str | None
@@ -118,7 +117,6 @@ def archive_documents(archive: Archive) -> list[ArchiveDocument]:
         documents.extend(
             ArchiveDocument(
                 page=page,
-                month=index,
                 closed=month.closed,
                 next_is_newest=page.number + 1 == len(pages),
                 newer_month=months[index - 1].key if index > 0 else None,
@@ -251,6 +249,7 @@ class ArchivePages:
         self._frames = PageFrames(feeds, sources, site, roundup=roundup, archive=True)
         self._words = translations(self._frames.lang)
         self._views = tuple(_view(month, self._frames.lang) for month in archive.months)
+        self._by_key = {view.month: view for view in self._views}
         self._sources = sources
         self._site = site
         self._pages = environment(templates, self._frames.lang)
@@ -267,7 +266,7 @@ class ArchivePages:
     def page(self, document: ArchiveDocument, entries: Sequence[Entry]) -> tuple[str, bytes]:
         """A page of a month (``entries``: its posts as they are to be published)."""
         folder = document.page.folder
-        view = self._views[document.month]
+        view = self._by_key[document.page.key]
         frame = self._frames.frame(folder, shown=[post.source_key for post in entries])
         heading = self._words.gettext("Posts from %(month)s") % {"month": view.title}
         nav = _page_nav(document)
@@ -287,8 +286,8 @@ class ArchivePages:
             entries=tuple(entry_view(entry, frame.lang) for entry in entries),
         )
         neighbours = {
-            "newer": self._views[document.month - 1] if document.newer_month else None,
-            "older": self._views[document.month + 1] if document.older_month else None,
+            "newer": self._by_key[document.newer_month] if document.newer_month else None,
+            "older": self._by_key[document.older_month] if document.older_month else None,
         }
         html = self._render(
             MONTH_TEMPLATE,
