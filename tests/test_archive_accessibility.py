@@ -15,6 +15,7 @@ import pytest
 import copro_feeds
 from copro_feeds._serve import Server
 from tests import test_accessibility as a11y
+from tests import test_publish_archive_pages as archive_pages
 from tests.test_accessibility import check_axe, check_keyboard, check_reflow, open_page
 
 browser = a11y.browser  # the fixtures: one headless Chromium for the module, a tab per test
@@ -61,3 +62,35 @@ def test_archive_pages_reflow_at_320_px(page, site):
     for path in PAGES:
         open_page(page, site + path)
         check_reflow(page, site + path)
+
+
+# -- a month in pages (tests/test_publish_archive_pages.py's history: March in three) -------
+
+PAGED = ["archive/2026-03/index.html", "archive/2026-03/2/index.html"]
+
+
+@pytest.fixture(scope="module")
+def paged(tmp_path_factory) -> Iterator[str]:
+    """A month of 250 posts in three pages, rendered and served on 127.0.0.1."""
+    folder = tmp_path_factory.mktemp("paged")
+    for name, data in archive_pages.render(archive_pages.history()).items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    server = Server(folder, host="127.0.0.1", port=0)
+    base = server.start()
+    try:
+        yield base
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("path", PAGED)
+def test_axe_finds_no_wcag_22_aa_violations_on_a_month_in_pages(page, paged, path, record_property):
+    open_page(page, paged + path)
+    assert page.locator("nav.pages [aria-current='page']").count() == 1
+    check_axe(page, path, record_property)
+
+
+def test_keyboard_reaches_every_link_of_a_middle_page_in_order(page, paged):
+    open_page(page, paged + PAGED[1])
+    check_keyboard(page, paged + PAGED[1])

@@ -79,3 +79,17 @@ def test_no_manifest_or_a_damaged_one_means_nothing_is_unchanged(tmp_path):
     for damage in ("", "{not json", '{"shared": 1}', "[]"):
         (tmp_path / MANIFEST_FILE).write_text(damage)
         assert unchanged_folders(tmp_path, shared, folders) == set(), damage
+
+
+def test_a_folder_of_pages_only_needs_its_page_alone(tmp_path):
+    shared, folders = digests_of(feeds(), PARTNERS, SITE, None, None)
+    write(tmp_path, shared, folders)
+    for name in ("atom.xml", "rss.xml", "feed.json"):
+        (tmp_path / "sources" / "alpha" / name).unlink()
+    assert unchanged_folders(tmp_path, shared, folders) == {"sources/beta/"}
+    both = unchanged_folders(tmp_path, shared, folders, pages_only={"sources/alpha/"})
+    assert both == set(folders)
+    (tmp_path / "sources" / "alpha" / "index.html").unlink()
+    assert unchanged_folders(tmp_path, shared, folders, pages_only={"sources/alpha/"}) == {
+        "sources/beta/"
+    }

@@ -7,8 +7,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 from copro_feeds._plan import (
-    Archive,
-    ArchiveMonth,
     FeedContent,
     FeedInfo,
     RoundupFeed,
@@ -16,7 +14,6 @@ from copro_feeds._plan import (
 )
 from copro_feeds._publish._feedgen import UNTITLED
 from copro_feeds._publish._prepare import (
-    clean_archive,
     clean_attribution,
     clean_entry,
     clean_roundups,
@@ -91,21 +88,3 @@ def test_each_partner_is_dated_by_its_newest_entry_in_any_feed():
     assert [e.attribution.updated for e in dated[0].entries] == [NOW, NOW - timedelta(days=1)]
     assert dated[1].entries[0].attribution.updated == NOW
     assert replace(dated[0].entries[0], attribution=old.attribution) == old  # only the date
-
-
-def test_the_archive_is_cleaned_except_the_months_not_rendered():
-    def month(start, ident):
-        hostile = entry(id=ident, title="A\x00 post\ufffe", link="javascript:alert(1)")
-        return ArchiveMonth(
-            start=start, end=start + timedelta(days=28), closed=True, entries=(hostile,)
-        )
-
-    february = NOW.replace(day=1, month=2, hour=0, minute=0)
-    archive = Archive(
-        months=(month(NOW.replace(day=1, hour=0, minute=0), "m"), month(february, "f"))
-    )
-    march, kept = clean_archive(archive, skip={"archive/2026-02/"}).months
-    assert march.entries[0].title == "A post"
-    assert march.entries[0].link is None
-    assert kept == archive.months[1]  # skipped: not rendered, so not cleaned either
-    assert clean_archive(archive).months[1].entries[0].title == "A post"

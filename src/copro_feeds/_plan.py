@@ -16,6 +16,7 @@ from copro_feeds.types import Entry, require_utc
 
 DIGEST_FOLDER = "digest/"
 ARCHIVE_FOLDER = "archive/"
+ARCHIVE_PAGE_SIZE = 100  # posts on each page of an archive month (and in each archived feed)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -175,6 +176,49 @@ class ArchiveMonth:
     def folder(self) -> str:
         """Its folder, relative to the output folder: ``archive/YYYY-MM/``."""
         return f"{ARCHIVE_FOLDER}{self.key}/"
+
+    @property
+    def pages(self) -> tuple[ArchivePage, ...]:
+        """Its posts in pages of ``ARCHIVE_PAGE_SIZE``, newest first.
+
+        Pages are counted from the month's oldest post: page 1 holds the oldest posts and
+        every page but the newest is full, so a post arriving at the newest end changes
+        the newest page only (and, when that page is full, starts a new one)."""
+        count = len(self.entries)
+        total = max(1, -(-count // ARCHIVE_PAGE_SIZE))
+        return tuple(
+            ArchivePage(
+                key=self.key,
+                number=number,
+                newest=number == total,
+                entries=self.entries[
+                    max(0, count - number * ARCHIVE_PAGE_SIZE) : count
+                    - (number - 1) * ARCHIVE_PAGE_SIZE
+                ],
+            )
+            for number in range(total, 0, -1)
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArchivePage:
+    """One page of an archive month (``key``, ``YYYY-MM``): its posts, newest first.
+
+    ``number`` counts from the month's oldest posts (page 1); ``newest`` is True for the
+    page with the month's newest posts, which is published as the month itself
+    (``archive/YYYY-MM/``); the others are ``archive/YYYY-MM/<number>/``.
+    """
+
+    key: str
+    number: int
+    newest: bool
+    entries: tuple[Entry, ...]
+
+    @property
+    def folder(self) -> str:
+        """Its folder, relative to the output folder."""
+        month = f"{ARCHIVE_FOLDER}{self.key}/"
+        return month if self.newest else f"{month}{self.number}/"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,6 +10,7 @@ Output files (under ``[output] dir``)::
     <code>/...   the same again in each language after the first (with [site] languages)
     digest.xml  digest/index.html  digest/<first day of a period>.html   (with [digest])
     archive/index.html  archive/<YYYY-MM>/index.html  atom.xml  rss.xml  feed.json
+    archive/<YYYY-MM>/<n>/index.html  atom.xml  rss.xml  feed.json   (a month's older pages)
 
 The ``index.html`` pages (see ``_page`` and ``_html``) come from Jinja2 templates: a user's
 ``[output] templates`` folder first, then the package's own.
@@ -17,13 +18,13 @@ The ``index.html`` pages (see ``_page`` and ``_html``) come from Jinja2 template
 Every file is written atomically and only when its bytes change. Feed folders of
 partners or tags no longer configured are removed, and so are roundup pages no longer
 listed (all of ``digest.xml`` and ``digest/`` when the roundup is turned off), and so are
-archive months no longer holding a post (see ``_archive``). Hidden
+archive months and pages no longer holding a post (see ``_archive``). Hidden
 files in the folder belong to the publisher and are never served: ``.copro-lock`` (one
 publisher at a time), ``.copro-tmp-*`` (files being written; those a crash left are
 removed by the next publish) and ``.copro-manifest.json``.
 
 Only what changed is rendered again. The manifest, written after every file, records a
-digest of what shaped each partner's, tag's and archive month's folder (its entries and feed
+digest of what shaped each partner's, tag's and archive page's folder (its entries and feed
 details) and
 of what every page shares (site, partners, topics, templates, copro_feeds' version); a
 folder whose digest is unchanged and whose files are all there is not rendered again.
@@ -67,8 +68,10 @@ from copro_feeds._plan import (
     RoundupSection,
 )
 from copro_feeds._publish._archive import (
-    archive_feeds,
-    render_archive_pages,
+    ArchivePages,
+    archive_documents,
+    archived_feed,
+    open_pages,
     subscription_history,
 )
 from copro_feeds._publish._feedgen import UNTITLED, render_atom, render_roundup_atom, render_rss
@@ -92,7 +95,6 @@ from copro_feeds._publish._model import (
 from copro_feeds._publish._opml import render_opml, render_via_opml
 from copro_feeds._publish._page import CSS_FILE, INDEX_FILE
 from copro_feeds._publish._prepare import (
-    clean_archive,
     clean_attribution,
     clean_entry,
     clean_roundups,
@@ -244,7 +246,7 @@ def iter_files(
         ).items()
     if archive is not None and archive.months:
         yield from _archive_files(
-            clean_archive(archive, skip),
+            archive,
             feeds,
             attributions,
             site,
@@ -275,21 +277,24 @@ def _archive_files(
     every: str | None,
     skip: Container[str],
 ) -> Iterator[tuple[str, bytes]]:
-    """Each month's archived feeds (the months that are over), then the archive's pages.
+    """The archive's pages, each with its archived feeds (the months that are over),
+    except those in ``skip``, then the list of months.
 
-    Each month's partners are dated by their newest post in that month, so a partner's
+    Each page's partners are dated by their newest post on that page, so a partner's
     later post never changes a month that is over."""
-    for feed in archive_feeds(archive, site):
-        if feed.info.folder in skip:
-            continue
-        (month,) = with_source_dates([feed])
-        entries, info = list(month.entries), month.info
-        yield info.folder + ATOM_FILE, _render(render_atom, entries, site, info)
-        yield info.folder + RSS_FILE, _render(render_rss, entries, site, info)
-        yield info.folder + JSON_FILE, _render(render_json_feed, entries, site, info)
-    yield from render_archive_pages(
-        archive, feeds, attributions, site, templates=templates, roundup=every, skip=skip
-    )
+    pages = ArchivePages(archive, feeds, attributions, site, templates=templates, roundup=every)
+    for document in archive_documents(archive):
+        if document.page.folder in skip:
+            continue  # not rendered at all: its files are up to date
+        entries = [clean_entry(entry) for entry in document.page.entries]
+        if document.closed:
+            (month,) = with_source_dates([archived_feed(document, entries, site)])
+            dated, info = list(month.entries), month.info
+            yield info.folder + ATOM_FILE, _render(render_atom, dated, site, info)
+            yield info.folder + RSS_FILE, _render(render_rss, dated, site, info)
+            yield info.folder + JSON_FILE, _render(render_json_feed, dated, site, info)
+        yield pages.page(document, entries)
+    yield pages.month_list()
 
 
 def render_files(
@@ -345,7 +350,8 @@ def publish(
     with publish_lock(directory):
         feeds = with_source_dates(feeds)  # once: iter_files finds them dated already
         shared, digests = digests_of(feeds, sources, site, templates, roundups, archive=archive)
-        unchanged = unchanged_folders(directory, shared, digests)
+        pages_only = open_pages(archive) if archive is not None else set()
+        unchanged = unchanged_folders(directory, shared, digests, pages_only=pages_only)
         files = iter_files(
             feeds,
             sources,
@@ -398,14 +404,20 @@ def _remove_unlisted_roundups(directory: Path, files: Container[str]) -> None:
 
 
 def _remove_unlisted_months(directory: Path, archive: Archive | None) -> None:
-    """Remove the archive's months no longer published; all of it when it has none."""
-    months = {month.folder for month in archive.months} if archive is not None else set()
-    if not months:
+    """Remove the archive's months and pages no longer published; all of it when it has
+    none."""
+    if archive is None or not archive.months:
         shutil.rmtree(directory / ARCHIVE_FOLDER, ignore_errors=True)
         return
+    months = {month.folder for month in archive.months}
+    pages = {document.page.folder for document in archive_documents(archive)}
     for folder in sorted((directory / ARCHIVE_FOLDER).glob("*/")):
         if folder.is_dir() and f"{ARCHIVE_FOLDER}{folder.name}/" not in months:
             shutil.rmtree(folder, ignore_errors=True)
+        elif folder.is_dir():
+            for page in sorted(folder.glob("*/")):
+                if page.is_dir() and f"{ARCHIVE_FOLDER}{folder.name}/{page.name}/" not in pages:
+                    shutil.rmtree(page, ignore_errors=True)
 
 
 def _remove(path: Path) -> None:

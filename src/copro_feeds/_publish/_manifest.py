@@ -1,8 +1,8 @@
 """The publish manifest (``.copro-manifest.json``): what shaped each folder last time.
 
 A digest of what every page shares (site, partners, topics, templates, the catalogues of
-our words, copro_feeds' version) and one of each partner's, tag's and archive month's
-folder (its entries and feed details; a month's neighbours too). A folder whose digest is
+our words, copro_feeds' version) and one of each partner's, tag's and archive page's
+folder (its entries and feed details; a page's neighbours too). A folder whose digest is
 unchanged and whose files are all there is not rendered again.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -56,11 +56,9 @@ def digests_of(
         for feed in with_source_dates(feeds)  # a partner's newer post re-dates its <source>
         if feed.info.folder
     }
-    if archive is not None:
-        shapes = page_shapes(archive)
+    if archive is not None:  # each page of each month
         folders.update(
-            (month.folder, _digest_of(repr((month, shapes[month.folder]))))
-            for month in archive.months
+            (folder, _digest_of(shape)) for folder, shape in page_shapes(archive).items()
         )
     return _digest_of(json.dumps(shared, default=repr)), folders
 
@@ -69,8 +67,12 @@ def _digest_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def unchanged_folders(directory: Path, shared: str, digests: dict[str, str]) -> set[str]:
-    """The folders whose files the last publish wrote from the same inputs, all still there."""
+def unchanged_folders(
+    directory: Path, shared: str, digests: dict[str, str], *, pages_only: Container[str] = ()
+) -> set[str]:
+    """The folders whose files the last publish wrote from the same inputs, all still there
+    (an ``index.html`` alone in the folders of ``pages_only``: the pages of the archive's
+    month so far, which has no feeds yet)."""
     try:
         manifest = json.loads((directory / MANIFEST_FILE).read_bytes())
         if manifest["shared"] != shared:
@@ -82,5 +84,8 @@ def unchanged_folders(directory: Path, shared: str, digests: dict[str, str]) -> 
         folder
         for folder, digest in digests.items()
         if before.get(folder) == digest
-        and all((directory / folder / name).is_file() for name in (*FEED_FILES, INDEX_FILE))
+        and all(
+            (directory / folder / name).is_file()
+            for name in ((INDEX_FILE,) if folder in pages_only else (*FEED_FILES, INDEX_FILE))
+        )
     }

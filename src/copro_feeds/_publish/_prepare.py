@@ -8,12 +8,12 @@ taken out of URLs), and every partner dated by its newest entry in any feed. Pur
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from urllib.parse import quote, urlsplit
 
-from copro_feeds._plan import Archive, FeedContent, RoundupFeed, RoundupSection
+from copro_feeds._plan import FeedContent, RoundupFeed, RoundupSection
 from copro_feeds._publish._feedgen import UNTITLED
 from copro_feeds._text import collapse_whitespace, xml_safe
 from copro_feeds._urls import without_credentials
@@ -104,18 +104,6 @@ def clean_roundups(feed: RoundupFeed) -> RoundupFeed:
         for roundup in feed.roundups
     )
     return replace(feed, roundups=roundups)
-
-
-def clean_archive(archive: Archive, skip: Container[str] = ()) -> Archive:
-    """``archive`` with every post safe to publish (see clean_entry), except in the months
-    whose folder is in ``skip`` (not rendered: their posts are left as they are)."""
-    months = tuple(
-        month
-        if month.folder in skip
-        else replace(month, entries=tuple(clean_entry(entry) for entry in month.entries))
-        for month in archive.months
-    )
-    return replace(archive, months=months)
 
 
 def with_source_dates(feeds: Sequence[FeedContent]) -> list[FeedContent]:
