@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 import threading
 from array import array
 from collections import Counter
@@ -44,6 +45,7 @@ SHINGLE_WORDS = 3
 MIN_SHINGLES = 20
 _SEED = 20260315
 _WORD = re.compile(r"\w+")
+_DIGEST_WORDS = 5  # a SHA-1 digest is 20 bytes: five 4-byte words
 
 
 def shingles(title: str, text: str) -> set[str]:
@@ -55,7 +57,7 @@ def shingles(title: str, text: str) -> set[str]:
 
 def shingle_hashes(entries: Sequence[Entry]) -> tuple[bytes, ...]:
     """Per entry (one feed document's), the 32-bit hashes of its own shingles (those no
-    other entry of the document has), packed as native unsigned ints; empty when fewer
+    other entry of the document has), packed as little-endian words; empty when fewer
     than :data:`MIN_SHINGLES` (no fingerprint). Pure: runs in the parsing sandbox."""
     found = [shingles(entry.title, html_to_text(entry.content_html)) for entry in entries]
     counts = Counter(shingle for own in found for shingle in own)
@@ -64,15 +66,14 @@ def shingle_hashes(entries: Sequence[Entry]) -> tuple[bytes, ...]:
 
 
 def _packed(own: set[str]) -> bytes:
+    """The first 4 bytes of each shingle's SHA-1 digest (datasketch's ``sha1_hash32``
+    reads them as a little-endian number), one after another."""
     if len(own) < MIN_SHINGLES:
         return b""
-    hashes = array("I", (_hash32(shingle.encode("utf-8", "surrogatepass")) for shingle in own))
-    return hashes.tobytes()
-
-
-def _hash32(data: bytes) -> int:
-    """The first 4 bytes of the SHA-1 digest, little-endian (datasketch's ``sha1_hash32``)."""
-    return int.from_bytes(hashlib.sha1(data).digest()[:4], "little")  # noqa: S324 (not security)
+    sha1 = hashlib.sha1
+    digests = b"".join([sha1(s.encode("utf-8", "surrogatepass")).digest() for s in own])
+    # A digest is 20 bytes, five 4-byte words: every fifth word is a digest's first four.
+    return array("I", digests)[::_DIGEST_WORDS].tobytes()
 
 
 def fingerprint(hashes: bytes) -> tuple[int, ...]:
@@ -80,8 +81,9 @@ def fingerprint(hashes: bytes) -> tuple[int, ...]:
     empty for none."""
     if not hashes:
         return ()
-    values = array("I")
-    values.frombytes(hashes)
+    values = array("I", hashes)
+    if sys.byteorder == "big":  # the bytes are little-endian numbers
+        values.byteswap()
     signature = _template().copy()
     signature.update_batch(values)
     return tuple(int(value) for value in signature.hashvalues.tolist())
