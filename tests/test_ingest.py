@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from copro_feeds._ingest import homepage_for, ingest
+from copro_feeds._similarity import shingle_hashes
 from copro_feeds.exceptions import ParseError
 from tests.factories import NOW, partner_facts
 
@@ -71,3 +72,11 @@ def test_the_configured_homepage_wins_and_tags_are_added():
 def test_a_body_that_is_not_a_feed_is_a_parse_error():
     with pytest.raises(ParseError):
         ingest(b"<html><body>Not a feed</body></html>", {}, FEED_URL, partner_facts(), NOW)
+
+
+def test_each_entry_comes_with_its_shingles_hashed_for_its_fingerprint():
+    facts = partner_facts(homepage=None)
+    found = ingest(RSS, {}, FEED_URL, facts, NOW)
+    assert found.shingles is not None
+    assert len(found.shingles) == len(found.entries)
+    assert found.shingles == shingle_hashes(found.entries)

@@ -3,12 +3,22 @@ boilerplate, the same in every process; datasketch loaded only when first used."
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
+from array import array
 from pathlib import Path
 
 from copro_feeds._dedupe import similarity
-from copro_feeds._similarity import MIN_SHINGLES, PERMUTATIONS, shingles, with_fingerprints
+from copro_feeds._similarity import (
+    _SEED,
+    MIN_SHINGLES,
+    PERMUTATIONS,
+    shingle_hashes,
+    shingles,
+    with_fingerprints,
+)
+from copro_feeds._text import html_to_text
 from tests.factories import attribution, entry
 
 ARTICLE = (
@@ -91,3 +101,57 @@ def test_importing_the_module_does_not_load_datasketch():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "False"
+
+
+def test_hashes_made_apart_give_the_fingerprints_made_in_one_go():
+    posts = [
+        post("a", "1", "Adaptations", f"{ARTICLE} {FOOTER_A}"),
+        post("a", "2", "Carers", f"{OTHER} {FOOTER_A}"),
+        post("a", "3", "Short", "Too short."),
+    ]
+    hashes = shingle_hashes(posts)  # as the parsing sandbox makes them
+    assert len(hashes) == 3
+    assert hashes[2] == b""  # too short: no fingerprint
+    apart = with_fingerprints(posts, pickle.loads(pickle.dumps(hashes)))
+    assert apart == with_fingerprints(posts)
+    assert [len(e.fingerprint) for e in apart] == [PERMUTATIONS, PERMUTATIONS, 0]
+
+
+def test_shingles_are_hashed_as_datasketch_hashes_them():
+    from datasketch.hashfunc import sha1_hash32  # noqa: PLC0415 (the reference)
+
+    [packed] = shingle_hashes([post("a", "1", "Adaptations", ARTICLE)])
+    own = shingles("Adaptations", html_to_text(f"<p>{ARTICLE}</p>"))
+    values = array("I")
+    values.frombytes(packed)
+    assert sorted(values) == sorted(sha1_hash32(s.encode()) for s in own)
+
+
+def test_a_fingerprint_is_datasketchs_minhash_of_the_posts_own_shingles():
+    from datasketch import MinHash  # noqa: PLC0415 (the reference)
+
+    [made] = with_fingerprints([post("a", "1", "Adaptations", ARTICLE)])
+    reference = MinHash(num_perm=PERMUTATIONS, seed=_SEED)
+    reference.update_batch([s.encode() for s in shingles("Adaptations", ARTICLE)])
+    assert list(made.fingerprint) == reference.hashvalues.tolist()
+
+
+def test_hashing_shingles_does_not_load_datasketch():
+    """The parsing sandbox hashes shingles; numpy's libraries do not fit in its memory."""
+    code = (
+        "import sys\n"
+        "from copro_feeds._similarity import shingle_hashes\n"
+        "from tests.factories import entry\n"
+        f"html = '<p>' + {ARTICLE!r} + '</p>'\n"
+        "[packed] = shingle_hashes([entry(title='Adaptations', content_html=html)])\n"
+        "print(len(packed) > 0, 'datasketch' in sys.modules, 'numpy' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        cwd=Path(__file__).parents[1],
+    )
+    assert result.stdout.split() == ["True", "False", "False"]

@@ -25,6 +25,7 @@ from copro_feeds._normalise import (
     normalise_entry,
 )
 from copro_feeds._parse import parse_feed
+from copro_feeds._similarity import shingle_hashes
 from copro_feeds._types import ParsedFeed
 from copro_feeds._urls import without_credentials
 from copro_feeds.types import Attribution, Entry
@@ -60,6 +61,10 @@ class Ingested:
     entries, when ``ingest`` was given the known items (else None). An item is known
     when its entry's id is its own in the document and its dates are settled; the
     entries of the items it skipped are not in ``entries`` (they are stored unchanged).
+
+    ``shingles``: per entry, the packed hashes of its own shingles
+    (``_similarity.shingle_hashes``), from which the main process makes its fingerprint
+    (None: not made, the main process makes them too).
     """
 
     entries: tuple[Entry, ...]
@@ -69,6 +74,7 @@ class Ingested:
     well_formed: bool = True
     complete: bool = True
     items: Mapping[str, str] | None = None
+    shingles: tuple[bytes, ...] | None = None
 
 
 def homepage_for(feed_url: str, *candidates: str | None) -> str:
@@ -109,14 +115,16 @@ def ingest(
         normalised = _normalise(parsed, facts, feed_url, now)
         skipped_ids = set()
     feed_link = canonical_link(parsed.link, feed_url)
+    entries = tuple(unique_by_id(entry for entry, _ in normalised))
     return Ingested(
-        entries=tuple(unique_by_id(entry for entry, _ in normalised)),
+        entries=entries,
         undated_ids=frozenset(entry.id for entry, undated in normalised if undated),
         feed_link=feed_link,
         warnings=parsed.warnings,
         well_formed=parsed.well_formed,
         complete=parsed.complete,
         items=None if known is None else _known_items(parsed, normalised, known, now),
+        shingles=shingle_hashes(entries),
     )
 
 

@@ -1,6 +1,7 @@
 """Refreshing one source: fetch it (discovering its feed the first time), follow a move,
-skip an unchanged body, parse and normalise it in a sandboxed worker, and fingerprint its
-entries for finding reposts (``_similarity``, here in the main process).
+skip an unchanged body, parse and normalise it in a sandboxed worker (which also hashes
+each entry's shingles), and fingerprint its entries for finding reposts (``_similarity``'s
+MinHash, here in the main process).
 
 Every expected failure becomes a value (:class:`Refresh` with an error), never an
 exception, so that one bad source never stops the others. Thread-safe: the aggregator
@@ -154,7 +155,7 @@ class Refresher:
         for warning in ingested.warnings:
             log.warning("%s: %s", source.name, warning)
         with timings.parsing():
-            entries = with_fingerprints(ingested.entries)
+            entries = with_fingerprints(ingested.entries, ingested.shingles)
         if ingested.complete:  # a document cut short is fetched whole next time
             succeeded = replace(
                 succeeded,

@@ -86,8 +86,8 @@ def save(
     for sql, rows in ((_INSERT_ENTRY, plan.inserts), (_UPDATE_ENTRY, plan.updates),
                       (_UPDATE_LANGUAGE, plan.relabels),
                       (_UPDATE_FINGERPRINT, plan.fingerprints)):  # fmt: skip
-        for row in rows:
-            db.execute(sql, row)
+        if rows:  # one statement prepared once per kind, not once per row
+            db.executemany(sql, rows)
     return plan.counts, plan.changed
 
 
