@@ -146,11 +146,25 @@ def test_excerpt_ends_alt_text_that_closes_its_block_as_a_sentence():
     assert make_excerpt(html, 60) == "See a chart then Map! Go"
 
 
-def test_a_heading_ends_its_sentence():
+def test_a_heading_reads_on_as_before():
     html = sanitise_html("<h2>Our plans</h2><p>Here is what</p><h3>Why?</h3><p>Because</p>")
-    assert make_excerpt(html, 60) == "Our plans. Here is what Why? Because"
+    assert make_excerpt(html, 60) == "Our plans Here is what Why? Because"
     assert make_excerpt(html, 2) == "Our plans…"
     assert html_to_text("<h1>Title</h1>") == "Title"
+
+
+def test_alt_text_ends_a_sentence_only_where_its_block_ends():
+    closing = sanitise_html('<p><a href="/k"><img alt="Kiev"></a></p><p>You have</p>')
+    assert make_excerpt(closing, 60) == "Kiev. You have"
+    in_a_list = sanitise_html('<ul><li><img alt="A map"></li><li>Roads</li></ul>')
+    assert make_excerpt(in_a_list, 60) == "A map. Roads"
+    # A caption or a line break in the same block, or a file name as alt text: as before.
+    caption = sanitise_html('<div><img alt="A map"><p>The network</p></div>')
+    assert make_excerpt(caption, 60) == "A map The network"
+    line_break = sanitise_html('<p><img alt="Old baths"><br>Obviously</p>')
+    assert make_excerpt(line_break, 60) == "Old baths Obviously"
+    file_name = sanitise_html('<p><img alt="pinera-400x280.jpg"></p><p>A casi</p>')
+    assert make_excerpt(file_name, 60) == "pinera-400x280.jpg A casi"
 
 
 def test_marker_characters_in_the_text_are_not_read_as_markup():

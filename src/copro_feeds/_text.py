@@ -255,14 +255,14 @@ def rebase_headings(safe_html: str, top: int) -> str:
     return _TAG.sub(move, safe_html)
 
 
-# Markers put in place of tags before nh3 reads the text, read back as words: the end of
-# a heading, the end of an image's alt text, any block boundary. Control characters, so
-# no text can hold them (xml_safe drops raw ones, _CONTROL_REFERENCE their references).
-# (Not \x1c-\x1f: str.split takes those for whitespace.)
+# Markers put in place of tags before nh3 reads the text, read back as words: a block's
+# start (or a line break), a block's end, the end of an image's alt text. Control
+# characters, so no text can hold them (xml_safe drops raw ones, _CONTROL_REFERENCE their
+# references). (Not \x1c-\x1f: str.split takes those for whitespace.)
 _BLOCK = "\x01"
-_HEADING_END = "\x02"
+_BLOCK_END = "\x02"
 _ALT_END = "\x03"
-_MARKERS = frozenset({_HEADING_END, _ALT_END, _BLOCK})
+_MARKERS = frozenset({_BLOCK, _BLOCK_END, _ALT_END})
 _CONTROL_REFERENCE = re.compile(r"&#(?:0*[1-3](?![0-9])|[xX]0*[1-3](?![0-9a-fA-F]));?")
 _NOT_XML_SAFE_BUT_MARKERS = re.compile(
     "[\x00\x04-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"
@@ -284,13 +284,17 @@ def _image_text(tag: str) -> str:
     return " "
 
 
+def _block_marker(tag: re.Match[str]) -> str:
+    """A block element's end tag as a block-end marker; its start tag, or a void ``<br>``
+    or ``<hr>``, as a block marker."""
+    return f" {_BLOCK_END} " if tag[1] else f" {_BLOCK} "
+
+
 def _as_text(tag: re.Match[str]) -> str:
     name = tag[2].lower()
     if name == "img":
         return _image_text(tag[0])
-    if name in _BLOCK_TAG_NAMES:
-        return f" {_HEADING_END} " if tag[1] and name in _HEADINGS else f" {_BLOCK} "
-    return tag[0]
+    return _block_marker(tag) if name in _BLOCK_TAG_NAMES else tag[0]
 
 
 def _as_sanitised_text(tag: re.Match[str]) -> str:
@@ -298,9 +302,13 @@ def _as_sanitised_text(tag: re.Match[str]) -> str:
     name = tag[2].lower()
     if name == "img":
         return _image_text(tag[0])
-    if name in _BLOCK_TAG_NAMES:
-        return f" {_HEADING_END} " if tag[1] and name in _HEADINGS else f" {_BLOCK} "
-    return ""
+    return _block_marker(tag) if name in _BLOCK_TAG_NAMES else ""
+
+
+def _ends_a_sentence(word: str) -> bool:
+    """True when no full stop is wanted after ``word``: it ends in punctuation, or holds a
+    full stop already (a file name or web address given as alt text: ``logo.jpg``)."""
+    return word.endswith(_SENTENCE_END) or "." in word
 
 
 def _words(markup: str, *, sanitised: bool = False) -> list[str]:
@@ -313,8 +321,11 @@ def _words(markup: str, *, sanitised: bool = False) -> list[str]:
     text escaped. Its tags are then dropped here, without a second HTML parse; a ``<``
     left over can only open a tag the cut broke (inside an attribute), dropped too.
 
-    A heading, or alt text that ends its block, is a sentence of its own: when text follows
-    and it does not end in punctuation, it gets a full stop ("A table. Here is what").
+    Alt text that ends its block (the image is the last thing before the end tag of its
+    paragraph, figure, list item …) is a sentence of its own: when a capitalised word
+    follows and the alt text has no punctuation of its own, it gets a full stop ("A table.
+    Here is what"). Alt text followed by a line break or a caption in the same block,
+    and headings, read on as before.
     """
     if sanitised:
         text = _TAG.sub(_as_sanitised_text, markup)
@@ -328,10 +339,10 @@ def _words(markup: str, *, sanitised: bool = False) -> list[str]:
     text = _NOT_XML_SAFE_BUT_MARKERS.sub("", html.unescape(text))
     for word in text.split():  # str.split: far faster than a \s+ regex
         if word in _MARKERS:
-            stop = stop or word == _HEADING_END or (alt_ended and word == _BLOCK)
+            stop = stop or (alt_ended and word == _BLOCK_END)
             alt_ended = word == _ALT_END
             continue
-        if stop and words and word[0].isupper() and not words[-1].endswith(_SENTENCE_END):
+        if stop and words and word[0].isupper() and not _ends_a_sentence(words[-1]):
             words[-1] += "."
         stop = alt_ended = False
         words.append(word)
@@ -340,8 +351,8 @@ def _words(markup: str, *, sanitised: bool = False) -> list[str]:
 
 def html_to_text(markup: str) -> str:
     """Plain text of an HTML fragment: tags removed, entities decoded, image alt text kept,
-    words in separate blocks (paragraphs, headings, list items, cells …) kept apart, and a
-    heading or a block's closing alt text ended as a sentence when text follows."""
+    words in separate blocks (paragraphs, headings, list items, cells …) kept apart, and
+    alt text that ends its block ended as a sentence when a capitalised word follows."""
     return " ".join(_words(markup))
 
 
@@ -360,9 +371,9 @@ def truncate_words(text: str, max_words: int) -> str:
 def make_excerpt(safe_html: str, max_words: int) -> str:
     """A plain-text excerpt of at most ``max_words`` words from sanitised HTML.
 
-    Its words are :func:`html_to_text`'s: images stand as their alt text, and a heading or
-    an image closing its block ends a sentence, so that neither reads as part of the next
-    one ("A table. Here is what…"). Only the start of a long post is read: a window cut
+    Its words are :func:`html_to_text`'s: images stand as their alt text, and an image
+    closing its block ends a sentence, so that its alt text does not read as part of the
+    next one ("A table. Here is what…"). Only the start of a long post is read: a window cut
     just after a tag, so it holds whole tags and whole words, grown four-fold until it
     holds more words than wanted, else the whole post.
     """
