@@ -9,8 +9,14 @@ from hypothesis import strategies as st
 
 from copro_feeds._text import (
     _BASE,
+    _CLEANER,
+    _CLEANER_WITHOUT_CITE,
+    _TEXT_ONLY,
+    _UNSAFE_REFERENCE,
     ELLIPSIS,
     _absolute,
+    _cleaner,
+    _is_xml_safe,
     _url_scheme,
     _words,
     html_to_text,
@@ -230,3 +236,44 @@ def test_xml_safe_drops_exactly_the_characters_xml_cannot_carry(text):
     )
     assert xml_safe(text) == expected
     assert xml_safe(text + "\u00a0é€") == expected + "\u00a0é€"
+
+
+def test_xml_safety_is_checked_again_after_every_reference_that_needs_it():
+    """sanitise_html checks its output again only when the input holds a numeric character
+    reference the parser turns into a character XML cannot carry: every code point of the
+    Basic Multilingual Plane, in decimal and hex, with and without ";", shows that such a
+    reference is found exactly when the parser's output needs it."""
+    missed, needless = [], []
+    for code in [*range(0x10000), 0x10FFFF, 0x110000]:
+        for reference in (f"&#{code};", f"&#x{code:x}", f"&#X{code:04X};", f"&#{code:07d}"):
+            needed = not _is_xml_safe(_TEXT_ONLY.clean(reference))
+            found = _UNSAFE_REFERENCE.search(reference) is not None
+            (missed if needed and not found else needless if found and not needed else []).append(
+                reference
+            )
+    assert (missed, needless) == ([], [])
+    assert sanitise_html("<p>a&#1;b&#x9D;c&#65535;<a title='&#8;'>d</a></p>") == (
+        '<p>abc<a title="" rel="noopener noreferrer">d</a></p>'
+    )
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<q cite="javascript:alert(1)">x</q>',
+        '<blockquote CITE="/talk">x</blockquote>',
+        "<q/cite=vbscript:x>x</q>",
+        '<ins a="1"cite="data:x">x</ins>',
+        "<q cite>x</q><cite>A book</cite>",
+    ],
+)
+def test_the_cite_filter_runs_wherever_a_cite_attribute_may_be(markup):
+    assert _cleaner(markup) is _CLEANER
+    cleaned = sanitise_html(markup, base="https://p.test/")
+    assert "javascript" not in cleaned and "data:" not in cleaned and "vbscript" not in cleaned
+
+
+def test_html_without_a_cite_attribute_skips_the_filter():
+    markup = "<blockquote><p>Words</p><cite>A Book</cite></blockquote><p>a</p>"
+    assert _cleaner(markup) is _CLEANER_WITHOUT_CITE
+    assert _CLEANER_WITHOUT_CITE.clean(markup) == _CLEANER.clean(markup)
