@@ -1,13 +1,24 @@
 """The excerpt against the one BeautifulSoup made before (issue 13), over real-world posts.
 
 The old implementation lives on here only, as the reference. At least 99 % of the
-excerpts are identical, and every difference is one of the two deliberate ones:
+excerpts are identical (1,463 of 1,474 at 25 words, 99.3 %; 1,461 at 60, 99.1 %), and
+every difference is one of the two deliberate ones:
 
 * words kept apart across blocks the old list missed (center, details, summary,
-  caption …);
-* a full stop after a heading, or after alt text that ends its block, when text follows
-  and it has no punctuation of its own ("Our plans. Here is what", "A table. Here is
-  what"), so that neither runs into the next sentence.
+  caption …); none of these posts has one in its first 60 words;
+* a full stop after alt text that ends its block, when a capitalised word follows and
+  the alt text has no punctuation of its own ("A table. Here is what"), the run-on the
+  issue asked to fix. That is every remaining difference: 11 posts at 25 words, 13 at
+  60. Ten are the travel blog's posts that open with a linked photo in a paragraph of its
+  own ("Kiev. You have tickets…", "Rio de Janeiro. Cable cars…", "Passport stamps. Even
+  though…"), one a logo before a Russian paragraph ("SaveCase. Вы из тех…"), and two
+  the partners' example post ("…around a table. Here is what…").
+
+Left as they were, so identical: a heading before a paragraph ("Who would benefit Its
+clear…": a full stop there changed three more posts, and the issue did not ask for it),
+alt text followed by a caption in the same block (``<div><img><p>The global
+network…</p></div>``) or by a line break and more text, and alt text that is a file
+name or web address (``pinera-400x280.jpg``: a full stop after it reads as noise).
 
 Alt text is no longer put in square brackets (the first answer to "a table Here is
 what"): it changed about 4.5 % of these excerpts, including every image inside a
@@ -52,12 +63,12 @@ OLD_BLOCKS = [
 
 
 # Markers the sentence-ending reference puts in the text (private-use characters).
-BLOCK, HEADING_END, ALT_END = "\ue001", "\ue002", "\ue003"
+BLOCK, BLOCK_END, ALT_END = "\ue001", "\ue002", "\ue003"
 
 
 def reference_text(html: str, *, blocks: list[str], sentences: bool = False) -> str:
-    """The old ``html_to_text``; ``blocks`` and ``sentences`` (a heading, or alt text that
-    ends its block, ends a sentence) switch the two changes."""
+    """The old ``html_to_text``; ``blocks`` and ``sentences`` (alt text that ends its
+    block ends a sentence) switch the two changes."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         soup = BeautifulSoup(html, "html.parser")
@@ -71,27 +82,29 @@ def reference_text(html: str, *, blocks: list[str], sentences: bool = False) -> 
         else:
             image.replace_with(" ")
     for block in soup(blocks):
-        heading = block.name in ("h1", "h2", "h3", "h4", "h5", "h6")
+        void = block.name in ("br", "hr")  # a line break ends no block
         block.insert_before(f" {BLOCK} " if sentences else " ")
-        block.insert_after(f" {HEADING_END if heading else BLOCK} " if sentences else " ")
+        block.insert_after(f" {BLOCK if void else BLOCK_END} " if sentences else " ")
     words = xml_safe(soup.get_text()).split()
     return " ".join(end_sentences(words) if sentences else words)
 
 
 def end_sentences(tokens: list[str]) -> list[str]:
-    """The words between the markers, a full stop added where a heading or a block's
-    closing alt text meets a capitalised word and has no punctuation of its own."""
+    """The words between the markers, a full stop added where a block's closing alt text
+    meets a capitalised word and has neither punctuation at its end nor a full stop in
+    its last word (a file name or web address)."""
     words: list[str] = []
     ended = after_alt = False
     for token in tokens:
-        if token == HEADING_END:
-            ended, after_alt = True, False
-        elif token == ALT_END:
+        if token == ALT_END:
             after_alt = True
-        elif token == BLOCK:
+        elif token == BLOCK_END:
             ended, after_alt = ended or after_alt, False
+        elif token == BLOCK:
+            after_alt = False
         else:
-            if ended and words and token[0].isupper() and words[-1][-1] not in ".!?:;…":
+            last = words[-1] if words else "."
+            if ended and token[0].isupper() and last[-1] not in "!?:;…" and "." not in last:
                 words[-1] += "."
             ended = after_alt = False
             words.append(token)
@@ -169,15 +182,18 @@ def kind_of_difference(post: str, words: int, new: str) -> str:
     return "unexplained"
 
 
-def test_a_heading_or_closing_alt_text_ends_its_sentence():
+def test_alt_text_closing_its_block_ends_its_sentence():
     post = sanitise_html(
         '<h2>Our plans</h2><p>See <img alt="a table" src="t.png"> below.</p>'
         '<figure><img alt="A chart" src="c.png"></figure><p>Here is what</p><h3>Done!</h3>x'
+        '<p><img alt="logo.jpg"></p><p>Then</p><div><img alt="A map"><p>Where</p></div>'
     )
     new = make_excerpt(post, 60)
-    old = "Our plans See a table below. A chart Here is what Done! x"
+    old = "Our plans See a table below. A chart Here is what Done! x logo.jpg Then A map Where"
     assert reference_excerpt(post, 60) == old
-    assert new == "Our plans. See a table below. A chart. Here is what Done! x"
+    assert new == (
+        "Our plans See a table below. A chart. Here is what Done! x logo.jpg Then A map Where"
+    )
     assert reference_excerpt(post, 60, sentences=True) == new
     assert kind_of_difference(post, 60, new) == "full stops"
     assert same_but_for_full_stops(reference_excerpt(post, 60), new)
@@ -206,11 +222,9 @@ ALL = sorted(_BLOCK_TAG_NAMES)
 
 @pytest.mark.parametrize("words", WORDS)
 def test_excerpt_matches_the_beautifulsoup_one_but_for_the_deliberate_changes(words):
-    """Over 99 % identical but for the full stops (the fix asked for, in about 1 % of these
-    posts: 15 of 1,474 at 25 words, 21 at 60, each one a heading or an image caption
-    that ran into the next sentence); every other difference is a block the old list
-    missed."""
+    """At least 99 % identical; every other excerpt differs only by the full stops after
+    alt text closing its block (11 of 1,474 posts at 25 words, 13 at 60: see the module's
+    docstring)."""
     posts, kinds = compare(words)
     assert posts > 1000
-    assert kinds["identical"] + kinds["full stops"] >= 0.99 * posts, kinds
-    assert kinds["full stops"] + kinds["blocks full stops"] <= 0.02 * posts, kinds
+    assert kinds["identical"] >= 0.99 * posts, kinds

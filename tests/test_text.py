@@ -9,8 +9,14 @@ from hypothesis import strategies as st
 
 from copro_feeds._text import (
     _BASE,
+    _CLEANER,
+    _CLEANER_WITHOUT_CITE,
+    _TEXT_ONLY,
+    _UNSAFE_REFERENCE,
     ELLIPSIS,
     _absolute,
+    _clean,
+    _is_xml_safe,
     _url_scheme,
     _words,
     html_to_text,
@@ -146,11 +152,25 @@ def test_excerpt_ends_alt_text_that_closes_its_block_as_a_sentence():
     assert make_excerpt(html, 60) == "See a chart then Map! Go"
 
 
-def test_a_heading_ends_its_sentence():
+def test_a_heading_reads_on_as_before():
     html = sanitise_html("<h2>Our plans</h2><p>Here is what</p><h3>Why?</h3><p>Because</p>")
-    assert make_excerpt(html, 60) == "Our plans. Here is what Why? Because"
+    assert make_excerpt(html, 60) == "Our plans Here is what Why? Because"
     assert make_excerpt(html, 2) == "Our plans…"
     assert html_to_text("<h1>Title</h1>") == "Title"
+
+
+def test_alt_text_ends_a_sentence_only_where_its_block_ends():
+    closing = sanitise_html('<p><a href="/k"><img alt="Kiev"></a></p><p>You have</p>')
+    assert make_excerpt(closing, 60) == "Kiev. You have"
+    in_a_list = sanitise_html('<ul><li><img alt="A map"></li><li>Roads</li></ul>')
+    assert make_excerpt(in_a_list, 60) == "A map. Roads"
+    # A caption or a line break in the same block, or a file name as alt text: as before.
+    caption = sanitise_html('<div><img alt="A map"><p>The network</p></div>')
+    assert make_excerpt(caption, 60) == "A map The network"
+    line_break = sanitise_html('<p><img alt="Old baths"><br>Obviously</p>')
+    assert make_excerpt(line_break, 60) == "Old baths Obviously"
+    file_name = sanitise_html('<p><img alt="pinera-400x280.jpg"></p><p>A casi</p>')
+    assert make_excerpt(file_name, 60) == "pinera-400x280.jpg A casi"
 
 
 def test_marker_characters_in_the_text_are_not_read_as_markup():
@@ -216,3 +236,43 @@ def test_xml_safe_drops_exactly_the_characters_xml_cannot_carry(text):
     )
     assert xml_safe(text) == expected
     assert xml_safe(text + "\u00a0é€") == expected + "\u00a0é€"
+
+
+def test_xml_safety_is_checked_again_after_every_reference_that_needs_it():
+    """sanitise_html checks its output again only when the input holds a numeric character
+    reference the parser turns into a character XML cannot carry: every code point of the
+    Basic Multilingual Plane, in decimal and hex, with and without ";", shows that such a
+    reference is found exactly when the parser's output needs it."""
+    missed, needless = [], []
+    for code in [*range(0x10000), 0x10FFFF, 0x110000]:
+        for reference in (f"&#{code};", f"&#x{code:x}", f"&#X{code:04X};", f"&#{code:07d}"):
+            needed = not _is_xml_safe(_TEXT_ONLY.clean(reference))
+            found = _UNSAFE_REFERENCE.search(reference) is not None
+            (missed if needed and not found else needless if found and not needed else []).append(
+                reference
+            )
+    assert (missed, needless) == ([], [])
+    assert sanitise_html("<p>a&#1;b&#x9D;c&#65535;<a title='&#8;'>d</a></p>") == (
+        '<p>abc<a title="" rel="noopener noreferrer">d</a></p>'
+    )
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<q cite="javascript:alert(1)">x</q>',
+        '<blockquote CITE="/talk">x</blockquote>',
+        "<q/cite=vbscript:x>x</q>",
+        '<ins a="1"cite="data:x">x</ins>',
+        "<q cite>x</q><cite>A book</cite>",
+    ],
+)
+def test_the_cite_filter_runs_wherever_there_is_a_cite_attribute(markup):
+    assert _clean(markup) == _CLEANER.clean(markup) != _CLEANER_WITHOUT_CITE.clean(markup)
+    cleaned = sanitise_html(markup, base="https://p.test/")
+    assert "javascript" not in cleaned and "data:" not in cleaned and "vbscript" not in cleaned
+
+
+def test_html_without_a_cite_attribute_needs_no_filter():
+    markup = '<blockquote><p>Words cite="x"</p><cite>A Book</cite></blockquote><p>a</p>'
+    assert _CLEANER_WITHOUT_CITE.clean(markup) == _CLEANER.clean(markup) == _clean(markup)

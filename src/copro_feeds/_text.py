@@ -159,7 +159,35 @@ _CLEANER = nh3.Cleaner(
     link_rel="noopener noreferrer",
     strip_comments=True,
 )
+# The same, without the attribute filter, tried first: the filter is a call into Python
+# for every attribute (half a dozen a tag in WordPress markup), and it changes nothing but
+# ``cite``. Only when the output holds a cite attribute is the post cleaned again with it.
+_CLEANER_WITHOUT_CITE = nh3.Cleaner(
+    tags=set(nh3.ALLOWED_TAGS),
+    clean_content_tags=set(_CLEANER_CONTENT_TAGS),
+    url_schemes=set(_SAFE_SCHEMES),
+    url_relative=_absolute,
+    link_rel="noopener noreferrer",
+    strip_comments=True,
+)
 _TEXT_ONLY = nh3.Cleaner(tags=set(), clean_content_tags=_CLEANER_CONTENT_TAGS, attributes={})
+
+
+def _clean(tamed: str) -> str:
+    """``tamed`` cleaned by nh3, the ``cite`` filter applied where there is a cite attribute
+    (the serialiser writes every attribute as ``␣name="value"``)."""
+    cleaned = _CLEANER_WITHOUT_CITE.clean(tamed)
+    return _CLEANER.clean(tamed) if ' cite="' in cleaned else cleaned
+
+
+# A numeric character reference the HTML parser decodes into a character XML cannot carry
+# (C0 controls but tab, newline and return; DEL; the five C1 controls the parser does not
+# map to Windows-1252 characters; U+FFFE and U+FFFF). &#0;, surrogates and values beyond
+# Unicode become U+FFFD. Without one, sanitised XML-safe input gives XML-safe output.
+_UNSAFE_REFERENCE = re.compile(
+    r"&#(?:[xX]0*(?:[1-8bcefBCEF]|1[0-9a-fA-F]|7[fF]|8[1dfDF]|9[0dD]|[fF]{3}[efEF])"
+    r"(?![0-9a-fA-F])|0*(?:[1-8]|1[1-24-9]|2[0-9]|3[01]|127|129|14[134]|157|6553[45])(?![0-9]))"
+)
 
 
 # The same characters, as their UTF-8 bytes: the C0 controls and DEL (one byte each) are
@@ -220,15 +248,18 @@ def sanitise_html(html: str, base: str | None = None) -> str:
     tamed = _tame(xml_safe(html))
     token = _BASE.set(base)
     try:
-        cleaned = _CLEANER.clean(tamed)
+        cleaned = _clean(tamed)
         if len(cleaned) > _MAX_GROWTH * len(tamed) + _GROWTH_ALLOWANCE:  # a parser bomb
             text = _TEXT_ONLY.clean(tamed).strip()  # escaped text: bs4 is quadratic here
             cleaned = _CLEANER.clean(f"<p>{text}</p>") if text else ""
     finally:
         _BASE.reset(token)
-    # Again after nh3: it decodes character references such as "&#1;" into controls. A
-    # leading U+FEFF would be read as a byte order mark, and dropped, by the next parse.
-    return xml_safe(cleaned).lstrip("\ufeff")
+    # Again after nh3 when it may have decoded character references such as "&#1;" into
+    # controls. A leading U+FEFF would be read as a byte order mark, and dropped, by the
+    # next parse.
+    if _UNSAFE_REFERENCE.search(tamed):
+        cleaned = xml_safe(cleaned)
+    return cleaned.lstrip("\ufeff")
 
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -255,14 +286,14 @@ def rebase_headings(safe_html: str, top: int) -> str:
     return _TAG.sub(move, safe_html)
 
 
-# Markers put in place of tags before nh3 reads the text, read back as words: the end of
-# a heading, the end of an image's alt text, any block boundary. Control characters, so
-# no text can hold them (xml_safe drops raw ones, _CONTROL_REFERENCE their references).
-# (Not \x1c-\x1f: str.split takes those for whitespace.)
+# Markers put in place of tags before nh3 reads the text, read back as words: a block's
+# start (or a line break), a block's end, the end of an image's alt text. Control
+# characters, so no text can hold them (xml_safe drops raw ones, _CONTROL_REFERENCE their
+# references). (Not \x1c-\x1f: str.split takes those for whitespace.)
 _BLOCK = "\x01"
-_HEADING_END = "\x02"
+_BLOCK_END = "\x02"
 _ALT_END = "\x03"
-_MARKERS = frozenset({_HEADING_END, _ALT_END, _BLOCK})
+_MARKERS = frozenset({_BLOCK, _BLOCK_END, _ALT_END})
 _CONTROL_REFERENCE = re.compile(r"&#(?:0*[1-3](?![0-9])|[xX]0*[1-3](?![0-9a-fA-F]));?")
 _NOT_XML_SAFE_BUT_MARKERS = re.compile(
     "[\x00\x04-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"
@@ -284,26 +315,45 @@ def _image_text(tag: str) -> str:
     return " "
 
 
+def _block_marker(tag: re.Match[str]) -> str:
+    """A block element's end tag as a block-end marker; its start tag, or a void ``<br>``
+    or ``<hr>``, as a block marker."""
+    return f" {_BLOCK_END} " if tag[1] else f" {_BLOCK} "
+
+
 def _as_text(tag: re.Match[str]) -> str:
     name = tag[2].lower()
     if name == "img":
         return _image_text(tag[0])
-    if name in _BLOCK_TAG_NAMES:
-        return f" {_HEADING_END} " if tag[1] and name in _HEADINGS else f" {_BLOCK} "
-    return tag[0]
+    return _block_marker(tag) if name in _BLOCK_TAG_NAMES else tag[0]
 
 
-def _as_sanitised_text(tag: re.Match[str]) -> str:
-    """:func:`_as_text` for sanitised HTML, where an inline tag is simply dropped."""
-    name = tag[2].lower()
-    if name == "img":
-        return _image_text(tag[0])
-    if name in _BLOCK_TAG_NAMES:
-        return f" {_HEADING_END} " if tag[1] and name in _HEADINGS else f" {_BLOCK} "
-    return ""
+# The same for sanitised HTML (lower-case names, end tags without attributes), in passes
+# with fixed replacements, which run in C, where one pass calling _as_text per tag ran in
+# Python: images as their alt text, then block tags as markers, then every other tag
+# dropped. None of the replacements holds a "<".
+_QUOTED_TAG_REST = r"""(?:[^>"']|"[^"]*"|'[^']*')*>"""
+_BLOCK_NAMES = "|".join(sorted(_BLOCK_TAG_NAMES, key=len, reverse=True))
+_SANITISED_IMAGE = re.compile(r"<img(?=[\s/>])" + _QUOTED_TAG_REST)
+_SANITISED_BLOCK_START = re.compile(rf"<(?:{_BLOCK_NAMES})(?=[\s/>])" + _QUOTED_TAG_REST)
+_SANITISED_BLOCK_END = re.compile(rf"</(?:{_BLOCK_NAMES})>")
 
 
-def _words(markup: str, *, sanitised: bool = False) -> list[str]:
+def _sanitised_as_text(markup: str) -> str:
+    """:func:`_as_text` over sanitised HTML, where an inline tag is simply dropped."""
+    text = _SANITISED_IMAGE.sub(lambda image: _image_text(image[0]), markup)
+    text = _SANITISED_BLOCK_END.sub(f" {_BLOCK_END} ", text)
+    text = _SANITISED_BLOCK_START.sub(f" {_BLOCK} ", text)
+    return _TAG.sub("", text)
+
+
+def _ends_a_sentence(word: str) -> bool:
+    """True when no full stop is wanted after ``word``: it ends in punctuation, or holds a
+    full stop already (a file name or web address given as alt text: ``logo.jpg``)."""
+    return word.endswith(_SENTENCE_END) or "." in word
+
+
+def _words(markup: str, *, sanitised: bool = False, limit: int | None = None) -> list[str]:
     """The words of an HTML fragment's plain text: images become their alt text, blocks are
     spaced off; then nh3, allowing no tag, drops the rest (and script or style with their
     content), and the character references are decoded.
@@ -313,11 +363,16 @@ def _words(markup: str, *, sanitised: bool = False) -> list[str]:
     text escaped. Its tags are then dropped here, without a second HTML parse; a ``<``
     left over can only open a tag the cut broke (inside an attribute), dropped too.
 
-    A heading, or alt text that ends its block, is a sentence of its own: when text follows
-    and it does not end in punctuation, it gets a full stop ("A table. Here is what").
+    Alt text that ends its block (the image is the last thing before the end tag of its
+    paragraph, figure, list item …) is a sentence of its own: when a capitalised word
+    follows and the alt text has no punctuation of its own, it gets a full stop ("A table.
+    Here is what"). Alt text followed by a line break or a caption in the same block,
+    and headings, read on as before.
+
+    ``limit``: no more words are read once there are that many.
     """
     if sanitised:
-        text = _TAG.sub(_as_sanitised_text, markup)
+        text = _sanitised_as_text(markup)
         broken = text.find("<")
         text = text if broken < 0 else text[:broken]
     else:
@@ -328,20 +383,22 @@ def _words(markup: str, *, sanitised: bool = False) -> list[str]:
     text = _NOT_XML_SAFE_BUT_MARKERS.sub("", html.unescape(text))
     for word in text.split():  # str.split: far faster than a \s+ regex
         if word in _MARKERS:
-            stop = stop or word == _HEADING_END or (alt_ended and word == _BLOCK)
+            stop = stop or (alt_ended and word == _BLOCK_END)
             alt_ended = word == _ALT_END
             continue
-        if stop and words and word[0].isupper() and not words[-1].endswith(_SENTENCE_END):
+        if stop and words and word[0].isupper() and not _ends_a_sentence(words[-1]):
             words[-1] += "."
         stop = alt_ended = False
         words.append(word)
+        if len(words) == limit:
+            break
     return words
 
 
 def html_to_text(markup: str) -> str:
     """Plain text of an HTML fragment: tags removed, entities decoded, image alt text kept,
-    words in separate blocks (paragraphs, headings, list items, cells …) kept apart, and a
-    heading or a block's closing alt text ended as a sentence when text follows."""
+    words in separate blocks (paragraphs, headings, list items, cells …) kept apart, and
+    alt text that ends its block ended as a sentence when a capitalised word follows."""
     return " ".join(_words(markup))
 
 
@@ -360,20 +417,20 @@ def truncate_words(text: str, max_words: int) -> str:
 def make_excerpt(safe_html: str, max_words: int) -> str:
     """A plain-text excerpt of at most ``max_words`` words from sanitised HTML.
 
-    Its words are :func:`html_to_text`'s: images stand as their alt text, and a heading or
-    an image closing its block ends a sentence, so that neither reads as part of the next
-    one ("A table. Here is what…"). Only the start of a long post is read: a window cut
+    Its words are :func:`html_to_text`'s: images stand as their alt text, and an image
+    closing its block ends a sentence, so that its alt text does not read as part of the
+    next one ("A table. Here is what…"). Only the start of a long post is read: a window cut
     just after a tag, so it holds whole tags and whole words, grown four-fold until it
     holds more words than wanted, else the whole post.
     """
     limit = max(_EXCERPT_HTML_MIN_CHARS, max_words * _EXCERPT_HTML_CHARS_PER_WORD)
     while limit < len(safe_html):
         window = safe_html[: safe_html.rfind(">", 0, limit) + 1]
-        words = _words(window, sanitised=True)
+        words = _words(window, sanitised=True, limit=max_words + 1)
         if len(words) > max_words:
             return _with_ellipsis(words[:max_words])
         limit *= 4
-    words = _words(safe_html, sanitised=True)
+    words = _words(safe_html, sanitised=True, limit=max_words + 1)
     return _with_ellipsis(words[:max_words]) if len(words) > max_words else " ".join(words)
 
 
