@@ -27,9 +27,10 @@ published, or first seen), then source key and id.
 
 from __future__ import annotations
 
+import threading
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import combinations
 from urllib.parse import urlsplit
 
 from copro_feeds._types import EntryKey
@@ -126,8 +127,7 @@ def similarity(first: Entry, second: Entry) -> float | None:
     either has no fingerprint (too short, or not refreshed since fingerprints began)."""
     if not first.fingerprint or len(first.fingerprint) != len(second.fingerprint):
         return None
-    same = sum(a == b for a, b in zip(first.fingerprint, second.fingerprint, strict=True))
-    return same / len(first.fingerprint)
+    return _agreement(first.fingerprint, second.fingerprint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,42 +167,124 @@ def find_posts(entries: Iterable[Entry], *, reposts: float | None) -> Posts:
     Candidates come from LSH banding of the fingerprints (pairs that agree in a whole band
     of places), so the cost grows with the number of entries, not with its square; each
     candidate is then compared in full. Merging is transitive: a copy like a second that
-    is like a third joins the three.
+    is like a third joins the three. (A :class:`RepostIndex` gives the same answer and
+    keeps its bands for the next call.)
     """
-    if reposts is None:
-        return SAME_LINK_ONLY
-    every = list(entries)
-    found = [entry for entry in every if entry.fingerprint]
-    buckets: dict[tuple[object, ...], list[Entry]] = {}
-    for entry in found:
-        length = len(entry.fingerprint)
-        rows = _rows_per_band(length, reposts)
-        for start in range(0, length - rows + 1, rows):
-            band = (length, start, *entry.fingerprint[start : start + rows])
-            buckets.setdefault(band, []).append(entry)
-    parent: dict[PostKey, PostKey] = {}
+    return RepostIndex().posts(entries, reposts=reposts)
 
-    def root(key: PostKey) -> PostKey:
-        while parent.get(key, key) != key:
-            key = parent[key]
-        return key
 
-    compared: set[frozenset[EntryKey]] = set()
-    for bucket in buckets.values():
-        for first, second in combinations(bucket, 2):
-            pair = frozenset(((first.source_key, first.id), (second.source_key, second.id)))
-            if first.source_key == second.source_key or pair in compared:
+_Band = int  # a band's hash: two fingerprints sharing one are compared in full
+
+
+class RepostIndex:
+    """:func:`find_posts` kept between calls: each call is given every entry again, and only
+    the entries new or changed since the last call (another fingerprint or link) are cut
+    into bands and compared; the answer is :func:`find_posts`' for the same entries.
+
+    It keeps each entry's fingerprint (as 32-bit words), its bands, and the pairs found
+    alike; what a call's entries no longer hold is forgotten. Safe to share between
+    threads (one call at a time).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._threshold: float | None = None
+        self._known: dict[EntryKey, tuple[array[int], PostKey]] = {}
+        self._buckets: dict[_Band, EntryKey | list[EntryKey]] = {}
+        self._alike: dict[EntryKey, set[EntryKey]] = {}
+
+    def posts(self, entries: Iterable[Entry], *, reposts: float | None) -> Posts:
+        """The reposts among ``entries`` (at most one entry per source and id), as
+        :func:`find_posts` finds them."""
+        if reposts is None:
+            return SAME_LINK_ONLY
+        every = list(entries)
+        with self._lock:
+            if reposts != self._threshold:
+                self._known, self._buckets, self._alike = {}, {}, {}
+                self._threshold = reposts
+            current = {
+                (entry.source_key, entry.id): (array("I", entry.fingerprint), duplicate_key(entry))
+                for entry in every
+                if entry.fingerprint
+            }
+            for key in [k for k, known in self._known.items() if current.get(k) != known]:
+                self._forget(key)
+            for key, known in current.items():
+                if key not in self._known:
+                    self._add(key, known)
+            return self._found(every, reposts)
+
+    def _bands(self, fingerprint: array[int]) -> list[tuple[slice, _Band]]:
+        """Each band's places and hash (the bands :func:`_rows_per_band` sets)."""
+        length = len(fingerprint)
+        rows = _rows_per_band(length, self._threshold or 0.0)
+        places = [slice(start, start + rows) for start in range(0, length - rows + 1, rows)]
+        return [(band, hash((length, band.start, *fingerprint[band]))) for band in places]
+
+    def _forget(self, key: EntryKey) -> None:
+        fingerprint, _ = self._known.pop(key)
+        for _, band in self._bands(fingerprint):
+            held = self._buckets[band]
+            if isinstance(held, list):
+                held.remove(key)
+                if len(held) == 1:
+                    self._buckets[band] = held[0]
+            else:
+                del self._buckets[band]
+        for other in self._alike.pop(key, ()):
+            self._alike[other].discard(key)
+            if not self._alike[other]:
+                del self._alike[other]
+
+    def _add(self, key: EntryKey, known: tuple[array[int], PostKey]) -> None:
+        fingerprint, _ = known
+        reposts = self._threshold or 0.0
+        compared: set[EntryKey] = set()
+        for places, band in self._bands(fingerprint):
+            held = self._buckets.get(band)
+            if held is None:
+                self._buckets[band] = key
                 continue
-            compared.add(pair)
-            a, b = root(duplicate_key(first)), root(duplicate_key(second))
-            if a != b and (similarity(first, second) or 0.0) >= reposts:
-                parent[max(a, b)] = min(a, b)
-    keys = {  # a post's first key is its own copies' duplicate_key already
-        (entry.source_key, entry.id): post
-        for entry in every
-        if (post := root(duplicate_key(entry))) != duplicate_key(entry)
-    }
-    return Posts(keys=keys, threshold=reposts)
+            others = held if isinstance(held, list) else [held]
+            for other in others:
+                if other[0] == key[0] or other in compared:
+                    continue  # a partner's own posts are never reposts of each other
+                theirs = self._known[other][0]
+                if len(theirs) != len(fingerprint) or theirs[places] != fingerprint[places]:
+                    continue  # only the hashes of two bands met: not a candidate
+                compared.add(other)
+                if _agreement(fingerprint, theirs) >= reposts:
+                    self._alike.setdefault(key, set()).add(other)
+                    self._alike.setdefault(other, set()).add(key)
+            self._buckets[band] = [*others, key]
+        self._known[key] = known
+
+    def _found(self, every: Sequence[Entry], reposts: float) -> Posts:
+        """Join the posts of every pair found alike (each post's key: its copies' least)."""
+        parent: dict[PostKey, PostKey] = {}
+
+        def root(key: PostKey) -> PostKey:
+            while parent.get(key, key) != key:
+                key = parent[key]
+            return key
+
+        for key, others in self._alike.items():
+            for other in others:
+                a, b = root(self._known[key][1]), root(self._known[other][1])
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+        keys = {  # a post's first key is its own copies' duplicate_key already
+            (entry.source_key, entry.id): post
+            for entry in every
+            if (post := root(duplicate_key(entry))) != duplicate_key(entry)
+        }
+        return Posts(keys=keys, threshold=reposts)
+
+
+def _agreement(first: Sequence[int], second: Sequence[int]) -> float:
+    """The share of places where two fingerprints of one length agree."""
+    return sum(a == b for a, b in zip(first, second, strict=True)) / len(first)
 
 
 def merge_duplicates(

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from copro_feeds._archive_plan import month_start, plan_archive
-from copro_feeds._dedupe import Posts, find_posts
+from copro_feeds._dedupe import Posts, RepostIndex
 from copro_feeds._detect import with_languages
 from copro_feeds._fetch import Fetcher
 from copro_feeds._health import CycleRecord, PublishRecord, record_cycle, record_publish
@@ -47,6 +47,10 @@ log = logging.getLogger("copro_feeds")
 
 _PUBLISH_FINGERPRINT = "publish_fingerprint"
 _WEBSUB_PENDING = "websub_pending"
+
+# The reposts found at the last publish, kept for the next one: a daemon (or any process
+# publishing more than once) compares only the posts new or edited since.
+_REPOSTS = RepostIndex()
 
 
 def record(store: Store, health: CycleRecord | PublishRecord) -> None:
@@ -87,7 +91,7 @@ def publish_if_needed(
     stored = with_languages(store.entries(credits, content=whole), config.site.languages)
     marks = store.editorial()
     # Which entries are copies of one post: found once, for the archive and every language.
-    posts = find_posts(stored, reposts=config.output.repost_similarity)
+    posts = _REPOSTS.posts(stored, reposts=config.output.repost_similarity)
     archive = plan_archive(
         stored,
         config.active_sources,
