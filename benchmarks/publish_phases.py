@@ -59,10 +59,11 @@ def main() -> None:
         (publishing, "unchanged_folders"),
     ):
         setattr(module, name, timed(name, getattr(module, name)))
-    reposts = getattr(facade, "_REPOSTS", None)
-    if reposts is not None:  # this version keeps the reposts between publishes
+    kept = getattr(facade, "RepostIndex", None)
+    reposts = kept() if kept is not None else None  # kept between publishes, as an aggregator's
+    if reposts is not None:
         reposts.posts = timed("reposts", reposts.posts)  # type: ignore[method-assign]
-    else:
+    else:  # a version that finds them afresh at every publish
         facade.find_posts = timed("reposts", facade.find_posts)  # type: ignore[attr-defined]
     store = SQLiteStore.open(config.storage.path)
     store.entries = timed("store.entries", store.entries)  # type: ignore[method-assign]
@@ -70,8 +71,15 @@ def main() -> None:
         for number in range(1, args.publishes + 1):
             spent.clear()
             started = time.process_time()
+            options = {"reposts": reposts} if reposts is not None else {}
             facade.publish_if_needed(
-                config, store, datetime.now(UTC), since=time.monotonic(), force=True, changed=True
+                config,
+                store,
+                datetime.now(UTC),
+                since=time.monotonic(),
+                force=True,
+                changed=True,
+                **options,
             )
             total = time.process_time() - started
             print(f"publish {number}: {total:.2f} s CPU")

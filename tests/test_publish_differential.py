@@ -109,16 +109,16 @@ def _save(store: SQLiteStore, partners: _Partners, key: str, now: datetime) -> N
     store.save_fetch(store.state(key), partners.posts[key], frozenset(), now)
 
 
-def _publish(config: Config, store: SQLiteStore, *, force: bool = False) -> None:
+def _publish(
+    config: Config, store: SQLiteStore, reposts: RepostIndex, *, force: bool = False
+) -> None:
     _publishing.publish_if_needed(
-        config, store, NOW, since=time.monotonic(), force=force, changed=True
+        config, store, NOW, since=time.monotonic(), force=force, changed=True, reposts=reposts
     )
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_each_publish_equals_a_full_publish_into_an_empty_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
-) -> None:
+def test_each_publish_equals_a_full_publish_into_an_empty_folder(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
     names = {key: key.title() for key in KEYS}
     limit = 6
@@ -156,13 +156,11 @@ def test_each_publish_equals_a_full_publish_into_an_empty_folder(
                 names[renamed] = names[renamed] + " Trust"
                 limit = rng.choice((3, 6, 50))
                 config = _config(tmp_path, names=names, limit=limit)
-            monkeypatch.setattr(_publishing, "_REPOSTS", kept)
-            _publish(config, store)
+            _publish(config, store, kept)
             incremental = _tree(config.output.dir)
 
-            monkeypatch.setattr(_publishing, "_REPOSTS", RepostIndex())  # nothing kept
             fresh = replace(config, output=replace(config.output, dir=tmp_path / f"fresh{step}"))
-            _publish(fresh, store, force=True)
+            _publish(fresh, store, RepostIndex(), force=True)  # nothing kept
             assert incremental == _tree(fresh.output.dir), f"step {step}: {change}"
     finally:
         store.close()

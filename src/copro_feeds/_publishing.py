@@ -48,10 +48,6 @@ log = logging.getLogger("copro_feeds")
 _PUBLISH_FINGERPRINT = "publish_fingerprint"
 _WEBSUB_PENDING = "websub_pending"
 
-# The reposts found at the last publish, kept for the next one: a daemon (or any process
-# publishing more than once) compares only the posts new or edited since.
-_REPOSTS = RepostIndex()
-
 
 def record(store: Store, health: CycleRecord | PublishRecord) -> None:
     """Record a cycle or a publish in the store; a failure is logged, not raised."""
@@ -65,13 +61,22 @@ def record(store: Store, health: CycleRecord | PublishRecord) -> None:
 
 
 def publish_if_needed(
-    config: Config, store: Store, now: datetime, *, since: float, force: bool, changed: bool
+    config: Config,
+    store: Store,
+    now: datetime,
+    *,
+    since: float,
+    force: bool,
+    changed: bool,
+    reposts: RepostIndex | None = None,
 ) -> list[Path]:
     """Render every output from the store when needed (always when ``force``); return the
     files that changed. Raises PublishError, recorded for ``/healthz`` first.
 
     ``now`` is the run's reading of the clock and ``since`` the ``time.monotonic()`` taken
-    with it: the recorded finish time is ``now`` plus the time elapsed since."""
+    with it: the recorded finish time is ``now`` plus the time elapsed since. ``reposts``
+    keeps the reposts found at the last publish for the next one (an aggregator's, so that
+    a daemon compares only the posts new or edited since); default: found afresh."""
     directory = config.output.dir
     fingerprint = _fingerprint(config, store, now)
     expected = [*FEED_FILES, OPML_FILE, INDEX_FILE, CSS_FILE]
@@ -91,7 +96,8 @@ def publish_if_needed(
     stored = with_languages(store.entries(credits, content=whole), config.site.languages)
     marks = store.editorial()
     # Which entries are copies of one post: found once, for the archive and every language.
-    posts = _REPOSTS.posts(stored, reposts=config.output.repost_similarity)
+    index = reposts if reposts is not None else RepostIndex()
+    posts = index.posts(stored, reposts=config.output.repost_similarity)
     archive = plan_archive(
         stored,
         config.active_sources,

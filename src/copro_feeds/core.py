@@ -21,6 +21,7 @@ from types import TracebackType
 
 from copro_feeds import _due, _publishing
 from copro_feeds._cycle import Cycle, ProgressCallback
+from copro_feeds._dedupe import RepostIndex
 from copro_feeds._editorial import entry_key, every_copy, resolve
 from copro_feeds._explain import Survey, explain, take_survey
 from copro_feeds._fetch import Fetcher
@@ -82,6 +83,7 @@ class Aggregator:
         self._sandbox = sandbox
         self._clock = clock
         self._rng = rng or random.Random()  # noqa: S311 (jitter, not cryptography)
+        self._reposts = RepostIndex()  # kept between publishes: only new posts are compared
         self._run_lock = threading.Lock()
         self._stop = threading.Event()
         self._observers: list[RunObserver] = []
@@ -299,7 +301,13 @@ class Aggregator:
         self, now: datetime, since: float, *, force: bool, changed: bool
     ) -> list[Path]:
         return _publishing.publish_if_needed(
-            self.config, self._store, now, since=since, force=force, changed=changed
+            self.config,
+            self._store,
+            now,
+            since=since,
+            force=force,
+            changed=changed,
+            reposts=self._reposts,
         )
 
     def _ping_hub(self, written: list[Path]) -> None:
