@@ -37,11 +37,11 @@ from copro_feeds._i18n import translations
 from copro_feeds._plan import language_site
 from copro_feeds._publish import publish
 from copro_feeds._select import plan_feeds
-from copro_feeds._serve import Server
 from copro_feeds._types import EditorialMarks
 from copro_feeds.config import SiteConfig, SourceConfig
 from copro_feeds.types import Display, Enclosure
 from tests.factories import NOW, attribution, entry
+from tests.local_site import serve
 
 # Under pytest-xdist, the browser modules share one worker: one Chromium at a time.
 pytestmark = pytest.mark.xdist_group("chromium")
@@ -101,15 +101,6 @@ def browser(tmp_path_factory) -> Iterator[Browser]:
             yield result
         finally:
             context.close()
-
-
-def serve(folder: Path) -> Iterator[str]:
-    server = Server(folder, host="127.0.0.1", port=0)
-    base = server.start()
-    try:
-        yield base
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

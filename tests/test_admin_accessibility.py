@@ -19,7 +19,8 @@ from playwright.sync_api import Page
 from tests.admin_site import ADMIN, EDITOR, PASSWORD, admin_project, serve_app
 from tests.conftest import PARTNERS, RSS
 from tests.feedserver import FeedServer
-from tests.test_accessibility import SCREENSHOTS, browser, check_axe, run_axe, serve
+from tests.local_site import serve
+from tests.test_accessibility import SCREENSHOTS, browser, check_axe, run_axe
 
 pytestmark = pytest.mark.xdist_group("chromium")
 __all__ = ["browser"]  # the module-scoped Chromium fixture, shared with the page tests

@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 import pytest
 
 import copro_feeds
-from copro_feeds._serve import Server
 from tests import test_accessibility as a11y
 from tests import test_publish_archive_pages as archive_pages
+from tests.local_site import serve, write_tree
 from tests.test_accessibility import check_axe, check_keyboard, check_reflow, open_page
 
 browser = a11y.browser  # the fixtures: one headless Chromium for the module, a tab per test
@@ -35,12 +35,7 @@ def site(module_project) -> Iterator[str]:
     with copro_feeds.make_aggregator(config, clock=lambda: NOW) as aggregator:
         report = aggregator.run_once()
     assert report.count(copro_feeds.Outcome.ERROR) == 0, report.results
-    server = Server(module_project.public, host="127.0.0.1", port=0)
-    base = server.start()
-    try:
-        yield base
-    finally:
-        server.stop()
+    yield from serve(module_project.public)
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -72,16 +67,8 @@ PAGED = ["archive/2026-03/index.html", "archive/2026-03/2/index.html"]
 @pytest.fixture(scope="module")
 def paged(tmp_path_factory) -> Iterator[str]:
     """A month of 250 posts in three pages, rendered and served on 127.0.0.1."""
-    folder = tmp_path_factory.mktemp("paged")
-    for name, data in archive_pages.render(archive_pages.history()).items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
-    server = Server(folder, host="127.0.0.1", port=0)
-    base = server.start()
-    try:
-        yield base
-    finally:
-        server.stop()
+    pages = archive_pages.render(archive_pages.history())
+    yield from serve(write_tree(tmp_path_factory.mktemp("paged"), pages))
 
 
 @pytest.mark.parametrize("path", PAGED)

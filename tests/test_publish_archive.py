@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -30,6 +29,7 @@ from copro_feeds._types import EditorialMarks
 from copro_feeds.config import SiteConfig, SourceConfig
 from copro_feeds.exceptions import PublishError
 from tests.factories import attribution, dated_post
+from tests.local_site import fetch, serve, write_tree
 from tests.schemas import atom_relaxng, json_feed_validator
 from tests.test_publish_html import LQ, accessible_name, assert_heading_order, parse, text_of
 
@@ -218,22 +218,8 @@ def served(tmp_path_factory) -> Iterator[str]:
     """``history()`` published without ``feed_url`` (relative links) and with it, each
     served on 127.0.0.1; yields the base URL (the absolute links point at copro.example,
     so the walk below maps them onto the server)."""
-    folder = tmp_path_factory.mktemp("served")
-    for name, data in render(history(), site=PLAIN_SITE).items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
-    server = Server(folder, host="127.0.0.1", port=0)
-    base = server.start()
-    try:
-        yield base
-    finally:
-        server.stop()
-
-
-def fetch(url: str) -> bytes:
-    assert url.startswith("http://127.0.0.1:"), url  # never anywhere but loopback
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return bytes(response.read())
+    folder = write_tree(tmp_path_factory.mktemp("served"), render(history(), site=PLAIN_SITE))
+    yield from serve(folder)
 
 
 def walk(start: str, previous: Callable[[bytes, str], str | None]) -> list[str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -23,10 +22,10 @@ from copro_feeds._publish import iter_files, publish, published_id, render_files
 from copro_feeds._publish._archive import open_pages
 from copro_feeds._publish._manifest import digests_of, unchanged_folders
 from copro_feeds._select import plan_feeds
-from copro_feeds._serve import Server
 from copro_feeds._types import EditorialMarks
 from copro_feeds.config import SiteConfig, SourceConfig
 from tests.factories import attribution, dated_post
+from tests.local_site import fetch, serve, write_tree
 from tests.test_publish_html import parse, text_of
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -125,22 +124,7 @@ def test_a_month_of_exactly_one_full_page_has_one_page():
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("paged")
-    for name, data in render(history()).items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
-    server = Server(folder, host="127.0.0.1", port=0)
-    base = server.start()
-    try:
-        yield base
-    finally:
-        server.stop()
-
-
-def fetch(url: str) -> bytes:
-    assert url.startswith("http://127.0.0.1:"), url  # never anywhere but loopback
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return bytes(response.read())
+    yield from serve(write_tree(tmp_path_factory.mktemp("paged"), render(history())))
 
 
 def strict_atom(data: bytes) -> etree._Element:

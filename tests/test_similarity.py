@@ -48,6 +48,18 @@ def post(key: str, post_id: str, title: str, text: str):
     )
 
 
+def run_python(code: str) -> str:
+    """What ``code`` prints, run in a fresh Python process from the repository's root."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        cwd=Path(__file__).parents[1],
+    ).stdout
+
+
 def test_a_repost_under_another_footer_is_alike_and_distinct_posts_with_one_footer_are_not():
     feed_a = with_fingerprints(
         [
@@ -76,15 +88,7 @@ def test_the_same_text_gives_the_same_fingerprint_in_another_process():
         "[e] = with_fingerprints([entry(title='Adaptations', content_html=html)])\n"
         "print(list(e.fingerprint))"
     )
-    there = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-        cwd=Path(__file__).parents[1],
-    )
-    assert eval(there.stdout) == list(here.fingerprint)
+    assert eval(run_python(code)) == list(here.fingerprint)
 
 
 def test_too_short_a_post_gets_no_fingerprint():
@@ -146,12 +150,4 @@ def test_hashing_shingles_does_not_load_datasketch():
         "[packed] = shingle_hashes([entry(title='Adaptations', content_html=html)])\n"
         "print(len(packed) > 0, 'datasketch' in sys.modules, 'numpy' in sys.modules)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-        cwd=Path(__file__).parents[1],
-    )
-    assert result.stdout.split() == ["True", "False", "False"]
+    assert run_python(code).split() == ["True", "False", "False"]
