@@ -566,8 +566,11 @@ def test_a_worker_killed_while_writing_a_publish_leaves_valid_feeds_and_the_job_
 # -- the command line --------------------------------------------------------------
 
 
-def test_worker_options_need_a_postgresql_store(project: Project, capsys):
-    status = main(["--config", str(project.config_path), "run", "--no-publish"])
+@pytest.mark.parametrize(
+    "option", [["--no-publish"], ["--concurrency", "2"], ["--publish-delay", "30"]]
+)
+def test_worker_options_need_a_postgresql_store(project: Project, capsys, option: list[str]):
+    status = main(["--config", str(project.config_path), "run", *option])
     assert status == 2
     assert "need a PostgreSQL store" in capsys.readouterr().err
 
@@ -601,7 +604,7 @@ def test_copro_feeds_run_is_a_worker_on_postgresql(
     log = (workers.logs / "cli.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "copro_feeds", "--config", str(project.config_path), "run",
-         "--concurrency", "2"],
+         "--concurrency", "2", "--publish-delay", "0.5"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     log.close()
@@ -610,7 +613,7 @@ def test_copro_feeds_run_is_a_worker_on_postgresql(
     wait_for((project.public / "atom.xml").exists, 90, "the first publish")
     assert workers.stop("cli") == 0, workers.log("cli")
     text = workers.log("cli")
-    assert "worker started: 3 source(s), 2 job(s) at a time" in text
+    assert "worker started: 3 source(s), 2 job(s) at a time, publishing 0.5 s after" in text
     assert workers.url not in text
     with make_aggregator(load_config(project.config_path)) as aggregator:
         tick = last_cycle(aggregator._store)  # what /healthz reads: the ticks are recorded

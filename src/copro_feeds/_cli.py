@@ -116,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="retry a silent worker's jobs after this long (default: 120; never less than "
         "[fetch] timeout)",
     )
+    workers.add_argument(
+        "--publish-delay",
+        type=float,
+        metavar="SECONDS",
+        help="start a publish this long after the change that queued it, so that a round's "
+        "changes are published together (default: 10; longer for thousands of partners)",
+    )
     _add_listen_options(run)
     run.add_argument(
         "--admin", action="store_true", help="also serve the staff web app (see `admin`)"
@@ -282,13 +289,13 @@ def _run(args: argparse.Namespace) -> int:
     from copro_feeds.core import make_aggregator
 
     config = load(args)
-    worker_options = (args.concurrency, args.stall_timeout)
-    if config.storage.url is None and (args.no_publish or worker_options != (None, None)):
+    worker_options = (args.concurrency, args.stall_timeout, args.publish_delay)
+    if config.storage.url is None and (args.no_publish or worker_options != (None, None, None)):
         raise ConfigError(
             str(config.path),
             [
-                "--concurrency, --no-publish and --stall-timeout need a PostgreSQL store "
-                "([storage] url)"
+                "--concurrency, --no-publish, --stall-timeout and --publish-delay need a "
+                "PostgreSQL store ([storage] url)"
             ],
         )
     with make_aggregator(config) as aggregator, ExitStack() as serving:
@@ -319,6 +326,8 @@ def _run(args: argparse.Namespace) -> int:
                 settings = replace(settings, concurrency=args.concurrency)
             if args.stall_timeout is not None:
                 settings = replace(settings, stall_timeout=args.stall_timeout)
+            if args.publish_delay is not None:
+                settings = replace(settings, publish_delay=args.publish_delay)
             run_worker(aggregator, config.storage.url, settings)
     return EXIT_OK
 

@@ -307,7 +307,9 @@ class _Worker:
                 "worker started: %d source(s), %d job(s) at a time%s, stall timeout %.0f s",
                 len(self._sources),
                 settings.concurrency,
-                "" if settings.publish else ", not publishing",
+                f", publishing {settings.publish_delay:g} s after a change"
+                if settings.publish
+                else ", not publishing",
                 settings.stall_timeout,
             )
             await app.run_worker_async(
