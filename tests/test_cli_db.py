@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 from copro_feeds._store.postgresql import SCHEMA_VERSION, PostgreSQLStore
 from copro_feeds._store.sqlite._schema import MIGRATIONS as SQLITE_MIGRATIONS
@@ -31,6 +32,19 @@ def with_password(url: str) -> str:
     """The same database, with a user name and password in the URL (trust: both ignored
     by the test server, but they must never be printed)."""
     return url.replace("postgresql://postgres@", "postgresql://postgres:tops3cret@")
+
+
+def start(root: Path, env: dict[str, str], log_path: Path, *args: str) -> subprocess.Popen[bytes]:
+    """``copro-feeds ARGS`` started in ``root`` with ``env`` added, its stderr in ``log_path``."""
+    with log_path.open("w") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "copro_feeds", *args],
+            cwd=root,
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
 
 
 def refs(output: str) -> dict[str, str]:
@@ -139,15 +153,7 @@ def test_every_command_works_on_postgresql(project, postgres_url):
     assert "Co-producing the cost of living guide" in (project.public / "atom.xml").read_text()
 
     log_path = project.root / "serve.log"
-    with log_path.open("w") as log_file:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "copro_feeds", "serve", "--port", "0"],
-            cwd=project.root,
-            env={**os.environ, **env},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=log_file,
-        )
+    server = start(project.root, env, log_path, "serve", "--port", "0")
     try:
         port = _served_port(log_path, server, time.monotonic() + 30)
         metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read()
@@ -243,15 +249,7 @@ def test_staff_accounts_and_admin_sign_in_work_on_postgresql(project, postgres_u
     ]  # fmt: skip
 
     log_path = project.root / "admin.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "copro_feeds", "admin", "--port", "0"],
-            cwd=project.root,
-            env={**os.environ, **env},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
+    process = start(project.root, env, log_path, "admin", "--port", "0")
     try:
         base = logged_url(log_path, process, r"serving the staff web app at (http://\S+/)")
         client = Client(base)
