@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import gettext
-from datetime import datetime
+from datetime import date, datetime
 from importlib import resources
 from io import BytesIO
 
@@ -71,7 +71,12 @@ def _date_locale(language: str) -> Locale:
 
 def readable_date(moment: datetime, language: str) -> str:
     """A date as people read it in ``language``: ``2 Mawrth 2026``, ``2 March 2026``."""
-    return format_date(moment.date(), format="long", locale=_date_locale(language))
+    return _readable_day(moment.date(), language)
+
+
+@functools.lru_cache(maxsize=4096)  # many posts share a day; CLDR formatting is slow
+def _readable_day(day: date, language: str) -> str:
+    return format_date(day, format="long", locale=_date_locale(language))
 
 
 def readable_month(moment: datetime, language: str) -> str:

@@ -198,7 +198,10 @@ _UNSAFE_AFTER = ((0xC2, 0x80, 0x9F), (0xED, 0xA0, 0xBF))  # C1 controls; surroga
 
 
 def _is_xml_safe(text: str) -> bool:
-    data = text.encode("ascii" if text.isascii() else "utf-8", "surrogatepass")
+    if text.isascii():  # most text: only the C0 controls and DEL can be unsafe
+        data = text.encode("ascii")
+        return len(data.translate(None, _C0_BYTES)) == len(data)
+    data = text.encode("utf-8", "surrogatepass")
     if len(data.translate(None, _C0_BYTES)) != len(data):
         return False
     for lead, low, high in _UNSAFE_AFTER:

@@ -11,6 +11,7 @@ for a joint credit (a licence never seems to cover partners it is not theirs).
 
 from __future__ import annotations
 
+import functools
 import gettext
 import hashlib
 import html
@@ -66,9 +67,15 @@ def published_id(entry: Entry, site: SiteConfig) -> str:
 
     Stable across runs, and different for two partners that use the same guid.
     """
-    host = urlsplit(site.link).hostname or "localhost"
+    host = _host(site.link)
     digest = hashlib.sha256(entry.id.encode("utf-8", "surrogatepass")).hexdigest()[:32]
     return f"tag:{host},2026:{entry.source_key}/{digest}"
+
+
+@functools.lru_cache(maxsize=64)
+def _host(link: str) -> str:
+    """The host of the site's link (parsed once per site, not once per entry)."""
+    return urlsplit(link).hostname or "localhost"
 
 
 def credits(entry: Entry) -> tuple[Attribution, ...]:
@@ -85,13 +92,12 @@ def separators(count: int, language: str | None) -> tuple[str, ...]:
 
 def licence_of(source: Attribution) -> str | None:
     """The partner's licence as published (XML-safe, one line), or None."""
-    return collapse_whitespace(xml_safe(source.licence or "")) or None
+    return _published_licence(source.licence) if source.licence else None
 
 
-def partner_licence(entry: Entry, source: Attribution) -> str | None:
-    """The licence shown right after ``source``'s name in ``entry``'s credit: its own, in
-    a joint credit (several partners) only."""
-    return licence_of(source) if entry.also_via else None
+@functools.lru_cache(maxsize=1024)  # a few licences, asked for by every entry of every format
+def _published_licence(licence: str) -> str | None:
+    return collapse_whitespace(xml_safe(licence)) or None
 
 
 def entry_licence(entry: Entry) -> str | None:
@@ -100,9 +106,27 @@ def entry_licence(entry: Entry) -> str | None:
     return None if entry.also_via else licence_of(entry.attribution)
 
 
-def _credit_link(entry: Entry, source: Attribution, words: gettext.NullTranslations) -> str:
+@functools.lru_cache(maxsize=4096)  # the same few partners credit most entries
+def _credit_html(names: tuple[Attribution, ...], language: str | None) -> str:
+    """``Via`` and the partners ``names`` credit, linked, with the licences, in
+    ``language``: ``Via Scope — licence: CC BY 4.0`` or ``Via Scope (licence: CC BY 4.0)
+    and Cee`` (each licence with its partner in a joint credit)."""
+    words = translations(language or SOURCE_LANGUAGE)
+    joint = len(names) > 1
+    via = "".join(
+        before + _credit_link(source, words, joint=joint)
+        for before, source in zip(separators(len(names), language), names, strict=True)
+    )
+    parts = [_words(words, "Via") + " " + via]
+    licence = None if joint else licence_of(names[0])
+    if licence:
+        parts.append(_words(words, "licence: %(licence)s", licence=licence))
+    return " — ".join(parts)
+
+
+def _credit_link(source: Attribution, words: gettext.NullTranslations, *, joint: bool) -> str:
     link = f'<a href="{html.escape(source.homepage)}">{html.escape(source.name)}</a>'
-    licence = partner_licence(entry, source)
+    licence = licence_of(source) if joint else None
     if not licence:
         return link
     return f"{link} ({_words(words, 'licence: %(licence)s', licence=licence)})"
@@ -121,15 +145,7 @@ def attribution_html(entry: Entry, language: str | None, *, read_more: bool = Tr
     there are; no link without ``read_more``). Marked ``lang`` when the entry is in another
     language: our words stay in the feed's."""
     words = translations(language or SOURCE_LANGUAGE)
-    names = credits(entry)
-    via = "".join(
-        before + _credit_link(entry, source, words)
-        for before, source in zip(separators(len(names), language), names, strict=True)
-    )
-    parts = [_words(words, "Via") + " " + via]
-    licence = entry_licence(entry)
-    if licence:
-        parts.append(_words(words, "licence: %(licence)s", licence=licence))
+    parts = [_credit_html(credits(entry), language)]
     if read_more and entry.link:
         more = _words(words, "read the full post")
         parts.append(f'<a href="{html.escape(entry.link)}">{more}</a>')

@@ -8,6 +8,7 @@ and conditions. Pure: no template engine, no files.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -33,7 +34,7 @@ from copro_feeds._publish._model import (
     entry_language,
     entry_licence,
     full_html,
-    partner_licence,
+    licence_of,
     public_url,
     separators,
 )
@@ -238,6 +239,7 @@ def _web_url(url: str | None) -> str | None:
     return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
+@functools.lru_cache(maxsize=4096)  # asked for each entry of the partner's
 def _homepage(source: Attribution) -> str | None:
     """The partner's homepage, else the site its feed is on, as a safe link."""
     feed = urlsplit(source.feed_url)
@@ -255,15 +257,7 @@ def entry_view(entry: Entry, page_lang: str) -> EntryView:
         link=entry.link or homepage,
         partner=entry.attribution.name,
         partner_homepage=homepage,
-        credits=tuple(
-            Credit(
-                before=before,
-                name=_clean(source.name),
-                homepage=_homepage(source),
-                licence=partner_licence(entry, source),
-            )
-            for before, source in zip(separators(len(names), page_lang), names, strict=True)
-        ),
+        credits=_credits(names, page_lang),
         published=machine_date(entry.published),
         published_text=readable_date(entry.published, page_lang),
         excerpt=entry.excerpt if display is Display.EXCERPT else "",
@@ -273,6 +267,22 @@ def entry_view(entry: Entry, page_lang: str) -> EntryView:
         tags=entry.categories,
         lang=entry_language(entry, page_lang),
         media=tuple(media_view(enclosure) for enclosure in entry.enclosures),
+    )
+
+
+@functools.lru_cache(maxsize=4096)  # the same few partners credit most entries
+def _credits(names: tuple[Attribution, ...], page_lang: str) -> tuple[Credit, ...]:
+    """The partners ``names`` credit, each with its link and, in a joint credit, its
+    licence, as a page in ``page_lang`` lists them."""
+    joint = len(names) > 1
+    return tuple(
+        Credit(
+            before=before,
+            name=_clean(source.name),
+            homepage=_homepage(source),
+            licence=licence_of(source) if joint else None,
+        )
+        for before, source in zip(separators(len(names), page_lang), names, strict=True)
     )
 
 
