@@ -50,6 +50,7 @@ BOUNDARIES: dict[str, tuple[str, ...]] = {
     "jinja2": (P + "_publish._html",),
     "lingua": (P + "_detect",),
     "lxml": (P + "_xml",),
+    "markupsafe": (P + "_publish._html",),
     "nh3": (P + "_text",),
     "procrastinate": (P + "_queue",),
     "prometheus_client": (P + "_metrics",),
