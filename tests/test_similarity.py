@@ -3,13 +3,24 @@ boilerplate, the same in every process; datasketch loaded only when first used."
 
 from __future__ import annotations
 
+import hashlib
 import pickle
+import re
+import struct
 import subprocess
 import sys
 from array import array
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from hypothesis import example, given
+from hypothesis import strategies as st
+
 from copro_feeds._dedupe import similarity
+from copro_feeds._normalise import _content_html, normalise_entry
+from copro_feeds._parse import parse_feed
 from copro_feeds._similarity import (
     _SEED,
     MIN_SHINGLES,
@@ -18,8 +29,19 @@ from copro_feeds._similarity import (
     shingles,
     with_fingerprints,
 )
-from copro_feeds._text import html_to_text
+from copro_feeds._text import html_to_rough_text, html_to_text
+from copro_feeds.exceptions import ParseError
+from copro_feeds.types import Entry
 from tests.factories import attribution, entry
+from tests.test_parse import (
+    DATA,
+    FEED_URL,
+    GOLDEN,
+    NOW,
+    SETTINGS,
+    corpus_feeds,
+    embedded_headers,
+)
 
 ARTICLE = (
     "Waiting for a housing adaptation such as a stairlift or a level access shower can take "
@@ -128,7 +150,7 @@ def test_shingles_are_hashed_as_datasketch_hashes_them():
     own = shingles("Adaptations", html_to_text(f"<p>{ARTICLE}</p>"))
     values = array("I")
     values.frombytes(packed)
-    assert sorted(values) == sorted(sha1_hash32(s.encode()) for s in own)
+    assert sorted(values) == sorted(sha1_hash32(s) for s in own)
 
 
 def test_a_fingerprint_is_datasketchs_minhash_of_the_posts_own_shingles():
@@ -136,7 +158,7 @@ def test_a_fingerprint_is_datasketchs_minhash_of_the_posts_own_shingles():
 
     [made] = with_fingerprints([post("a", "1", "Adaptations", ARTICLE)])
     reference = MinHash(num_perm=PERMUTATIONS, seed=_SEED)
-    reference.update_batch([s.encode() for s in shingles("Adaptations", ARTICLE)])
+    reference.update_batch(list(shingles("Adaptations", ARTICLE)))
     assert list(made.fingerprint) == reference.hashvalues.tolist()
 
 
@@ -151,3 +173,135 @@ def test_hashing_shingles_does_not_load_datasketch():
         "print(len(packed) > 0, 'datasketch' in sys.modules, 'numpy' in sys.modules)"
     )
     assert run_python(code).split() == ["True", "False", "False"]
+
+
+# The fingerprint scheme, written plainly: it must never change (fingerprints are stored and
+# compared with new ones), however shingle_hashes is made faster.
+REFERENCE_WORD = re.compile(r"\w+")
+
+
+def reference_shingle_hashes(entries: Sequence[Entry]) -> list[list[int]]:
+    """Per entry, sorted: the first four bytes (a little-endian number) of the SHA-1 of the
+    UTF-8 (surrogatepass) of each casefolded word 3-gram of its title then its text, joined
+    by single spaces, that no other entry has; none when fewer than MIN_SHINGLES."""
+    found = []
+    for post_entry in entries:
+        text = f"{post_entry.title}\n{html_to_text(post_entry.content_html)}".casefold()
+        words = REFERENCE_WORD.findall(text)
+        found.append({" ".join(words[i : i + 3]) for i in range(len(words) - 2)})
+    entries_with = Counter(shingle for own in found for shingle in own)
+    hashes = []
+    for own in found:
+        mine = [shingle for shingle in own if entries_with[shingle] == 1]
+        digests = [hashlib.sha1(s.encode("utf-8", "surrogatepass")).digest() for s in mine]
+        values = sorted(int.from_bytes(digest[:4], "little") for digest in digests)
+        hashes.append(values if len(values) >= MIN_SHINGLES else [])
+    return hashes
+
+
+def unpacked(packed: bytes) -> list[int]:
+    """Packed shingle hashes as numbers, sorted (their order is a set's: it means nothing)."""
+    assert len(packed) % 4 == 0
+    return sorted(value for (value,) in struct.iter_unpack("<I", packed))
+
+
+def assert_hashed_as_the_reference_does(entries: Sequence[Entry]) -> None:
+    packed = shingle_hashes(entries)
+    assert [unpacked(p) for p in packed] == reference_shingle_hashes(entries)
+    # Each shingle once: as many numbers as the reference has, no repeats.
+    assert all(len(set(unpacked(p))) == len(p) // 4 for p in packed)
+
+
+# Words that catch the cases: casefold expansions (ß → ss, İ → i + combining dot, which is
+# no word character, ﬁ → fi), letters and digits of other scripts, marks, underscores,
+# punctuation that is no word character (ASCII and not), a lone surrogate inside a word
+# (titles only: content loses it), entities, markup and the markers html_to_text uses.
+VOCABULARY = [
+    "straße", "STRASSE", "İstanbul", "\u0131i", "ﬁne", "FINE", "Σίσυφος", "ΣΊΣΥΦΟΣ", "naïve",
+    "nai\u0308ve", "日本語", "١٢٣", "a_b", "x²", "don\u2019t", "co-op", "e.g.", "—", "…", "!?",
+    "“", "”", "&amp;", "&nbsp;", "&#8217;", "&#1;", "<b>bo</b>ld", "<br>", "</p><p>",
+    "<img alt='Alt text'>", "\u00a0", "\u0307", "\u200b", "\x01", "\x7f", "a\ud800b", "one",
+    "two", "three", "four", "One", "five", "the", "of", "and",
+]  # fmt: skip
+SEPARATORS = [" ", "  ", "\n", ", ", ". ", "—", "\u2019", "<br>", "</p>\n<p>", "\u00a0", "\t"]
+
+
+def joined(chosen: list[str], separators: list[str]) -> str:
+    return "".join(word + separators[i % len(separators)] for i, word in enumerate(chosen))
+
+
+texts = st.builds(
+    joined,
+    st.lists(st.sampled_from(VOCABULARY) | st.text(max_size=6), max_size=60),
+    st.lists(st.sampled_from(SEPARATORS), min_size=1, max_size=4),
+)
+# A partner's boilerplate, so that posts share shingles.
+FOOTERS = ["", FOOTER_A, FOOTER_B, " ".join(["one two three four five"] * 6)]
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> list[Entry]:
+    """One to four posts of a feed document, some sharing a footer or whole texts."""
+    posts = []
+    for number in range(draw(st.integers(1, 4))):
+        text = draw(texts | st.sampled_from([p.content_html for p in posts] or [""]))
+        footer = draw(st.sampled_from(FOOTERS))
+        markup = draw(st.sampled_from(["{}", "<p>{}</p>", "<div>{}<br>x</div>"]))
+        posts.append(
+            entry(
+                id=f"post-{number}",
+                title=draw(texts | st.sampled_from(VOCABULARY)),
+                content_html=markup.format(f"{text} {footer}"),
+            )
+        )
+    return posts
+
+
+@given(documents())
+@example([entry(title="", content_html="")])
+@example([entry(title="!?", content_html="<p>— … !?</p>")])  # punctuation only
+@example([entry(title="one two", content_html="")])  # fewer than three words
+@example([entry(title="Straße İstanbul ﬁne \ud800x", content_html=f"<p>{ARTICLE}</p>")])
+@example([entry(title="a", content_html=f"{ARTICLE} {ARTICLE}")])  # every shingle twice
+@example([post("a", "1", "A", f"{ARTICLE} {FOOTER_A}"), post("a", "2", "B", f"{OTHER} {FOOTER_A}")])
+def test_shingles_are_hashed_as_the_scheme_defines(posts):
+    assert_hashed_as_the_reference_does(posts)
+
+
+@given(texts)
+def test_rough_text_has_the_word_characters_of_the_plain_text(markup):
+    assert REFERENCE_WORD.findall(html_to_rough_text(markup)) == REFERENCE_WORD.findall(
+        html_to_text(markup)
+    )
+
+
+def real_documents() -> list[list[Entry]]:
+    """The entries of each golden feed, partner feed and feedparser test feed, normalised
+    (sanitised content), and again with their content as the feed gave it (any markup)."""
+    paths = [*GOLDEN, *sorted((DATA / "partners").iterdir()), *corpus_feeds()]
+    documents = []
+    for path in paths:
+        body = path.read_bytes()
+        try:
+            parsed = parse_feed(body, embedded_headers(body), FEED_URL, max_entries=1000)
+        except ParseError:
+            continue
+        normalised = [normalise_entry(raw, SETTINGS, NOW) for raw in parsed.entries]
+        documents.append(normalised)
+        documents.append(
+            [
+                replace(normal, content_html=_content_html(raw, SETTINGS.max_entry_bytes))
+                for normal, raw in zip(normalised, parsed.entries, strict=True)
+            ]
+        )
+    return documents
+
+
+def test_real_posts_are_hashed_as_the_scheme_defines():
+    documents = real_documents()
+    assert sum(map(len, documents)) > 1000
+    fingerprinted = 0
+    for document in documents:
+        assert_hashed_as_the_reference_does(document)
+        fingerprinted += sum(1 for packed in shingle_hashes(document) if packed)
+    assert fingerprinted > 400  # of 3,064 posts (half of them as the feeds gave them)

@@ -32,46 +32,83 @@ import re
 import sys
 import threading
 from array import array
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from copro_feeds._text import html_to_text
+from copro_feeds._text import html_to_rough_text
 from copro_feeds.types import Entry
 
 PERMUTATIONS = 128
 SHINGLE_WORDS = 3
 MIN_SHINGLES = 20
 _SEED = 20260315
-_WORD = re.compile(r"\w+")
+_WORD_CHARACTER = re.compile(r"\w")
 _DIGEST_WORDS = 5  # a SHA-1 digest is 20 bytes: five 4-byte words
+_ASCII = bytes(range(0x80))
+# Each ASCII byte that is no word character (regex \w: letters, digits, underscore) as a
+# space; the rest as it is, with every byte of a multi-byte UTF-8 sequence.
+_ASCII_NON_WORD_AS_SPACE = bytes(
+    byte if byte >= 0x80 or _WORD_CHARACTER.match(chr(byte)) else ord(" ") for byte in range(256)
+)
 
 
-def shingles(title: str, text: str) -> set[str]:
-    """The word :data:`SHINGLE_WORDS`-grams of ``title`` then ``text``, in lower case."""
-    words = _WORD.findall(f"{title}\n{text}".casefold())
-    last = len(words) - SHINGLE_WORDS + 1
-    return {" ".join(words[start : start + SHINGLE_WORDS]) for start in range(last)}
+def shingles(title: str, text: str) -> set[bytes]:
+    """The word :data:`SHINGLE_WORDS`-grams of ``title`` then ``text``, casefolded, each
+    as the UTF-8 of its words joined by single spaces (what is hashed)."""
+    words = _words(title, text)
+    grams = zip(*(words[start:] for start in range(SHINGLE_WORDS)), strict=False)  # to the last
+    return set(map(b" ".join, grams))
+
+
+def _words(title: str, text: str) -> list[bytes]:
+    """The UTF-8 of each run of word characters (regex ``\\w+``) of ``title`` then
+    ``text``, casefolded.
+
+    Read from the UTF-8 of the whole text, in C, where a regex over the text made each
+    word a string in Python and each shingle was encoded on its own: ASCII bytes that are
+    no word character become spaces (bytes.translate), then so do the (few, different)
+    characters outside ASCII that are none (a character's UTF-8 is found only where that
+    character is), and the words are what bytes.split finds between spaces."""
+    folded = f"{title}\n{text}".casefold().encode("utf-8", "surrogatepass")
+    if not folded.isascii():
+        others = folded.translate(None, _ASCII).decode("utf-8", "surrogatepass")
+        for character in set(others):
+            if not _WORD_CHARACTER.match(character):
+                folded = folded.replace(character.encode("utf-8", "surrogatepass"), b" ")
+    return folded.translate(_ASCII_NON_WORD_AS_SPACE).split()
 
 
 def shingle_hashes(entries: Sequence[Entry]) -> tuple[bytes, ...]:
     """Per entry (one feed document's), the 32-bit hashes of its own shingles (those no
-    other entry of the document has), packed as little-endian words; empty when fewer
-    than :data:`MIN_SHINGLES` (no fingerprint). Pure: runs in the parsing sandbox."""
-    found = [shingles(entry.title, html_to_text(entry.content_html)) for entry in entries]
-    counts = Counter(shingle for own in found for shingle in own)
-    shared = {shingle for shingle, count in counts.items() if count > 1}
-    return tuple(_packed(own - shared) for own in found)
+    other entry of the document has), packed as little-endian words (in no set order:
+    a MinHash does not depend on it); empty when fewer than :data:`MIN_SHINGLES` (no
+    fingerprint). Pure: runs in the parsing sandbox."""
+    found = [shingles(entry.title, html_to_rough_text(entry.content_html)) for entry in entries]
+    shared = _shared(found)
+    if shared:
+        for own in found:
+            own.difference_update(shared)
+    return tuple(map(_packed, found))
 
 
-def _packed(own: set[str]) -> bytes:
+def _shared(found: Iterable[set[bytes]]) -> set[bytes]:
+    """The shingles two or more of ``found`` have (set operations, in C)."""
+    seen: set[bytes] = set()
+    shared: set[bytes] = set()
+    for own in found:
+        shared |= own & seen
+        seen |= own
+    return shared
+
+
+def _packed(own: set[bytes]) -> bytes:
     """The first 4 bytes of each shingle's SHA-1 digest (datasketch's ``sha1_hash32``
     reads them as a little-endian number), one after another."""
     if len(own) < MIN_SHINGLES:
         return b""
     sha1 = hashlib.sha1
-    digests = b"".join([sha1(s.encode("utf-8", "surrogatepass")).digest() for s in own])
+    digests = b"".join([sha1(shingle).digest() for shingle in own])
     # A digest is 20 bytes, five 4-byte words: every fifth word is a digest's first four.
     return array("I", digests)[::_DIGEST_WORDS].tobytes()
 

@@ -318,17 +318,18 @@ def _image_text(tag: str) -> str:
     return " "
 
 
-def _block_marker(tag: re.Match[str]) -> str:
-    """A block element's end tag as a block-end marker; its start tag, or a void ``<br>``
-    or ``<hr>``, as a block marker."""
-    return f" {_BLOCK_END} " if tag[1] else f" {_BLOCK} "
+_SPACED_BLOCK = f" {_BLOCK} "
+_SPACED_BLOCK_END = f" {_BLOCK_END} "
 
 
 def _as_text(tag: re.Match[str]) -> str:
+    """A tag as the text it stands for: a block element's end tag as a block-end marker,
+    its start tag (or a void ``<br>`` or ``<hr>``) as a block marker, an image as its alt
+    text; any other tag as it is (nh3 drops it next)."""
     name = tag[2].lower()
-    if name == "img":
-        return _image_text(tag[0])
-    return _block_marker(tag) if name in _BLOCK_TAG_NAMES else tag[0]
+    if name in _BLOCK_TAG_NAMES:
+        return _SPACED_BLOCK_END if tag[1] else _SPACED_BLOCK
+    return _image_text(tag[0]) if name == "img" else tag[0]
 
 
 # The same for sanitised HTML (lower-case names, end tags without attributes), in passes
@@ -356,6 +357,20 @@ def _ends_a_sentence(word: str) -> bool:
     return word.endswith(_SENTENCE_END) or "." in word
 
 
+def _marked_text(markup: str) -> str:
+    """The text of any HTML fragment, its character references not yet decoded: images
+    as their alt text, block tags as markers (see :func:`_as_text`); then nh3, allowing
+    no tag, drops the rest (and script or style with their content)."""
+    markup = _CONTROL_REFERENCE.sub("", xml_safe(markup))
+    return _TEXT_ONLY.clean(_TAG.sub(_as_text, markup))
+
+
+def _decoded(text: str) -> str:
+    """``text`` with its character references decoded, less what XML cannot carry (but
+    the markers)."""
+    return _NOT_XML_SAFE_BUT_MARKERS.sub("", html.unescape(text))
+
+
 def _words(markup: str, *, sanitised: bool = False, limit: int | None = None) -> list[str]:
     """The words of an HTML fragment's plain text: images become their alt text, blocks are
     spaced off; then nh3, allowing no tag, drops the rest (and script or style with their
@@ -379,11 +394,10 @@ def _words(markup: str, *, sanitised: bool = False, limit: int | None = None) ->
         broken = text.find("<")
         text = text if broken < 0 else text[:broken]
     else:
-        markup = _CONTROL_REFERENCE.sub("", xml_safe(markup))
-        text = _TEXT_ONLY.clean(_TAG.sub(_as_text, markup))
+        text = _marked_text(markup)
     words: list[str] = []
     stop = alt_ended = False
-    text = _NOT_XML_SAFE_BUT_MARKERS.sub("", html.unescape(text))
+    text = _decoded(text)
     for word in text.split():  # str.split: far faster than a \s+ regex
         if word in _MARKERS:
             stop = stop or (alt_ended and word == _BLOCK_END)
@@ -403,6 +417,14 @@ def html_to_text(markup: str) -> str:
     words in separate blocks (paragraphs, headings, list items, cells …) kept apart, and
     alt text that ends its block ended as a sentence when a capitalised word follows."""
     return " ".join(_words(markup))
+
+
+def html_to_rough_text(markup: str) -> str:
+    """:func:`html_to_text` untidied, for callers that read only its runs of word
+    characters (regex ``\\w+``, as shingles do): the same runs in the same order, but
+    whitespace as it came, markers (control characters) between blocks and no full stop
+    after alt text. It skips html_to_text's word-by-word pass, about half its cost."""
+    return _decoded(_marked_text(markup))
 
 
 def _with_ellipsis(words: list[str]) -> str:
