@@ -6,10 +6,16 @@ changed by comparing :func:`content_hash` digests, so every backend counts new a
 updated entries alike. An entry's enclosures are stored as :func:`encode_enclosures`
 text and its fingerprint as :func:`pack_fingerprint` bytes in every backend, so
 ``db copy`` carries them over as they are.
+
+Reading every stored entry is the first step of each publish, so the decoders of values
+that repeat from row to row and from read to read (times, lists of names, enclosures)
+keep their answers (:data:`_REMEMBERED` of each): a daemon's next publish finds most of
+them already decoded. Their answers are immutable, so sharing one is safe.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import struct
@@ -19,6 +25,9 @@ from datetime import UTC, datetime
 from copro_feeds.types import Enclosure, Entry
 
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+# How many answers each remembering decoder keeps: two times per stored entry, for the
+# stores we know (17,900 entries for 1,000 partners), with room to spare.
+_REMEMBERED = 1 << 16
 
 
 def format_time(moment: datetime) -> str:
@@ -26,6 +35,7 @@ def format_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime(_TIME_FORMAT)
 
 
+@functools.lru_cache(maxsize=_REMEMBERED)
 def parse_time(text: str) -> datetime:
     """Stored text → aware UTC datetime."""
     with suppress(ValueError):  # fast path (50x strptime): what format_time writes
@@ -56,10 +66,21 @@ def encode_enclosures(enclosures: tuple[Enclosure, ...]) -> str | None:
 
 def decode_enclosures(text: str | None) -> tuple[Enclosure, ...]:
     """Stored enclosures text (or None) → the enclosures."""
+    return _decode_enclosures(text) if text else ()
+
+
+@functools.lru_cache(maxsize=_REMEMBERED)
+def _decode_enclosures(text: str) -> tuple[Enclosure, ...]:
     return tuple(
         Enclosure(url=url, type=media_type, length=length)
-        for url, media_type, length in json.loads(text or "[]")
+        for url, media_type, length in json.loads(text)
     )
+
+
+@functools.lru_cache(maxsize=_REMEMBERED)
+def decode_names(text: str) -> tuple[str, ...]:
+    """A JSON list of names as stored (an entry's authors, its categories) → the names."""
+    return tuple(json.loads(text))
 
 
 def pack_fingerprint(fingerprint: tuple[int, ...]) -> bytes | None:
