@@ -108,12 +108,16 @@ def clean_roundups(feed: RoundupFeed) -> RoundupFeed:
 
 def with_source_dates(feeds: Sequence[FeedContent]) -> list[FeedContent]:
     """``feeds`` with each entry's partner dated (``Attribution.updated``): the newest
-    update among that partner's entries in any of the feeds, the same in every feed."""
+    update among that partner's entries in any of the feeds, the same in every feed.
+
+    Feeds dated already (a publish dates its feeds once, then renders and digests them)
+    come back as they are; so does every feed whose entries are all dated right."""
     newest: dict[str, datetime] = {}
     for feed in feeds:
         for entry in feed.entries:
-            key = entry.source_key
-            newest[key] = max(newest.get(key, entry.updated), entry.updated)
+            key, updated = entry.attribution.source_key, entry.updated
+            if key not in newest or newest[key] < updated:
+                newest[key] = updated
 
     done: dict[int, Entry] = {}  # an entry is in several feeds (partner, tags, combined)
     credits: dict[int, Attribution] = {}  # a partner's entries share one attribution
@@ -121,7 +125,7 @@ def with_source_dates(feeds: Sequence[FeedContent]) -> list[FeedContent]:
     def dated(entry: Entry) -> Entry:
         found = done.get(id(entry))
         if found is None:
-            updated = newest[entry.source_key]
+            updated = newest[entry.attribution.source_key]
             found = entry
             if entry.attribution.updated != updated:
                 credit = credits.get(id(entry.attribution))
@@ -132,4 +136,10 @@ def with_source_dates(feeds: Sequence[FeedContent]) -> list[FeedContent]:
             done[id(entry)] = found
         return found
 
-    return [replace(feed, entries=tuple(map(dated, feed.entries))) for feed in feeds]
+    return [
+        feed
+        if all(entry.attribution.updated == newest[entry.attribution.source_key]
+               for entry in feed.entries)
+        else replace(feed, entries=tuple(map(dated, feed.entries)))
+        for feed in feeds
+    ]  # fmt: skip
