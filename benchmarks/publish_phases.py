@@ -57,8 +57,11 @@ def main() -> None:
         (facade, "plan_feeds"),
         (publishing, "digests_of"),
         (publishing, "unchanged_folders"),
+        (publishing, "with_source_dates"),
+        (facade, "select"),  # the selection the feeds and the archive share, where there is one
     ):
-        setattr(module, name, timed(name, getattr(module, name)))
+        if hasattr(module, name):
+            setattr(module, name, timed(name, getattr(module, name)))
     kept = getattr(facade, "RepostIndex", None)
     reposts = kept() if kept is not None else None  # kept between publishes, as an aggregator's
     if reposts is not None:

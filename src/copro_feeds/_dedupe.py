@@ -294,8 +294,17 @@ def merge_duplicates(
     group's winner first: the copies of each link in order of ownership, then date, and
     the links in order of their first copy's date (the original first)."""
     parts: dict[PostKey, dict[PostKey, list[Entry]]] = {}
+    merged = posts.keys  # most entries are no repost: their post is their own link's
     for entry in entries:
-        parts.setdefault(posts.key(entry), {}).setdefault(duplicate_key(entry), []).append(entry)
+        link = duplicate_key(entry)
+        post = (merged.get((entry.source_key, entry.id)) or link) if merged else link
+        links = parts.get(post)
+        if links is None:
+            parts[post] = {link: [entry]}
+        elif link in links:
+            links[link].append(entry)
+        else:
+            links[link] = [entry]
     groups: dict[PostKey, list[Entry]] = {}
     for post, links in parts.items():
         for copies in links.values():
@@ -303,6 +312,9 @@ def merge_duplicates(
                 copies.sort(
                     key=lambda e: (_ownership(e, homepages), e.published, e.source_key, e.id)
                 )
+        if len(links) == 1:  # one link: its copies, in order already
+            (groups[post],) = links.values()
+            continue
         ordered = sorted(links.values(), key=lambda c: (c[0].published, c[0].source_key, c[0].id))
         groups[post] = [entry for copies in ordered for entry in copies]
     return groups

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from copro_feeds._archive_plan import month_start, plan_archive
-from copro_feeds._dedupe import Posts, RepostIndex
+from copro_feeds._dedupe import RepostIndex
 from copro_feeds._detect import with_languages
 from copro_feeds._fetch import Fetcher
 from copro_feeds._health import CycleRecord, PublishRecord, record_cycle, record_publish
@@ -35,7 +35,7 @@ from copro_feeds._publish import (
     publish,
 )
 from copro_feeds._roundup_plan import period_start, plan_roundups
-from copro_feeds._select import plan_feeds
+from copro_feeds._select import Selection, plan_feeds, select
 from copro_feeds._status import attributions
 from copro_feeds._store import Store
 from copro_feeds._types import EditorialMarks
@@ -98,14 +98,9 @@ def publish_if_needed(
     # Which entries are copies of one post: found once, for the archive and every language.
     index = reposts if reposts is not None else RepostIndex()
     posts = index.posts(stored, reposts=config.output.repost_similarity)
-    archive = plan_archive(
-        stored,
-        config.active_sources,
-        marks,
-        now,
-        reposts=config.output.repost_similarity,
-        posts=posts,
-    )  # one for every language
+    # What every feed is chosen from: found once, for the archive and every language.
+    selection = select(stored, sources, marks=marks, posts=posts)
+    archive = plan_archive(stored, sources, marks, now, selection=selection)  # every language's
     # Forget the last fingerprint first: if this publish fails, the next cycle retries.
     store.set_meta(_PUBLISH_FINGERPRINT, "")
     started = time.monotonic()
@@ -123,7 +118,7 @@ def publish_if_needed(
                 stored=stored,
                 credits=credits,
                 marks=marks,
-                posts=posts,
+                selection=selection,
                 archive=archive,
                 now=now,
             )
@@ -151,13 +146,13 @@ def _publish_site(
     stored: Sequence[Entry],
     credits: Mapping[str, Attribution],
     marks: EditorialMarks,
-    posts: Posts,
+    selection: Selection,
     archive: Archive,
     now: datetime,
 ) -> list[Path]:
     """Plan and publish the site in one language (``site``) into ``directory``, with the
-    ``archive`` (the same months in every language); ``posts``: the reposts found in
-    ``stored``."""
+    ``archive`` (the same months in every language); ``selection``: what the feeds are
+    chosen from (see ``_select.select``), found in ``stored``."""
     sources = config.active_sources
     reposts = config.output.repost_similarity
     feeds = plan_feeds(
@@ -167,7 +162,7 @@ def _publish_site(
         config.output.max_entries,
         marks=marks,
         reposts=reposts,
-        posts=posts,
+        selection=selection,
     )
     roundups = (
         plan_roundups(
