@@ -17,6 +17,7 @@ from copro_feeds._store._encoding import (
     parse_time,
     unpack_fingerprint,
 )
+from copro_feeds._store._known import KnownEntries, Row
 from copro_feeds._store._saving import StoredCopy, plan_save
 from copro_feeds._store.protocol import SaveCounts
 from copro_feeds._store.sqlite._connection import Connection
@@ -96,8 +97,10 @@ def read(
     connection: Connection,
     attributions: Mapping[str, Attribution],
     content: Container[str] | None,
+    known: KnownEntries,
 ) -> list[Entry]:
-    """Every stored entry of the given sources, newest first (see ``Store.entries``)."""
+    """Every stored entry of the given sources, newest first (see ``Store.entries``);
+    a row read last time gives the entry ``known`` decoded then."""
     if not attributions:
         return []
     keys = list(attributions)
@@ -108,12 +111,12 @@ def read(
         if wanted
         else "''"
     )
-    rows = connection.read(
+    rows = connection.read_values(
         f"SELECT {_READ_COLUMNS}, {body} AS content_html FROM entries "  # noqa: S608
         f"WHERE source_key IN ({marks}) ORDER BY published DESC, source_key, id",
         [*wanted, *keys],
     )
-    return [_entry_from_row(row, attributions[row[0]]) for row in rows]
+    return known.entries(rows, attributions, _entry_from_row)
 
 
 def counts(connection: Connection) -> dict[str, int]:
@@ -143,7 +146,7 @@ def _entry_row(entry: Entry, digest: str, stamp: str) -> dict[str, Any]:
     }
 
 
-def _entry_from_row(row: sqlite3.Row, attribution: Attribution) -> Entry:
+def _entry_from_row(row: Row, attribution: Attribution) -> Entry:
     # by place, in _READ_COLUMNS' order then content_html: faster than by name
     _, entry_id, title, link, authors, published, updated, excerpt, categories, language, \
         enclosures, fingerprint, content_html = row  # fmt: skip
