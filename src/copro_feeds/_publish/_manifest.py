@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import operator
+import os
 from collections.abc import Container, Sequence
 from dataclasses import fields, replace
 from importlib import resources
@@ -124,12 +125,20 @@ def unchanged_folders(
         before = dict(manifest["folders"])
     except (OSError, ValueError, KeyError, TypeError):
         return set()  # no manifest, or a damaged one: render everything
+    every = frozenset((*FEED_FILES, INDEX_FILE))
     return {
         folder
         for folder, digest in digests.items()
         if before.get(folder) == digest
-        and all(
-            (directory / folder / name).is_file()
-            for name in ((INDEX_FILE,) if folder in pages_only else (*FEED_FILES, INDEX_FILE))
-        )
+        and ({INDEX_FILE} if folder in pages_only else every) <= _files_in(directory / folder)
     }
+
+
+def _files_in(folder: Path) -> set[str]:
+    """The names of the files in ``folder`` (none when it cannot be listed): one listing
+    instead of a look-up per file."""
+    try:
+        with os.scandir(folder) as listing:
+            return {item.name for item in listing if item.is_file()}
+    except OSError:
+        return set()
