@@ -68,13 +68,19 @@ def main() -> None:
         reposts.posts = timed("reposts", reposts.posts)  # type: ignore[method-assign]
     else:  # a version that finds them afresh at every publish
         facade.find_posts = timed("reposts", facade.find_posts)  # type: ignore[attr-defined]
+    make_dates = getattr(facade, "source_dates", None)  # kept between publishes, where kept
+    dates = make_dates() if make_dates is not None else None
+    if dates is not None:  # dated before publish() is called, which finds them dated
+        dates.feeds = timed("with_source_dates", dates.feeds)
     store = SQLiteStore.open(config.storage.path)
     store.entries = timed("store.entries", store.entries)  # type: ignore[method-assign]
     try:
         for number in range(1, args.publishes + 1):
             spent.clear()
             started = time.process_time()
-            options = {"reposts": reposts} if reposts is not None else {}
+            options: dict[str, Any] = {"reposts": reposts} if reposts is not None else {}
+            if dates is not None:
+                options["dates"] = dates
             facade.publish_if_needed(
                 config,
                 store,

@@ -34,6 +34,7 @@ from copro_feeds._publish import (
     public_base,
     publish,
 )
+from copro_feeds._publish._prepare import SourceDates
 from copro_feeds._roundup_plan import period_start, plan_roundups
 from copro_feeds._select import Selection, plan_feeds, select
 from copro_feeds._status import attributions
@@ -69,6 +70,7 @@ def publish_if_needed(
     force: bool,
     changed: bool,
     reposts: RepostIndex | None = None,
+    dates: SourceDates | None = None,
 ) -> list[Path]:
     """Render every output from the store when needed (always when ``force``); return the
     files that changed. Raises PublishError, recorded for ``/healthz`` first.
@@ -76,7 +78,9 @@ def publish_if_needed(
     ``now`` is the run's reading of the clock and ``since`` the ``time.monotonic()`` taken
     with it: the recorded finish time is ``now`` plus the time elapsed since. ``reposts``
     keeps the reposts found at the last publish for the next one (an aggregator's, so that
-    a daemon compares only the posts new or edited since); default: found afresh."""
+    a daemon compares only the posts new or edited since); default: found afresh.
+    ``dates`` likewise keeps the entries dated by their partner's newest post (see
+    ``_publish._prepare.SourceDates``); default: dated afresh."""
     directory = config.output.dir
     fingerprint = _fingerprint(config, store, now)
     expected = [*FEED_FILES, OPML_FILE, INDEX_FILE, CSS_FILE]
@@ -121,6 +125,7 @@ def publish_if_needed(
                 selection=selection,
                 archive=archive,
                 now=now,
+                dates=dates if dates is not None else SourceDates(),
             )
     except PublishError as error:
         seconds = time.monotonic() - started
@@ -138,6 +143,11 @@ def publish_if_needed(
     return written
 
 
+def source_dates() -> SourceDates:
+    """What an aggregator keeps between its publishes to date its entries (``dates``)."""
+    return SourceDates()
+
+
 def _publish_site(
     config: Config,
     site: SiteConfig,
@@ -149,13 +159,15 @@ def _publish_site(
     selection: Selection,
     archive: Archive,
     now: datetime,
+    dates: SourceDates,
 ) -> list[Path]:
     """Plan and publish the site in one language (``site``) into ``directory``, with the
     ``archive`` (the same months in every language); ``selection``: what the feeds are
-    chosen from (see ``_select.select``), found in ``stored``."""
+    chosen from (see ``_select.select``), found in ``stored``; the feeds are dated by
+    ``dates`` (``publish`` finds them dated)."""
     sources = config.active_sources
     reposts = config.output.repost_similarity
-    feeds = plan_feeds(
+    planned = plan_feeds(
         stored,
         sources,
         site,
@@ -164,6 +176,7 @@ def _publish_site(
         reposts=reposts,
         selection=selection,
     )
+    feeds = dates.feeds(planned)
     roundups = (
         plan_roundups(
             stored, sources, config.digest, marks, now, language=site.language, reposts=reposts
