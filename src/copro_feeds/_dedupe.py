@@ -182,8 +182,10 @@ class RepostIndex:
     into bands and compared; the answer is :func:`find_posts`' for the same entries.
 
     It keeps each entry's fingerprint (as 32-bit words), its bands, and the pairs found
-    alike; what a call's entries no longer hold is forgotten. Safe to share between
-    threads (one call at a time).
+    alike; what a call's entries no longer hold is forgotten. It also keeps the entries
+    of the last call: an entry given again as the same object (a store gives back the
+    entry it decoded for a row read again unchanged) is known without being looked at.
+    Safe to share between threads (one call at a time).
     """
 
     def __init__(self) -> None:
@@ -192,6 +194,7 @@ class RepostIndex:
         self._known: dict[EntryKey, tuple[array[int], PostKey]] = {}
         self._buckets: dict[_Band, EntryKey | list[EntryKey]] = {}
         self._alike: dict[EntryKey, set[EntryKey]] = {}
+        self._given: dict[EntryKey, Entry] = {}  # the last call's entries with a fingerprint
 
     def posts(self, entries: Iterable[Entry], *, reposts: float | None) -> Posts:
         """The reposts among ``entries`` (at most one entry per source and id), as
@@ -201,18 +204,21 @@ class RepostIndex:
         every = list(entries)
         with self._lock:
             if reposts != self._threshold:
-                self._known, self._buckets, self._alike = {}, {}, {}
+                self._known, self._buckets, self._alike, self._given = {}, {}, {}, {}
                 self._threshold = reposts
+            given = {(entry.source_key, entry.id): entry for entry in every if entry.fingerprint}
             current = {
-                (entry.source_key, entry.id): (array("I", entry.fingerprint), duplicate_key(entry))
-                for entry in every
-                if entry.fingerprint
+                key: self._known[key]  # the same entry as last time: nothing to look at
+                if self._given.get(key) is entry
+                else (array("I", entry.fingerprint), duplicate_key(entry))
+                for key, entry in given.items()
             }
             for key in [k for k, known in self._known.items() if current.get(k) != known]:
                 self._forget(key)
             for key, known in current.items():
                 if key not in self._known:
                     self._add(key, known)
+            self._given = given  # every one of them known now
             return self._found(every, reposts)
 
     def _bands(self, fingerprint: array[int]) -> list[tuple[slice, _Band]]:
