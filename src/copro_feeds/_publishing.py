@@ -104,6 +104,7 @@ def publish_if_needed(
     posts = index.posts(stored, reposts=config.output.repost_similarity)
     # What every feed is chosen from: found once, for the archive and every language.
     selection = select(stored, sources, marks=marks, posts=posts)
+    dates = dates if dates is not None else SourceDates()
     archive = plan_archive(stored, sources, marks, now, selection=selection)  # every language's
     # Forget the last fingerprint first: if this publish fails, the next cycle retries.
     store.set_meta(_PUBLISH_FINGERPRINT, "")
@@ -125,7 +126,7 @@ def publish_if_needed(
                 selection=selection,
                 archive=archive,
                 now=now,
-                dates=dates if dates is not None else SourceDates(),
+                dates=dates,
             )
     except PublishError as error:
         seconds = time.monotonic() - started

@@ -89,8 +89,9 @@ class _EntryTexts:
     or not)."""
 
     def __init__(self) -> None:
-        self._credits: dict[int, str] = {}  # by the attribution's id: a partner's entries
-        self._fields: dict[tuple[object, ...], str] = {}  # share one attribution
+        # by the attribution's id (a partner's entries share one), by the fields' values
+        self._credits: dict[int, str] = {}
+        self._fields: dict[tuple[object, ...], str] = {}
 
     def of(self, head: str, entries: Sequence[Entry]) -> str:
         """``head``, then each entry's attribution and fields, a line each."""

@@ -8,9 +8,10 @@ text and its fingerprint as :func:`pack_fingerprint` bytes in every backend, so
 ``db copy`` carries them over as they are.
 
 Reading every stored entry is the first step of each publish, so the decoders of values
-that repeat from row to row and from read to read (times, lists of names, enclosures)
-keep their answers (:data:`_REMEMBERED` of each): a daemon's next publish finds most of
-them already decoded. Their answers are immutable, so sharing one is safe.
+that repeat from row to row (an entry's published and updated times, the same authors and
+categories, enclosures) keep their latest answers (:data:`_REMEMBERED` of each). Their
+answers are immutable, so sharing one is safe. (A store keeps the entries its last read
+decoded: see ``_known``.)
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from datetime import UTC, datetime
 from copro_feeds.types import Enclosure, Entry
 
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-# How many answers each remembering decoder keeps: two times per stored entry, for the
-# stores we know (17,900 entries for 1,000 partners), with room to spare.
-_REMEMBERED = 1 << 16
+# How many answers each remembering decoder keeps: its latest, enough for the values that
+# repeat within a read (a row's two times are next to each other; authors and categories
+# are few).
+_REMEMBERED = 4096
 
 
 def format_time(moment: datetime) -> str:
