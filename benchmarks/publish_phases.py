@@ -57,21 +57,30 @@ def main() -> None:
         (facade, "plan_feeds"),
         (publishing, "digests_of"),
         (publishing, "unchanged_folders"),
+        (publishing, "with_source_dates"),
+        (facade, "select"),  # the selection the feeds and the archive share, where there is one
     ):
-        setattr(module, name, timed(name, getattr(module, name)))
+        if hasattr(module, name):
+            setattr(module, name, timed(name, getattr(module, name)))
     kept = getattr(facade, "RepostIndex", None)
     reposts = kept() if kept is not None else None  # kept between publishes, as an aggregator's
     if reposts is not None:
         reposts.posts = timed("reposts", reposts.posts)  # type: ignore[method-assign]
     else:  # a version that finds them afresh at every publish
         facade.find_posts = timed("reposts", facade.find_posts)  # type: ignore[attr-defined]
+    make_dates = getattr(facade, "source_dates", None)  # kept between publishes, where kept
+    dates = make_dates() if make_dates is not None else None
+    if dates is not None:  # dated before publish() is called, which finds them dated
+        dates.feeds = timed("with_source_dates", dates.feeds)
     store = SQLiteStore.open(config.storage.path)
     store.entries = timed("store.entries", store.entries)  # type: ignore[method-assign]
     try:
         for number in range(1, args.publishes + 1):
             spent.clear()
             started = time.process_time()
-            options = {"reposts": reposts} if reposts is not None else {}
+            options: dict[str, Any] = {"reposts": reposts} if reposts is not None else {}
+            if dates is not None:
+                options["dates"] = dates
             facade.publish_if_needed(
                 config,
                 store,

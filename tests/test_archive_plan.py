@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from copro_feeds._archive_plan import month_start, next_month, plan_archive
 from copro_feeds._dedupe import find_posts
-from copro_feeds._select import combined_selection
+from copro_feeds._select import combined_selection, select
 from copro_feeds._types import EditorialMarks
 from copro_feeds.config import SourceConfig
 from tests.factories import attribution, dated_post
@@ -99,6 +99,10 @@ def test_hidden_filtered_and_unconfigured_posts_are_left_out_and_pins_are_ignore
     archive = plan_archive(posts, SOURCES, marks, NOW)
     assert [[p.id for p in month.entries] for month in archive.months] == [["kept"], ["pinned"]]
     assert not archive.months[1].entries[0].pinned
+    # the selection the feeds share (with their pins) gives the same archive: pins ignored
+    shared = select(posts, SOURCES, marks=marks)
+    assert shared.pins
+    assert plan_archive(posts, SOURCES, marks, NOW, selection=shared) == archive
 
 
 def test_a_post_carried_by_two_partners_is_archived_once_with_joint_credit():

@@ -2,9 +2,10 @@
 
 Over a seeded random sequence of changes to a real SQLite store and to feeds.toml (new
 posts, edited posts, reposts across partners, hidden and pinned posts, a renamed partner,
-another limit), each publish into the same folder (which keeps the manifest and the
-reposts found before) must leave exactly the bytes that a full publish of the same store
-writes into an empty folder, with nothing kept from any publish before.
+another limit), each publish into the same folder (which keeps the manifest, the reposts
+found before, the entries dated before and the entries its store read before) must leave
+exactly the bytes that a full publish of the same store writes into an empty folder, with
+nothing kept from any publish before.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 import copro_feeds
 from copro_feeds import _publishing
 from copro_feeds._dedupe import RepostIndex
+from copro_feeds._publish._prepare import SourceDates
 from copro_feeds._store.sqlite import SQLiteStore
 from copro_feeds.config import Config
 from copro_feeds.types import EditorialAction, Entry
@@ -110,10 +112,22 @@ def _save(store: SQLiteStore, partners: _Partners, key: str, now: datetime) -> N
 
 
 def _publish(
-    config: Config, store: SQLiteStore, reposts: RepostIndex, *, force: bool = False
+    config: Config,
+    store: SQLiteStore,
+    reposts: RepostIndex,
+    dates: SourceDates,
+    *,
+    force: bool = False,
 ) -> None:
     _publishing.publish_if_needed(
-        config, store, NOW, since=time.monotonic(), force=force, changed=True, reposts=reposts
+        config,
+        store,
+        NOW,
+        since=time.monotonic(),
+        force=force,
+        changed=True,
+        reposts=reposts,
+        dates=dates,
     )
 
 
@@ -124,7 +138,8 @@ def test_each_publish_equals_a_full_publish_into_an_empty_folder(tmp_path: Path,
     limit = 6
     config = _config(tmp_path, names=names, limit=limit)
     store = SQLiteStore.open(config.storage.path)
-    kept = RepostIndex()  # the incremental publisher's, kept over the steps
+    # the incremental publisher's, kept over the steps (and the entries its store read)
+    kept, dates = RepostIndex(), _publishing.source_dates()
     try:
         store.sync_sources({source.key: source.url for source in config.sources})
         partners = _Partners(rng)
@@ -156,11 +171,15 @@ def test_each_publish_equals_a_full_publish_into_an_empty_folder(tmp_path: Path,
                 names[renamed] = names[renamed] + " Trust"
                 limit = rng.choice((3, 6, 50))
                 config = _config(tmp_path, names=names, limit=limit)
-            _publish(config, store, kept)
+            _publish(config, store, kept, dates)
             incremental = _tree(config.output.dir)
 
             fresh = replace(config, output=replace(config.output, dir=tmp_path / f"fresh{step}"))
-            _publish(fresh, store, RepostIndex(), force=True)  # nothing kept
+            alone = SQLiteStore.open(config.storage.path)  # nothing kept: not even a read
+            try:
+                _publish(fresh, alone, RepostIndex(), _publishing.source_dates(), force=True)
+            finally:
+                alone.close()
             assert incremental == _tree(fresh.output.dir), f"step {step}: {change}"
     finally:
         store.close()

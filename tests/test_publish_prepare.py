@@ -14,6 +14,7 @@ from copro_feeds._plan import (
 )
 from copro_feeds._publish._feedgen import UNTITLED
 from copro_feeds._publish._prepare import (
+    SourceDates,
     clean_attribution,
     clean_entry,
     clean_roundups,
@@ -88,3 +89,28 @@ def test_each_partner_is_dated_by_its_newest_entry_in_any_feed():
     assert [e.attribution.updated for e in dated[0].entries] == [NOW, NOW - timedelta(days=1)]
     assert dated[1].entries[0].attribution.updated == NOW
     assert replace(dated[0].entries[0], attribution=old.attribution) == old  # only the date
+
+
+def test_feeds_dated_already_come_back_as_they_are():
+    feeds = [FeedContent(info=FeedInfo(), entries=(entry(id="a"), entry(id="b", updated=NOW)))]
+    dated = with_source_dates(feeds)
+    assert dated[0] is not feeds[0]
+    assert with_source_dates(dated)[0] is dated[0]
+
+
+def test_dates_kept_between_calls_give_what_dating_afresh_gives():
+    """SourceDates reuses last call's dated copy of an entry given again with the same date,
+    and dates afresh an entry whose partner's newest date moved."""
+    old = entry(id="old", updated=NOW - timedelta(days=3), published=NOW - timedelta(days=3))
+    other = entry(id="x", attribution=attribution("cee", "Cee"), updated=NOW - timedelta(days=1))
+    kept = SourceDates()
+    first = [FeedContent(info=FeedInfo(), entries=(old, other))]
+    once = kept.feeds(first)
+    assert once == with_source_dates(first)
+    newer = entry(id="new", updated=NOW, published=NOW)  # the partner's newest moves
+    second = [FeedContent(info=FeedInfo(), entries=(newer, old, other))]
+    twice = kept.feeds(second)
+    assert twice == with_source_dates(second)
+    assert [e.attribution.updated for e in twice[0].entries] == [NOW, NOW, other.updated]
+    assert twice[0].entries[2] is once[0].entries[1]  # the same date: the same copy
+    assert twice[0].entries[1] is not once[0].entries[0]  # dated again

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from copro_feeds._select import combined_selection, plan_feeds
+from copro_feeds._select import combined_selection, plan_feeds, select
 from copro_feeds._types import EditorialMarks
 from copro_feeds.config import SiteConfig, SourceConfig
 from tests.factories import attribution, entry
@@ -123,6 +123,23 @@ def test_pinned_posts_come_first_latest_pin_first_and_are_marked():
     assert ids(feeds["sources/scottish/"]) == ["scottish-1", "scottish-2"]
     assert [e.pinned for e in feeds["sources/scottish/"]] == [True, False]
     assert not any(e.pinned for e in feeds["sources/cfwr/"])
+
+
+def test_feeds_planned_from_a_selection_found_before_are_the_same():
+    marks = EditorialMarks(
+        hidden=frozenset({("cfwr", "cfwr-1")}), pinned={("scottish", "scottish-2"): BASE}
+    )
+    selection = select(ENTRIES, SOURCES, marks=marks)
+    assert plan_feeds(ENTRIES, SOURCES, SITE, 2, selection=selection) == plan_feeds(
+        ENTRIES, SOURCES, SITE, 2, marks=marks
+    )
+    assert combined_selection(ENTRIES, SOURCES, 2, selection=selection) == combined_selection(
+        ENTRIES, SOURCES, 2, marks=marks
+    )
+    assert ids(combined_selection(ENTRIES, SOURCES, 2, selection=selection)) == [
+        "scottish-2",
+        "scope-2",
+    ]
 
 
 def test_pins_count_toward_the_limit_but_are_never_cut():

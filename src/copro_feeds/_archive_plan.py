@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from copro_feeds._dedupe import Posts
+from copro_feeds._dedupe import Posts, newest_first
 from copro_feeds._plan import Archive, ArchiveMonth
-from copro_feeds._select import combined_selection
+from copro_feeds._select import Selection, select
 from copro_feeds._types import EditorialMarks
 from copro_feeds.config import REPOST_SIMILARITY, SourceConfig
 from copro_feeds.types import Entry
@@ -43,18 +43,20 @@ def plan_archive(
     *,
     reposts: float | None = REPOST_SIMILARITY,
     posts: Posts | None = None,
+    selection: Selection | None = None,
 ) -> Archive:
     """Every month with posts at ``now``, newest first, each with its posts newest first.
 
     ``entries`` are every stored entry; ``sources`` the enabled sources, in config order;
-    ``reposts`` and ``posts`` as for :func:`~copro_feeds._select.combined_selection`.
+    ``reposts``, ``posts`` and ``selection`` as for
+    :func:`~copro_feeds._select.combined_selection` (the pins in ``marks`` or in
+    ``selection`` play no part).
     """
-    unpinned = EditorialMarks(hidden=marks.hidden)
+    if selection is None:
+        unpinned = EditorialMarks(hidden=marks.hidden)
+        selection = select(entries, sources, marks=unpinned, reposts=reposts, posts=posts)
     months: dict[datetime, list[Entry]] = {}
-    selection = combined_selection(
-        entries, sources, None, marks=unpinned, reposts=reposts, posts=posts
-    )
-    for post in selection:
+    for post in newest_first(selection.winners):  # in the order published: no pins
         months.setdefault(month_start(post.published), []).append(post)
     return Archive(
         months=tuple(

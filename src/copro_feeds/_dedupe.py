@@ -182,8 +182,10 @@ class RepostIndex:
     into bands and compared; the answer is :func:`find_posts`' for the same entries.
 
     It keeps each entry's fingerprint (as 32-bit words), its bands, and the pairs found
-    alike; what a call's entries no longer hold is forgotten. Safe to share between
-    threads (one call at a time).
+    alike; what a call's entries no longer hold is forgotten. It also keeps the entries
+    of the last call: an entry given again as the same object (a store gives back the
+    entry it decoded for a row read again unchanged) is known without being looked at.
+    Safe to share between threads (one call at a time).
     """
 
     def __init__(self) -> None:
@@ -192,6 +194,7 @@ class RepostIndex:
         self._known: dict[EntryKey, tuple[array[int], PostKey]] = {}
         self._buckets: dict[_Band, EntryKey | list[EntryKey]] = {}
         self._alike: dict[EntryKey, set[EntryKey]] = {}
+        self._given: dict[EntryKey, Entry] = {}  # the last call's entries with a fingerprint
 
     def posts(self, entries: Iterable[Entry], *, reposts: float | None) -> Posts:
         """The reposts among ``entries`` (at most one entry per source and id), as
@@ -201,18 +204,21 @@ class RepostIndex:
         every = list(entries)
         with self._lock:
             if reposts != self._threshold:
-                self._known, self._buckets, self._alike = {}, {}, {}
+                self._known, self._buckets, self._alike, self._given = {}, {}, {}, {}
                 self._threshold = reposts
+            given = {(entry.source_key, entry.id): entry for entry in every if entry.fingerprint}
             current = {
-                (entry.source_key, entry.id): (array("I", entry.fingerprint), duplicate_key(entry))
-                for entry in every
-                if entry.fingerprint
+                key: self._known[key]  # the same entry as last time: nothing to look at
+                if self._given.get(key) is entry
+                else (array("I", entry.fingerprint), duplicate_key(entry))
+                for key, entry in given.items()
             }
             for key in [k for k, known in self._known.items() if current.get(k) != known]:
                 self._forget(key)
             for key, known in current.items():
                 if key not in self._known:
                     self._add(key, known)
+            self._given = given  # every one of them known now
             return self._found(every, reposts)
 
     def _bands(self, fingerprint: array[int]) -> list[tuple[slice, _Band]]:
@@ -294,8 +300,17 @@ def merge_duplicates(
     group's winner first: the copies of each link in order of ownership, then date, and
     the links in order of their first copy's date (the original first)."""
     parts: dict[PostKey, dict[PostKey, list[Entry]]] = {}
+    merged = posts.keys  # most entries are no repost: their post is their own link's
     for entry in entries:
-        parts.setdefault(posts.key(entry), {}).setdefault(duplicate_key(entry), []).append(entry)
+        link = duplicate_key(entry)
+        post = (merged.get((entry.source_key, entry.id)) or link) if merged else link
+        links = parts.get(post)
+        if links is None:
+            parts[post] = {link: [entry]}
+        elif link in links:
+            links[link].append(entry)
+        else:
+            links[link] = [entry]
     groups: dict[PostKey, list[Entry]] = {}
     for post, links in parts.items():
         for copies in links.values():
@@ -303,6 +318,9 @@ def merge_duplicates(
                 copies.sort(
                     key=lambda e: (_ownership(e, homepages), e.published, e.source_key, e.id)
                 )
+        if len(links) == 1:  # one link: its copies, in order already
+            (groups[post],) = links.values()
+            continue
         ordered = sorted(links.values(), key=lambda c: (c[0].published, c[0].source_key, c[0].id))
         groups[post] = [entry for copies in ordered for entry in copies]
     return groups

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from copro_feeds._archive_plan import month_start, plan_archive
-from copro_feeds._dedupe import Posts, RepostIndex
+from copro_feeds._dedupe import RepostIndex
 from copro_feeds._detect import with_languages
 from copro_feeds._fetch import Fetcher
 from copro_feeds._health import CycleRecord, PublishRecord, record_cycle, record_publish
@@ -34,8 +34,9 @@ from copro_feeds._publish import (
     public_base,
     publish,
 )
+from copro_feeds._publish._prepare import SourceDates
 from copro_feeds._roundup_plan import period_start, plan_roundups
-from copro_feeds._select import plan_feeds
+from copro_feeds._select import Selection, plan_feeds, select
 from copro_feeds._status import attributions
 from copro_feeds._store import Store
 from copro_feeds._types import EditorialMarks
@@ -69,6 +70,7 @@ def publish_if_needed(
     force: bool,
     changed: bool,
     reposts: RepostIndex | None = None,
+    dates: SourceDates | None = None,
 ) -> list[Path]:
     """Render every output from the store when needed (always when ``force``); return the
     files that changed. Raises PublishError, recorded for ``/healthz`` first.
@@ -76,7 +78,9 @@ def publish_if_needed(
     ``now`` is the run's reading of the clock and ``since`` the ``time.monotonic()`` taken
     with it: the recorded finish time is ``now`` plus the time elapsed since. ``reposts``
     keeps the reposts found at the last publish for the next one (an aggregator's, so that
-    a daemon compares only the posts new or edited since); default: found afresh."""
+    a daemon compares only the posts new or edited since); default: found afresh.
+    ``dates`` likewise keeps the entries dated by their partner's newest post (see
+    ``_publish._prepare.SourceDates``); default: dated afresh."""
     directory = config.output.dir
     fingerprint = _fingerprint(config, store, now)
     expected = [*FEED_FILES, OPML_FILE, INDEX_FILE, CSS_FILE]
@@ -98,14 +102,10 @@ def publish_if_needed(
     # Which entries are copies of one post: found once, for the archive and every language.
     index = reposts if reposts is not None else RepostIndex()
     posts = index.posts(stored, reposts=config.output.repost_similarity)
-    archive = plan_archive(
-        stored,
-        config.active_sources,
-        marks,
-        now,
-        reposts=config.output.repost_similarity,
-        posts=posts,
-    )  # one for every language
+    # What every feed is chosen from: found once, for the archive and every language.
+    selection = select(stored, sources, marks=marks, posts=posts)
+    dates = dates if dates is not None else SourceDates()
+    archive = plan_archive(stored, sources, marks, now, selection=selection)  # every language's
     # Forget the last fingerprint first: if this publish fails, the next cycle retries.
     store.set_meta(_PUBLISH_FINGERPRINT, "")
     started = time.monotonic()
@@ -123,9 +123,10 @@ def publish_if_needed(
                 stored=stored,
                 credits=credits,
                 marks=marks,
-                posts=posts,
+                selection=selection,
                 archive=archive,
                 now=now,
+                dates=dates,
             )
     except PublishError as error:
         seconds = time.monotonic() - started
@@ -143,6 +144,11 @@ def publish_if_needed(
     return written
 
 
+def source_dates() -> SourceDates:
+    """What an aggregator keeps between its publishes to date its entries (``dates``)."""
+    return SourceDates()
+
+
 def _publish_site(
     config: Config,
     site: SiteConfig,
@@ -151,24 +157,27 @@ def _publish_site(
     stored: Sequence[Entry],
     credits: Mapping[str, Attribution],
     marks: EditorialMarks,
-    posts: Posts,
+    selection: Selection,
     archive: Archive,
     now: datetime,
+    dates: SourceDates,
 ) -> list[Path]:
     """Plan and publish the site in one language (``site``) into ``directory``, with the
-    ``archive`` (the same months in every language); ``posts``: the reposts found in
-    ``stored``."""
+    ``archive`` (the same months in every language); ``selection``: what the feeds are
+    chosen from (see ``_select.select``), found in ``stored``; the feeds are dated by
+    ``dates`` (``publish`` finds them dated)."""
     sources = config.active_sources
     reposts = config.output.repost_similarity
-    feeds = plan_feeds(
+    planned = plan_feeds(
         stored,
         sources,
         site,
         config.output.max_entries,
         marks=marks,
         reposts=reposts,
-        posts=posts,
+        selection=selection,
     )
+    feeds = dates.feeds(planned)
     roundups = (
         plan_roundups(
             stored, sources, config.digest, marks, now, language=site.language, reposts=reposts

@@ -18,7 +18,7 @@ Each feed lists its pinned posts first, the latest pin first, then the rest newe
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from copro_feeds._dedupe import (
@@ -108,9 +108,10 @@ def _pinned_first(
     Every pinned entry stays; the others fill the feed up to ``limit`` (None: all of them).
     """
     pinned: list[Entry] = []
-    others: list[Entry] = []
-    for entry in newest_first(entries):
-        (pinned if posts.key(entry) in pins else others).append(entry)
+    others = newest_first(entries)
+    if pins:  # most publishes have no pinned post: nothing to set apart
+        pinned = [entry for entry in others if posts.key(entry) in pins]
+        others = [entry for entry in others if posts.key(entry) not in pins]
     pinned.sort(key=lambda entry: -pins[posts.key(entry)].timestamp())  # stable: newest
     room = len(others) if limit is None else max(limit - len(pinned), 0)
     return [replace(entry, pinned=True) for entry in pinned] + others[:room]
@@ -140,6 +141,44 @@ def _posts(
     return _pinned_first(one_per_post(entries, homepages, posts), pins, limit, posts)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Selection:
+    """What every feed of a publish is chosen from (see :func:`select`): ``visible``, the
+    entries that pass their source's filters, from posts nobody hid; ``winners``, one of
+    them per post with joint credit (in no set order); ``pins``, each pinned post's latest
+    pin; and the ``posts`` and configured ``homepages`` they were found with."""
+
+    visible: list[Entry]
+    winners: list[Entry]
+    pins: Mapping[PostKey, datetime]
+    homepages: Homepages
+    posts: Posts
+
+
+def select(
+    entries: Sequence[Entry],
+    sources: Sequence[SourceConfig],
+    *,
+    marks: EditorialMarks = _NO_MARKS,
+    reposts: float | None = REPOST_SIMILARITY,
+    posts: Posts | None = None,
+) -> Selection:
+    """The :class:`Selection` of ``entries``, found once for the combined feed, every
+    partner's, tag's and language's, and the archive. ``posts``: what
+    :func:`~copro_feeds._dedupe.find_posts` found in these ``entries`` with ``reposts``,
+    when the caller has it already (it costs the most of a selection)."""
+    posts = posts if posts is not None else find_posts(entries, reposts=reposts)
+    visible = _visible(entries, sources, marks, posts)
+    homepages = configured_homepages(sources)
+    return Selection(
+        visible=visible,
+        winners=one_per_post(visible, homepages, posts),
+        pins=_pinned_posts(entries, marks, posts),
+        homepages=homepages,
+        posts=posts,
+    )
+
+
 def combined_selection(
     entries: Sequence[Entry],
     sources: Sequence[SourceConfig],
@@ -148,6 +187,7 @@ def combined_selection(
     marks: EditorialMarks = _NO_MARKS,
     reposts: float | None = REPOST_SIMILARITY,
     posts: Posts | None = None,
+    selection: Selection | None = None,
 ) -> list[Entry]:
     """The combined feed's entries: what :meth:`Aggregator.entries` returns.
 
@@ -155,18 +195,13 @@ def combined_selection(
     one entry per post (the same link, or a repost at least ``reposts`` alike), crediting
     the other partners that carried it (``also_via``); pinned posts first
     (``pinned=True``, the latest pin first), then the newest. At most ``limit`` entries
-    unless more are pinned; ``limit=None`` keeps every post. ``posts``: what
-    :func:`~copro_feeds._dedupe.find_posts` found in these ``entries`` with ``reposts``,
-    when the caller has it already (it costs the most of a selection).
+    unless more are pinned; ``limit=None`` keeps every post. ``posts`` as for
+    :func:`select`; ``selection``: what :func:`select` found for these same arguments,
+    when the caller has it already.
     """
-    posts = posts if posts is not None else find_posts(entries, reposts=reposts)
-    return _posts(
-        _visible(entries, sources, marks, posts),
-        limit,
-        _pinned_posts(entries, marks, posts),
-        configured_homepages(sources),
-        posts,
-    )
+    if selection is None:
+        selection = select(entries, sources, marks=marks, reposts=reposts, posts=posts)
+    return _pinned_first(selection.winners, selection.pins, limit, selection.posts)
 
 
 def plan_feeds(
@@ -178,18 +213,20 @@ def plan_feeds(
     marks: EditorialMarks = _NO_MARKS,
     reposts: float | None = REPOST_SIMILARITY,
     posts: Posts | None = None,
+    selection: Selection | None = None,
 ) -> list[FeedContent]:
     """The combined feed first, then one feed per partner, one per tag, and one per
     language of ``[site] languages`` (the posts in that language: their feed's, or the
     one detected before planning; titles and descriptions in the site's language).
 
     ``marks``: editors' hidden and pinned entries; ``reposts``: how alike two partners'
-    posts must be to be one (see the module docstring); ``posts`` as for
+    posts must be to be one (see the module docstring); ``posts`` and ``selection`` as for
     :func:`combined_selection`.
     """
-    posts = posts if posts is not None else find_posts(entries, reposts=reposts)
-    kept, pins = _visible(entries, sources, marks, posts), _pinned_posts(entries, marks, posts)
-    homepages = configured_homepages(sources)
+    if selection is None:
+        selection = select(entries, sources, marks=marks, reposts=reposts, posts=posts)
+    kept, pins, posts = selection.visible, selection.pins, selection.posts
+    homepages = selection.homepages
     tags = configured_tags(sources)
     lang = site.language or SOURCE_LANGUAGE
     words = translations(lang)
@@ -206,7 +243,7 @@ def plan_feeds(
     by_source: dict[str, list[Entry]] = {}
     for entry in kept:
         by_source.setdefault(entry.source_key, []).append(entry)
-    combined = _posts(kept, limit, pins, homepages, posts)
+    combined = _pinned_first(selection.winners, pins, limit, posts)
     feeds = [FeedContent(info=FeedInfo(related=related), entries=tuple(combined))]
     for source in sources:
         own = _pinned_first(by_source.get(source.key, ()), pins, limit, posts)

@@ -84,6 +84,7 @@ class Aggregator:
         self._clock = clock
         self._rng = rng or random.Random()  # noqa: S311 (jitter, not cryptography)
         self._reposts = RepostIndex()  # kept between publishes: only new posts are compared
+        self._dates = _publishing.source_dates()  # kept between publishes: dated posts
         self._run_lock = threading.Lock()
         self._stop = threading.Event()
         self._observers: list[RunObserver] = []
@@ -308,6 +309,7 @@ class Aggregator:
             force=force,
             changed=changed,
             reposts=self._reposts,
+            dates=self._dates,
         )
 
     def _ping_hub(self, written: list[Path]) -> None:

@@ -234,3 +234,52 @@ def test_an_entry_saved_without_a_fingerprint_gets_one_without_an_edit(store):
     store.save_fetch(state, [entry(fingerprint=(9, 9))], frozenset(), NOW)
     assert store.generation() == later  # only a first fingerprint is saved so
     assert store.entries(ATTRIBUTIONS)[0].fingerprint == (1, 2, 2**32 - 1)
+
+
+# -- a read after a read: what the last one decoded is reused, never stale -------------
+
+
+def _everything(entries):
+    """What is compared of entries: every field, the fingerprint too."""
+    return [(e, e.fingerprint) for e in entries]
+
+
+def test_a_second_read_sees_every_change_another_connection_made(backend, store):
+    """The entries a read decoded are kept for the next read by their stored values: an
+    entry changed in any way since (an edit, a first language or fingerprint, a new
+    entry), by another connection, is read as it now is; the others are the same objects."""
+    state = store.state("scope")
+    posts = [entry(id=f"p{n}", published=NOW - timedelta(hours=n)) for n in range(5)]
+    store.save_fetch(state, posts, frozenset(), NOW)
+    first = store.entries(ATTRIBUTIONS)
+    other = backend.open()
+    try:
+        changed = [
+            replace(posts[0], title="Edited"),
+            replace(posts[1], language="cy"),  # a first language: no edit, still a change
+            replace(posts[2], fingerprint=(1, 2, 3)),  # a first fingerprint: the same
+            *posts[3:],
+            entry(id="new", published=NOW + timedelta(hours=1)),
+        ]
+        other.save_fetch(other.state("scope"), changed, frozenset(), NOW)
+        expected = other.entries(ATTRIBUTIONS)
+    finally:
+        other.close()
+    second = store.entries(ATTRIBUTIONS)
+    assert _everything(second) == _everything(expected)
+    assert [e.id for e in second] == ["new", "p0", "p1", "p2", "p3", "p4"]
+    assert (second[1].title, second[2].language, second[3].fingerprint) == (
+        "Edited",
+        "cy",
+        (1, 2, 3),
+    )
+    assert second[4] is first[3] and second[5] is first[4]  # unchanged: decoded once
+
+
+def test_a_second_read_carries_the_attribution_and_content_asked_for(store):
+    store.save_fetch(store.state("scope"), [entry()], frozenset(), NOW)
+    [before] = store.entries(ATTRIBUTIONS, content=())
+    renamed = {"scope": attribution("scope", "Scope Cymru")}
+    [after] = store.entries(renamed, content={"scope"})
+    assert before.content_html == ""
+    assert (after.attribution.name, after.content_html) == ("Scope Cymru", "<p>Hello</p>")

@@ -132,13 +132,6 @@ def archive_documents(archive: Archive) -> list[ArchiveDocument]:
     return documents
 
 
-def page_shapes(archive: Archive) -> dict[str, str]:
-    """What shapes each archive page's files, by folder: its posts, its place among the
-    pages and months, and the documents its feeds link (for the publish manifest; the
-    site's language is in its shared digest)."""
-    return {document.page.folder: repr(document) for document in archive_documents(archive)}
-
-
 def open_pages(archive: Archive) -> set[str]:
     """The folders of the pages of months not over yet: a page each, no feeds."""
     return {page.folder for month in archive.months if not month.closed for page in month.pages}

@@ -4,6 +4,10 @@ A digest of what every page shares (site, partners, topics, templates, the catal
 our words, copro_feeds' version) and one of each partner's, tag's and archive page's
 folder (its entries and feed details; a page's neighbours too). A folder whose digest is
 unchanged and whose files are all there is not rendered again.
+
+A folder's digest is of the ``repr`` of what shapes it, each entry written as its
+attribution's ``repr`` and a tuple of its other fields: an entry is in several folders
+(its partner's, its tags', an archive page), and each text is written once per publish.
 """
 
 from __future__ import annotations
@@ -11,14 +15,15 @@ from __future__ import annotations
 import hashlib
 import json
 import operator
+import os
 from collections.abc import Container, Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from importlib import resources
 from pathlib import Path
 
 from copro_feeds._files import folder_digest
 from copro_feeds._plan import Archive, FeedContent, RoundupFeed
-from copro_feeds._publish._archive import page_shapes
+from copro_feeds._publish._archive import ArchiveDocument, archive_documents
 from copro_feeds._publish._model import FEED_FILES
 from copro_feeds._publish._page import INDEX_FILE
 from copro_feeds._publish._prepare import with_source_dates
@@ -57,31 +62,51 @@ def digests_of(
         roundups.every if roundups is not None else None,
         archive is not None and bool(archive.months),  # the pages' link to the archive
     ]
-    credits: dict[int, str] = {}  # a partner's entries share one attribution: one repr
+    texts = _EntryTexts()
     folders = {
-        feed.info.folder: _digest_of(_feed_text(feed, credits))
+        feed.info.folder: _digest_of(texts.of(repr(feed.info), feed.entries))
         for feed in with_source_dates(feeds)  # a partner's newer post re-dates its <source>
         if feed.info.folder
     }
     if archive is not None:  # each page of each month
         folders.update(
-            (folder, _digest_of(shape)) for folder, shape in page_shapes(archive).items()
+            (document.page.folder, _digest_of(texts.of(_frame(document), document.page.entries)))
+            for document in archive_documents(archive)
         )
     return _digest_of(json.dumps(shared, default=repr)), folders
 
 
-def _feed_text(feed: FeedContent, credits: dict[int, str]) -> str:
-    """Everything of a feed's details and entries that is in their ``repr`` (not the
-    fingerprints), written faster than ``repr`` would: each attribution once
-    (``credits``: by the attribution's ``id``), the other fields as one tuple."""
-    lines = [repr(feed.info)]
-    for entry in feed.entries:
-        credit = credits.get(id(entry.attribution))
-        if credit is None:
-            credit = credits[id(entry.attribution)] = repr(entry.attribution)
-        lines.append(credit)
-        lines.append(repr(_ENTRY_FIELDS(entry)))
-    return "\n".join(lines)
+def _frame(document: ArchiveDocument) -> str:
+    """Everything of an archive page's document but its posts: its place among the pages
+    and months, the documents its feeds link."""
+    return repr(replace(document, page=replace(document.page, entries=())))
+
+
+class _EntryTexts:
+    """Everything of a folder's entries that is in their ``repr`` (not the fingerprints),
+    written faster than ``repr`` would: each attribution once, the other fields as one
+    tuple, once per publish for the same fields (the same post in several folders, dated
+    or not)."""
+
+    def __init__(self) -> None:
+        # by the attribution's id (a partner's entries share one), by the fields' values
+        self._credits: dict[int, str] = {}
+        self._fields: dict[tuple[object, ...], str] = {}
+
+    def of(self, head: str, entries: Sequence[Entry]) -> str:
+        """``head``, then each entry's attribution and fields, a line each."""
+        lines = [head]
+        for entry in entries:
+            credit = self._credits.get(id(entry.attribution))
+            if credit is None:
+                credit = self._credits[id(entry.attribution)] = repr(entry.attribution)
+            values = _ENTRY_FIELDS(entry)
+            text = self._fields.get(values)
+            if text is None:
+                text = self._fields[values] = repr(values)
+            lines.append(credit)
+            lines.append(text)
+        return "\n".join(lines)
 
 
 def _digest_of(text: str) -> str:
@@ -101,12 +126,20 @@ def unchanged_folders(
         before = dict(manifest["folders"])
     except (OSError, ValueError, KeyError, TypeError):
         return set()  # no manifest, or a damaged one: render everything
+    every = frozenset((*FEED_FILES, INDEX_FILE))
     return {
         folder
         for folder, digest in digests.items()
         if before.get(folder) == digest
-        and all(
-            (directory / folder / name).is_file()
-            for name in ((INDEX_FILE,) if folder in pages_only else (*FEED_FILES, INDEX_FILE))
-        )
+        and ({INDEX_FILE} if folder in pages_only else every) <= _files_in(directory / folder)
     }
+
+
+def _files_in(folder: Path) -> set[str]:
+    """The names of the files in ``folder`` (none when it cannot be listed): one listing
+    instead of a look-up per file."""
+    try:
+        with os.scandir(folder) as listing:
+            return {item.name for item in listing if item.is_file()}
+    except OSError:
+        return set()

@@ -8,6 +8,7 @@ taken out of URLs), and every partner dated by its newest entry in any feed. Pur
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -108,28 +109,73 @@ def clean_roundups(feed: RoundupFeed) -> RoundupFeed:
 
 def with_source_dates(feeds: Sequence[FeedContent]) -> list[FeedContent]:
     """``feeds`` with each entry's partner dated (``Attribution.updated``): the newest
-    update among that partner's entries in any of the feeds, the same in every feed."""
+    update among that partner's entries in any of the feeds, the same in every feed.
+
+    Feeds dated already (a publish dates its feeds once, then renders and digests them)
+    come back as they are; so does every feed whose entries are all dated right."""
+    return _dated(feeds, {}, {})
+
+
+class SourceDates:
+    """:func:`with_source_dates` kept between calls (an aggregator's, for its publishes):
+    an entry given again, to be dated the same, gives the dated copy made last time, not
+    a new one. It keeps each entry given (so that its identity stays its own) and its
+    dated copy; what a call's feeds no longer hold is forgotten. Safe to share between
+    threads (one call at a time)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._dated: dict[int, tuple[Entry, Entry]] = {}
+
+    def feeds(self, feeds: Sequence[FeedContent]) -> list[FeedContent]:
+        """``feeds`` as :func:`with_source_dates` dates them."""
+        with self._lock:
+            kept: dict[int, tuple[Entry, Entry]] = {}
+            found = _dated(feeds, self._dated, kept)
+            self._dated = kept
+        return found
+
+
+def _dated(
+    feeds: Sequence[FeedContent],
+    before: dict[int, tuple[Entry, Entry]],
+    done: dict[int, tuple[Entry, Entry]],
+) -> list[FeedContent]:
+    """``feeds`` dated (see :func:`with_source_dates`); ``before``: each entry dated at a
+    call before and its copy then, by the entry's id; ``done`` gets this call's."""
     newest: dict[str, datetime] = {}
     for feed in feeds:
         for entry in feed.entries:
-            key = entry.source_key
-            newest[key] = max(newest.get(key, entry.updated), entry.updated)
+            key, updated = entry.attribution.source_key, entry.updated
+            if key not in newest or newest[key] < updated:
+                newest[key] = updated
 
-    done: dict[int, Entry] = {}  # an entry is in several feeds (partner, tags, combined)
     credits: dict[int, Attribution] = {}  # a partner's entries share one attribution
 
     def dated(entry: Entry) -> Entry:
-        found = done.get(id(entry))
-        if found is None:
-            updated = newest[entry.source_key]
-            found = entry
-            if entry.attribution.updated != updated:
-                credit = credits.get(id(entry.attribution))
-                if credit is None or credit.updated != updated:
-                    credit = replace(entry.attribution, updated=updated)
-                    credits[id(entry.attribution)] = credit
-                found = replace(entry, attribution=credit)
-            done[id(entry)] = found
-        return found
+        found = done.get(id(entry))  # an entry is in several feeds (partner, tags, combined)
+        if found is not None:
+            return found[1]
+        updated = newest[entry.attribution.source_key]
+        copy = entry
+        last = before.get(id(entry))
+        if entry.attribution.updated == updated:
+            pass
+        elif last is not None and last[0] is entry and last[1].attribution.updated == updated:
+            copy = last[1]  # dated the same at a call before
+        else:
+            credit = credits.get(id(entry.attribution))
+            if credit is None or credit.updated != updated:
+                credit = replace(entry.attribution, updated=updated)
+                credits[id(entry.attribution)] = credit
+            copy = replace(entry, attribution=credit)
+        done[id(entry)] = (entry, copy)
+        return copy
 
-    return [replace(feed, entries=tuple(map(dated, feed.entries))) for feed in feeds]
+    return [
+        feed
+        if all(entry.attribution.updated == newest[entry.attribution.source_key]
+               for entry in feed.entries)
+        else replace(feed, entries=tuple(map(dated, feed.entries)))
+        for feed in feeds
+    ]  # fmt: skip

@@ -25,6 +25,7 @@ from collections.abc import Container, Mapping, Sequence
 from datetime import datetime
 
 from copro_feeds._store._dump import Dump
+from copro_feeds._store._known import KnownEntries
 from copro_feeds._store.postgresql import (
     _editorial,
     _entries,
@@ -58,6 +59,7 @@ class PostgreSQLStore:
     def __init__(self, connection: Connection) -> None:
         """Wrap an open connection pool to an up-to-date database (use :meth:`open`)."""
         self._connection = connection
+        self._known = KnownEntries()  # the entries the last read decoded, for the next
 
     @classmethod
     def open(
@@ -161,7 +163,7 @@ class PostgreSQLStore:
         self, attributions: Mapping[str, Attribution], *, content: Container[str] | None = None
     ) -> list[Entry]:
         """Every stored entry of the given sources (others are left out), newest first."""
-        return _entries.read(self._connection, attributions, content)
+        return _entries.read(self._connection, attributions, content, self._known)
 
     def entry_counts(self) -> dict[str, int]:
         """Number of stored entries per source key."""

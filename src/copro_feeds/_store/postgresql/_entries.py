@@ -12,6 +12,7 @@ from copro_feeds._store._encoding import (
     pack_fingerprint,
     unpack_fingerprint,
 )
+from copro_feeds._store._known import KnownEntries, Row
 from copro_feeds._store._saving import StoredCopy, plan_save
 from copro_feeds._store.postgresql._connection import Connection, Db
 from copro_feeds._store.protocol import SaveCounts
@@ -94,8 +95,10 @@ def read(
     connection: Connection,
     attributions: Mapping[str, Attribution],
     content: Container[str] | None,
+    known: KnownEntries,
 ) -> list[Entry]:
-    """Every stored entry of the given sources, newest first (see ``Store.entries``)."""
+    """Every stored entry of the given sources, newest first (see ``Store.entries``);
+    a row read last time gives the entry ``known`` decoded then."""
     if not attributions:
         return []
     keys = list(attributions)
@@ -107,7 +110,7 @@ def read(
         'ORDER BY published DESC, source_key COLLATE "C", id COLLATE "C"',
         {"wanted": wanted, "keys": keys},
     )
-    return [_entry_from_row(row, attributions[row["source_key"]]) for row in rows]
+    return known.entries(map(_values, rows), attributions, _entry_from_row)
 
 
 def counts(connection: Connection) -> dict[str, int]:
@@ -137,19 +140,30 @@ def _entry_row(entry: Entry, digest: str, now: datetime) -> dict[str, Any]:
     }
 
 
-def _entry_from_row(row: Mapping[str, Any], attribution: Attribution) -> Entry:
+def _values(row: Mapping[str, Any]) -> Row:
+    """A row's values in ``_READ_COLUMNS``' order then content_html (lists as tuples)."""
+    return (
+        row["source_key"], row["id"], row["title"], row["link"], tuple(row["authors"]),
+        row["published"], row["updated"], row["excerpt"], tuple(row["categories"]),
+        row["language"], row["enclosures"], row["fingerprint"], row["content_html"],
+    )  # fmt: skip
+
+
+def _entry_from_row(row: Row, attribution: Attribution) -> Entry:
+    _, entry_id, title, link, authors, published, updated, excerpt, categories, language, \
+        enclosures, fingerprint, content_html = row  # fmt: skip
     return Entry(
-        id=row["id"],
+        id=entry_id,
         attribution=attribution,
-        title=row["title"],
-        link=row["link"],
-        authors=tuple(row["authors"]),
-        published=row["published"].astimezone(UTC),
-        updated=row["updated"].astimezone(UTC),
-        content_html=row["content_html"],
-        excerpt=row["excerpt"],
-        categories=tuple(row["categories"]),
-        language=row["language"],
-        enclosures=decode_enclosures(row["enclosures"]),
-        fingerprint=unpack_fingerprint(row["fingerprint"]),
+        title=title,
+        link=link,
+        authors=authors,
+        published=published.astimezone(UTC),
+        updated=updated.astimezone(UTC),
+        content_html=content_html,
+        excerpt=excerpt,
+        categories=categories,
+        language=language,
+        enclosures=decode_enclosures(enclosures),
+        fingerprint=unpack_fingerprint(fingerprint),
     )

@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from copro_feeds._store._dump import Dump
+from copro_feeds._store._known import KnownEntries
 from copro_feeds._store.protocol import SaveCounts
 from copro_feeds._store.sqlite import (
     _dump,
@@ -53,6 +54,7 @@ class SQLiteStore:
     def __init__(self, connection: Connection) -> None:
         """Wrap an open, migrated connection (use :meth:`open`)."""
         self._connection = connection
+        self._known = KnownEntries()  # the entries the last read decoded, for the next
 
     @classmethod
     def open(
@@ -152,7 +154,7 @@ class SQLiteStore:
         self, attributions: Mapping[str, Attribution], *, content: Container[str] | None = None
     ) -> list[Entry]:
         """Every stored entry of the given sources (others are left out), newest first."""
-        return _entries.read(self._connection, attributions, content)
+        return _entries.read(self._connection, attributions, content, self._known)
 
     def entry_counts(self) -> dict[str, int]:
         """Number of stored entries per source key."""

@@ -68,11 +68,20 @@ class Connection:
 
     def read(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """The rows of one query (outside any transaction; readers never wait in WAL)."""
+        rows: list[sqlite3.Row] = self._fetch(sql, parameters, sqlite3.Row)
+        return rows
+
+    def read_values(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one query as plain tuples of values, as :meth:`read` reads them."""
+        rows: list[tuple[Any, ...]] = self._fetch(sql, parameters, None)
+        return rows
+
+    def _fetch(self, sql: str, parameters: Sequence[Any], row_factory: Any) -> Any:
         with self._lock:
             started = time.monotonic()
             try:
                 cursor = self.db.execute(sql, parameters)
-                cursor.row_factory = sqlite3.Row
+                cursor.row_factory = row_factory
                 return cursor.fetchall()
             except sqlite3.Error as error:
                 reason = self.describe(error, time.monotonic() - started)

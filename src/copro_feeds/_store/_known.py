@@ -1,0 +1,52 @@
+"""The entries a store decoded at its last read, kept by their stored values, the same in
+every backend.
+
+A publish reads every stored entry, and a daemon's next publish reads them again with
+few changed: a row whose stored values (and partner's attribution) are those of a row
+read last time gives the entry decoded then, not a new one. Nothing needs invalidating:
+a row that changed in any way (another process's save, an edit) has other values, so it
+is decoded afresh; a row no longer read is forgotten. The entries are immutable, so
+sharing them between reads is safe.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from copro_feeds.types import Attribution, Entry
+
+Row = tuple[Any, ...]
+"""A row's stored values (all hashable), its source key first."""
+
+
+class KnownEntries:
+    """The entries decoded at the last read, by their rows (see the module docstring).
+    Safe to share between threads (one read at a time)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_row: dict[Row, Entry] = {}
+
+    def entries(
+        self,
+        rows: Iterable[Row],
+        attributions: Mapping[str, Attribution],
+        decode: Callable[[Row, Attribution], Entry],
+    ) -> list[Entry]:
+        """The entry of each row, in order: the one decoded last time for the same row and
+        an equal attribution, else ``decode(row, attribution)``. Only these rows are kept
+        for the next read."""
+        found: list[Entry] = []
+        kept: dict[Row, Entry] = {}
+        with self._lock:
+            for row in rows:
+                attribution = attributions[row[0]]
+                entry = self._by_row.get(row)
+                if entry is None or entry.attribution != attribution:
+                    entry = decode(row, attribution)
+                kept[row] = entry
+                found.append(entry)
+            self._by_row = kept
+        return found
