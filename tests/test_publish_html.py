@@ -4,6 +4,7 @@ technology, links that name their targets, dates, escaping, templates a user ove
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -303,6 +304,18 @@ def test_a_users_template_folder_overrides_the_shipped_templates(tmp_path, files
     assert document.find(".//a").get("href") == "#main"  # the shipped base.html still used
     assert custom["style.css"] == b"body { color: #000; }\n"
     assert render() == files  # the shipped templates again: the same bytes
+
+
+def test_a_users_template_edited_between_publishes_is_used_at_the_next(tmp_path):
+    """Environments (compiled templates) are kept between publishes: an edit makes a new one."""
+    page = tmp_path / "index.html"
+    for word in ("One", "Two"):  # the same size: only the file's time tells them apart
+        page.write_text(
+            f'{{% extends "base.html" %}}{{% block content %}}<h1>{word}</h1>{{% endblock %}}',
+            encoding="utf-8",
+        )
+        os.utime(page, ns=(0, {"One": 1, "Two": 2}[word] * 10**18))
+        assert text_of(parse(render(templates=tmp_path)["index.html"]).find(".//h1")) == word
 
 
 def test_a_broken_user_template_is_a_publish_error(tmp_path):
