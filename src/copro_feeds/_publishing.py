@@ -33,8 +33,10 @@ from copro_feeds._publish import (
     folder_digest,
     public_base,
     publish,
+    render_pool,
 )
 from copro_feeds._roundup_plan import period_start, plan_roundups
+from copro_feeds._sandbox import Sandbox
 from copro_feeds._select import plan_feeds
 from copro_feeds._status import attributions
 from copro_feeds._store import Store
@@ -60,6 +62,12 @@ def record(store: Store, health: CycleRecord | PublishRecord) -> None:
         log.warning("could not record the %s for /healthz: %s", type(health).__name__, error)
 
 
+def render_workers() -> Sandbox | None:
+    """The worker processes an aggregator hands to each publish (``_publish.render_pool``:
+    one per core, None on a single core)."""
+    return render_pool()
+
+
 def publish_if_needed(
     config: Config,
     store: Store,
@@ -69,6 +77,7 @@ def publish_if_needed(
     force: bool,
     changed: bool,
     reposts: RepostIndex | None = None,
+    renderers: Sandbox | None = None,
 ) -> list[Path]:
     """Render every output from the store when needed (always when ``force``); return the
     files that changed. Raises PublishError, recorded for ``/healthz`` first.
@@ -76,7 +85,9 @@ def publish_if_needed(
     ``now`` is the run's reading of the clock and ``since`` the ``time.monotonic()`` taken
     with it: the recorded finish time is ``now`` plus the time elapsed since. ``reposts``
     keeps the reposts found at the last publish for the next one (an aggregator's, so that
-    a daemon compares only the posts new or edited since); default: found afresh."""
+    a daemon compares only the posts new or edited since); default: found afresh.
+    ``renderers``: the worker processes that render big publishes on every core (see
+    ``_publish.render_pool``); None renders in this process."""
     directory = config.output.dir
     fingerprint = _fingerprint(config, store, now)
     expected = [*FEED_FILES, OPML_FILE, INDEX_FILE, CSS_FILE]
@@ -126,6 +137,7 @@ def publish_if_needed(
                 posts=posts,
                 archive=archive,
                 now=now,
+                renderers=renderers,
             )
     except PublishError as error:
         seconds = time.monotonic() - started
@@ -154,6 +166,7 @@ def _publish_site(
     posts: Posts,
     archive: Archive,
     now: datetime,
+    renderers: Sandbox | None,
 ) -> list[Path]:
     """Plan and publish the site in one language (``site``) into ``directory``, with the
     ``archive`` (the same months in every language); ``posts``: the reposts found in
@@ -185,6 +198,7 @@ def _publish_site(
         roundups=roundups,
         archive=archive,
         now=now,
+        renderers=renderers,
     )
 
 
