@@ -188,6 +188,7 @@ def iter_files(
         attributions=tuple(attributions),
         templates=templates,
         roundup=roundups.every if roundups is not None else None,
+        archived=archive is not None and bool(archive.months),
         archive=archive,
         now=moment,
     )
@@ -195,8 +196,8 @@ def iter_files(
     steps: list[Step] = [feed for feed in feeds if feed.info.folder not in skip]
     steps.append(partial(_site_files, renderer, attributions, site))
     if roundups is not None:
-        steps.append(partial(_roundup_files, roundups, feeds, renderer, shared))
-    if archive is not None and renderer.archived:
+        steps.append(partial(_roundup_files, roundups, feeds, shared))
+    if archive is not None and shared.archived:
         steps += [
             document
             for document in archive_documents(archive)
@@ -219,7 +220,6 @@ def _site_files(
 def _roundup_files(
     roundups: RoundupFeed,
     feeds: Sequence[FeedContent],
-    renderer: FolderRenderer,
     shared: Shared,
 ) -> Iterator[tuple[str, bytes]]:
     """``digest.xml`` and the roundup's pages."""
@@ -234,7 +234,7 @@ def _roundup_files(
         shared.attributions,
         shared.site,
         templates=shared.templates,
-        archive=renderer.archived,
+        archive=shared.archived,
     ).items()
 
 

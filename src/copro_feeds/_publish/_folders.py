@@ -39,8 +39,9 @@ class Shared:
 
     ``feeds`` are every feed's details (for the links every page carries; their posts
     are not needed), ``attributions`` every partner cleaned for publishing, ``roundup``
-    the roundup's period word when ``[digest]`` is on, ``archive`` the archive (None
-    when there is none), and ``now`` dates the feeds that have no entries.
+    the roundup's period word when ``[digest]`` is on, ``archived`` whether there is an
+    archive to link to, ``archive`` the archive (needed only to render its pages: None
+    where none is rendered), and ``now`` dates the feeds that have no entries.
     """
 
     site: SiteConfig
@@ -48,6 +49,7 @@ class Shared:
     attributions: tuple[Attribution, ...]
     templates: Path | None
     roundup: str | None
+    archived: bool
     archive: Archive | None
     now: datetime
 
@@ -68,14 +70,9 @@ class FolderRenderer:
             shared.site,
             templates=shared.templates,
             roundup=shared.roundup,
-            archive=self.archived,
+            archive=shared.archived,
         )
         self._archive_pages: ArchivePages | None = None
-
-    @property
-    def archived(self) -> bool:
-        """Whether there is an archive (a month with posts)."""
-        return self._shared.archive is not None and bool(self._shared.archive.months)
 
     def render(self, folder: Folder) -> list[tuple[str, bytes]]:
         """Every file of ``folder``: each path (relative to the output folder) and bytes."""
@@ -123,7 +120,7 @@ class FolderRenderer:
     def _archive(self) -> ArchivePages:
         if self._archive_pages is None:
             shared = self._shared
-            assert shared.archive is not None  # an archive page or list implies one
+            assert shared.archive is not None  # given wherever its pages are rendered
             self._archive_pages = ArchivePages(
                 shared.archive,
                 [FeedContent(info=info, entries=()) for info in shared.feeds],

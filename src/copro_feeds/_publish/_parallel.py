@@ -1,13 +1,16 @@
 """Rendering a publish's folders on every core: a pool of render workers and the ordered
 pipeline that keeps them busy.
 
-A publish with at least :data:`PARALLEL_MIN_POSTS` posts in the folders it renders sends
-those folders, in chunks of about :data:`CHUNK_POSTS` posts, to the render workers (a
-:class:`~copro_feeds._sandbox.Sandbox` of one fresh interpreter per core, started on the
-first such publish and kept for the next ones). The chunks' files come back in the order
-one process would render them, and the files rendered once per publish (stylesheets,
-OPML, the roundup, the archive's list of months) are rendered in the publishing process
-in their place meanwhile, so the bytes and their order are the same either way. At most
+When the feed folders a publish renders, or the archive pages it renders, hold at least
+:data:`PARALLEL_MIN_POSTS` posts, they are sent in chunks of about :data:`CHUNK_POSTS`
+posts to the render workers (a :class:`~copro_feeds._sandbox.Sandbox` of one fresh
+interpreter per core, started on the first such publish and kept for the next ones);
+fewer are rendered in the publishing process (the archive's newest page after a small
+change: its posts are sent to the workers only when they render its pages). The chunks'
+files come back in the order one process would render them, and the files rendered once
+per publish (stylesheets, OPML, the roundup, the archive's list of months) are rendered
+in the publishing process in their place meanwhile, so the bytes and their order are the
+same either way. At most
 ``2 * workers`` chunks are rendered ahead of the file being written, so memory holds a
 bounded number of folders' files.
 
@@ -30,6 +33,8 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
+from functools import partial
 
 from copro_feeds._publish._archive import ArchiveDocument
 from copro_feeds._publish._folders import Folder, FolderRenderer, Shared
@@ -85,15 +90,18 @@ def render_pool() -> Sandbox | None:
 def render_steps(
     steps: Sequence[Step], shared: Shared, renderer: FolderRenderer, pool: Sandbox | None
 ) -> Iterator[tuple[str, bytes]]:
-    """Each step's files, in order: a folder's rendered by ``renderer`` or, when ``pool``
-    is given and the folders hold at least :data:`PARALLEL_MIN_POSTS` posts, by the
-    workers of ``pool`` (with ``shared``); a local step's by calling it."""
-    posts = sum(_posts(step) for step in steps if isinstance(step, _FOLDERS))
-    if pool is None or posts < PARALLEL_MIN_POSTS:
+    """Each step's files, in order: a folder's rendered by ``renderer``, a local step's by
+    calling it; but with a ``pool``, each run of consecutive folders holding at least
+    :data:`PARALLEL_MIN_POSTS` posts is rendered by its workers (with ``shared``)."""
+    work = _planned(steps, renderer) if pool is not None else []
+    chunks = [item for item in work if isinstance(item, list)]
+    if pool is None or not chunks:
         for step in steps:
             yield from renderer.render(step) if isinstance(step, _FOLDERS) else step()
         return
-    yield from _in_parallel(_chunked(steps), shared, pool)
+    pages_sent = any(isinstance(folder, ArchiveDocument) for chunk in chunks for folder in chunk)
+    # The archive's posts are sent to the workers only when they render its pages.
+    yield from _in_parallel(work, shared if pages_sent else replace(shared, archive=None), pool)
 
 
 def _in_parallel(
@@ -183,26 +191,35 @@ def _logged() -> Iterator[_Logged]:
         log.removeHandler(collector)
 
 
-def _chunked(steps: Sequence[Step]) -> list[list[Folder] | Local]:
-    """Consecutive folders grouped into chunks of about :data:`CHUNK_POSTS` posts."""
+def _planned(steps: Sequence[Step], renderer: FolderRenderer) -> list[list[Folder] | Local]:
+    """The steps as work: each run of consecutive folders in chunks of about
+    :data:`CHUNK_POSTS` posts for the workers when the run holds at least
+    :data:`PARALLEL_MIN_POSTS` posts, else each of its folders rendered here."""
     work: list[list[Folder] | Local] = []
+    run: list[Folder] = []
+    for step in steps:
+        if isinstance(step, _FOLDERS):
+            run.append(step)
+            continue
+        work += _run(run, renderer)
+        run = []
+        work.append(step)
+    return work + _run(run, renderer)
+
+
+def _run(folders: list[Folder], renderer: FolderRenderer) -> list[list[Folder] | Local]:
+    if sum(_posts(folder) for folder in folders) < PARALLEL_MIN_POSTS:
+        return [partial(renderer.render, folder) for folder in folders]
+    chunks: list[list[Folder] | Local] = []
     chunk: list[Folder] = []
     posts = 0
-    for step in steps:
-        if not isinstance(step, _FOLDERS):
-            if chunk:
-                work.append(chunk)
-            chunk, posts = [], 0
-            work.append(step)
-            continue
-        chunk.append(step)
-        posts += _posts(step)
+    for folder in folders:
+        chunk.append(folder)
+        posts += _posts(folder)
         if posts >= CHUNK_POSTS:
-            work.append(chunk)
+            chunks.append(chunk)
             chunk, posts = [], 0
-    if chunk:
-        work.append(chunk)
-    return work
+    return [*chunks, chunk] if chunk else chunks
 
 
 def _posts(folder: Folder) -> int:
