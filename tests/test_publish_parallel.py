@@ -8,12 +8,14 @@ temporary file, and the next publish completes.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -37,8 +39,8 @@ from copro_feeds.exceptions import PublishError
 from tests.factories import attribution, entry
 
 NOW = datetime(2026, 4, 5, 12, 0, tzinfo=UTC)
-PARTNERS = 30
-POSTS = 80  # per partner: 2,400 in all, over three months (two of them over)
+PARTNERS = 40
+POSTS = 80  # per partner: 3,200 in all, over three months (two of them over)
 SITE = SiteConfig(
     title="Parallel news", link="https://copro.test/", feed_url="https://copro.test/atom.xml"
 )
@@ -57,16 +59,37 @@ def pool() -> Iterator[Sandbox]:
 def renderer_pids() -> list[int]:
     """The render workers among this process's children."""
     pids = []
-    for task in os.listdir("/proc/self/task"):
-        children = Path(f"/proc/self/task/{task}/children").read_text().split()
-        for child in children:
-            try:
-                command = Path(f"/proc/{child}/cmdline").read_bytes()
-            except OSError:  # ended meanwhile
-                continue
-            if b"copro_feeds._publish._parallel" in command:
-                pids.append(int(child))
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            parent = Path(f"/proc/{name}/stat").read_text().rpartition(")")[2].split()[1]
+            command = Path(f"/proc/{name}/cmdline").read_bytes()
+        except OSError:  # ended meanwhile
+            continue
+        if int(parent) == os.getpid() and b"copro_feeds._publish._parallel" in command:
+            pids.append(int(name))
     return pids
+
+
+@contextmanager
+def watching_renderers() -> Iterator[set[int]]:
+    """The render workers seen running while the block runs (they stop after a publish)."""
+    seen: set[int] = set()
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            seen.update(renderer_pids())
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        yield seen
+    finally:
+        done.set()
+        watcher.join()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -148,10 +171,13 @@ def _publish(root: Path, output: str, renderers: Sandbox | None) -> dict[str, by
 
 def test_a_publish_on_the_render_workers_writes_the_bytes_of_one_process(tmp_path, pool):
     _stored(tmp_path)
-    one_process = _publish(tmp_path, "one", None)
-    assert not renderer_pids()
-    on_workers = _publish(tmp_path, "workers", pool)
-    assert renderer_pids(), "the publish did not use the render workers"
+    with watching_renderers() as seen:
+        one_process = _publish(tmp_path, "one", None)
+    assert not seen
+    with watching_renderers() as seen:
+        on_workers = _publish(tmp_path, "workers", pool)
+    assert seen, "the publish did not use the render workers"
+    assert not renderer_pids(), "the render workers outlived the publish"
     # the project has every kind of folder: partners, tags, languages, roundup, archive
     for name in (
         "sources/p0/atom.xml", "tags/even/index.html", "lang/cy/feed.json",
@@ -159,6 +185,14 @@ def test_a_publish_on_the_render_workers_writes_the_bytes_of_one_process(tmp_pat
         "cy/sources/p1/rss.xml", "cy/archive/2026-03/index.html",
     ):  # fmt: skip
         assert name in on_workers
+    # both runs of folders went to the workers: the feeds' and the archive pages'
+    feed_posts = sum(
+        len(json.loads(data)["items"])
+        for name, data in one_process.items()
+        if name.endswith("feed.json") and not name.startswith(("archive/", "cy/"))
+    )
+    assert feed_posts >= PARALLEL_MIN_POSTS
+    assert POSTS * PARTNERS >= PARALLEL_MIN_POSTS  # every post is on an archive page
     assert sorted(on_workers) == sorted(one_process)
     different = [name for name in one_process if one_process[name] != on_workers[name]]
     assert not different
@@ -201,6 +235,14 @@ def _sources() -> list:
     return [attribution(f"p{i}", f"Partner {i}") for i in range(PARTNERS)]
 
 
+def test_a_small_publish_stays_in_one_process(tmp_path, pool):
+    feeds, sources = _feeds()[:3], _sources()[:3]
+    with watching_renderers() as seen:
+        publish(feeds, sources, SITE, tmp_path / "public", now=NOW, renderers=pool)
+    assert not seen
+    assert tree(tmp_path / "public") == render_files(feeds, sources, SITE, now=NOW)
+
+
 def test_a_template_error_in_a_worker_stops_the_publish_as_in_one_process(tmp_path, pool):
     templates = tmp_path / "templates"
     templates.mkdir()
@@ -209,9 +251,9 @@ def test_a_template_error_in_a_worker_stops_the_publish_as_in_one_process(tmp_pa
     with pytest.raises(PublishError) as one_process:
         publish(feeds, sources, SITE, tmp_path / "one", templates=templates, now=NOW)
     out = tmp_path / "workers"
-    with pytest.raises(PublishError) as on_workers:
+    with watching_renderers() as seen, pytest.raises(PublishError) as on_workers:
         publish(feeds, sources, SITE, out, templates=templates, now=NOW, renderers=pool)
-    assert renderer_pids(), "the publish did not use the render workers"
+    assert seen, "the publish did not use the render workers"
     assert "cannot render the HTML pages (index.html)" in str(on_workers.value)
     assert "no_such_thing" in str(on_workers.value)
     assert str(on_workers.value) == str(one_process.value)
@@ -257,7 +299,8 @@ def test_a_renderer_killed_mid_render_fails_the_publish_naming_its_folders(tmp_p
     assert not temp_files(out)
 
     (templates / "index.html").write_text("<h1>{{ page.heading }}</h1>\n")  # fixed
-    publish(feeds, sources, SITE, out, templates=templates, now=NOW, renderers=pool)
-    assert killed[0] not in renderer_pids()  # a fresh worker took its place
+    with watching_renderers() as seen:
+        publish(feeds, sources, SITE, out, templates=templates, now=NOW, renderers=pool)
+    assert seen and killed[0] not in seen  # fresh workers rendered it
     expected = render_files(feeds, sources, SITE, templates=templates, now=NOW)
     assert tree(out) == expected

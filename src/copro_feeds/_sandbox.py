@@ -253,6 +253,19 @@ class Sandbox:
         with self._lock:
             self._lock.wait_for(lambda: not self._all, timeout=_CLOSE_WAIT_SECONDS)
 
+    def stop_idle(self) -> None:
+        """Stop the idle workers, each started afresh by the next call that needs one.
+
+        For a pool used in rare bursts (the render workers): its workers give their memory
+        back between bursts instead of idling on it. Busy workers are left alone.
+        """
+        with self._lock:
+            idle = [worker for worker in self._idle if worker is not None]
+            self._idle = [None] * len(self._idle)
+            self._all.difference_update(idle)
+        for worker in idle:
+            worker.stop(graceful=True)
+
     def _acquire(self) -> _Worker:
         with self._lock:
             while not self._idle and not self._closed:

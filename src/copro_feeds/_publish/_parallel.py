@@ -4,7 +4,8 @@ pipeline that keeps them busy.
 When the feed folders a publish renders, or the archive pages it renders, hold at least
 :data:`PARALLEL_MIN_POSTS` posts, they are sent in chunks of about :data:`CHUNK_POSTS`
 posts to the render workers (a :class:`~copro_feeds._sandbox.Sandbox` of one fresh
-interpreter per core, started on the first such publish and kept for the next ones);
+interpreter per core, started for such a publish and stopped after it, so that they
+hold no memory between the rare big publishes);
 fewer are rendered in the publishing process (the archive's newest page after a small
 change: its posts are sent to the workers only when they render its pages). The chunks'
 files come back in the order one process would render them, and the files rendered once
@@ -19,9 +20,8 @@ publish: the first chunk it gets without it answers that it needs the publish's
 :class:`~copro_feeds._publish._folders.Shared`, which is then sent (pickled once per
 publish, sent once per worker) with the chunk again. A template error in a worker
 raises the same PublishError as in one process; a worker that dies or overruns
-:data:`RENDER_SECONDS` raises a PublishError naming the chunk's folders, and a fresh
-worker takes its place for the next publish. Warnings logged in a worker (an entry a
-format refuses) are logged again by the publishing process.
+:data:`RENDER_SECONDS` raises a PublishError naming the chunk's folders. Warnings logged
+in a worker (an entry a format refuses) are logged again by the publishing process.
 """
 
 from __future__ import annotations
@@ -78,7 +78,8 @@ RENDERING = Role(
 
 
 def render_pool() -> Sandbox | None:
-    """Render workers, one per core (started on first use), or None on a single core."""
+    """Render workers, one per core (started when a publish needs them, stopped after it),
+    or None on a single core."""
     cores = os.cpu_count() or 1
     if cores < 2:
         return None
@@ -114,26 +115,29 @@ def _in_parallel(
     ahead = 2 * pool.workers
     futures: dict[int, Future[tuple[Files, _Logged]]] = {}
     submitted = 0
-    with ThreadPoolExecutor(pool.workers, thread_name_prefix="copro-render") as threads:
-        try:
-            for index, item in enumerate(work):
-                while submitted < len(work) and len(futures) < ahead:
-                    chunk = work[submitted]
-                    if isinstance(chunk, list):
-                        futures[submitted] = threads.submit(
-                            _render_remotely, pool, token, packed, chunk
-                        )
-                    submitted += 1
-                if isinstance(item, list):
-                    files, logged = futures.pop(index).result()
-                    for level, message in logged:
-                        log.log(level, "%s", message)
-                    yield from files
-                else:
-                    yield from item()
-        finally:  # a failed render or write: start no more chunks
-            for future in futures.values():
-                future.cancel()
+    try:
+        with ThreadPoolExecutor(pool.workers, thread_name_prefix="copro-render") as threads:
+            try:
+                for index, item in enumerate(work):
+                    while submitted < len(work) and len(futures) < ahead:
+                        chunk = work[submitted]
+                        if isinstance(chunk, list):
+                            futures[submitted] = threads.submit(
+                                _render_remotely, pool, token, packed, chunk
+                            )
+                        submitted += 1
+                    if isinstance(item, list):
+                        files, logged = futures.pop(index).result()
+                        for level, message in logged:
+                            log.log(level, "%s", message)
+                        yield from files
+                    else:
+                        yield from item()
+            finally:  # a failed render or write: start no more chunks
+                for future in futures.values():
+                    future.cancel()
+    finally:
+        pool.stop_idle()  # their memory back until the next big publish
 
 
 def _render_remotely(
