@@ -4,7 +4,7 @@ pipeline that keeps them busy.
 When the feed folders a publish renders, or the archive pages it renders, hold at least
 :data:`PARALLEL_MIN_POSTS` posts, they are sent in chunks of about :data:`CHUNK_POSTS`
 posts to the render workers (a :class:`~copro_feeds._sandbox.Sandbox` of one fresh
-interpreter per core, started for such a publish and stopped after it, so that they
+interpreter per core, four at most, started for such a publish and stopped after it, so that they
 hold no memory between the rare big publishes);
 fewer are rendered in the publishing process (the archive's newest page after a small
 change: its posts are sent to the workers only when they render its pages). The chunks'
@@ -51,6 +51,11 @@ CHUNK_POSTS = 400
 """About how many posts a worker renders per call: a few hundred milliseconds."""
 RENDER_SECONDS = 600.0
 """A chunk's time limit: far beyond any chunk's rendering, so only a stuck worker hits it."""
+MAX_RENDER_WORKERS = 4
+"""Render workers at most, whatever the cores: the publishing process's own share of a
+big publish (the manifest's digests, the writes: about a sixth of it at 1,000 feeds) soon
+bounds what more workers win, while each holds its own copy of what the folders share
+(about 200 MB at 1,000 feeds while the publish runs)."""
 
 Files = list[tuple[str, bytes]]
 Local = Callable[[], Iterable[tuple[str, bytes]]]
@@ -74,17 +79,17 @@ RENDERING = Role(
     error=_WorkerFailure,
     modules=("copro_feeds._publish._parallel",),
 )
-"""Render workers: they load feedgen, lxml and Jinja2 as they start."""
+"""Render workers: they load feedgen, lxml, Jinja2 and Babel as they start."""
 
 
 def render_pool() -> Sandbox | None:
-    """Render workers, one per core (started when a publish needs them, stopped after it),
-    or None on a single core."""
-    cores = os.cpu_count() or 1
-    if cores < 2:
+    """Render workers, one per core up to :data:`MAX_RENDER_WORKERS` (started when a
+    publish needs them, stopped after it), or None on a single core."""
+    workers = min(os.cpu_count() or 1, MAX_RENDER_WORKERS)
+    if workers < 2:
         return None
     return Sandbox(
-        workers=cores, memory_bytes=NO_MEMORY_LIMIT, seconds=RENDER_SECONDS, role=RENDERING
+        workers=workers, memory_bytes=NO_MEMORY_LIMIT, seconds=RENDER_SECONDS, role=RENDERING
     )
 
 
