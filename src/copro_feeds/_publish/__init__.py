@@ -29,6 +29,8 @@ details) and
 of what every page shares (site, partners, topics, templates, copro_feeds' version); a
 folder whose digest is unchanged and whose files are all there is not rendered again.
 The combined feed, the OPML, the roundup and the stylesheets are rendered every time.
+Each folder's files are rendered by ``_folders``; a big publish renders its folders on
+the render workers, on every core, with the same bytes (see ``_parallel``).
 
 One bad entry never aborts a publish: every text is made XML-safe first (control
 characters, lone surrogates and U+FFFE/U+FFFF removed; links that are not http(s)
