@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 from lxml import html
 
-import copro_feeds._publish as publishing
-from copro_feeds._publish import MANIFEST_FILE, FeedContent, FeedInfo, publish
+from copro_feeds._publish import MANIFEST_FILE, FeedContent, FeedInfo, _folders, publish
 from copro_feeds.config import SiteConfig
 from copro_feeds.types import Attribution, Entry
 from tests.factories import NOW, attribution, entry
@@ -79,13 +78,13 @@ def _full(feeds: list[FeedContent], tmp_path: Path, sources: list[Attribution]) 
 def rendered_folders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The folders whose Atom feed is rendered, in order (a spy on the real renderer)."""
     seen: list[str] = []
-    real = publishing.render_atom
+    real = _folders.render_atom
 
     def spy(entries: Any, site: SiteConfig, info: FeedInfo) -> bytes:
         seen.append(info.folder)
         return real(entries, site, info)
 
-    monkeypatch.setattr(publishing, "render_atom", spy)
+    monkeypatch.setattr(_folders, "render_atom", spy)  # where each folder is rendered
     return seen
 
 

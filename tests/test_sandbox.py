@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from copro_feeds._sandbox import Sandbox
-from copro_feeds.exceptions import CoproFeedsError, HTTPStatusError, ParseError
+from copro_feeds._sandbox import NO_MEMORY_LIMIT, Role, Sandbox
+from copro_feeds.exceptions import CoproFeedsError, HTTPStatusError, ParseError, PublishError
 
 MB = 1024 * 1024
 
@@ -247,3 +247,27 @@ def _forkserver_children() -> set[int]:
     for child in children_of(os.getpid()):
         found |= children_of(child)
     return found
+
+
+def test_stop_idle_ends_the_idle_workers_and_the_next_call_starts_a_fresh_one():
+    with Sandbox(workers=1, memory_bytes=256 * MB, seconds=30) as pool:
+        first = pool.call(worker_pid)
+        assert first in children_of(os.getpid())
+        pool.stop_idle()
+        assert first not in children_of(os.getpid())  # stopped and reaped
+        second = pool.call(worker_pid)
+        assert second != first
+        assert pool.call(add, 1, 2) == 3
+
+
+def test_a_role_names_the_workers_and_the_error_they_raise():
+    role = Role(worker="renderer", activity="rendering", error=PublishError, modules=())
+    with Sandbox(workers=1, memory_bytes=NO_MEMORY_LIMIT, seconds=1.0, role=role) as pool:
+        assert pool.call(memory_limit) == resource.RLIM_INFINITY
+        assert pool.call(loaded, "feedparser") == []  # a role loads only its modules
+        with pytest.raises(PublishError, match=r"^renderer failed: ValueError: bad value$"):
+            pool.call(raise_value_error)
+        with pytest.raises(PublishError, match=r"^rendering took longer than 1 s$"):
+            pool.call(spin)
+        with pytest.raises(PublishError, match=r"^the renderer process died \(signal SIGKILL\)$"):
+            pool.call(kill_self)

@@ -33,9 +33,11 @@ from copro_feeds._publish import (
     folder_digest,
     public_base,
     publish,
+    render_pool,
 )
 from copro_feeds._publish._prepare import SourceDates
 from copro_feeds._roundup_plan import period_start, plan_roundups
+from copro_feeds._sandbox import Sandbox
 from copro_feeds._select import Selection, plan_feeds, select
 from copro_feeds._status import attributions
 from copro_feeds._store import Store
@@ -61,6 +63,12 @@ def record(store: Store, health: CycleRecord | PublishRecord) -> None:
         log.warning("could not record the %s for /healthz: %s", type(health).__name__, error)
 
 
+def render_workers() -> Sandbox | None:
+    """The worker processes an aggregator hands to each publish (``_publish.render_pool``:
+    one per core, None on a single core)."""
+    return render_pool()
+
+
 def publish_if_needed(
     config: Config,
     store: Store,
@@ -71,6 +79,7 @@ def publish_if_needed(
     changed: bool,
     reposts: RepostIndex | None = None,
     dates: SourceDates | None = None,
+    renderers: Sandbox | None = None,
 ) -> list[Path]:
     """Render every output from the store when needed (always when ``force``); return the
     files that changed. Raises PublishError, recorded for ``/healthz`` first.
@@ -80,7 +89,9 @@ def publish_if_needed(
     keeps the reposts found at the last publish for the next one (an aggregator's, so that
     a daemon compares only the posts new or edited since); default: found afresh.
     ``dates`` likewise keeps the entries dated by their partner's newest post (see
-    ``_publish._prepare.SourceDates``); default: dated afresh."""
+    ``_publish._prepare.SourceDates``); default: dated afresh.
+    ``renderers``: the worker processes that render big publishes on every core (see
+    ``_publish.render_pool``); None renders in this process."""
     directory = config.output.dir
     fingerprint = _fingerprint(config, store, now)
     expected = [*FEED_FILES, OPML_FILE, INDEX_FILE, CSS_FILE]
@@ -127,6 +138,7 @@ def publish_if_needed(
                 archive=archive,
                 now=now,
                 dates=dates,
+                renderers=renderers,
             )
     except PublishError as error:
         seconds = time.monotonic() - started
@@ -161,6 +173,7 @@ def _publish_site(
     archive: Archive,
     now: datetime,
     dates: SourceDates,
+    renderers: Sandbox | None,
 ) -> list[Path]:
     """Plan and publish the site in one language (``site``) into ``directory``, with the
     ``archive`` (the same months in every language); ``selection``: what the feeds are
@@ -194,6 +207,7 @@ def _publish_site(
         roundups=roundups,
         archive=archive,
         now=now,
+        renderers=renderers,
     )
 
 

@@ -16,6 +16,10 @@ call that needs one. Each worker owns one end of a socket pair wrapped in a
 caller, which sends ``(function, args)`` and waits for the answer with
 ``poll(remaining)``. A worker that runs out of memory, dies or overruns its time
 is killed and replaced; the caller gets a :class:`ParseError` that says which.
+
+The same pool renders the publish's folders (``_publish._parallel``): a :class:`Role`
+names what the workers do in errors, which error they raise and which modules they load
+before they are ready (:data:`PARSING` by default).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from types import TracebackType
 from typing import Any, TypeVar, cast
@@ -44,16 +49,36 @@ _STOP_GRACE_SECONDS = 1.0
 _START_SECONDS = 60.0
 _READY = "ready"
 _CLOSE_WAIT_SECONDS = 5.0
-WORKER_MODULES = ("copro_feeds._ingest",)
-"""What the workers run (ingesting and parsing feeds), imported when a worker starts and
-before it says it is ready: loading feedparser, BeautifulSoup and nh3 is part of starting,
-never of a call's time limit (``import copro_feeds`` alone no longer loads them)."""
+NO_MEMORY_LIMIT = resource.RLIM_INFINITY
+"""``memory_bytes`` for workers that run our own code on our own data (no address-space
+limit)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Role:
+    """What a sandbox's workers do: ``worker`` and ``activity`` name it in errors ("the
+    parser process died", "parsing took longer than 20 s"), ``error`` is the error their
+    failures raise, and ``modules`` are imported when a worker starts, before it says it
+    is ready, so that loading them is part of starting, never of a call's time limit."""
+
+    worker: str
+    activity: str
+    error: type[CoproFeedsError]
+    modules: tuple[str, ...]
+
+
+PARSING = Role(
+    worker="parser", activity="parsing", error=ParseError, modules=("copro_feeds._ingest",)
+)
+"""Ingesting and parsing feeds: feedparser, BeautifulSoup and nh3 load as a worker starts
+(``import copro_feeds`` alone does not load them)."""
 
 
 def _serve(connection: Connection, memory_bytes: int) -> None:
     """The worker's loop: receive ``(function, args)``, answer with a tagged tuple."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    if memory_bytes != NO_MEMORY_LIMIT:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     connection.send(_READY)
     while True:
         try:
@@ -79,9 +104,10 @@ def _serve(connection: Connection, memory_bytes: int) -> None:
             connection.send(("failed", type(error).__name__, str(error)))
 
 
-def worker_main(descriptor: int, memory_bytes: int) -> None:
-    """Entry point of a worker process: serve calls on the inherited socket ``descriptor``."""
-    for module in WORKER_MODULES:
+def worker_main(descriptor: int, memory_bytes: int, modules: tuple[str, ...]) -> None:
+    """Entry point of a worker process: import ``modules``, then serve calls on the
+    inherited socket ``descriptor``."""
+    for module in modules:
         importlib.import_module(module)
     _serve(Connection(descriptor), memory_bytes)
 
@@ -100,12 +126,13 @@ class _Worker:
         self.connection = connection
 
     @classmethod
-    def start(cls, memory_bytes: int) -> _Worker:
-        """Start a worker and wait until it is ready; ParseError if it does not start."""
+    def start(cls, memory_bytes: int, role: Role) -> _Worker:
+        """Start a worker and wait until it is ready; the role's error if it does not start."""
         parent_end, child_end = socket.socketpair()
         child_fd = child_end.fileno()
         command = (
-            f"from copro_feeds._sandbox import worker_main; worker_main({child_fd}, {memory_bytes})"
+            "from copro_feeds._sandbox import worker_main; "
+            f"worker_main({child_fd}, {memory_bytes}, {role.modules!r})"
         )
         environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         try:
@@ -125,7 +152,7 @@ class _Worker:
             ready = False
         if not ready:
             worker.stop(graceful=False)
-            raise ParseError("the parser process did not start")
+            raise role.error(f"the {role.worker} process did not start")
         return worker
 
     @property
@@ -156,15 +183,23 @@ class _Worker:
 
 
 class Sandbox:
-    """A thread-safe pool of ``workers`` parser processes with memory and time limits."""
+    """A thread-safe pool of ``workers`` processes (parsers unless ``role`` says otherwise)
+    with memory and time limits."""
 
     def __init__(
-        self, *, workers: int = 2, memory_bytes: int = 512 * _MB, seconds: float = 20.0
+        self,
+        *,
+        workers: int = 2,
+        memory_bytes: int = 512 * _MB,
+        seconds: float = 20.0,
+        role: Role = PARSING,
     ) -> None:
         if workers < 1:
             raise ValueError("a sandbox needs at least one worker")
+        self.workers = workers
         self.memory_bytes = memory_bytes
         self.seconds = seconds
+        self.role = role
         self._lock = threading.Condition()
         self._idle: list[_Worker | None] = [None] * workers  # None: not started yet
         self._all: set[_Worker] = set()
@@ -186,7 +221,8 @@ class Sandbox:
 
         ``function`` and ``args`` must be picklable (a module-level function). Returns
         its result; re-raises a copro_feeds error with its type and message; any other
-        failure, running out of memory or time, or the worker dying is a ParseError.
+        failure, running out of memory or time, or the worker dying is the role's error
+        (ParseError for parsers).
         """
         worker = self._acquire()
         healthy = False
@@ -198,10 +234,10 @@ class Sandbox:
         return cast("T", self._unwrap(answer))
 
     def close(self) -> None:
-        """Stop every worker and reap it; a call still running ends with a ParseError.
+        """Stop every worker and reap it; a call still running ends with the role's error.
 
         Idempotent. Busy workers are killed, and reaped by their callers before this
-        returns (waiting at most a few seconds for them).
+        returns (waiting at most a few seconds for them). A sandbox stays closed.
         """
         with self._lock:
             self._closed = True
@@ -217,17 +253,30 @@ class Sandbox:
         with self._lock:
             self._lock.wait_for(lambda: not self._all, timeout=_CLOSE_WAIT_SECONDS)
 
+    def stop_idle(self) -> None:
+        """Stop the idle workers, each started afresh by the next call that needs one.
+
+        For a pool used in rare bursts (the render workers): its workers give their memory
+        back between bursts instead of idling on it. Busy workers are left alone.
+        """
+        with self._lock:
+            idle = [worker for worker in self._idle if worker is not None]
+            self._idle = [None] * len(self._idle)
+            self._all.difference_update(idle)
+        for worker in idle:
+            worker.stop(graceful=True)
+
     def _acquire(self) -> _Worker:
         with self._lock:
             while not self._idle and not self._closed:
                 self._lock.wait()
             if self._closed:
-                raise ParseError("the parser pool is closed")
+                raise self.role.error(f"the {self.role.worker} pool is closed")
             worker = self._idle.pop()
         if worker is not None:
             return worker
         try:  # start outside the lock: other callers may use the idle workers meanwhile
-            worker = _Worker.start(self.memory_bytes)
+            worker = _Worker.start(self.memory_bytes, self.role)
         except BaseException:
             with self._lock:
                 self._idle.append(None)
@@ -239,7 +288,7 @@ class Sandbox:
                 self._all.add(worker)
         if closed:
             worker.stop(graceful=False)
-            raise ParseError("the parser pool is closed")
+            raise self.role.error(f"the {self.role.worker} pool is closed")
         return worker
 
     def _release(self, worker: _Worker, *, healthy: bool) -> None:
@@ -274,28 +323,36 @@ class Sandbox:
 
     def _unwrap(self, answer: tuple[Any, ...]) -> Any:
         tag = answer[0]
+        role = self.role
         if tag == "ok":
             return answer[1]
         if tag == "error":
-            raise _rebuild(answer[1], answer[2])
+            raise _rebuild(answer[1], answer[2], role.error)
         if tag == "failed":
-            raise ParseError(f"parser failed: {answer[1]}: {answer[2]}")
+            raise role.error(f"{role.worker} failed: {answer[1]}: {answer[2]}")
         if tag == "memory":
-            raise ParseError(f"the parser ran out of memory (limit {self.memory_bytes // _MB} MB)")
+            limit = (
+                f" (limit {self.memory_bytes // _MB} MB)"
+                if self.memory_bytes != NO_MEMORY_LIMIT
+                else ""
+            )
+            raise role.error(f"the {role.worker} ran out of memory{limit}")
         if tag == "timeout":
-            raise ParseError(f"parsing took longer than {self.seconds:g} s")
+            raise role.error(f"{role.activity} took longer than {self.seconds:g} s")
         code = answer[1]
         how = f"exit code {code}" if code is None or code >= 0 else _signal_name(-code)
-        raise ParseError(f"the parser process died ({how})")
+        raise role.error(f"the {role.worker} process died ({how})")
 
 
-def _rebuild(kind: type[CoproFeedsError], message: str) -> CoproFeedsError:
-    """The same error type with the same message; ParseError when it cannot be rebuilt."""
+def _rebuild(
+    kind: type[CoproFeedsError], message: str, fallback: type[CoproFeedsError]
+) -> CoproFeedsError:
+    """The same error type with the same message; ``fallback`` when it cannot be rebuilt."""
     try:
         error = kind(message)
     except TypeError:  # a constructor that needs more than a message
-        return ParseError(message)
-    return error if str(error) == message else ParseError(message)
+        return fallback(message)
+    return error if str(error) == message else fallback(message)
 
 
 def _death(worker: _Worker) -> tuple[str, int | None]:

@@ -74,6 +74,7 @@ class Aggregator:
         store: Store,
         fetcher: Fetcher,
         sandbox: Sandbox,
+        renderers: Sandbox | None = None,
         clock: Clock = utc_now,
         rng: random.Random | None = None,
     ) -> None:
@@ -81,6 +82,7 @@ class Aggregator:
         self._store = store
         self._fetcher = fetcher
         self._sandbox = sandbox
+        self._renderers = renderers  # None: every publish renders in this process
         self._clock = clock
         self._rng = rng or random.Random()  # noqa: S311 (jitter, not cryptography)
         self._reposts = RepostIndex()  # kept between publishes: only new posts are compared
@@ -101,9 +103,11 @@ class Aggregator:
         self.close()
 
     def close(self) -> None:
-        """Release the database and the HTTP connections."""
+        """Release the database and the HTTP connections, and stop the worker processes."""
         self._fetcher.close()
         self._sandbox.close()
+        if self._renderers is not None:
+            self._renderers.close()
         self._store.close()
 
     def reconfigure(self, config: Config) -> None:
@@ -310,6 +314,7 @@ class Aggregator:
             changed=changed,
             reposts=self._reposts,
             dates=self._dates,
+            renderers=self._renderers,
         )
 
     def _ping_hub(self, written: list[Path]) -> None:
@@ -470,6 +475,7 @@ def make_aggregator(config: Config, *, clock: Clock = utc_now) -> Aggregator:
             store=store,
             fetcher=Fetcher(config.fetch),
             sandbox=make_sandbox(config),
+            renderers=_publishing.render_workers(),
             clock=clock,
         )
     except BaseException:

@@ -29,6 +29,8 @@ details) and
 of what every page shares (site, partners, topics, templates, copro_feeds' version); a
 folder whose digest is unchanged and whose files are all there is not rendered again.
 The combined feed, the OPML, the roundup and the stylesheets are rendered every time.
+Each folder's files are rendered by ``_folders``; a big publish renders its folders on
+the render workers, on every core, with the same bytes (see ``_parallel``).
 
 One bad entry never aborts a publish: every text is made XML-safe first (control
 characters, lone surrogates and U+FFFE/U+FFFF removed; links that are not http(s)
@@ -40,9 +42,10 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections.abc import Callable, Container, Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from copro_feeds._files import (
@@ -67,15 +70,10 @@ from copro_feeds._plan import (
     RoundupFeed,
     RoundupSection,
 )
-from copro_feeds._publish._archive import (
-    ArchivePages,
-    archive_documents,
-    archived_feed,
-    open_pages,
-    subscription_history,
-)
+from copro_feeds._publish._archive import archive_documents, open_pages, subscription_history
 from copro_feeds._publish._feedgen import UNTITLED, render_atom, render_roundup_atom, render_rss
-from copro_feeds._publish._html import PageRenderer, feed_stylesheet
+from copro_feeds._publish._folders import FolderRenderer, Shared
+from copro_feeds._publish._html import feed_stylesheet
 from copro_feeds._publish._jsonfeed import render_json_feed
 from copro_feeds._publish._manifest import MANIFEST_FILE, digests_of, unchanged_folders
 from copro_feeds._publish._model import (
@@ -94,6 +92,7 @@ from copro_feeds._publish._model import (
 )
 from copro_feeds._publish._opml import render_opml, render_via_opml
 from copro_feeds._publish._page import CSS_FILE, INDEX_FILE
+from copro_feeds._publish._parallel import Step, render_pool, render_steps
 from copro_feeds._publish._prepare import (
     clean_attribution,
     clean_entry,
@@ -102,9 +101,10 @@ from copro_feeds._publish._prepare import (
 )
 from copro_feeds._publish._roundup import DIGEST_FILE
 from copro_feeds._publish._roundup_pages import render_roundup_pages
+from copro_feeds._sandbox import Sandbox
 from copro_feeds.config import SiteConfig
 from copro_feeds.exceptions import PublishError
-from copro_feeds.types import Attribution, Entry
+from copro_feeds.types import Attribution
 
 __all__ = [
     "ARCHIVE_FOLDER",
@@ -145,6 +145,7 @@ __all__ = [
     "render_files",
     "render_json_feed",
     "render_opml",
+    "render_pool",
     "render_roundup_atom",
     "render_rss",
     "render_via_opml",
@@ -154,43 +155,6 @@ __all__ = [
 log = logging.getLogger("copro_feeds")
 
 _GROUP_FOLDERS = ("sources", "tags", "lang")
-
-Renderer = Callable[[Sequence[Entry], SiteConfig, FeedInfo], bytes]
-
-
-def _render(render: Renderer, entries: Sequence[Entry], site: SiteConfig, info: FeedInfo) -> bytes:
-    """One file's bytes; entries the format refuses are left out, each with a warning."""
-    try:
-        return render(entries, site, info)
-    except ValueError:  # lxml's and feedgen's refusals; UnicodeEncodeError in JSON
-        kept = _renderable(render, entries, site, info)
-    try:
-        return render(kept, site, info)
-    except ValueError as error:  # not an entry's fault: the feed's own values
-        raise PublishError(f"cannot render the feed in {info.folder or './'}: {error}") from error
-
-
-def _renderable(
-    render: Renderer, entries: Sequence[Entry], site: SiteConfig, info: FeedInfo
-) -> list[Entry]:
-    """The entries that render, given that all of them together do not (bisection)."""
-    if len(entries) <= 1:
-        for entry in entries:
-            log.warning(
-                "skipped entry %r from %r in %s: it cannot be published",
-                entry.id, entry.attribution.name, info.folder or "the combined feed",
-            )  # fmt: skip
-        return []
-    middle = len(entries) // 2
-    kept: list[Entry] = []
-    for half in (entries[:middle], entries[middle:]):
-        try:
-            render(half, site, info)
-        except ValueError:
-            kept.extend(_renderable(render, half, site, info))
-        else:
-            kept.extend(half)
-    return kept
 
 
 def iter_files(
@@ -203,6 +167,7 @@ def iter_files(
     archive: Archive | None = None,
     skip: Container[str] = (),
     now: datetime | None = None,
+    renderers: Sandbox | None = None,
 ) -> Iterator[tuple[str, bytes]]:
     """Every output file's path (relative to the output folder) and bytes, one at a time.
 
@@ -213,47 +178,66 @@ def iter_files(
     are left out (their files are up to date). Files come folder by folder, so a caller
     writing them as they come holds one folder's files in memory, not every file.
     ``now`` dates the feeds that have no entries (default: the clock, read once).
+    ``renderers`` (see :func:`render_pool`) render the folders on every core when there
+    are enough posts to pay for it (see ``_parallel``): the same files in the same order.
     """
     moment = now or datetime.now(UTC)
     feeds = with_source_dates(_with_history(feeds, archive))
     attributions = [clean_attribution(source) for source in sources]
-    every = roundups.every if roundups is not None else None
-    archived = archive is not None and bool(archive.months)
-    pages = PageRenderer(
-        feeds, attributions, site, templates=templates, roundup=every, archive=archived
+    shared = Shared(
+        site=site,
+        feeds=tuple(feed.info for feed in feeds),
+        attributions=tuple(attributions),
+        templates=templates,
+        roundup=roundups.every if roundups is not None else None,
+        archived=archive is not None and bool(archive.months),
+        archive=archive,
+        now=moment,
     )
-    for feed in feeds:
-        if feed.info.folder in skip:
-            continue
-        entries = [clean_entry(entry) for entry in feed.entries]
-        info = feed.info if entries else replace(feed.info, updated=moment)
-        yield info.folder + ATOM_FILE, _render(render_atom, entries, site, info)
-        yield info.folder + RSS_FILE, _render(render_rss, entries, site, info)
-        yield info.folder + JSON_FILE, _render(render_json_feed, entries, site, info)
-        yield info.folder + INDEX_FILE, pages.render(FeedContent(info=info, entries=tuple(entries)))
-    yield CSS_FILE, pages.stylesheet()
+    renderer = FolderRenderer(shared)
+    steps: list[Step] = [feed for feed in feeds if feed.info.folder not in skip]
+    steps.append(partial(_site_files, renderer, attributions, site))
+    if roundups is not None:
+        steps.append(partial(_roundup_files, roundups, feeds, shared))
+    if archive is not None and shared.archived:
+        steps += [
+            document
+            for document in archive_documents(archive)
+            if document.page.folder not in skip  # not rendered at all: its files are up to date
+        ]
+        steps.append(lambda: [renderer.month_list()])
+    yield from render_steps(steps, shared, renderer, renderers)
+
+
+def _site_files(
+    renderer: FolderRenderer, attributions: Sequence[Attribution], site: SiteConfig
+) -> Iterator[tuple[str, bytes]]:
+    """The files every publish renders once: the stylesheets and the partner lists."""
+    yield CSS_FILE, renderer.pages.stylesheet()
     yield OPML_FILE, render_opml(attributions, site)
     yield VIA_OPML_FILE, render_via_opml(attributions, site)
-    yield XSL_FILE, feed_stylesheet(pages.lang)
-    if roundups is not None:
-        digest = clean_roundups(roundups)
-        try:
-            yield DIGEST_FILE, render_roundup_atom(digest, site, now=moment)
-        except ValueError as error:  # lxml's and feedgen's refusals
-            raise PublishError(f"cannot render {DIGEST_FILE}: {error}") from error
-        yield from render_roundup_pages(
-            digest, feeds, attributions, site, templates=templates, archive=archived
-        ).items()
-    if archive is not None and archive.months:
-        yield from _archive_files(
-            archive,
-            feeds,
-            attributions,
-            site,
-            templates=templates,
-            every=every,
-            skip=skip,
-        )
+    yield XSL_FILE, feed_stylesheet(renderer.pages.lang)
+
+
+def _roundup_files(
+    roundups: RoundupFeed,
+    feeds: Sequence[FeedContent],
+    shared: Shared,
+) -> Iterator[tuple[str, bytes]]:
+    """``digest.xml`` and the roundup's pages."""
+    digest = clean_roundups(roundups)
+    try:
+        yield DIGEST_FILE, render_roundup_atom(digest, shared.site, now=shared.now)
+    except ValueError as error:  # lxml's and feedgen's refusals
+        raise PublishError(f"cannot render {DIGEST_FILE}: {error}") from error
+    yield from render_roundup_pages(
+        digest,
+        feeds,
+        shared.attributions,
+        shared.site,
+        templates=shared.templates,
+        archive=shared.archived,
+    ).items()
 
 
 def _with_history(feeds: Sequence[FeedContent], archive: Archive | None) -> list[FeedContent]:
@@ -265,36 +249,6 @@ def _with_history(feeds: Sequence[FeedContent], archive: Archive | None) -> list
         else feed
         for feed in feeds
     ]
-
-
-def _archive_files(
-    archive: Archive,
-    feeds: Sequence[FeedContent],
-    attributions: Sequence[Attribution],
-    site: SiteConfig,
-    *,
-    templates: Path | None,
-    every: str | None,
-    skip: Container[str],
-) -> Iterator[tuple[str, bytes]]:
-    """The archive's pages, each with its archived feeds (the months that are over),
-    except those in ``skip``, then the list of months.
-
-    Each page's partners are dated by their newest post on that page, so a partner's
-    later post never changes a month that is over."""
-    pages = ArchivePages(archive, feeds, attributions, site, templates=templates, roundup=every)
-    for document in archive_documents(archive):
-        if document.page.folder in skip:
-            continue  # not rendered at all: its files are up to date
-        entries = [clean_entry(entry) for entry in document.page.entries]
-        if document.closed:
-            (month,) = with_source_dates([archived_feed(document, entries, site)])
-            dated, info = list(month.entries), month.info
-            yield info.folder + ATOM_FILE, _render(render_atom, dated, site, info)
-            yield info.folder + RSS_FILE, _render(render_rss, dated, site, info)
-            yield info.folder + JSON_FILE, _render(render_json_feed, dated, site, info)
-        yield pages.page(document, entries)
-    yield pages.month_list()
 
 
 def render_files(
@@ -326,10 +280,12 @@ def publish(
     roundups: RoundupFeed | None = None,
     archive: Archive | None = None,
     now: datetime | None = None,
+    renderers: Sandbox | None = None,
 ) -> list[Path]:
     """Write every output into ``directory``; return the files actually rewritten.
 
-    ``templates``, ``roundups``, ``archive`` and ``now``: as for :func:`render_files`.
+    ``templates``, ``roundups``, ``archive``, ``now`` and ``renderers``: as for
+    :func:`iter_files`.
 
     Holding the folder's publisher lock (waiting up to ``_files.LOCK_TIMEOUT`` seconds
     for another publisher), stale temporary files are removed, then files are rendered
@@ -361,6 +317,7 @@ def publish(
             archive=archive,
             skip=unchanged,
             now=now,
+            renderers=renderers,
         )
         for stale in remove_stale_temp_files(directory):
             log.info("removed %s, left by an interrupted publish", stale)

@@ -1,0 +1,123 @@
+"""The first publish and a republish, rendered on the render workers or in one process.
+
+Run: python benchmarks/publish_parallel.py [--feeds 200] [--parallel on|off]
+
+Serves the light corpus from 127.0.0.1 and runs ``benchmarks/run.py``'s rounds 1 (every
+feed new) and 3 (10 % of the feeds changed) in this process with one aggregator
+(``CoproRunner``). Each publish's wall time, this process's CPU and its children's CPU
+(the render workers; read from /proc, since they are not reaped until they stop) are
+printed, with the resident memory (MB) of any render worker still running after a
+publish (none: they stop when it ends). With
+``--parallel off`` every publish renders in this process, as before parallel rendering.
+Repeat the runs (alternating on and off) on a busy machine: wall time swings with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import corpus
+from run import CoproRunner
+from server import CorpusServer
+
+import copro_feeds._publishing as facade
+
+timings: list[tuple[float, float, float, list[int]]] = []
+
+
+def children() -> list[tuple[int, bytes, str]]:
+    """This process's children: pid, command line and /proc status."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{name}/status").read_text()
+            command = Path(f"/proc/{name}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if f"PPid:\t{os.getpid()}\n" in status:
+            found.append((int(name), command, status))
+    return found
+
+
+def children_cpu() -> float:
+    """CPU seconds of the children running now and of those that ended (reaped)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid, _, _ in children():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return total / tick + reaped.ru_utime + reaped.ru_stime
+
+
+def renderers_rss_mb() -> list[int]:
+    return [
+        int(status.split("VmRSS:")[1].split()[0]) // 1024
+        for _, command, status in children()
+        if b"copro_feeds._publish._parallel" in command and "VmRSS:" in status
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--feeds", type=int, default=200)
+    parser.add_argument("--parallel", choices=("on", "off"), default="on")
+    options = parser.parse_args()
+    real = facade.publish
+
+    def publish(*args: Any, **kwargs: Any) -> Any:
+        if options.parallel == "off":
+            kwargs["renderers"] = None
+        wall, cpu, workers = time.perf_counter(), time.process_time(), children_cpu()
+        try:
+            return real(*args, **kwargs)
+        finally:
+            rss = renderers_rss_mb()  # stopped by then: an empty list
+            timings.append(
+                (
+                    time.perf_counter() - wall,
+                    time.process_time() - cpu,
+                    children_cpu() - workers,
+                    rss,
+                )
+            )
+
+    facade.publish = publish
+    folder = corpus.build(options.feeds, 1, "light")
+    with tempfile.TemporaryDirectory() as project, CorpusServer(folder, hosts=50) as server:
+        runner = CoproRunner(server.urls(), 16, Path(project))
+        try:
+            for name in ("first", "changed"):
+                if name == "changed":
+                    server.change(0.10, round_number=3)
+                timings.clear()
+                started = time.perf_counter()
+                runner.round()
+                round_wall = time.perf_counter() - started
+                wall, cpu, workers = (sum(timing[i] for timing in timings) for i in range(3))
+                print(
+                    f"parallel {options.parallel}, {options.feeds} feeds, round {name}: "
+                    f"{round_wall:.2f} s; publish wall {wall:.2f} s, CPU {cpu:.2f} s here "
+                    f"+ {workers:.2f} s in children; render workers left: "
+                    f"{[timing[3] for timing in timings]} MB",
+                    flush=True,
+                )
+        finally:
+            runner.close()
+            shutil.rmtree(Path(project) / "public", ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
