@@ -36,7 +36,6 @@ import pytest
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
 from copro_feeds._normalise import _content_html
-from copro_feeds._parse import parse_feed
 from copro_feeds._text import (
     _BLOCK_TAG_NAMES,
     collapse_whitespace,
@@ -47,8 +46,7 @@ from copro_feeds._text import (
     xml_safe,
 )
 from copro_feeds._types import RawEntry
-from copro_feeds.exceptions import ParseError
-from tests.test_parse import FEED_URL, GOLDEN, corpus_feeds, embedded_headers
+from tests.test_parse import FEED_URL, real_feeds
 
 DATA = Path(__file__).parent / "data"
 MAX_ENTRY_BYTES = 256 * 1024
@@ -132,16 +130,7 @@ def reference_excerpt(
 
 def real_entries() -> list[RawEntry]:
     """Every entry of the golden feeds, the partners' feeds and feedparser's test suite."""
-    paths = [*GOLDEN, *sorted((DATA / "partners").iterdir()), *corpus_feeds()]
-    entries = []
-    for path in paths:
-        body = path.read_bytes()
-        try:
-            parsed = parse_feed(body, embedded_headers(body), FEED_URL, max_entries=1000)
-        except ParseError:
-            continue
-        entries.extend(parsed.entries)
-    return entries
+    return [raw for feed in real_feeds() for raw in feed.entries]
 
 
 def real_posts() -> list[str]:

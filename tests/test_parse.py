@@ -16,6 +16,7 @@ from copro_feeds._parse import (
     looks_like_html,
     parse_feed,
 )
+from copro_feeds._types import ParsedFeed
 from copro_feeds.exceptions import ParseError
 from tests.factories import NOW, attribution
 
@@ -86,6 +87,20 @@ def test_golden_set_is_varied():
     assert any("error" in e for e in expectations)
     assert {"rss20", "rss10", "atom10", "atom03", "rss092"} <= versions
     assert len(GOLDEN) >= 25
+
+
+def real_feeds() -> list[ParsedFeed]:
+    """Every golden feed, partner feed and feedparser test feed that parses, parsed (for
+    differential tests over real-world posts)."""
+    paths = [*GOLDEN, *sorted((DATA / "partners").iterdir()), *corpus_feeds()]
+    feeds = []
+    for path in paths:
+        body = path.read_bytes()
+        try:
+            feeds.append(parse_feed(body, embedded_headers(body), FEED_URL, max_entries=1000))
+        except ParseError:
+            continue
+    return feeds
 
 
 def corpus_feeds() -> list[Path]:

@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 
 from copro_feeds._dedupe import similarity
 from copro_feeds._normalise import _content_html, normalise_entry
-from copro_feeds._parse import parse_feed
 from copro_feeds._similarity import (
     _SEED,
     MIN_SHINGLES,
@@ -31,17 +30,12 @@ from copro_feeds._similarity import (
     with_fingerprints,
 )
 from copro_feeds._text import html_to_rough_text, html_to_text
-from copro_feeds.exceptions import ParseError
 from copro_feeds.types import Entry
 from tests.factories import attribution, entry
 from tests.test_parse import (
-    DATA,
-    FEED_URL,
-    GOLDEN,
     NOW,
     SETTINGS,
-    corpus_feeds,
-    embedded_headers,
+    real_feeds,
 )
 
 ARTICLE = (
@@ -296,14 +290,8 @@ def test_rough_text_has_the_word_characters_of_the_plain_text(markup):
 def real_documents() -> list[list[Entry]]:
     """The entries of each golden feed, partner feed and feedparser test feed, normalised
     (sanitised content), and again with their content as the feed gave it (any markup)."""
-    paths = [*GOLDEN, *sorted((DATA / "partners").iterdir()), *corpus_feeds()]
     documents = []
-    for path in paths:
-        body = path.read_bytes()
-        try:
-            parsed = parse_feed(body, embedded_headers(body), FEED_URL, max_entries=1000)
-        except ParseError:
-            continue
+    for parsed in real_feeds():
         normalised = [normalise_entry(raw, SETTINGS, NOW) for raw in parsed.entries]
         documents.append(normalised)
         documents.append(
