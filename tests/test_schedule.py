@@ -234,6 +234,8 @@ def test_a_failure_in_the_daemon_is_logged_once_per_cycle(project):
         time.sleep(1)
     finally:
         stderr = stop(daemon)
-    failures = [line for line in stderr.splitlines() if "500" in line]
+    # the source's failure, not any line whose time stamp ends in ",500" milliseconds
+    failures = [line for line in stderr.splitlines() if "failed: Scope:" in line]
     assert len(failures) == 1, stderr
     assert "WARNING failed: Scope: " in failures[0]
+    assert "500" in failures[0].split("failed: Scope:", 1)[1]
