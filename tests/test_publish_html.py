@@ -307,14 +307,17 @@ def test_a_users_template_folder_overrides_the_shipped_templates(tmp_path, files
 
 
 def test_a_users_template_edited_between_publishes_is_used_at_the_next(tmp_path):
-    """Environments (compiled templates) are kept between publishes: an edit makes a new one."""
-    page = tmp_path / "index.html"
-    for word in ("One", "Two"):  # the same size: only the file's time tells them apart
-        page.write_text(
-            f'{{% extends "base.html" %}}{{% block content %}}<h1>{word}</h1>{{% endblock %}}',
-            encoding="utf-8",
-        )
-        os.utime(page, ns=(0, {"One": 1, "Two": 2}[word] * 10**18))
+    """Environments (compiled templates) are kept between publishes: an edit makes a new
+    one, even one that keeps the file's size and time (cp -p, rsync -t)."""
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "index.html").write_text(
+        '{% extends "base.html" %}{% block content %}{% include "parts/h.html" %}{% endblock %}',
+        encoding="utf-8",
+    )
+    part = tmp_path / "parts" / "h.html"
+    for word in ("One", "Two"):  # the same size and the same time: only the words differ
+        part.write_text(f"<h1>{word}</h1>", encoding="utf-8")
+        os.utime(part, ns=(10**18, 10**18))
         assert text_of(parse(render(templates=tmp_path)["index.html"]).find(".//h1")) == word
 
 

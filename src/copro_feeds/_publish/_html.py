@@ -15,7 +15,6 @@ beyond loops and conditions.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any, TypeVar
 import jinja2
 from markupsafe import Markup  # Jinja2's own safe-string type
 
+from copro_feeds._files import folder_digest
 from copro_feeds._i18n import translations
 from copro_feeds._publish._model import XSL_FILE, FeedContent
 from copro_feeds._publish._page import CSS_FILE, PageFrames
@@ -48,32 +48,17 @@ def environment(templates: Path | None, language: str) -> jinja2.Environment:
     variable (``{{ _("Posts from %(name)s", name=partner.name) }}``). The words come from
     the catalogue of ``language`` (:func:`copro_feeds._i18n.translations`).
     """
-    return _kept_environment(templates, language, _stamp(templates))
-
-
-def _stamp(templates: Path | None) -> tuple[tuple[str, int, int], ...]:
-    """What changes when a user's template changes: each file's path, size and time."""
-    if templates is None:
-        return ()
-    found = []
-    for folder, _, names in os.walk(templates):  # a missing folder: nothing (the loader says)
-        for path in (Path(folder, name) for name in names):
-            try:
-                facts = path.stat()
-            except OSError:
-                continue  # gone since the listing
-            found.append((str(path), facts.st_size, facts.st_mtime_ns))
-    return tuple(sorted(found))
+    # Keyed by the templates' contents, as the publish's own fingerprint is: an edited
+    # template (whatever its size and time, in a linked folder too) makes a new one.
+    return _kept_environment(templates, language, folder_digest(templates))
 
 
 @functools.lru_cache(maxsize=16)
-def _kept_environment(
-    templates: Path | None, language: str, stamp: tuple[tuple[str, int, int], ...]
-) -> jinja2.Environment:
-    """One environment per templates folder, language and state of the user's templates,
-    kept between publishes: its templates are compiled once, not at every publish (a
-    tenth of a small republish), and a user's edited template makes a new one."""
-    del stamp  # part of the cache key only
+def _kept_environment(templates: Path | None, language: str, contents: str) -> jinja2.Environment:
+    """One environment per templates folder, language and contents of the user's
+    templates, kept between publishes: its templates are compiled once, not at every
+    publish (a tenth of a small republish)."""
+    del contents  # part of the cache key only
     shipped = resources.files("copro_feeds").joinpath("data", "templates")
     folders = [str(templates)] if templates else []
     return _environment(jinja2.FileSystemLoader([*folders, str(shipped)]), language)

@@ -85,7 +85,9 @@ RENDERING = Role(
 def render_pool() -> Sandbox | None:
     """Render workers, one per core up to :data:`MAX_RENDER_WORKERS` (started when a
     publish needs them, stopped after it), or None on a single core."""
-    workers = min(os.cpu_count() or 1, MAX_RENDER_WORKERS)
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    cores = len(usable) if usable is not None else os.cpu_count() or 1  # the ones we may use
+    workers = min(cores, MAX_RENDER_WORKERS)
     if workers < 2:
         return None
     return Sandbox(
