@@ -293,8 +293,10 @@ def test_kept_alive_connection_idles_then_closes(site):
 def test_connections_being_answered_keep_their_place(site):
     """At the limit a newcomer waits (in the backlog) rather than cut off an answer."""
     release = threading.Event()
+    answering = threading.Semaphore(0)
 
     def slow(environ, start_response):
+        answering.release()  # this request is now being answered
         release.wait(10)
         start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "4")])
         return [b"done"]
@@ -308,9 +310,10 @@ def test_connections_being_answered_keep_their_place(site):
     for thread in slow_clients:
         thread.start()
     try:
-        deadline = time.monotonic() + 10
-        while len(server._listeners[0].active_channels) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        # Both requests read and being answered (connected alone is not enough: a
+        # connection whose request has not arrived yet may give up its place, by design).
+        assert answering.acquire(timeout=10)
+        assert answering.acquire(timeout=10)
         quick: list[tuple[Reply, float]] = []
         newcomer = threading.Thread(target=lambda: quick.append(timed_fetch(url, "/rss.xml")))
         newcomer.start()
