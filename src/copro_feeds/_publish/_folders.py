@@ -63,9 +63,10 @@ class FolderRenderer:
 
     def __init__(self, shared: Shared) -> None:
         self._shared = shared
-        feeds = [FeedContent(info=info, entries=()) for info in shared.feeds]
+        # every feed's details, without posts: what the pages' links need
+        self._feeds = [FeedContent(info=info, entries=()) for info in shared.feeds]
         self.pages = PageRenderer(
-            feeds,
+            self._feeds,
             shared.attributions,
             shared.site,
             templates=shared.templates,
@@ -88,15 +89,9 @@ class FolderRenderer:
         site = self._shared.site
         entries = [clean_entry(entry) for entry in feed.entries]
         info = feed.info if entries else replace(feed.info, updated=self._shared.now)
-        return [
-            (info.folder + ATOM_FILE, _render(render_atom, entries, site, info)),
-            (info.folder + RSS_FILE, _render(render_rss, entries, site, info)),
-            (info.folder + JSON_FILE, _render(render_json_feed, entries, site, info)),
-            (
-                info.folder + INDEX_FILE,
-                self.pages.render(FeedContent(info=info, entries=tuple(entries))),
-            ),
-        ]
+        files = _feed_files(entries, site, info)
+        page = self.pages.render(FeedContent(info=info, entries=tuple(entries)))
+        return [*files, (info.folder + INDEX_FILE, page)]
 
     def _archive_page(self, document: ArchiveDocument) -> list[tuple[str, bytes]]:
         """A page of a month, and its archived feeds once the month is over.
@@ -108,12 +103,7 @@ class FolderRenderer:
         files = []
         if document.closed:
             (month,) = with_source_dates([archived_feed(document, entries, site)])
-            dated, info = list(month.entries), month.info
-            files += [
-                (info.folder + ATOM_FILE, _render(render_atom, dated, site, info)),
-                (info.folder + RSS_FILE, _render(render_rss, dated, site, info)),
-                (info.folder + JSON_FILE, _render(render_json_feed, dated, site, info)),
-            ]
+            files += _feed_files(list(month.entries), site, month.info)
         files.append(self._archive().page(document, entries))
         return files
 
@@ -123,13 +113,24 @@ class FolderRenderer:
             assert shared.archive is not None  # given wherever its pages are rendered
             self._archive_pages = ArchivePages(
                 shared.archive,
-                [FeedContent(info=info, entries=()) for info in shared.feeds],
+                self._feeds,
                 shared.attributions,
                 shared.site,
                 templates=shared.templates,
                 roundup=shared.roundup,
             )
         return self._archive_pages
+
+
+def _feed_files(
+    entries: Sequence[Entry], site: SiteConfig, info: FeedInfo
+) -> list[tuple[str, bytes]]:
+    """A feed's Atom, RSS and JSON Feed files."""
+    return [
+        (info.folder + ATOM_FILE, _render(render_atom, entries, site, info)),
+        (info.folder + RSS_FILE, _render(render_rss, entries, site, info)),
+        (info.folder + JSON_FILE, _render(render_json_feed, entries, site, info)),
+    ]
 
 
 def _render(render: Renderer, entries: Sequence[Entry], site: SiteConfig, info: FeedInfo) -> bytes:
