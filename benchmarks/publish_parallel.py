@@ -7,7 +7,8 @@ feed new) and 3 (10 % of the feeds changed) in this process with one aggregator
 (``CoproRunner``). Each publish's wall time, this process's CPU and its children's CPU
 (the render workers; read from /proc, since they are not reaped until they stop) are
 printed, with the resident memory (MB) of any render worker still running after a
-publish (none: they stop when it ends). With
+publish (none: they stop when it ends), this process's peak memory in the round and the
+largest peak of a child that has ended (a render worker's, once it stops). With
 ``--parallel off`` every publish renders in this process, as before parallel rendering.
 Repeat the runs (alternating on and off) on a busy machine: wall time swings with it.
 """
@@ -70,6 +71,18 @@ def renderers_rss_mb() -> list[int]:
     ]
 
 
+def high_water_mb() -> tuple[int, int]:
+    """This process's peak resident memory since the last :func:`reset_high_water`, and
+    the largest peak of any child reaped so far (the render workers, once stopped), MB."""
+    status = Path("/proc/self/status").read_text()
+    own = int(status.split("VmHWM:")[1].split()[0]) // 1024
+    return own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+
+
+def reset_high_water() -> None:
+    Path("/proc/self/clear_refs").write_text("5")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--feeds", type=int, default=200)
@@ -103,15 +116,18 @@ def main() -> None:
                 if name == "changed":
                     server.change(0.10, round_number=3)
                 timings.clear()
+                reset_high_water()
                 started = time.perf_counter()
                 runner.round()
                 round_wall = time.perf_counter() - started
                 wall, cpu, workers = (sum(timing[i] for timing in timings) for i in range(3))
+                own_peak, child_peak = high_water_mb()
                 print(
                     f"parallel {options.parallel}, {options.feeds} feeds, round {name}: "
                     f"{round_wall:.2f} s; publish wall {wall:.2f} s, CPU {cpu:.2f} s here "
                     f"+ {workers:.2f} s in children; render workers left: "
-                    f"{[timing[3] for timing in timings]} MB",
+                    f"{[timing[3] for timing in timings]} MB; peak memory here {own_peak} MB, "
+                    f"largest child so far {child_peak} MB",
                     flush=True,
                 )
         finally:

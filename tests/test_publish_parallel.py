@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import re
 import signal
 import threading
@@ -23,6 +24,7 @@ import pytest
 
 import copro_feeds
 from copro_feeds import _publishing
+from copro_feeds._plan import Archive, ArchiveMonth
 from copro_feeds._publish import (
     TEMP_PREFIX,
     FeedContent,
@@ -30,7 +32,9 @@ from copro_feeds._publish import (
     publish,
     render_files,
     render_pool,
+    shared_data,
 )
+from copro_feeds._publish._archive import MonthCount
 from copro_feeds._publish._parallel import CHUNK_POSTS, PARALLEL_MIN_POSTS
 from copro_feeds._sandbox import Sandbox
 from copro_feeds._store.sqlite import SQLiteStore
@@ -196,6 +200,24 @@ def test_a_publish_on_the_render_workers_writes_the_bytes_of_one_process(tmp_pat
     assert sorted(on_workers) == sorted(one_process)
     different = [name for name in one_process if one_process[name] != on_workers[name]]
     assert not different
+
+
+def test_the_render_workers_are_sent_the_archives_months_not_its_posts():
+    # what is pickled for the workers once a publish grows with the months, not the posts
+    # (it held the whole archive: gigabytes of memory at 10,000 feeds)
+    start, end = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)
+    posts = tuple(
+        entry(id=f"p-{n}", published=end - timedelta(minutes=n + 1), excerpt=f"Words {n}")
+        for n in range(PARALLEL_MIN_POSTS)
+    )
+    month = ArchiveMonth(start=start, end=end, closed=True, entries=posts)
+    archive = Archive(months=(month,))
+    shared = shared_data([], [], SITE, templates=None, roundups=None, archive=archive, now=NOW)
+    assert shared.archived
+    assert shared.months == (
+        MonthCount(key="2026-03", start=start, count=PARALLEL_MIN_POSTS, closed=True),
+    )
+    assert len(pickle.dumps(shared)) * 50 < len(pickle.dumps(archive))
 
 
 # -- failures ------------------------------------------------------------------------

@@ -70,7 +70,12 @@ from copro_feeds._plan import (
     RoundupFeed,
     RoundupSection,
 )
-from copro_feeds._publish._archive import archive_documents, open_pages, subscription_history
+from copro_feeds._publish._archive import (
+    archive_documents,
+    month_counts,
+    open_pages,
+    subscription_history,
+)
 from copro_feeds._publish._feedgen import UNTITLED, render_atom, render_roundup_atom, render_rss
 from copro_feeds._publish._folders import FolderRenderer, Shared
 from copro_feeds._publish._html import feed_stylesheet
@@ -149,6 +154,7 @@ __all__ = [
     "render_roundup_atom",
     "render_rss",
     "render_via_opml",
+    "shared_data",
     "write_if_changed",
 ]
 
@@ -184,13 +190,12 @@ def iter_files(
     moment = now or datetime.now(UTC)
     feeds = with_source_dates(_with_history(feeds, archive))
     attributions = [clean_attribution(source) for source in sources]
-    shared = Shared(
-        site=site,
-        feeds=tuple(feed.info for feed in feeds),
-        attributions=tuple(attributions),
+    shared = shared_data(
+        feeds,
+        attributions,
+        site,
         templates=templates,
-        roundup=roundups.every if roundups is not None else None,
-        archived=archive is not None and bool(archive.months),
+        roundups=roundups,
         archive=archive,
         now=moment,
     )
@@ -207,6 +212,30 @@ def iter_files(
         ]
         steps.append(lambda: [renderer.month_list()])
     yield from render_steps(steps, shared, renderer, renderers)
+
+
+def shared_data(
+    feeds: Sequence[FeedContent],
+    attributions: Sequence[Attribution],
+    site: SiteConfig,
+    *,
+    templates: Path | None,
+    roundups: RoundupFeed | None,
+    archive: Archive | None,
+    now: datetime,
+) -> Shared:
+    """What every folder's files depend on besides their own posts (sent to each render
+    worker): the feeds' details and the archive's months, without their posts."""
+    return Shared(
+        site=site,
+        feeds=tuple(feed.info for feed in feeds),
+        attributions=tuple(attributions),
+        templates=templates,
+        roundup=roundups.every if roundups is not None else None,
+        archived=archive is not None and bool(archive.months),
+        months=month_counts(archive) if archive is not None else None,
+        now=now,
+    )
 
 
 def _site_files(

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from copro_feeds._i18n import SOURCE_LANGUAGE, readable_month, translations
-from copro_feeds._plan import ARCHIVE_FOLDER, Archive, ArchiveMonth, ArchivePage, FeedHistory
+from copro_feeds._plan import ARCHIVE_FOLDER, Archive, ArchivePage, FeedHistory
 from copro_feeds._publish._html import TemplateError, environment
 from copro_feeds._publish._model import FeedContent, FeedInfo
 from copro_feeds._publish._page import (
@@ -73,6 +73,26 @@ class MonthView:
     month: str
     count: int
     closed: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MonthCount:
+    """What the archive's pages say of a month besides its posts: its ``key``
+    (``YYYY-MM``), ``start``, ``count`` of posts and whether it is ``closed`` (over).
+    Sent to the render workers instead of the months' posts."""
+
+    key: str
+    start: datetime
+    count: int
+    closed: bool
+
+
+def month_counts(archive: Archive) -> tuple[MonthCount, ...]:
+    """Every month of ``archive``, newest first, without its posts."""
+    return tuple(
+        MonthCount(key=month.key, start=month.start, count=len(month.entries), closed=month.closed)
+        for month in archive.months
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -180,12 +200,12 @@ def _start(key: str) -> datetime:
     return datetime(int(year), int(month), 1, tzinfo=UTC)
 
 
-def _view(month: ArchiveMonth, language: str) -> MonthView:
+def _view(month: MonthCount, language: str) -> MonthView:
     return MonthView(
         title=readable_month(month.start, language),
         href=f"{month.key}/{INDEX_FILE}",
         month=month.key,
-        count=len(month.entries),
+        count=month.count,
         closed=month.closed,
     )
 
@@ -221,7 +241,8 @@ def _subscribe(site: SiteConfig, root: str, lang: str) -> tuple[FeedLink, ...]:
 
 
 class ArchivePages:
-    """Renders the archive's HTML pages: the list of months, and each month's pages.
+    """Renders the archive's HTML pages: the list of ``months`` (newest first), and each
+    month's pages.
 
     Everything must already be cleaned for publishing; ``feeds`` and ``sources`` give
     the partner and topic links every page carries, ``roundup`` the roundup's period word
@@ -231,7 +252,7 @@ class ArchivePages:
 
     def __init__(
         self,
-        archive: Archive,
+        months: Sequence[MonthCount],
         feeds: Sequence[FeedContent],
         sources: Sequence[Attribution],
         site: SiteConfig,
@@ -241,7 +262,7 @@ class ArchivePages:
     ) -> None:
         self._frames = PageFrames(feeds, sources, site, roundup=roundup, archive=True)
         self._words = translations(self._frames.lang)
-        self._views = tuple(_view(month, self._frames.lang) for month in archive.months)
+        self._views = tuple(_view(month, self._frames.lang) for month in months)
         self._by_key = {view.month: view for view in self._views}
         self._sources = sources
         self._site = site

@@ -14,8 +14,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from copro_feeds._plan import Archive, FeedContent, FeedInfo
-from copro_feeds._publish._archive import ArchiveDocument, ArchivePages, archived_feed
+from copro_feeds._plan import FeedContent, FeedInfo
+from copro_feeds._publish._archive import (
+    ArchiveDocument,
+    ArchivePages,
+    MonthCount,
+    archived_feed,
+)
 from copro_feeds._publish._feedgen import render_atom, render_rss
 from copro_feeds._publish._html import PageRenderer
 from copro_feeds._publish._jsonfeed import render_json_feed
@@ -40,8 +45,9 @@ class Shared:
     ``feeds`` are every feed's details (for the links every page carries; their posts
     are not needed), ``attributions`` every partner cleaned for publishing, ``roundup``
     the roundup's period word when ``[digest]`` is on, ``archived`` whether there is an
-    archive to link to, ``archive`` the archive (needed only to render its pages: None
-    where none is rendered), and ``now`` dates the feeds that have no entries.
+    archive to link to, ``months`` the archive's months without their posts (needed
+    only to render its pages: None where none is rendered; each page's posts come with
+    its :class:`ArchiveDocument`), and ``now`` dates the feeds that have no entries.
     """
 
     site: SiteConfig
@@ -50,7 +56,7 @@ class Shared:
     templates: Path | None
     roundup: str | None
     archived: bool
-    archive: Archive | None
+    months: tuple[MonthCount, ...] | None
     now: datetime
 
 
@@ -110,9 +116,9 @@ class FolderRenderer:
     def _archive(self) -> ArchivePages:
         if self._archive_pages is None:
             shared = self._shared
-            assert shared.archive is not None  # given wherever its pages are rendered
+            assert shared.months is not None  # given wherever its pages are rendered
             self._archive_pages = ArchivePages(
-                shared.archive,
+                shared.months,
                 self._feeds,
                 shared.attributions,
                 shared.site,

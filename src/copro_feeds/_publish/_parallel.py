@@ -108,8 +108,8 @@ def render_steps(
             yield from renderer.render(step) if isinstance(step, _FOLDERS) else step()
         return
     pages_sent = any(isinstance(folder, ArchiveDocument) for chunk in chunks for folder in chunk)
-    # The archive's posts are sent to the workers only when they render its pages.
-    yield from _in_parallel(work, shared if pages_sent else replace(shared, archive=None), pool)
+    # The archive's months are sent to the workers only when they render its pages.
+    yield from _in_parallel(work, shared if pages_sent else replace(shared, months=None), pool)
 
 
 def _in_parallel(
