@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -107,10 +108,13 @@ def test_the_units_start_and_reload_commands_drive_the_daemon(project):
         start,
         cwd=project.root,
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(daemon.stderr), daemon=True)
+    reader.start()
     try:
         deadline = time.monotonic() + 45
         while not (project.public / "atom.xml").exists():
@@ -118,11 +122,17 @@ def test_the_units_start_and_reload_commands_drive_the_daemon(project):
             time.sleep(0.1)
         reload = found["ExecReload"][0].replace("$MAINPID", str(daemon.pid))
         subprocess.run(shlex.split(reload), check=True, timeout=30)
-        time.sleep(2)
-        assert daemon.poll() is None  # reloading does not stop it
+        deadline = time.monotonic() + 45  # a loaded machine: the reload may take a while
+        while not any("configuration reloaded from" in line for line in lines):
+            assert daemon.poll() is None, "".join(lines)  # reloading does not stop it
+            assert time.monotonic() < deadline, "".join(lines)
+            time.sleep(0.1)
     finally:
         daemon.send_signal(signal.SIGTERM)  # systemd's KillSignal
-        _, stderr = daemon.communicate(timeout=60)
+        daemon.wait(timeout=60)
+        reader.join(timeout=10)
+        daemon.stderr.close()
+    stderr = "".join(lines)
     assert daemon.returncode == 0, stderr
     assert "received SIGHUP: reloading the configuration" in stderr
     assert "configuration reloaded from" in stderr
