@@ -210,7 +210,7 @@ class RepostIndex:
             current = {
                 key: self._known[key]  # the same entry as last time: nothing to look at
                 if self._given.get(key) is entry
-                else (array("I", entry.fingerprint), duplicate_key(entry))
+                else (_words(entry.fingerprint), duplicate_key(entry))
                 for key, entry in given.items()
             }
             for key in [k for k, known in self._known.items() if current.get(k) != known]:
@@ -286,6 +286,14 @@ class RepostIndex:
             if (post := root(duplicate_key(entry))) != duplicate_key(entry)
         }
         return Posts(keys=keys, threshold=reposts)
+
+
+def _words(fingerprint: Sequence[int]) -> array[int]:
+    """``fingerprint`` as an ``array('I')``: itself when it is one already (the store's and
+    ``_similarity``'s are: one copy in memory, not two)."""
+    if isinstance(fingerprint, array) and fingerprint.typecode == "I":
+        return fingerprint
+    return array("I", fingerprint)
 
 
 def _agreement(first: Sequence[int], second: Sequence[int]) -> float:

@@ -120,9 +120,9 @@ def _packed(own: set[bytes]) -> bytes:
     return array("I", digests)[::_DIGEST_WORDS].tobytes()
 
 
-def fingerprint(hashes: bytes) -> tuple[int, ...]:
-    """The MinHash signature of a post's packed shingle hashes (:func:`shingle_hashes`);
-    empty for none."""
+def fingerprint(hashes: bytes) -> Sequence[int]:
+    """The MinHash signature of a post's packed shingle hashes (:func:`shingle_hashes`),
+    an ``array('I')``; empty for none."""
     if not hashes:
         return ()
     numpy, (a, b) = _permutations()
@@ -134,7 +134,7 @@ def fingerprint(hashes: bytes) -> tuple[int, ...]:
     values *= u32(0xC2B2AE35)
     values ^= values >> u32(16)
     # Each permutation's least value of a * h + b, modulo 2**32 (uint32 arithmetic wraps).
-    return tuple((values[:, None] * a + b).min(axis=0).tolist())
+    return array("I", (values[:, None] * a + b).min(axis=0).astype(u32).tobytes())
 
 
 def with_fingerprints(

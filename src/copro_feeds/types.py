@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -87,7 +88,9 @@ class Entry:
     ``fingerprint`` is a MinHash signature of the post's title and text, used only to
     find the same article reposted by another partner under another link (see
     ``[output] repost_similarity``); empty until the entry has been through a refresh.
-    It takes no part in comparing or printing entries.
+    It takes no part in comparing or printing entries. copro_feeds makes it an
+    ``array('I')`` of 32-bit numbers (a tenth of a tuple's memory); any sequence of
+    ints is accepted. Treat it as read-only.
 
     Two fields describe an entry's place in the combined feed and are set only on the
     entries :meth:`~copro_feeds.Aggregator.entries` returns: ``also_via``, the other
@@ -107,7 +110,7 @@ class Entry:
     categories: tuple[str, ...]
     language: str | None = None
     enclosures: tuple[Enclosure, ...] = ()
-    fingerprint: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    fingerprint: Sequence[int] = field(default=(), compare=False, repr=False)
     also_via: tuple[Attribution, ...] = ()
     pinned: bool = False
 

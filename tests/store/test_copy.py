@@ -91,7 +91,7 @@ def test_everything_stored_is_copied_and_edits_carry_on(tmp_path, postgres_url):
     target = PostgreSQLStore.open(postgres_url)
     try:
         assert everything(target) == expected
-        assert {e.id: (e.enclosures, e.fingerprint) for e in expected[1]} == {
+        assert {e.id: (e.enclosures, tuple(e.fingerprint)) for e in expected[1]} == {
             "a": ((AUDIO, VIDEO), ()),
             "b": ((), (0, 7, 2**32 - 1)),
             "c": ((), ()),

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from array import array
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -71,4 +72,8 @@ def test_fingerprints_are_little_endian_32_bit_words_and_read_back(words):
         assert packed[:4] == words[0].to_bytes(4, "little")
     else:
         assert packed is None
-    assert unpack_fingerprint(packed) == tuple(words)
+    unpacked = unpack_fingerprint(packed)
+    assert tuple(unpacked) == tuple(words)
+    if words:  # one word of memory each, not a Python int
+        assert isinstance(unpacked, array)
+        assert unpacked.itemsize == 4

@@ -20,6 +20,9 @@ import functools
 import hashlib
 import json
 import struct
+import sys
+from array import array
+from collections.abc import Sequence
 from contextlib import suppress
 from datetime import UTC, datetime
 
@@ -85,11 +88,16 @@ def decode_names(text: str) -> tuple[str, ...]:
     return tuple(json.loads(text))
 
 
-def pack_fingerprint(fingerprint: tuple[int, ...]) -> bytes | None:
+def pack_fingerprint(fingerprint: Sequence[int]) -> bytes | None:
     """A fingerprint as little-endian 32-bit words (None when the entry has none)."""
     return struct.pack(f"<{len(fingerprint)}I", *fingerprint) if fingerprint else None
 
 
-def unpack_fingerprint(blob: bytes | None) -> tuple[int, ...]:
-    """Stored fingerprint bytes (or None) → the fingerprint."""
-    return struct.unpack(f"<{len(blob) // 4}I", blob) if blob else ()
+def unpack_fingerprint(blob: bytes | None) -> Sequence[int]:
+    """Stored fingerprint bytes (or None) → the fingerprint, an ``array('I')``."""
+    if not blob:
+        return ()
+    words = array("I", blob)  # 4-byte words (as in _similarity), in this machine's order
+    if sys.byteorder == "big":
+        words.byteswap()
+    return words

@@ -18,7 +18,7 @@ from typing import Any
 from copro_feeds.types import Attribution, Entry
 
 Row = tuple[Any, ...]
-"""A row's stored values (all hashable), its source key first."""
+"""A row's stored values, its source key and the entry's id first."""
 
 
 class KnownEntries:
@@ -27,7 +27,8 @@ class KnownEntries:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._by_row: dict[Row, Entry] = {}
+        # by source key and id (a row's first two values): the row read then, and its entry
+        self._by_key: dict[tuple[Any, Any], tuple[Row, Entry]] = {}
 
     def entries(
         self,
@@ -35,18 +36,20 @@ class KnownEntries:
         attributions: Mapping[str, Attribution],
         decode: Callable[[Row, Attribution], Entry],
     ) -> list[Entry]:
-        """The entry of each row, in order: the one decoded last time for the same row and
+        """The entry of each row, in order: the one decoded last time for an equal row and
         an equal attribution, else ``decode(row, attribution)``. Only these rows are kept
-        for the next read."""
+        for the next read: the row read first, whose texts the entry shares, so that an
+        unchanged post is held once in memory, not once per read."""
         found: list[Entry] = []
-        kept: dict[Row, Entry] = {}
+        kept: dict[tuple[Any, Any], tuple[Row, Entry]] = {}
         with self._lock:
             for row in rows:
                 attribution = attributions[row[0]]
-                entry = self._by_row.get(row)
-                if entry is None or entry.attribution != attribution:
-                    entry = decode(row, attribution)
-                kept[row] = entry
-                found.append(entry)
-            self._by_row = kept
+                key = (row[0], row[1])
+                known = self._by_key.get(key)
+                if known is None or known[0] != row or known[1].attribution != attribution:
+                    known = (row, decode(row, attribution))
+                kept[key] = known
+                found.append(known[1])
+            self._by_key = kept
         return found
