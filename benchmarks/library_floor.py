@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,8 +32,7 @@ from typing import Any
 
 import corpus
 import feedparser
-from run import CoproRunner
-from server import CorpusServer
+from run import copro_here, prepare
 
 import copro_feeds._publish._folders as folders
 import copro_feeds._publishing as facade
@@ -92,24 +89,18 @@ def main() -> None:
         return real(*args, **kwargs)
 
     facade.publish = in_one_process  # type: ignore[assignment]
-    with tempfile.TemporaryDirectory() as project, CorpusServer(folder, hosts=50) as server:
-        runner = CoproRunner(server.urls(), 16, Path(project))
-        try:
-            for name in ("first", "changed"):
-                if name == "changed":
-                    server.change(0.10, round_number=3)
-                clock.seconds = 0.0
-                cpu, wall = time.process_time(), time.perf_counter()
-                runner.round()
-                print(
-                    f"round {name}: feedgen (render_atom + render_rss) {clock.seconds:.2f} s "
-                    f"CPU; this process {time.process_time() - cpu:.2f} s CPU "
-                    f"(the parser workers' not counted), {time.perf_counter() - wall:.2f} s",
-                    flush=True,
-                )
-        finally:
-            runner.close()
-            shutil.rmtree(Path(project) / "public", ignore_errors=True)
+    with copro_here(folder) as (server, runner):
+        for name in ("first", "changed"):
+            prepare(server, name, 0.10)
+            clock.seconds = 0.0
+            cpu, wall = time.process_time(), time.perf_counter()
+            runner.round()
+            print(
+                f"round {name}: feedgen (render_atom + render_rss) {clock.seconds:.2f} s "
+                f"CPU; this process {time.process_time() - cpu:.2f} s CPU "
+                f"(the parser workers' not counted), {time.perf_counter() - wall:.2f} s",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

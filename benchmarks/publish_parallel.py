@@ -18,15 +18,12 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import corpus
-from run import CoproRunner
-from server import CorpusServer
+from run import copro_here, prepare
 
 import copro_feeds._publishing as facade
 
@@ -109,30 +106,24 @@ def main() -> None:
 
     facade.publish = publish
     folder = corpus.build(options.feeds, 1, "light")
-    with tempfile.TemporaryDirectory() as project, CorpusServer(folder, hosts=50) as server:
-        runner = CoproRunner(server.urls(), 16, Path(project))
-        try:
-            for name in ("first", "changed"):
-                if name == "changed":
-                    server.change(0.10, round_number=3)
-                timings.clear()
-                reset_high_water()
-                started = time.perf_counter()
-                runner.round()
-                round_wall = time.perf_counter() - started
-                wall, cpu, workers = (sum(timing[i] for timing in timings) for i in range(3))
-                own_peak, child_peak = high_water_mb()
-                print(
-                    f"parallel {options.parallel}, {options.feeds} feeds, round {name}: "
-                    f"{round_wall:.2f} s; publish wall {wall:.2f} s, CPU {cpu:.2f} s here "
-                    f"+ {workers:.2f} s in children; render workers left: "
-                    f"{[timing[3] for timing in timings]} MB; peak memory here {own_peak} MB, "
-                    f"largest child so far {child_peak} MB",
-                    flush=True,
-                )
-        finally:
-            runner.close()
-            shutil.rmtree(Path(project) / "public", ignore_errors=True)
+    with copro_here(folder) as (server, runner):
+        for name in ("first", "changed"):
+            prepare(server, name, 0.10)
+            timings.clear()
+            reset_high_water()
+            started = time.perf_counter()
+            runner.round()
+            round_wall = time.perf_counter() - started
+            wall, cpu, workers = (sum(timing[i] for timing in timings) for i in range(3))
+            own_peak, child_peak = high_water_mb()
+            print(
+                f"parallel {options.parallel}, {options.feeds} feeds, round {name}: "
+                f"{round_wall:.2f} s; publish wall {wall:.2f} s, CPU {cpu:.2f} s here "
+                f"+ {workers:.2f} s in children; render workers left: "
+                f"{[timing[3] for timing in timings]} MB; peak memory here {own_peak} MB, "
+                f"largest child so far {child_peak} MB",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

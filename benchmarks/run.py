@@ -44,9 +44,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -178,6 +178,18 @@ class CoproRunner:
 
     def close(self) -> None:
         self._aggregator.close()
+
+
+@contextmanager
+def copro_here(folder: Path) -> Iterator[tuple[CorpusServer, CoproRunner]]:
+    """The corpus in ``folder`` served from 127.0.0.1, and one aggregator in this process
+    (for measuring from inside it); :func:`prepare` the server before each round."""
+    with tempfile.TemporaryDirectory() as project, CorpusServer(folder, hosts=50) as server:
+        runner = CoproRunner(server.urls(), 16, Path(project))
+        try:
+            yield server, runner
+        finally:
+            runner.close()
 
 
 class ReaderRunner:
