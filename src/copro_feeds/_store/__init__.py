@@ -11,7 +11,8 @@
 * ``_encoding`` — how times and content digests are written, shared by every backend
   (``format_time`` and ``parse_time`` are re-exported: the health records use them).
 * ``_known`` — :class:`~copro_feeds._store._known.KnownEntries`, the entries a store's
-  last read decoded, kept by their stored values for the next read, in every backend.
+  last read decoded, kept by source and id with their stored values for the next read
+  (an equal row read again gives the same entry), in every backend.
 * ``sqlite/`` — the SQLite backend (the only code that uses sqlite3).
 * ``postgresql/`` — the PostgreSQL backend (the only code that uses psycopg), installed
   with the ``postgresql`` extra.

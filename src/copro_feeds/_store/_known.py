@@ -1,5 +1,5 @@
-"""The entries a store decoded at its last read, kept by their stored values, the same in
-every backend.
+"""The entries a store decoded at its last read, kept by source and id with the stored
+values they were decoded from, the same in every backend.
 
 A publish reads every stored entry, and a daemon's next publish reads them again with
 few changed: a row whose stored values (and partner's attribution) are those of a row
@@ -22,7 +22,7 @@ Row = tuple[Any, ...]
 
 
 class KnownEntries:
-    """The entries decoded at the last read, by their rows (see the module docstring).
+    """The entries decoded at the last read, with their rows (see the module docstring).
     Safe to share between threads (one read at a time)."""
 
     def __init__(self) -> None:
