@@ -76,6 +76,7 @@ DECIDERS_MAY_USE = DECIDERS | {
     "_i18n",  # our words and dates in the site's language: pure, reads its own catalogues
     "_normalise",
     "_plan",
+    "_similarity",  # fingerprints' arithmetic (numpy's one module): pure, no I/O
     "_text",
     "_types",
     "_urls",

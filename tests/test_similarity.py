@@ -24,6 +24,7 @@ from copro_feeds._similarity import (
     _SEED,
     MIN_SHINGLES,
     PERMUTATIONS,
+    BandTable,
     fingerprint,
     shingle_hashes,
     shingles,
@@ -313,3 +314,24 @@ def test_real_posts_are_hashed_as_the_scheme_defines():
         assert_hashed_as_the_reference_does(document)
         fingerprinted += sum(1 for packed in shingle_hashes(document) if packed)
     assert fingerprinted > 400  # of 3,064 posts (half of them as the feeds gave them)
+
+
+def test_the_band_table_gives_each_pair_sharing_a_band_once_per_band():
+    table = BandTable()
+    a, b, c, d = (table.add(bands) for bands in ([1, 2, 3], [9, 2, 8], [1, 5], [7, 7, 7, 7]))
+    assert sorted(table.sharing([b, c])) == [(b, a, 1), (c, a, 0)]  # new rows against all
+    assert list(table.sharing([a, b, c, d])) == [(a, c, 0), (a, b, 1)]  # two new: once
+    assert list(table.sharing([])) == []
+    table.remove(a)
+    assert list(table.sharing([b, c])) == []  # a freed row shares nothing
+    e = table.add([0, 2])  # the freed row again; a band hash of 0 is kept as 1
+    assert e == a
+    assert sorted(table.sharing([e])) == sorted([(e, c, 0), (e, b, 1)])
+    assert list(table.sharing([table.add([-1])])) == []  # any int: made 64-bit
+
+
+def test_the_band_table_grows_in_rows_and_bands():
+    table = BandTable()
+    rows = [table.add(list(range(1000 * n + 1, 1000 * n + 1 + n))) for n in range(1, 150)]
+    last = table.add([*range(1000 * 149 + 1, 1000 * 149 + 149), 42])  # the 149th band differs
+    assert list(table.sharing([last])) == [(last, rows[-1], column) for column in range(148)]

@@ -33,6 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
+from copro_feeds._similarity import BandTable
 from copro_feeds._types import EntryKey
 from copro_feeds.types import Entry
 
@@ -173,26 +174,26 @@ def find_posts(entries: Iterable[Entry], *, reposts: float | None) -> Posts:
     return RepostIndex().posts(entries, reposts=reposts)
 
 
-_Band = int  # a band's hash: two fingerprints sharing one are compared in full
-
-
 class RepostIndex:
     """:func:`find_posts` kept between calls: each call is given every entry again, and only
     the entries new or changed since the last call (another fingerprint or link) are cut
     into bands and compared; the answer is :func:`find_posts`' for the same entries.
 
-    It keeps each entry's fingerprint (as 32-bit words), its bands, and the pairs found
-    alike; what a call's entries no longer hold is forgotten. It also keeps the entries
-    of the last call: an entry given again as the same object (a store gives back the
-    entry it decoded for a row read again unchanged) is known without being looked at.
-    Safe to share between threads (one call at a time).
+    It keeps each entry's fingerprint (as 32-bit words), its bands (in a
+    :class:`~copro_feeds._similarity.BandTable`), and the pairs found alike; what a call's
+    entries no longer hold is forgotten. It also keeps the entries of the last call: an
+    entry given again as the same object (a store gives back the entry it decoded for a
+    row read again unchanged) is known without being looked at. Safe to share between
+    threads (one call at a time).
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._threshold: float | None = None
         self._known: dict[EntryKey, tuple[array[int], PostKey]] = {}
-        self._buckets: dict[_Band, EntryKey | list[EntryKey]] = {}
+        self._table: BandTable | None = None  # made at the first call that looks for reposts
+        self._rows: dict[EntryKey, int] = {}  # each known entry's row in the table
+        self._at_row: dict[int, EntryKey] = {}
         self._alike: dict[EntryKey, set[EntryKey]] = {}
         self._given: dict[EntryKey, Entry] = {}  # the last call's entries with a fingerprint
 
@@ -203,9 +204,10 @@ class RepostIndex:
             return SAME_LINK_ONLY
         every = list(entries)
         with self._lock:
-            if reposts != self._threshold:
-                self._known, self._buckets, self._alike, self._given = {}, {}, {}, {}
-                self._threshold = reposts
+            if reposts != self._threshold or self._table is None:
+                self._known, self._rows, self._at_row = {}, {}, {}
+                self._alike, self._given = {}, {}
+                self._table, self._threshold = BandTable(), reposts
             given = {(entry.source_key, entry.id): entry for entry in every if entry.fingerprint}
             current = {
                 key: self._known[key]  # the same entry as last time: nothing to look at
@@ -215,56 +217,64 @@ class RepostIndex:
             }
             for key in [k for k, known in self._known.items() if current.get(k) != known]:
                 self._forget(key)
+            added = []
             for key, known in current.items():
                 if key not in self._known:
-                    self._add(key, known)
+                    added.append(self._add(key, known))
+            compared: set[tuple[EntryKey, EntryKey]] = set()
+            for mine, other, column in self._table.sharing(added):
+                self._compare(self._at_row[mine], self._at_row[other], column, compared)
             self._given = given  # every one of them known now
             return self._found(every, reposts)
 
-    def _bands(self, fingerprint: array[int]) -> list[tuple[slice, _Band]]:
-        """Each band's places and hash (the bands :func:`_rows_per_band` sets)."""
+    def _add(self, key: EntryKey, known: tuple[array[int], PostKey]) -> int:
+        """Know ``key``, with its bands in the table; its row."""
+        assert self._table is not None  # made by posts()
+        fingerprint, _ = known
+        row = self._table.add(self._bands(fingerprint))
+        self._known[key], self._rows[key], self._at_row[row] = known, row, key
+        return row
+
+    def _bands(self, fingerprint: array[int]) -> list[int]:
+        """Each band's hash (the bands :func:`_rows_per_band` sets), in order."""
         length = len(fingerprint)
         rows = _rows_per_band(length, self._threshold or 0.0)
-        places = [slice(start, start + rows) for start in range(0, length - rows + 1, rows)]
-        return [(band, hash((length, band.start, *fingerprint[band]))) for band in places]
+        return [
+            hash((length, start, *fingerprint[start : start + rows]))
+            for start in range(0, length - rows + 1, rows)
+        ]
+
+    def _compare(
+        self,
+        key: EntryKey,
+        other: EntryKey,
+        column: int,
+        compared: set[tuple[EntryKey, EntryKey]],
+    ) -> None:
+        """Compare two entries whose band ``column`` has one hash, once a call: alike when
+        the band itself is the same and their fingerprints agree enough."""
+        if key[0] == other[0] or (key, other) in compared:
+            return  # a partner's own posts are never reposts of each other
+        mine, theirs = self._known[key][0], self._known[other][0]
+        rows = _rows_per_band(len(mine), self._threshold or 0.0)
+        places = slice(column * rows, column * rows + rows)
+        if len(theirs) != len(mine) or theirs[places] != mine[places]:
+            return  # only the hashes of two bands met: not a candidate
+        compared.update(((key, other), (other, key)))
+        if _agreement(mine, theirs) >= (self._threshold or 0.0):
+            self._alike.setdefault(key, set()).add(other)
+            self._alike.setdefault(other, set()).add(key)
 
     def _forget(self, key: EntryKey) -> None:
-        fingerprint, _ = self._known.pop(key)
-        for _, band in self._bands(fingerprint):
-            held = self._buckets[band]
-            if isinstance(held, list):
-                held.remove(key)
-                if len(held) == 1:
-                    self._buckets[band] = held[0]
-            else:
-                del self._buckets[band]
+        assert self._table is not None  # made by posts()
+        del self._known[key]
+        row = self._rows.pop(key)
+        del self._at_row[row]
+        self._table.remove(row)
         for other in self._alike.pop(key, ()):
             self._alike[other].discard(key)
             if not self._alike[other]:
                 del self._alike[other]
-
-    def _add(self, key: EntryKey, known: tuple[array[int], PostKey]) -> None:
-        fingerprint, _ = known
-        reposts = self._threshold or 0.0
-        compared: set[EntryKey] = set()
-        for places, band in self._bands(fingerprint):
-            held = self._buckets.get(band)
-            if held is None:
-                self._buckets[band] = key
-                continue
-            others = held if isinstance(held, list) else [held]
-            for other in others:
-                if other[0] == key[0] or other in compared:
-                    continue  # a partner's own posts are never reposts of each other
-                theirs = self._known[other][0]
-                if len(theirs) != len(fingerprint) or theirs[places] != fingerprint[places]:
-                    continue  # only the hashes of two bands met: not a candidate
-                compared.add(other)
-                if _agreement(fingerprint, theirs) >= reposts:
-                    self._alike.setdefault(key, set()).add(other)
-                    self._alike.setdefault(other, set()).add(key)
-            self._buckets[band] = [*others, key]
-        self._known[key] = known
 
     def _found(self, every: Sequence[Entry], reposts: float) -> Posts:
         """Join the posts of every pair found alike (each post's key: its copies' least)."""

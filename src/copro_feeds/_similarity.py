@@ -39,7 +39,7 @@ import hashlib
 import re
 import threading
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -174,3 +174,79 @@ def _permutations() -> tuple[Any, tuple[Any, Any]]:
             _made.append((numpy, (a, b)))
         made: tuple[Any, tuple[Any, Any]] = _made[0]
         return made
+
+
+class BandTable:
+    """The LSH band hashes of many fingerprints in one numpy matrix, and which of them share
+    a band: 8 bytes a band, where a dict of Python ints took about 90 (at 10,000 feeds,
+    7.6 million bands).
+
+    Each fingerprint holds a row (:meth:`add` gives it, :meth:`remove` frees it); its band
+    ``j`` is in column ``j``. 0 marks no band (a free row, or a row with fewer bands), so a
+    band hash is never 0. Not safe to share between threads.
+    """
+
+    def __init__(self) -> None:
+        self._numpy, _ = _permutations()
+        self._hashes = self._numpy.zeros((0, 0), dtype=self._numpy.uint64)
+        self._rows = 0  # rows handed out so far, free ones included
+        self._free: list[int] = []
+
+    def add(self, bands: Sequence[int]) -> int:
+        """A row holding ``bands`` (each a band's hash, any int: made 64-bit, never 0)."""
+        row = self._free.pop() if self._free else self._rows
+        self._rows = max(self._rows, row + 1)
+        self._fit(self._rows, len(bands))
+        self._hashes[row] = 0
+        self._hashes[row, : len(bands)] = [(band & _MASK_64) or 1 for band in bands]
+        return row
+
+    def remove(self, row: int) -> None:
+        """Free ``row``: it shares no band any more, and a later :meth:`add` may reuse it."""
+        self._hashes[row] = 0
+        self._free.append(row)
+
+    def sharing(self, rows: Iterable[int]) -> Iterator[tuple[int, int, int]]:
+        """Each pair of rows with an equal band hash in one column, at least one of them in
+        ``rows``: ``(row in rows, other row, column)``, a pair of two such rows once per
+        column with the lesser first. Rows are grouped by sorting, in numpy."""
+        numpy = self._numpy
+        new = numpy.unique(numpy.fromiter(rows, dtype=numpy.int64))
+        if not new.size:
+            return
+        table = self._hashes[: self._rows]
+        is_new = numpy.zeros(self._rows, dtype=bool)
+        is_new[new] = True
+        for column in range(table.shape[1]):
+            values = table[:, column]
+            wanted = values[new]
+            candidates = numpy.flatnonzero(numpy.isin(values, wanted[wanted != 0]))
+            if candidates.size < 2:
+                continue
+            order = candidates[numpy.argsort(values[candidates], kind="stable")]
+            ordered = values[order]
+            starts = numpy.flatnonzero(numpy.r_[True, ordered[1:] != ordered[:-1]])
+            ends = numpy.r_[starts[1:], order.size]
+            several = ends - starts >= 2
+            for start, end in zip(starts[several].tolist(), ends[several].tolist(), strict=True):
+                group = order[start:end].tolist()
+                for mine in group:
+                    if is_new[mine]:
+                        for other in group:
+                            if other != mine and (not is_new[other] or mine < other):
+                                yield mine, other, column
+
+    def _fit(self, rows: int, width: int) -> None:
+        """Make room for ``rows`` rows of ``width`` bands (rows doubling as they grow)."""
+        have_rows, have_width = self._hashes.shape
+        if rows <= have_rows and width <= have_width:
+            return
+        grown = self._numpy.zeros(
+            (max(rows, 2 * have_rows) if rows > have_rows else have_rows, max(width, have_width)),
+            dtype=self._numpy.uint64,
+        )
+        grown[:have_rows, :have_width] = self._hashes
+        self._hashes = grown
+
+
+_MASK_64 = (1 << 64) - 1
