@@ -215,17 +215,30 @@ class RepostIndex:
                 else (_words(entry.fingerprint), duplicate_key(entry))
                 for key, entry in given.items()
             }
-            for key in [k for k, known in self._known.items() if current.get(k) != known]:
-                self._forget(key)
-            added = []
-            for key, known in current.items():
-                if key not in self._known:
-                    added.append(self._add(key, known))
-            compared: set[tuple[EntryKey, EntryKey]] = set()
-            for mine, other, column in self._table.sharing(added):
-                self._compare(self._at_row[mine], self._at_row[other], column, compared)
+            try:
+                self._update(current)
+            except BaseException:  # half done: start afresh next call, never half known
+                self._table = None
+                raise
             self._given = given  # every one of them known now
             return self._found(every, reposts)
+
+    def _update(self, current: Mapping[EntryKey, tuple[array[int], PostKey]]) -> None:
+        """Forget the entries gone or changed, know the new ones, compare each new one with
+        those sharing a band (each pair once)."""
+        assert self._table is not None  # made by posts()
+        for key in [k for k, known in self._known.items() if current.get(k) != known]:
+            self._forget(key)
+        added = []
+        for key, known in current.items():
+            if key not in self._known:
+                added.append(self._add(key, known))
+        compared: set[tuple[int, int]] = set()
+        for mine, other, column in self._table.sharing(added):
+            if (mine, other) not in compared and self._compare(
+                self._at_row[mine], self._at_row[other], column
+            ):
+                compared.update(((mine, other), (other, mine)))
 
     def _add(self, key: EntryKey, known: tuple[array[int], PostKey]) -> int:
         """Know ``key``, with its bands in the table; its row."""
@@ -244,26 +257,21 @@ class RepostIndex:
             for start in range(0, length - rows + 1, rows)
         ]
 
-    def _compare(
-        self,
-        key: EntryKey,
-        other: EntryKey,
-        column: int,
-        compared: set[tuple[EntryKey, EntryKey]],
-    ) -> None:
-        """Compare two entries whose band ``column`` has one hash, once a call: alike when
-        the band itself is the same and their fingerprints agree enough."""
-        if key[0] == other[0] or (key, other) in compared:
-            return  # a partner's own posts are never reposts of each other
+    def _compare(self, key: EntryKey, other: EntryKey, column: int) -> bool:
+        """Compare two entries whose band ``column`` has one hash: alike when the band itself
+        is the same and their fingerprints agree enough. Whether they were compared (not:
+        the same partner's, or only the hashes met)."""
+        if key[0] == other[0]:
+            return False  # a partner's own posts are never reposts of each other
         mine, theirs = self._known[key][0], self._known[other][0]
         rows = _rows_per_band(len(mine), self._threshold or 0.0)
         places = slice(column * rows, column * rows + rows)
         if len(theirs) != len(mine) or theirs[places] != mine[places]:
-            return  # only the hashes of two bands met: not a candidate
-        compared.update(((key, other), (other, key)))
+            return False  # only the hashes of two bands met: not a candidate
         if _agreement(mine, theirs) >= (self._threshold or 0.0):
             self._alike.setdefault(key, set()).add(other)
             self._alike.setdefault(other, set()).add(key)
+        return True
 
     def _forget(self, key: EntryKey) -> None:
         assert self._table is not None  # made by posts()

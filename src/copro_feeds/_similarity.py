@@ -182,23 +182,27 @@ class BandTable:
     7.6 million bands).
 
     Each fingerprint holds a row (:meth:`add` gives it, :meth:`remove` frees it); its band
-    ``j`` is in column ``j``. 0 marks no band (a free row, or a row with fewer bands), so a
-    band hash is never 0. Not safe to share between threads.
+    ``j`` is in column ``j``, stored column by column (a column is scanned whole). 0 marks
+    no band (a free row, or a row with fewer bands), so a band hash is never 0. Hashes are
+    signed 64-bit (``hash()``'s range): numpy 2.0.0's ``isin`` fails on unsigned ones of
+    2**63 and more. Not safe to share between threads.
     """
 
     def __init__(self) -> None:
         self._numpy, _ = _permutations()
-        self._hashes = self._numpy.zeros((0, 0), dtype=self._numpy.uint64)
+        self._hashes = self._numpy.zeros((0, 0), dtype=self._numpy.int64, order="F")
         self._rows = 0  # rows handed out so far, free ones included
         self._free: list[int] = []
 
     def add(self, bands: Sequence[int]) -> int:
-        """A row holding ``bands`` (each a band's hash, any int: made 64-bit, never 0)."""
+        """A row holding ``bands`` (each a band's hash, any int: made signed 64-bit, never 0)."""
         row = self._free.pop() if self._free else self._rows
         self._rows = max(self._rows, row + 1)
         self._fit(self._rows, len(bands))
         self._hashes[row] = 0
-        self._hashes[row, : len(bands)] = [(band & _MASK_64) or 1 for band in bands]
+        self._hashes[row, : len(bands)] = [
+            ((band + _HALF_64) % _WHOLE_64 - _HALF_64) or 1 for band in bands
+        ]
         return row
 
     def remove(self, row: int) -> None:
@@ -243,10 +247,12 @@ class BandTable:
             return
         grown = self._numpy.zeros(
             (max(rows, 2 * have_rows) if rows > have_rows else have_rows, max(width, have_width)),
-            dtype=self._numpy.uint64,
+            dtype=self._numpy.int64,
+            order="F",
         )
         grown[:have_rows, :have_width] = self._hashes
         self._hashes = grown
 
 
-_MASK_64 = (1 << 64) - 1
+_WHOLE_64 = 1 << 64
+_HALF_64 = 1 << 63
