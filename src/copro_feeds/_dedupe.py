@@ -27,6 +27,7 @@ published, or first seen), then source key and id.
 
 from __future__ import annotations
 
+import functools
 import threading
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
@@ -149,6 +150,7 @@ SAME_LINK_ONLY = Posts()
 """Posts by link alone: no reposts looked for."""
 
 
+@functools.lru_cache(maxsize=64)
 def _rows_per_band(length: int, threshold: float) -> int:
     """LSH banding: the most rows per band (the fewest needless comparisons) with which
     two fingerprints ``threshold`` alike still share a band with :data:`_CANDIDATE_CHANCE`."""

@@ -234,11 +234,7 @@ class BandTable:
             several = ends - starts >= 2
             for start, end in zip(starts[several].tolist(), ends[several].tolist(), strict=True):
                 group = order[start:end].tolist()
-                for mine in group:
-                    if is_new[mine]:
-                        for other in group:
-                            if other != mine and (not is_new[other] or mine < other):
-                                yield mine, other, column
+                yield from ((mine, other, column) for mine, other in _pairs(group, is_new))
 
     def _fit(self, rows: int, width: int) -> None:
         """Make room for ``rows`` rows of ``width`` bands (rows doubling as they grow)."""
@@ -252,6 +248,17 @@ class BandTable:
         )
         grown[:have_rows, :have_width] = self._hashes
         self._hashes = grown
+
+
+def _pairs(group: list[int], is_new: Any) -> Iterator[tuple[int, int]]:
+    """The pairs of rows in ``group`` (one band hash) with a new row first: a new row with
+    each other row, two new rows once (the lesser first)."""
+    for mine in group:
+        if not is_new[mine]:
+            continue
+        for other in group:
+            if other != mine and (not is_new[other] or mine < other):
+                yield mine, other
 
 
 _WHOLE_64 = 1 << 64
