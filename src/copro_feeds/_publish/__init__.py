@@ -232,8 +232,7 @@ def shared_data(
         attributions=tuple(attributions),
         templates=templates,
         roundup=roundups.every if roundups is not None else None,
-        archived=archive is not None and bool(archive.months),
-        months=month_counts(archive) if archive is not None else None,
+        months=month_counts(archive) if archive is not None else (),
         now=now,
     )
 

@@ -44,10 +44,9 @@ class Shared:
 
     ``feeds`` are every feed's details (for the links every page carries; their posts
     are not needed), ``attributions`` every partner cleaned for publishing, ``roundup``
-    the roundup's period word when ``[digest]`` is on, ``archived`` whether there is an
-    archive to link to, ``months`` the archive's months without their posts (needed
-    only to render its pages: None where none is rendered; each page's posts come with
-    its :class:`ArchiveDocument`), and ``now`` dates the feeds that have no entries.
+    the roundup's period word when ``[digest]`` is on, ``months`` the archive's months
+    without their posts (none: no archive to link to; each page's posts come with its
+    :class:`ArchiveDocument`), and ``now`` dates the feeds that have no entries.
     """
 
     site: SiteConfig
@@ -55,9 +54,13 @@ class Shared:
     attributions: tuple[Attribution, ...]
     templates: Path | None
     roundup: str | None
-    archived: bool
-    months: tuple[MonthCount, ...] | None
+    months: tuple[MonthCount, ...]
     now: datetime
+
+    @property
+    def archived(self) -> bool:
+        """Whether there is an archive to link to."""
+        return bool(self.months)
 
 
 class FolderRenderer:
@@ -116,7 +119,6 @@ class FolderRenderer:
     def _archive(self) -> ArchivePages:
         if self._archive_pages is None:
             shared = self._shared
-            assert shared.months is not None  # given wherever its pages are rendered
             self._archive_pages = ArchivePages(
                 shared.months,
                 self._feeds,

@@ -33,7 +33,6 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import replace
 from functools import partial
 
 from copro_feeds._publish._archive import ArchiveDocument
@@ -107,9 +106,7 @@ def render_steps(
         for step in steps:
             yield from renderer.render(step) if isinstance(step, _FOLDERS) else step()
         return
-    pages_sent = any(isinstance(folder, ArchiveDocument) for chunk in chunks for folder in chunk)
-    # The archive's months are sent to the workers only when they render its pages.
-    yield from _in_parallel(work, shared if pages_sent else replace(shared, months=None), pool)
+    yield from _in_parallel(work, shared, pool)
 
 
 def _in_parallel(
